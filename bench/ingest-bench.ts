@@ -1,0 +1,255 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql, type RawBuilder } from 'kysely';
+import type { Io } from '../src/cli/cli-context.ts';
+import { loadConfig } from '../src/config.ts';
+import { openRiposte, type Riposte } from '../src/riposte.ts';
+import { buildServer } from '../src/server/app.ts';
+import { startBaselineServer } from './baseline-server.ts';
+import { runLoadPhase, type PhaseFigures } from './load-phase.ts';
+import type { LoadPhase } from './load-worker.ts';
+
+const GOALS = { bulkAlertsPerSecond: 20_000, singleAlertsPerSecond: 5_000, ratioToBaseline: 0.5 };
+/** Alert numbers per phase: disjoint ranges, so no alert of one phase repeats in another. */
+const ALERTS_PER_PHASE = 4_000_000;
+
+interface Settings {
+  durationMs: number;
+  warmupMs: number;
+  connections: number;
+  bulkConnections: number;
+  batch: number;
+}
+
+function readSettings(args: string[]): Settings {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: 'string', default: '8' },
+      warmup: { type: 'string', default: '1' },
+      connections: { type: 'string', default: '128' },
+      'bulk-connections': { type: 'string', default: '4' },
+      batch: { type: 'string', default: '1000' },
+    },
+  });
+  const numbers = {
+    duration: Number(values.duration),
+    warmup: Number(values.warmup),
+    connections: Number(values.connections),
+    'bulk-connections': Number(values['bulk-connections']),
+    batch: Number(values.batch),
+  };
+  for (const [name, n] of Object.entries(numbers)) {
+    const least = name === 'warmup' ? 0 : name === 'duration' ? 0.1 : 1;
+    const whole = name !== 'duration' && name !== 'warmup';
+    if (!Number.isFinite(n) || n < least || (whole && !Number.isInteger(n)))
+      throw new Error(`--${name} must be ${whole ? 'a whole number' : 'a number'} ≥ ${least}`);
+  }
+  return {
+    durationMs: numbers.duration * 1000,
+    warmupMs: numbers.warmup * 1000,
+    connections: numbers.connections,
+    bulkConnections: numbers['bulk-connections'],
+    batch: numbers.batch,
+  };
+}
+
+/**
+ * `riposte bench ingest`: in one run, a bare-JSON baseline server, then the real server on a fresh
+ * SQLite database (WAL, synchronous=FULL: each 202 follows a durable commit) under single-alert
+ * webhook posts and bulk posts. The load comes from a child process, so the server has a core.
+ */
+export async function runIngestBench(args: string[], io: Io): Promise<Record<string, unknown>> {
+  const s = readSettings(args);
+  const { baseline, baselineBulk } = await measureBaseline(s, io);
+  const riposte = await measureRiposte(s, io);
+  const { single, bulk, storage } = riposte;
+
+  const phases = { baseline, baselineBulk, single, bulk };
+  const failures = Object.entries(phases).flatMap(([name, p]) =>
+    p.total.non202 + p.total.errors > 0
+      ? [
+          `${name}: ${p.total.non202} answers other than 202, ${p.total.errors} failed connections; first: ${p.firstFailure}`,
+        ]
+      : [],
+  );
+  if (!storage.storedEqualsAcknowledged)
+    failures.push(`${storage.acknowledgedAlerts} alerts acknowledged but ${storage.storedAlerts} stored`);
+  if (storage.duplicatesReported > 0)
+    failures.push(`${storage.duplicatesReported} alerts were deduplicated: the bodies are not distinct`);
+  for (const failure of failures) io.stderr(`FAILURE: ${failure}\n`);
+
+  const singleAlertsPerSecond = perSecond(single.window.accepted, single);
+  const bulkAlertsPerSecond = perSecond(bulk.window.accepted, bulk);
+  const baselineRequestsPerSecond = perSecond(baseline.window.ok, baseline);
+  const ratioToBaseline = round(singleAlertsPerSecond / baselineRequestsPerSecond, 3);
+  const all = Object.values(phases);
+  return {
+    bulkAlertsPerSecond,
+    singleAlertsPerSecond,
+    baselineRequestsPerSecond,
+    ratioToBaseline,
+    goals: GOALS,
+    goalsMet: {
+      bulkAlertsPerSecond: bulkAlertsPerSecond >= GOALS.bulkAlertsPerSecond,
+      singleAlertsPerSecond: singleAlertsPerSecond >= GOALS.singleAlertsPerSecond,
+      ratioToBaseline: ratioToBaseline >= GOALS.ratioToBaseline,
+    },
+    valid: failures.length === 0,
+    non2xx: all.reduce((n, p) => n + non2xx(p), 0),
+    non202: all.reduce((n, p) => n + p.total.non202, 0),
+    failures,
+    single: { ...describe(single, s.connections, 1), grouping: riposte.singleGrouping },
+    bulk: { ...describe(bulk, s.bulkConnections, s.batch), grouping: riposte.bulkGrouping },
+    baseline: describe(baseline, s.connections, 1),
+    baselineBulk: describe(baselineBulk, s.bulkConnections, s.batch),
+    durability: storage,
+    settings: { durationSeconds: s.durationMs / 1000, warmupSeconds: s.warmupMs / 1000 },
+    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+  };
+}
+
+/** The bare server, with the same connections and bodies as the single and bulk phases. */
+async function measureBaseline(s: Settings, io: Io) {
+  const seconds = timing(s);
+  const bare = await startBaselineServer();
+  try {
+    io.stderr(
+      `baseline: bare node:http + JSON.parse, one alert per POST, ${s.connections} connections, ${seconds}\n`,
+    );
+    const baseline = await runLoadPhase(loadPhase(s, bare.url, s.connections, 1, 2));
+    io.stderr(`baseline bulk: ${s.batch} alerts per POST, ${s.bulkConnections} connections, ${seconds}\n`);
+    const baselineBulk = await runLoadPhase(loadPhase(s, bare.url, s.bulkConnections, s.batch, 3));
+    return { baseline, baselineBulk };
+  } finally {
+    await bare.close();
+  }
+}
+
+/** The real server on a fresh database in a temp directory (deleted afterwards): single, then bulk. */
+async function measureRiposte(s: Settings, io: Io) {
+  const seconds = timing(s);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-'));
+  const riposte = await openRiposte(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  try {
+    server = await buildServer(riposte, { logger: false });
+    const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const { token } = await riposte.sources.create(
+      { name: 'bench', format: 'suricata' },
+      { id: 'bench', type: 'system' },
+    );
+    const url = `${address}/api/v1/sources/bench/alerts`;
+
+    io.stderr(`single: one alert per POST, ${s.connections} connections, ${seconds}\n`);
+    const single = await runLoadPhase(loadPhase(s, url, s.connections, 1, 0, token));
+    const singleGrouping = await drainGrouping(riposte);
+    io.stderr(`bulk: ${s.batch} alerts per POST, ${s.bulkConnections} connections, ${seconds}\n`);
+    const bulk = await runLoadPhase(loadPhase(s, url, s.bulkConnections, s.batch, 1, token));
+    const bulkGrouping = await drainGrouping(riposte);
+    const closing = server;
+    server = undefined;
+    await closing.shutdown();
+    return {
+      single,
+      bulk,
+      singleGrouping,
+      bulkGrouping,
+      storage: await storageCheck(riposte, [single, bulk]),
+    };
+  } finally {
+    await server?.shutdown();
+    await riposte.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function loadPhase(
+  s: Settings,
+  url: string,
+  connections: number,
+  batch: number,
+  slot: number,
+  token?: string,
+): LoadPhase {
+  return {
+    url,
+    connections,
+    batch,
+    warmupMs: s.warmupMs,
+    durationMs: s.durationMs,
+    firstAlert: slot * ALERTS_PER_PHASE,
+    ...(token === undefined ? {} : { token }),
+  };
+}
+
+function timing(s: Settings): string {
+  return `${s.warmupMs / 1000}s warm-up + ${s.durationMs / 1000}s`;
+}
+
+function describe(p: PhaseFigures, connections: number, batch: number): Record<string, unknown> {
+  return {
+    connections,
+    batch,
+    requestsPerSecond: perSecond(p.window.ok, p),
+    alertsPerSecond: perSecond(p.window.accepted, p),
+    latencyMs: p.window.latencyMs,
+    cpuCores: p.cpu,
+    requests: p.total.sent,
+    statuses: p.statuses,
+    non2xx: non2xx(p),
+    errors: p.total.errors,
+    ...(p.firstFailure === undefined ? {} : { firstFailure: p.firstFailure }),
+  };
+}
+
+/**
+ * Grouping into cases is a separate stage after the commit, in the same process: it competes with
+ * ingest for the core during a phase. What it left undone is finished between phases (not timed in
+ * either) so one phase's backlog does not slow the next.
+ */
+async function drainGrouping(riposte: Riposte): Promise<{ backlogAtEnd: number; drainSeconds: number }> {
+  const backlogAtEnd = await count(riposte, sql`SELECT count(*) AS n FROM alerts WHERE case_id IS NULL`);
+  const started = performance.now();
+  await riposte.grouping.drain();
+  return { backlogAtEnd, drainSeconds: round((performance.now() - started) / 1000, 2) };
+}
+
+/** Every alert acknowledged is in the database, and nothing else is: the generator drains its requests. */
+async function storageCheck(riposte: Riposte, phases: PhaseFigures[]) {
+  const db = riposte.database.db;
+  const storedAlerts = await count(riposte, sql`SELECT count(*) AS n FROM alerts`);
+  const acknowledgedAlerts = phases.reduce((n, p) => n + p.total.accepted, 0);
+  const synchronous = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db)).rows[0]
+    ?.synchronous;
+  const journal = (await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db)).rows[0]
+    ?.journal_mode;
+  return {
+    database: riposte.database.dialect,
+    journalMode: journal,
+    synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][synchronous ?? -1] ?? String(synchronous),
+    acknowledgedAlerts,
+    storedAlerts,
+    storedEqualsAcknowledged: storedAlerts === acknowledgedAlerts,
+    duplicatesReported: phases.reduce((n, p) => n + p.total.duplicates, 0),
+    rejectedReported: phases.reduce((n, p) => n + p.total.rejected, 0),
+  };
+}
+
+async function count(riposte: Riposte, query: RawBuilder<{ n: number }>): Promise<number> {
+  return Number((await query.execute(riposte.database.db)).rows[0]?.n ?? 0);
+}
+
+function non2xx(p: PhaseFigures): number {
+  return Object.entries(p.statuses).reduce((n, [status, k]) => (status.startsWith('2') ? n : n + k), 0);
+}
+
+function perSecond(n: number, p: PhaseFigures): number {
+  return Math.round(n / p.window.seconds);
+}
+
+function round(n: number, digits: number): number {
+  return Math.round(n * 10 ** digits) / 10 ** digits;
+}

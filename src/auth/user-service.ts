@@ -1,0 +1,214 @@
+import type { Kysely } from 'kysely';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { newId, newSecret } from '../core/ids.ts';
+import { isRole, ROLES, type Role } from '../core/role.ts';
+import { RiposteError } from '../core/riposte-error.ts';
+import { hashPassword, passwordProblem, verifyPassword } from '../security/password.ts';
+import { hashToken } from '../security/token-hash.ts';
+import type { DatabaseSchema, UserTable } from '../store/schema.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import type { Principal } from './principal.ts';
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,127}$/;
+// A hash to compare against when the user does not exist, so timing does not reveal usernames;
+// computed on first use, not at import.
+let dummyHash: Promise<string> | undefined;
+const timingEqualizer = () => (dummyHash ??= hashPassword('riposte-timing-equalizer'));
+
+function toUser(row: UserTable): User {
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role as Role,
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+  };
+}
+
+/** People, their passwords and login sessions. */
+export class UserService {
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #audit: AuditLog;
+  readonly #throttle = new LoginThrottle();
+  readonly #sessionTtlSeconds: number;
+
+  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, sessionTtlSeconds: number) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#sessionTtlSeconds = sessionTtlSeconds;
+  }
+
+  async create(input: { username: string; role: string; password: string }, actor: Actor): Promise<User> {
+    if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
+      throw new RiposteError(
+        'validation_failed',
+        'username must be 1–128 letters, digits, ".", "_", "@" or "-"',
+        { path: '/username' },
+      );
+    }
+    if (typeof input.role !== 'string' || !isRole(input.role)) {
+      throw new RiposteError('validation_failed', `role must be one of: ${ROLES.join(', ')}`, {
+        path: '/role',
+      });
+    }
+    const problem =
+      typeof input.password === 'string' ? passwordProblem(input.password) : 'a password is required';
+    if (problem) throw new RiposteError('validation_failed', problem, { path: '/password' });
+    const row: UserTable = {
+      id: newId('user_'),
+      username: input.username,
+      password_hash: await hashPassword(input.password),
+      role: input.role,
+      disabled: 0,
+      created_at: new Date().toISOString(),
+    };
+    await this.#db.transaction().execute(async (trx) => {
+      const taken = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', input.username)
+        .executeTakeFirst();
+      if (taken)
+        throw new RiposteError('conflict', `the username "${input.username}" is taken`, {
+          path: '/username',
+        });
+      await trx.insertInto('users').values(row).execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: row.id,
+          details: { username: row.username, role: row.role },
+        },
+      ]);
+    });
+    return toUser(row);
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.#db.selectFrom('users').selectAll().orderBy('username').execute()).map(toUser);
+  }
+
+  async update(
+    id: string,
+    patch: { role?: string; disabled?: boolean; password?: string },
+    actor: Actor,
+  ): Promise<User> {
+    const set: Partial<UserTable> = {};
+    if (patch.role !== undefined) {
+      if (!isRole(patch.role))
+        throw new RiposteError('validation_failed', `role must be one of: ${ROLES.join(', ')}`, {
+          path: '/role',
+        });
+      set.role = patch.role;
+    }
+    if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
+    if (patch.password !== undefined) {
+      const problem = passwordProblem(patch.password);
+      if (problem) throw new RiposteError('validation_failed', problem, { path: '/password' });
+      set.password_hash = await hashPassword(patch.password);
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new RiposteError('not_found', `no user with id "${id}"`);
+      if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', id).execute();
+      if (set.disabled === 1 || set.password_hash)
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'user.update',
+          targetType: 'user',
+          targetId: id,
+          details: {
+            role: patch.role,
+            disabled: patch.disabled,
+            passwordChanged: patch.password !== undefined,
+          },
+        },
+      ]);
+      return toUser({ ...row, ...set });
+    });
+  }
+
+  /** Checks a password and opens a session; returns the session secret for the cookie. */
+  async login(
+    username: string,
+    password: string,
+    ip: string | null,
+  ): Promise<{ session: string; user: User; expiresAt: string }> {
+    this.#throttle.check(username, ip);
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+    const ok = row
+      ? await verifyPassword(password, row.password_hash)
+      : (await verifyPassword(password, await timingEqualizer()), false);
+    if (!row || !ok || row.disabled === 1) {
+      this.#throttle.failed(username, ip);
+      await this.#audit.write(this.#db, [
+        {
+          actor: { id: username.slice(0, 128), type: 'user', ip },
+          action: 'auth.login_failed',
+          targetType: 'user',
+          targetId: row?.id,
+        },
+      ]);
+      throw new RiposteError(
+        'invalid_credentials',
+        'the username or password is wrong, or the account is disabled',
+      );
+    }
+    this.#throttle.succeeded(username);
+    const session = `rss_${newSecret(32)}`;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.#sessionTtlSeconds * 1000).toISOString();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id_hash: hashToken(session),
+          user_id: row.id,
+          expires_at: expiresAt,
+          created_at: now.toISOString(),
+          ip,
+        })
+        .execute();
+      await this.#audit.append(trx, [
+        {
+          actor: { id: row.username, type: 'user', ip },
+          action: 'auth.login',
+          targetType: 'user',
+          targetId: row.id,
+        },
+      ]);
+    });
+    return { session, user: toUser(row), expiresAt };
+  }
+
+  async logout(session: string): Promise<void> {
+    await this.#db.deleteFrom('sessions').where('id_hash', '=', hashToken(session)).execute();
+  }
+
+  async principalForSession(session: string): Promise<Principal | undefined> {
+    const row = await this.#db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['u.id', 'u.username', 'u.role', 'u.disabled', 's.expires_at'])
+      .where('s.id_hash', '=', hashToken(session))
+      .executeTakeFirst();
+    if (!row || row.disabled === 1 || row.expires_at <= new Date().toISOString()) return undefined;
+    return { kind: 'user', id: row.id, name: row.username, role: row.role as Role };
+  }
+}

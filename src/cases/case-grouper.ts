@@ -1,0 +1,384 @@
+import type { Transaction } from 'kysely';
+import type { GroupingRule } from '../config.ts';
+import { SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEntry } from '../audit/audit-log.ts';
+import type { AlertTable, CaseSearchTable, CaseTable, DatabaseSchema } from '../store/schema.ts';
+import { observableKey, primaryEntity, ruleKey } from './case-keys.ts';
+import {
+  lookupAssets,
+  MAX_DOCUMENT_VALUES,
+  moreCritical,
+  refreshPriority,
+  searchDocument,
+  searchPart,
+  writeSearchDocuments,
+  writeSearchParts,
+  type AssetMatch,
+} from './case-derived-state.ts';
+import type { Criticality } from './priority.ts';
+
+/** An alert about to be inserted, with its observables still parsed. */
+export interface GroupableAlert {
+  row: AlertTable;
+  observables: Observable[];
+}
+
+interface OpenCase {
+  id: string;
+  ruleKey: string | null;
+  host: string | null;
+  lastAlertAt: string;
+  severity: Severity;
+  isNew: boolean;
+  row?: CaseTable;
+  addedAlerts: number;
+  newObservables: Map<string, Observable & { at: string }>;
+}
+
+const CHUNK = 400;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function withinWindow(eventTime: string, lastAlertAt: string, windowSeconds: number): boolean {
+  return Math.abs(Date.parse(eventTime) - Date.parse(lastAlertAt)) <= windowSeconds * 1000;
+}
+
+/**
+ * Attaches each new alert to an open case by the configured grouping rules (first rule that matches
+ * wins), or opens a case for it. Works on a whole batch inside the grouping stage's transaction:
+ * candidate cases are loaded with a few set queries, and cases opened earlier in the batch are found too.
+ */
+export async function groupAlerts(
+  trx: Transaction<DatabaseSchema>,
+  alerts: GroupableAlert[],
+  rules: readonly GroupingRule[],
+  now: string,
+): Promise<AuditEntry[]> {
+  if (alerts.length === 0) return [];
+  const cases = new Map<string, OpenCase>();
+  const byRuleHost = new Map<string, OpenCase>();
+  const byObservable = new Map<string, OpenCase>();
+
+  const remember = (c: OpenCase): void => {
+    cases.set(c.id, c);
+    if (c.ruleKey && c.host) {
+      const key = `${c.ruleKey}\u0002${c.host}`;
+      const known = byRuleHost.get(key);
+      if (!known || known.lastAlertAt < c.lastAlertAt) byRuleHost.set(key, c);
+    }
+  };
+  const rememberObservable = (key: string, c: OpenCase): void => {
+    const known = byObservable.get(key);
+    if (!known || known.lastAlertAt < c.lastAlertAt) byObservable.set(key, c);
+  };
+
+  const toCase = (
+    row: Pick<CaseTable, 'id' | 'rule_key' | 'host' | 'last_alert_at' | 'severity'>,
+  ): OpenCase =>
+    cases.get(row.id) ?? {
+      id: row.id,
+      ruleKey: row.rule_key,
+      host: row.host,
+      lastAlertAt: row.last_alert_at,
+      severity: row.severity as Severity,
+      isNew: false,
+      addedAlerts: 0,
+      newObservables: new Map(),
+    };
+
+  const keyed = alerts.map((a) => ({
+    alert: a,
+    ruleKey: ruleKey(a.row.source, { id: a.row.rule_id, name: a.row.rule_name }, a.row.title),
+    host: primaryEntity(a.observables),
+  }));
+
+  if (rules.some((r) => r.match === 'rule_and_host')) {
+    const withHost = keyed.filter((k) => k.host);
+    const ruleKeys = [...new Set(withHost.map((k) => k.ruleKey))];
+    const hosts = [...new Set(withHost.map((k) => k.host!))];
+    // Both lists bound the lookup, so a noisy rule with thousands of open cases costs what the batch names.
+    for (const rulePart of chunks(ruleKeys)) {
+      for (const hostPart of chunks(hosts)) {
+        const rows = await trx
+          .selectFrom('cases')
+          .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
+          .where('rule_key', 'in', rulePart)
+          .where('status', '=', 'open')
+          .where('host', 'in', hostPart)
+          .execute();
+        for (const row of rows) remember(toCase(row));
+      }
+    }
+  }
+  const observableTypes = new Set(
+    rules.filter((r) => r.match === 'observable').flatMap((r) => r.types ?? []),
+  );
+  if (observableTypes.size > 0) {
+    const values = [
+      ...new Set(
+        keyed.flatMap((k) =>
+          k.alert.observables.filter((o) => observableTypes.has(o.type)).map((o) => o.value),
+        ),
+      ),
+    ];
+    // Two indexed steps instead of a join: the planner, without statistics, would otherwise walk
+    // every open case. Only observables seen within the widest window can still group.
+    const widest = Math.max(...rules.filter((r) => r.match === 'observable').map((r) => r.windowSeconds));
+    const earliest = keyed.reduce(
+      (min, k) => (k.alert.row.event_time < min ? k.alert.row.event_time : min),
+      keyed[0]!.alert.row.event_time,
+    );
+    const since = new Date(Date.parse(earliest) - widest * 1000).toISOString();
+    const hits: { case_id: string; type: string; value: string }[] = [];
+    for (const part of chunks(values)) {
+      hits.push(
+        ...(await trx
+          .selectFrom('case_observables')
+          .select(['case_id', 'type', 'value'])
+          .where('type', 'in', [...observableTypes])
+          .where('value', 'in', part)
+          .where('last_seen', '>=', since)
+          .execute()),
+      );
+    }
+    const open = new Map<string, OpenCase>();
+    for (const part of chunks([...new Set(hits.map((h) => h.case_id))])) {
+      const rows = await trx
+        .selectFrom('cases')
+        .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
+        .where('id', 'in', part)
+        .where('status', '=', 'open')
+        .execute();
+      for (const row of rows) open.set(row.id, toCase(row));
+    }
+    for (const hit of hits) {
+      const c = open.get(hit.case_id);
+      if (!c) continue;
+      remember(c);
+      rememberObservable(observableKey(hit), c);
+    }
+  }
+
+  const audit: AuditEntry[] = [];
+  for (const { alert, ruleKey: rk, host } of keyed) {
+    const eventTime = alert.row.event_time;
+    let target: OpenCase | undefined;
+    for (const rule of rules) {
+      if (rule.match === 'rule_and_host') {
+        const c = host ? byRuleHost.get(`${rk}\u0002${host}`) : undefined;
+        if (c && withinWindow(eventTime, c.lastAlertAt, rule.windowSeconds)) target = c;
+      } else {
+        const types = new Set(rule.types ?? []);
+        for (const o of alert.observables) {
+          if (!types.has(o.type)) continue;
+          const c = byObservable.get(observableKey(o));
+          if (c && withinWindow(eventTime, c.lastAlertAt, rule.windowSeconds)) {
+            target = c;
+            break;
+          }
+        }
+      }
+      if (target) break;
+    }
+    if (!target) {
+      target = {
+        id: newId('case_'),
+        ruleKey: rk,
+        host,
+        lastAlertAt: eventTime,
+        severity: alert.row.severity as Severity,
+        isNew: true,
+        addedAlerts: 0,
+        newObservables: new Map(),
+        row: {
+          id: '',
+          title: host ? `${alert.row.title} on ${host}` : alert.row.title,
+          description: alert.row.description,
+          status: 'open',
+          severity: alert.row.severity,
+          severity_id: alert.row.severity_id,
+          priority: 0,
+          priority_factors: '[]',
+          assignee: null,
+          tags: '[]',
+          resolution: null,
+          resolution_note: null,
+          alert_count: 0,
+          rule_key: rk,
+          host,
+          asset_type: null,
+          asset_value: null,
+          asset_criticality: null,
+          search_values: 0,
+          created_at: now,
+          updated_at: now,
+          closed_at: null,
+          last_alert_at: eventTime,
+        },
+      };
+      target.row!.id = target.id;
+      audit.push({
+        actor: { id: 'grouping', type: 'system' },
+        action: 'case.create',
+        targetType: 'case',
+        targetId: target.id,
+        details: { alertId: alert.row.id, ruleKey: rk, host },
+      });
+    }
+    remember(target);
+    alert.row.case_id = target.id;
+    target.addedAlerts++;
+    if (eventTime > target.lastAlertAt) target.lastAlertAt = eventTime;
+    if (SEVERITY_ID[alert.row.severity as Severity] > SEVERITY_ID[target.severity]) {
+      target.severity = alert.row.severity as Severity;
+    }
+    for (const o of alert.observables) {
+      const key = observableKey(o);
+      if (!target.newObservables.has(key)) target.newObservables.set(key, { ...o, at: eventTime });
+      if (observableTypes.has(o.type)) rememberObservable(key, target);
+    }
+    if (rk && host) remember(target);
+  }
+
+  await persist(
+    trx,
+    [...cases.values()].filter((c) => c.addedAlerts > 0),
+    now,
+  );
+  return audit;
+}
+
+async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], now: string): Promise<void> {
+  const byId = new Map(touched.map((c) => [c.id, c]));
+  const candidates = touched.flatMap((c) => [...c.newObservables.values()]);
+  const assets = await lookupAssets(trx, candidates);
+  const bestAsset = (c: OpenCase): AssetMatch | undefined => {
+    let best: AssetMatch | undefined;
+    for (const key of c.newObservables.keys()) {
+      const asset = assets.get(key);
+      if (asset && (!best || moreCritical(asset.criticality, best.criticality))) best = asset;
+    }
+    return best;
+  };
+
+  // Which of an existing case's observables are new to it: only those extend its search document.
+  const existing = touched.filter((t) => !t.isNew);
+  const known = new Set<string>();
+  const stored = new Map<string, { criticality: Criticality | null; searchValues: number }>();
+  for (const part of chunks(existing.map((c) => c.id))) {
+    const candidates = part.flatMap((id) => [...byId.get(id)!.newObservables.values()]);
+    const values = [...new Set(candidates.map((o) => o.value))];
+    // The type narrows the primary key (case_id, type, value) so a large case is not read whole.
+    const types = [...new Set(candidates.map((o) => o.type))];
+    for (const valuePart of chunks(values)) {
+      const rows = await trx
+        .selectFrom('case_observables')
+        .select(['case_id', 'type', 'value'])
+        .where('case_id', 'in', part)
+        .where('type', 'in', types)
+        .where('value', 'in', valuePart)
+        .execute();
+      for (const r of rows) known.add(`${r.case_id}\u0002${observableKey(r)}`);
+    }
+    const rows = await trx
+      .selectFrom('cases')
+      .select(['id', 'asset_criticality', 'search_values'])
+      .where('id', 'in', part)
+      .execute();
+    for (const r of rows) {
+      stored.set(r.id, {
+        criticality: r.asset_criticality as Criticality | null,
+        searchValues: Number(r.search_values),
+      });
+    }
+  }
+
+  const created = touched
+    .filter((c) => c.isNew)
+    .map((c) => {
+      const asset = bestAsset(c);
+      return {
+        ...c.row!,
+        alert_count: c.addedAlerts,
+        severity: c.severity,
+        severity_id: SEVERITY_ID[c.severity],
+        last_alert_at: c.lastAlertAt,
+        asset_type: asset?.type ?? null,
+        asset_value: asset?.value ?? null,
+        asset_criticality: asset?.criticality ?? null,
+        search_values: Math.min(c.newObservables.size, MAX_DOCUMENT_VALUES),
+      };
+    });
+  for (const part of chunks(created)) await trx.insertInto('cases').values(part).execute();
+  await writeSearchDocuments(
+    trx,
+    created.map((c) => {
+      const values = [...byId.get(c.id)!.newObservables.values()].map((o) => o.value);
+      return { case_id: c.id, body: searchDocument(c.title, c.description, [], values) };
+    }),
+  );
+
+  const parts: CaseSearchTable[] = [];
+  for (const c of existing) {
+    const asset = bestAsset(c);
+    const before = stored.get(c.id);
+    const raise = asset && moreCritical(asset.criticality, before?.criticality);
+    const fresh = [...c.newObservables.entries()]
+      .filter(([key]) => !known.has(`${c.id}\u0002${key}`))
+      .map(([, o]) => o.value);
+    const part = searchPart(c.id, before?.searchValues ?? 0, fresh);
+    if (part) parts.push(part.row);
+    const added = part?.added ?? 0;
+    await trx
+      .updateTable('cases')
+      .set((eb) => ({
+        alert_count: eb('alert_count', '+', c.addedAlerts),
+        last_alert_at: c.lastAlertAt,
+        updated_at: now,
+        ...(added > 0 ? { search_values: eb('search_values', '+', added) } : {}),
+        ...(raise
+          ? { asset_type: asset.type, asset_value: asset.value, asset_criticality: asset.criticality }
+          : {}),
+      }))
+      .where('id', '=', c.id)
+      .execute();
+    await trx
+      .updateTable('cases')
+      .set({ severity: c.severity, severity_id: SEVERITY_ID[c.severity] })
+      .where('id', '=', c.id)
+      .where('severity_id', '<', SEVERITY_ID[c.severity])
+      .execute();
+  }
+
+  await writeSearchParts(trx, parts);
+  const observables = touched.flatMap((c) =>
+    [...c.newObservables.values()].map((o) => ({
+      case_id: c.id,
+      type: o.type,
+      value: o.value,
+      role: o.role ?? null,
+      first_seen: o.at,
+      last_seen: o.at,
+    })),
+  );
+  for (const part of chunks(observables)) {
+    await trx
+      .insertInto('case_observables')
+      .values(part)
+      .onConflict((oc) =>
+        oc
+          .columns(['case_id', 'type', 'value'])
+          .doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen') })),
+      )
+      .execute();
+  }
+  await refreshPriority(
+    trx,
+    touched.map((c) => c.id),
+  );
+}

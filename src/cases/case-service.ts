@@ -1,0 +1,348 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
+import { SEVERITIES, SEVERITY_ID, type Alert, type Severity } from '../core/alert.ts';
+import {
+  CASE_STATUSES,
+  RESOLUTIONS,
+  type CaseComment,
+  type CaseObservable,
+  type CaseStatus,
+  type CaseSummary,
+  type Resolution,
+} from '../core/case.ts';
+import { newId } from '../core/ids.ts';
+import { RiposteError, invalidField } from '../core/riposte-error.ts';
+import { toAlert } from '../ingest/alert-query.ts';
+import { decodeCursor, parseLimit, toPage, type Page } from '../store/cursor.ts';
+import type { Dialect } from '../store/database.ts';
+import type { CaseTable, DatabaseSchema } from '../store/schema.ts';
+import { rebuildSearchDocument, refreshPriority, searchCondition } from './case-derived-state.ts';
+import { recordResolution } from './rule-history.ts';
+
+export interface CaseDetail extends CaseSummary {
+  alerts: Alert[];
+  observables: CaseObservable[];
+  comments: CaseComment[];
+  timeline: AuditRecord[];
+}
+
+export interface CaseFilter {
+  status?: string;
+  severity?: string;
+  assignee?: string;
+  tag?: string;
+  q?: string;
+  cursor?: string;
+  limit?: unknown;
+}
+
+export interface CasePatch {
+  status?: unknown;
+  severity?: unknown;
+  assignee?: unknown;
+  tags?: unknown;
+  resolution?: unknown;
+  resolutionNote?: unknown;
+}
+
+const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_:./-]{0,63}$/u;
+const DETAIL_ALERTS = 100;
+
+export function toCaseSummary(row: CaseTable): CaseSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status as CaseStatus,
+    severity: row.severity as Severity,
+    priority: Number(row.priority),
+    priorityFactors: JSON.parse(row.priority_factors) as CaseSummary['priorityFactors'],
+    assignee: row.assignee,
+    tags: JSON.parse(row.tags) as string[],
+    resolution: row.resolution as Resolution | null,
+    resolutionNote: row.resolution_note,
+    alertCount: Number(row.alert_count),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+    lastAlertAt: row.last_alert_at,
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[], value: unknown, path: string): T {
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+    throw invalidField(path, `${path.slice(1)} must be one of: ${values.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Cases: the list and search, the detail, and every change an analyst makes. */
+export class CaseService {
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
+  readonly #audit: AuditLog;
+
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#audit = audit;
+  }
+
+  async list(filter: CaseFilter): Promise<Page<CaseSummary>> {
+    const limit = parseLimit(filter.limit);
+    const cursor = decodeCursor(filter.cursor);
+    let query = this.#db.selectFrom('cases').selectAll();
+    if (filter.status) query = query.where('status', '=', oneOf(CASE_STATUSES, filter.status, '/status'));
+    if (filter.severity)
+      query = query.where('severity', '=', oneOf(SEVERITIES, filter.severity, '/severity'));
+    if (filter.assignee) query = query.where('assignee', '=', filter.assignee);
+    if (filter.tag) {
+      const tag = filter.tag;
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom('case_tags').select('case_id').where('tag', '=', tag),
+      );
+    }
+    if (filter.q && filter.q.trim() !== '') {
+      if (filter.q.length > 500) throw invalidField('/q', 'q may have at most 500 characters');
+      query = query.where(searchCondition(this.#dialect, filter.q));
+    }
+    if (cursor) query = query.where('id', '<', cursor);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = toPage(rows, limit);
+    return { items: page.items.map(toCaseSummary), nextCursor: page.nextCursor };
+  }
+
+  async get(id: string, viewer?: Actor): Promise<CaseDetail> {
+    const row = await this.#db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
+    const [alerts, observables, comments, timeline] = await Promise.all([
+      this.#db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('case_id', '=', id)
+        .orderBy('id', 'desc')
+        .limit(DETAIL_ALERTS)
+        .execute(),
+      this.#db
+        .selectFrom('case_observables')
+        .selectAll()
+        .where('case_id', '=', id)
+        .orderBy('type')
+        .orderBy('value')
+        .execute(),
+      this.#db.selectFrom('case_comments').selectAll().where('case_id', '=', id).orderBy('id').execute(),
+      this.#db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('target_type', '=', 'case')
+        .where('target_id', '=', id)
+        .where('action', '!=', 'case.view')
+        .orderBy('seq')
+        .limit(1000)
+        .execute(),
+    ]);
+    if (viewer)
+      await this.#audit.write(this.#db, [
+        { actor: viewer, action: 'case.view', targetType: 'case', targetId: id },
+      ]);
+    return {
+      ...toCaseSummary(row),
+      alerts: alerts.map(toAlert),
+      observables: observables.map((o) => ({
+        type: o.type as CaseObservable['type'],
+        value: o.value,
+        ...(o.role === null ? {} : { role: o.role as CaseObservable['role'] }),
+        firstSeen: o.first_seen,
+        lastSeen: o.last_seen,
+      })),
+      comments: comments.map((c) => ({
+        id: c.id,
+        author: c.author,
+        body: c.body,
+        mentions: JSON.parse(c.mentions) as string[],
+        createdAt: c.created_at,
+      })),
+      timeline: timeline.map(toAuditRecord),
+    };
+  }
+
+  async update(id: string, patch: CasePatch, actor: Actor): Promise<CaseSummary> {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+      throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
+    }
+    const known = new Set(['status', 'severity', 'assignee', 'tags', 'resolution', 'resolutionNote']);
+    for (const key of Object.keys(patch))
+      if (!known.has(key))
+        throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
+      const now = new Date().toISOString();
+      const set: Partial<CaseTable> = {};
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const change = <K extends keyof CaseTable>(column: K, field: string, value: CaseTable[K]): void => {
+        if (row[column] === value) return;
+        set[column] = value;
+        changes[field] = { from: row[column], to: value };
+      };
+      if (patch.severity !== undefined) {
+        const severity = oneOf(SEVERITIES, patch.severity, '/severity');
+        change('severity', 'severity', severity);
+        if (set.severity) set.severity_id = SEVERITY_ID[severity];
+      }
+      if (patch.assignee !== undefined)
+        change('assignee', 'assignee', await this.#assignee(trx, patch.assignee));
+      if (patch.tags !== undefined) change('tags', 'tags', JSON.stringify(this.#tags(patch.tags)));
+      if (patch.resolutionNote !== undefined) {
+        if (
+          patch.resolutionNote !== null &&
+          (typeof patch.resolutionNote !== 'string' || patch.resolutionNote.length > 10_000)
+        ) {
+          throw invalidField(
+            '/resolutionNote',
+            'resolutionNote must be a string of at most 10000 characters, or null',
+          );
+        }
+        change('resolution_note', 'resolutionNote', patch.resolutionNote);
+      }
+      const status =
+        patch.status === undefined
+          ? (row.status as CaseStatus)
+          : oneOf(CASE_STATUSES, patch.status, '/status');
+      let resolution = row.resolution as Resolution | null;
+      if (patch.resolution !== undefined)
+        resolution = patch.resolution === null ? null : oneOf(RESOLUTIONS, patch.resolution, '/resolution');
+      if (status === 'closed' && resolution === null) {
+        throw invalidField(
+          '/resolution',
+          `closing a case needs a resolution: one of ${RESOLUTIONS.join(', ')}`,
+        );
+      }
+      if (status === 'open')
+        resolution = patch.resolution === undefined && row.status === 'closed' ? null : resolution;
+      change('status', 'status', status);
+      change('resolution', 'resolution', resolution);
+      if (set.status === 'closed') set.closed_at = now;
+      if (set.status === 'open') set.closed_at = null;
+      if (Object.keys(set).length === 0) return toCaseSummary(row);
+      set.updated_at = now;
+      await trx.updateTable('cases').set(set).where('id', '=', id).execute();
+      if (set.tags !== undefined) {
+        await trx.deleteFrom('case_tags').where('case_id', '=', id).execute();
+        const tags = JSON.parse(set.tags) as string[];
+        if (tags.length > 0)
+          await trx
+            .insertInto('case_tags')
+            .values(tags.map((tag) => ({ case_id: id, tag })))
+            .execute();
+      }
+      if (set.status !== undefined) {
+        await trx
+          .updateTable('alerts')
+          .set({ status: status === 'closed' ? 'closed' : 'triaged' })
+          .where('case_id', '=', id)
+          .execute();
+      }
+      const before = row.status === 'closed' ? (row.resolution as Resolution | null) : null;
+      const after = status === 'closed' ? resolution : null;
+      if (before !== after) await recordResolution(trx, id, before, after);
+      if (set.severity !== undefined || before !== after) await refreshPriority(trx, [id]);
+      if (set.tags !== undefined) await rebuildSearchDocument(trx, id);
+      await this.#audit.append(
+        trx,
+        [{ actor, action: 'case.update', targetType: 'case', targetId: id, details: { changes } }],
+        now,
+      );
+      const updated = await trx
+        .selectFrom('cases')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return toCaseSummary(updated);
+    });
+  }
+
+  async comment(id: string, body: unknown, actor: Actor): Promise<CaseComment> {
+    if (typeof body !== 'string' || body.trim() === '' || body.length > 50_000) {
+      throw invalidField('/body', 'body must be a non-empty string of at most 50000 characters');
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const exists = await trx.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
+      if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+      const named = [
+        ...new Set(
+          [...body.matchAll(/(?<![\w.])@([a-zA-Z0-9][a-zA-Z0-9._@-]{0,127})/g)].map((m) =>
+            m[1]!.replace(/\.$/, ''),
+          ),
+        ),
+      ];
+      const mentions =
+        named.length === 0
+          ? []
+          : (await trx.selectFrom('users').select('username').where('username', 'in', named).execute()).map(
+              (u) => u.username,
+            );
+      const comment: CaseComment = {
+        id: newId('comment_'),
+        author: actor.id,
+        body,
+        mentions,
+        createdAt: new Date().toISOString(),
+      };
+      await trx
+        .insertInto('case_comments')
+        .values({
+          id: comment.id,
+          case_id: id,
+          author: comment.author,
+          body,
+          mentions: JSON.stringify(mentions),
+          created_at: comment.createdAt,
+        })
+        .execute();
+      await trx.updateTable('cases').set({ updated_at: comment.createdAt }).where('id', '=', id).execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'case.comment',
+          targetType: 'case',
+          targetId: id,
+          details: { commentId: comment.id, mentions },
+        },
+      ]);
+      return comment;
+    });
+  }
+
+  async #assignee(trx: Transaction<DatabaseSchema>, value: unknown): Promise<string | null> {
+    if (value === null) return null;
+    if (typeof value !== 'string') throw invalidField('/assignee', 'assignee must be a username or null');
+    const user = await trx
+      .selectFrom('users')
+      .select('username')
+      .where('username', '=', value)
+      .where('disabled', '=', 0)
+      .executeTakeFirst();
+    if (!user) throw invalidField('/assignee', `no active user named "${value}"`);
+    return user.username;
+  }
+
+  #tags(value: unknown): string[] {
+    if (!Array.isArray(value) || value.length > 50)
+      throw invalidField('/tags', 'tags must be a list of at most 50 strings');
+    const tags = value.map((tag, i) => {
+      if (typeof tag !== 'string' || !TAG.test(tag)) {
+        throw invalidField(
+          `/tags/${i}`,
+          'a tag is 1–64 letters, digits or "_:./-", starting with a letter or digit',
+        );
+      }
+      return tag;
+    });
+    return [...new Set(tags)].sort();
+  }
+}

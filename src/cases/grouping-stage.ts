@@ -1,0 +1,119 @@
+import { sql, type Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { GroupingRule } from '../config.ts';
+import type { Observable } from '../core/alert.ts';
+import type { Dialect } from '../store/database.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
+import { groupAlerts } from './case-grouper.ts';
+
+export interface GroupingStageOptions {
+  db: Kysely<DatabaseSchema>;
+  dialect: Dialect;
+  audit: AuditLog;
+  rules: readonly GroupingRule[];
+  /** Alerts grouped per transaction. */
+  batchSize?: number;
+  onError: (error: unknown) => void;
+}
+
+const RETRY_MS = 1000;
+
+/**
+ * The durable stage after ingest: alerts are committed (and acknowledged) first, with no case;
+ * this stage then groups every alert whose case_id is still empty, in large batches, each batch in
+ * one transaction. The queue is the alerts table itself, so a crash loses nothing: on start the
+ * stage picks up whatever was left. Ingest keeps its latency whatever grouping costs, and grouping
+ * gets cheaper per alert the further behind it is.
+ */
+export class GroupingStage {
+  readonly #options: GroupingStageOptions;
+  readonly #batchSize: number;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(options: GroupingStageOptions) {
+    this.#options = options;
+    this.#batchSize = options.batchSize ?? 2000;
+  }
+
+  /** Something was ingested: make sure a run is under way (coalesced). */
+  notify(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.notify();
+      }
+    });
+  }
+
+  /** Resolves when no alert is left without a case (or the stage is failing and will retry). */
+  async drain(): Promise<void> {
+    if (!this.#running) this.notify();
+    while (this.#running) await this.#running;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    this.#closed = true;
+    clearTimeout(this.#retry);
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while ((await this.#runOnce()) === this.#batchSize) {
+        // A full batch: there may be more behind it. Yield so requests are served in between.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      this.#options.onError(error);
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => this.notify(), RETRY_MS);
+      this.#retry.unref();
+    }
+  }
+
+  /** Groups one batch; returns how many alerts it took. */
+  async #runOnce(): Promise<number> {
+    const { db, dialect, audit, rules } = this.#options;
+    return db.transaction().execute(async (trx) => {
+      // One grouper at a time per database: several API processes may share a PostgreSQL.
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+      const rows = await trx
+        .selectFrom('alerts')
+        .selectAll()
+        .where('case_id', 'is', null)
+        .orderBy('id')
+        .limit(this.#batchSize)
+        .execute();
+      if (rows.length === 0) return 0;
+      const now = new Date().toISOString();
+      const alerts = rows.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] }));
+      const entries = await groupAlerts(trx, alerts, rules, now);
+      const byCase = new Map<string, string[]>();
+      for (const { row } of alerts) {
+        const ids = byCase.get(row.case_id!);
+        if (ids) ids.push(row.id);
+        else byCase.set(row.case_id!, [row.id]);
+      }
+      for (const [caseId, ids] of byCase) {
+        for (let i = 0; i < ids.length; i += 400) {
+          await trx
+            .updateTable('alerts')
+            .set({ case_id: caseId })
+            .where('id', 'in', ids.slice(i, i + 400))
+            .execute();
+        }
+      }
+      await audit.append(trx, entries, now);
+      return rows.length;
+    });
+  }
+}

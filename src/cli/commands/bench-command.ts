@@ -1,0 +1,14 @@
+import { UsageError, type Io } from '../cli-context.ts';
+
+/** `riposte bench ingest` — see bench/ and docs/benchmarks.md. */
+export async function benchCommand(args: string[], io: Io): Promise<number> {
+  const [which, ...rest] = args;
+  if (which === 'ingest') {
+    const { runIngestBench } = await import('../../../bench/ingest-bench.ts');
+    const result = await runIngestBench(rest, io);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    // A run with a lost alert, a non-202 answer or a failed connection is not a valid measurement.
+    return (result as { valid?: boolean }).valid === false ? 1 : 0;
+  }
+  throw new UsageError('bench needs a scenario: ingest');
+}

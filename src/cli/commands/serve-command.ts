@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config.ts';
+import { openRiposte } from '../../riposte.ts';
+import { buildServer } from '../../server/app.ts';
+import { UsageError, type Io } from '../cli-context.ts';
+
+/** `riposte serve [--port N] [--host H] [--role all|api]` — runs until SIGINT/SIGTERM, then drains. */
+export async function serveCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, role: { type: 'string', default: 'all' } },
+  });
+  if (values.role !== 'all' && values.role !== 'api') throw new UsageError('--role must be "all" or "api"');
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new UsageError('--port must be 0–65535');
+  const config = loadConfig(process.env, {
+    ...(port === undefined ? {} : { port }),
+    ...(values.host ? { host: values.host } : {}),
+  });
+  const riposte = await openRiposte(config);
+  const server = await buildServer(riposte);
+  const address = await server.app.listen({ port: config.port, host: config.host });
+  io.stderr(
+    `riposte listening on ${address} (database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.stderr(`riposte: ${signal}, finishing in-flight requests\n`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.shutdown();
+  await riposte.close();
+  return 0;
+}

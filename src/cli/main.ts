@@ -1,0 +1,89 @@
+import { RiposteError } from '../core/riposte-error.ts';
+import { processIo, UsageError, type Io } from './cli-context.ts';
+import { serveCommand } from './commands/serve-command.ts';
+import { migrateCommand } from './commands/migrate-command.ts';
+import {
+  assetImportCommand,
+  auditVerifyCommand,
+  sourceCreateCommand,
+  tokenCreateCommand,
+  userCreateCommand,
+} from './commands/create-commands.ts';
+import { ingestCommand } from './commands/ingest-command.ts';
+import { benchCommand } from './commands/bench-command.ts';
+
+type Command = (args: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  serve: {
+    run: serveCommand,
+    usage: 'serve [--port N] [--host H] [--role all|api]   run the server (default port 8080)',
+  },
+  migrate: {
+    run: migrateCommand,
+    usage: 'migrate                                      bring the database to the current schema',
+  },
+  'source create': {
+    run: sourceCreateCommand,
+    usage:
+      'source create --name N --format F [--options JSON] [--require-signature]   prints the ingest token',
+  },
+  'token create': {
+    run: tokenCreateCommand,
+    usage: 'token create --name N --role R [--expires ISO]   prints an API token',
+  },
+  'user create': {
+    run: userCreateCommand,
+    usage: 'user create --username U --role R             password from stdin',
+  },
+  'asset import': {
+    run: assetImportCommand,
+    usage: 'asset import FILE                            a JSON list of assets',
+  },
+  ingest: {
+    run: ingestCommand,
+    usage: 'ingest FILE --source NAME                    JSON, JSON array, NDJSON, text lines or .eml',
+  },
+  'audit verify': {
+    run: auditVerifyCommand,
+    usage: "audit verify                                 check the audit log's hash chain",
+  },
+  bench: {
+    run: benchCommand,
+    usage: 'bench ingest                                 ingest benchmark, JSON on stdout',
+  },
+};
+
+function usage(): string {
+  return `Usage: riposte <command>\n\n${Object.values(COMMANDS)
+    .map((c) => `  riposte ${c.usage}`)
+    .join(
+      '\n',
+    )}\n\nEnvironment: RIPOSTE_DATA_DIR, RIPOSTE_DATABASE_URL, RIPOSTE_PORT, RIPOSTE_MASTER_KEY, … (docs/configuration.md)\n`;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const two = argv.slice(0, 2).join(' ');
+  const [name, rest] = COMMANDS[two] ? [two, argv.slice(2)] : [argv[0] ?? '', argv.slice(1)];
+  const command = COMMANDS[name];
+  if (!command || argv.includes('--help') || argv.includes('-h')) {
+    io.stderr(usage());
+    return command || argv.length === 0 ? 0 : 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      io.stderr(`riposte: ${error.message}\n\n${usage()}`);
+      return 2;
+    }
+    if (error instanceof RiposteError) {
+      io.stderr(`riposte: ${error.message}${error.path ? ` (at ${error.path})` : ''} [${error.code}]\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

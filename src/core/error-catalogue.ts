@@ -1,0 +1,42 @@
+/**
+ * Every error Riposte reports, with a stable code, an HTTP status and who is at fault. The code is the
+ * contract: clients switch on it, so a code is never renamed or reused.
+ */
+export type Fault = 'user' | 'external' | 'internal';
+
+export interface ErrorKind {
+  status: number;
+  fault: Fault;
+  title: string;
+}
+
+export const ERROR_CATALOGUE = {
+  bad_request: { status: 400, fault: 'user', title: 'The request is malformed' },
+  invalid_json: { status: 400, fault: 'user', title: 'The body is not valid JSON' },
+  validation_failed: { status: 400, fault: 'user', title: 'A field is missing or has the wrong type' },
+  invalid_record: { status: 400, fault: 'user', title: 'The record cannot be normalized' },
+  no_valid_records: { status: 400, fault: 'user', title: 'No record in the body could be ingested' },
+  invalid_expression: { status: 400, fault: 'user', title: 'The expression is not valid' },
+  invalid_cursor: { status: 400, fault: 'user', title: 'The pagination cursor is not valid' },
+  unauthenticated: { status: 401, fault: 'user', title: 'Authentication is required' },
+  invalid_token: { status: 401, fault: 'user', title: 'The token is unknown, expired or revoked' },
+  invalid_credentials: { status: 401, fault: 'user', title: 'Wrong username or password' },
+  invalid_signature: { status: 401, fault: 'user', title: 'The request signature does not match' },
+  stale_signature: {
+    status: 401,
+    fault: 'user',
+    title: 'The request signature is outside the replay window',
+  },
+  forbidden: { status: 403, fault: 'user', title: 'Your role does not allow this' },
+  not_found: { status: 404, fault: 'user', title: 'No such resource' },
+  route_not_found: { status: 404, fault: 'user', title: 'No such route' },
+  method_not_allowed: { status: 405, fault: 'user', title: 'Method not allowed' },
+  conflict: { status: 409, fault: 'user', title: 'The resource already exists' },
+  payload_too_large: { status: 413, fault: 'user', title: 'The body is larger than allowed' },
+  unsupported_media_type: { status: 415, fault: 'user', title: 'The content type is not supported' },
+  rate_limited: { status: 429, fault: 'user', title: 'Too many requests' },
+  unavailable: { status: 503, fault: 'internal', title: 'The service is shutting down or not ready' },
+  internal: { status: 500, fault: 'internal', title: 'Internal error' },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;

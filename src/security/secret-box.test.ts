@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadMasterKey } from './master-key.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { SecretBox } from './secret-box.ts';
+
+describe('master key and secret box', () => {
+  it('creates a key file with mode 0600 once and reuses it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'riposte-key-'));
+    const a = loadMasterKey(undefined, dir);
+    const b = loadMasterKey(undefined, dir);
+    assert.equal(a.id, b.id);
+    assert.equal(statSync(path.join(dir, 'master.key')).mode & 0o777, 0o600);
+  });
+
+  it('refuses a key of the wrong length, naming the setting', () => {
+    assert.throws(() => loadMasterKey('abcd', '/nonexistent'), /RIPOSTE_MASTER_KEY must hold a 256-bit key/);
+  });
+
+  it('seals with a fresh nonce each time and opens only with the same key', () => {
+    const box = new SecretBox(loadMasterKey('11'.repeat(32), '/nonexistent'));
+    const one = box.seal('s3cret');
+    const two = box.seal('s3cret');
+    assert.notEqual(one, two);
+    assert.doesNotMatch(one, /s3cret/);
+    assert.equal(box.open(one), 's3cret');
+    const other = new SecretBox(loadMasterKey('22'.repeat(32), '/nonexistent'));
+    assert.throws(() => other.open(one), /sealed with key/);
+    const tampered = one.slice(0, -3) + (one.endsWith('A') ? 'BBB' : 'AAA');
+    assert.throws(() => box.open(tampered));
+  });
+});
+
+describe('passwords', () => {
+  it('verifies the right password and refuses a wrong one', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    assert.match(hash, /^scrypt\$32768\$8\$1\$/);
+    assert.equal(await verifyPassword('correct horse battery staple', hash), true);
+    assert.equal(await verifyPassword('Correct horse battery staple', hash), false);
+    assert.equal(await verifyPassword('x', 'garbage'), false);
+  });
+});

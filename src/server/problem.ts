@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RiposteError } from '../core/riposte-error.ts';
+
+/** Fastify's own errors, translated into the catalogue so clients see one error vocabulary. */
+function fromFastify(error: FastifyError): RiposteError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RiposteError(
+        'payload_too_large',
+        `the body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes`,
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RiposteError('unsupported_media_type', 'this route takes application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new RiposteError('invalid_json', 'the body is empty; send a JSON document');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RiposteError('bad_request', 'Content-Length does not match the body');
+    case 'FST_ERR_VALIDATION': {
+      const first = error.validation?.[0];
+      const where = error.validationContext ?? 'body';
+      const field =
+        first && 'missingProperty' in first.params
+          ? `${first.instancePath}/${String(first.params.missingProperty)}`
+          : (first?.instancePath ?? '');
+      return new RiposteError(
+        'validation_failed',
+        `${where}${field || ''} ${first?.message ?? 'is not valid'}`,
+        {
+          path: `${where === 'body' ? '' : where}${field || '/'}`,
+        },
+      );
+    }
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new RiposteError('invalid_json', `the body is not valid JSON: ${error.message}`);
+  }
+  if (error.statusCode === 400) return new RiposteError('bad_request', error.message);
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: RiposteError): FastifyReply {
+  const retryAfter = error.extra?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(error.toProblem(request.url.split('?')[0]));
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof RiposteError ? error : fromFastify(error);
+    if (known) {
+      if (known.fault === 'internal') request.log.error({ err: error }, known.message);
+      return sendProblem(reply, request, known);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      request,
+      new RiposteError(
+        'internal',
+        'something went wrong on our side; the error is logged with the request id',
+      ),
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      new RiposteError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+}

@@ -1,0 +1,217 @@
+import type { FastifyInstance } from 'fastify';
+import { toAuditRecord } from '../../audit/audit-log.ts';
+import { FORMATS } from '../../core/format.ts';
+import { ROLES } from '../../core/role.ts';
+import { RiposteError } from '../../core/riposte-error.ts';
+import type { Riposte } from '../../riposte.ts';
+import { actorOf } from '../auth-hooks.ts';
+import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
+import { idParams } from './route-schemas.ts';
+
+/** Sources, users, API tokens, assets and the audit log. */
+export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
+  app.get(
+    '/api/v1/sources',
+    { config: { auth: ANALYST }, schema: { summary: 'List ingest sources', tags: ['sources'] } },
+    async () => ({
+      items: await riposte.sources.list(),
+    }),
+  );
+  app.post<{
+    Body: { name: string; format: string; options?: Record<string, unknown>; requireSignature?: boolean };
+  }>(
+    '/api/v1/sources',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: 'Register an ingest source; the answer holds its token, shown only once',
+        tags: ['sources'],
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            format: { type: 'string', enum: [...FORMATS] },
+            options: { type: 'object' },
+            requireSignature: { type: 'boolean' },
+          },
+          required: ['name', 'format'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const { source, token } = await riposte.sources.create(request.body, actorOf(request));
+      return reply.code(201).send({ ...source, token });
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/api/v1/sources/:name',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: 'Delete a source (its alerts stay)',
+        tags: ['sources'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      },
+    },
+    async (request, reply) => {
+      await riposte.sources.delete(request.params.name, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/users',
+    { config: { auth: ADMIN }, schema: { summary: 'List users', tags: ['users'] } },
+    async () => ({ items: await riposte.users.list() }),
+  );
+  app.post<{ Body: { username: string; role: string; password: string } }>(
+    '/api/v1/users',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: 'Create a user',
+        tags: ['users'],
+        body: {
+          type: 'object',
+          properties: {
+            username: { type: 'string' },
+            role: { type: 'string', enum: [...ROLES] },
+            password: { type: 'string' },
+          },
+          required: ['username', 'role', 'password'],
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await riposte.users.create(request.body, actorOf(request))),
+  );
+  app.patch<{ Params: { id: string }; Body: { role?: string; disabled?: boolean; password?: string } }>(
+    '/api/v1/users/:id',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: "Change a user's role, disable them, or set a new password (ends their sessions)",
+        tags: ['users'],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            role: { type: 'string', enum: [...ROLES] },
+            disabled: { type: 'boolean' },
+            password: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => riposte.users.update(request.params.id, request.body, actorOf(request)),
+  );
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      config: { auth: ADMIN },
+      schema: { summary: 'List API tokens (never their secrets)', tags: ['tokens'] },
+    },
+    async () => ({
+      items: await riposte.tokens.list(),
+    }),
+  );
+  app.post<{ Body: { name: string; role: string; expiresAt?: string } }>(
+    '/api/v1/tokens',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: 'Create a service-account API token; the answer holds it, shown only once',
+        tags: ['tokens'],
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            role: { type: 'string', enum: [...ROLES] },
+            expiresAt: { type: 'string' },
+          },
+          required: ['name', 'role'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const { token, info } = await riposte.tokens.create(request.body, actorOf(request));
+      return reply.code(201).send({ ...info, token });
+    },
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/tokens/:id',
+    {
+      config: { auth: ADMIN },
+      schema: { summary: 'Revoke an API token', tags: ['tokens'], params: idParams },
+    },
+    async (request) => riposte.tokens.revoke(request.params.id, actorOf(request)),
+  );
+
+  app.get(
+    '/api/v1/assets',
+    {
+      config: { auth: ANALYST },
+      schema: { summary: 'The asset list (criticality feeds case priority)', tags: ['assets'] },
+    },
+    async () => ({
+      items: await riposte.assets.list(),
+    }),
+  );
+  app.put<{ Body: unknown }>(
+    '/api/v1/assets',
+    {
+      config: { auth: MANAGER },
+      schema: {
+        summary:
+          'Add or update assets: a list of {type: host|ipv4|ipv6, value, criticality: low|medium|high|critical, owner?, tags?}',
+        tags: ['assets'],
+        body: { type: 'array' },
+      },
+    },
+    async (request) => riposte.assets.upsert(request.body, actorOf(request)),
+  );
+
+  app.get<{
+    Querystring: { afterSeq?: string; limit?: string; actor?: string; action?: string; targetId?: string };
+  }>(
+    '/api/v1/audit',
+    {
+      config: { auth: MANAGER },
+      schema: {
+        summary: 'Read the audit log, oldest first',
+        tags: ['audit'],
+        querystring: {
+          type: 'object',
+          properties: {
+            afterSeq: { type: 'string', pattern: '^[0-9]{1,15}$' },
+            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+            actor: { type: 'string' },
+            action: { type: 'string' },
+            targetId: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const limit = Number(request.query.limit ?? 100);
+      if (limit < 1 || limit > 1000)
+        throw new RiposteError('validation_failed', 'limit must be from 1 to 1000', { path: 'limit' });
+      let query = riposte.database.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('seq', '>', Number(request.query.afterSeq ?? 0));
+      if (request.query.actor) query = query.where('actor', '=', request.query.actor);
+      if (request.query.action) query = query.where('action', '=', request.query.action);
+      if (request.query.targetId) query = query.where('target_id', '=', request.query.targetId);
+      const rows = await query.orderBy('seq').limit(limit).execute();
+      return { items: rows.map(toAuditRecord) };
+    },
+  );
+  app.get(
+    '/api/v1/audit/verify',
+    { config: { auth: ADMIN }, schema: { summary: "Verify the audit log's hash chain", tags: ['audit'] } },
+    async () => riposte.audit.verify(riposte.database.db),
+  );
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import { RiposteError } from '../../core/riposte-error.ts';
+import type { Riposte } from '../../riposte.ts';
+import type { ServerMetrics } from '../metrics.ts';
+
+/** Content types an ingest endpoint reads; the normalizer decides how to split the text. */
+const ACCEPTED = [
+  'application/json',
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'text/plain',
+  'text/x-log',
+  'message/rfc822',
+];
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** POST /api/v1/sources/{name}/alerts — acknowledged (202) only after the durable commit. */
+export function ingestRoutes(app: FastifyInstance, riposte: Riposte, metrics: ServerMetrics): void {
+  app.register(async (scope) => {
+    // The raw text is needed for the HMAC and for non-JSON formats, so this scope parses nothing itself.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'string', bodyLimit: riposte.config.bodyLimit },
+      (_request, body, done) => done(null, body),
+    );
+
+    scope.post<{ Params: { name: string }; Body: string }>(
+      '/api/v1/sources/:name/alerts',
+      {
+        config: { auth: 'source' },
+        schema: {
+          summary: 'Ingest alerts from a source',
+          description:
+            'One vendor event, a JSON array of events, or NDJSON (text formats such as CEF, LEEF and Zeek TSV: one record per line). ' +
+            'Valid records are stored even when others are rejected; each rejection names its index and the reason.',
+          tags: ['ingest'],
+          params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          consumes: ACCEPTED,
+          responses: {
+            202: {
+              description: 'Committed',
+              type: 'object',
+              properties: {
+                accepted: { type: 'integer' },
+                duplicates: { type: 'integer' },
+                rejected: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      index: { type: 'integer' },
+                      error: { type: 'string' },
+                      code: { type: 'string' },
+                      path: { type: 'string' },
+                    },
+                  },
+                },
+                alertIds: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const body = typeof request.body === 'string' ? request.body : '';
+        const signature = request.headers['x-riposte-signature'];
+        const source = await riposte.sources.authenticate(
+          request.params.name,
+          {
+            authorization: request.headers.authorization,
+            signature: Array.isArray(signature) ? signature[0] : signature,
+          },
+          body,
+        );
+        const type = mediaType(request.headers['content-type']);
+        if (!ACCEPTED.includes(type) && !type.endsWith('+json')) {
+          throw new RiposteError(
+            'unsupported_media_type',
+            `Content-Type "${type || '(none)'}" is not accepted; send one of ${ACCEPTED.join(', ')}`,
+            {
+              path: 'Content-Type',
+            },
+          );
+        }
+        try {
+          const result = await riposte.ingest.ingest(source, body, type, {
+            id: source.name,
+            type: 'source',
+            ip: request.ip,
+          });
+          metrics.alertsIngested.inc({ source: source.name }, result.accepted);
+          metrics.alertsDuplicate.inc({ source: source.name }, result.duplicates);
+          metrics.alertsRejected.inc({ source: source.name }, result.rejected.length);
+          return reply.code(202).send(result);
+        } catch (error) {
+          if (error instanceof RiposteError && error.code === 'no_valid_records') {
+            const rejected = (error.extra?.rejected as unknown[] | undefined)?.length ?? 0;
+            metrics.alertsRejected.inc({ source: source.name }, rejected);
+          }
+          throw error;
+        }
+      },
+    );
+  });
+}

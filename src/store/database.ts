@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
+import pg from 'pg';
+import type { DatabaseSchema } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Every transaction of ours writes. A deferred `begin` would take the write lock at the first write,
+ * and in WAL mode fail at once (SQLITE_BUSY, no waiting) when another process (the CLI beside a
+ * running server) committed in between; `begin immediate` takes the lock up front and waits for it
+ * up to busy_timeout instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export interface Database {
+  readonly db: Kysely<DatabaseSchema>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns BIGINT (count(*), sums) as strings by default; our counts fit in a double.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/**
+ * Opens the configured database. SQLite runs in WAL mode with synchronous=FULL so that a commit is on
+ * disk before we acknowledge it; the ingest path batches commits to keep that affordable.
+ */
+export function openDatabase(url: string): Database {
+  if (url.startsWith('sqlite://')) {
+    const file = url.slice('sqlite://'.length);
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // The default 2 MB page cache thrashes once the alert indexes outgrow it; 64 MB and a memory
+    // map keep the hot B-tree pages in memory. Durability is unchanged (WAL, synchronous=FULL).
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('mmap_size = 268435456');
+    sqlite.pragma('temp_store = memory');
+    const db = new Kysely<DatabaseSchema>({
+      dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server drops (restart, failover, DROP DATABASE … FORCE) emits 'error' on the
+  // pool; unhandled, that would crash the process. The pool replaces the client on the next query.
+  pool.on('error', (error) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, time: Date.now(), msg: 'idle PostgreSQL connection lost', err: error.message })}\n`,
+    );
+  });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}

@@ -1,0 +1,67 @@
+/**
+ * Group commit: jobs submitted while a flush is running (or in the same tick) are written together in
+ * the next flush, in one transaction, so the cost of a durable commit is shared by every request
+ * waiting for it. Each submitter is answered only after the transaction holding its job committed.
+ */
+export class GroupCommit<Job, Result> {
+  readonly #flush: (jobs: Job[]) => Promise<Result[]>;
+  readonly #maxJobs: number;
+  #pending: { job: Job; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
+  #running: Promise<void> | undefined;
+  #scheduled = false;
+
+  constructor(flush: (jobs: Job[]) => Promise<Result[]>, maxJobs = 256) {
+    this.#flush = flush;
+    this.#maxJobs = maxJobs;
+  }
+
+  submit(job: Job): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.#pending.push({ job, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once everything submitted so far is committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.#running || this.#pending.length > 0 || this.#scheduled) {
+      if (this.#running) await this.#running;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined;
+        if (this.#pending.length > 0) this.#schedule();
+      });
+    });
+  }
+
+  async #run(): Promise<void> {
+    const batch = this.#pending.splice(0, this.#maxJobs);
+    if (batch.length === 0) return;
+    try {
+      const results = await this.#flush(batch.map((b) => b.job));
+      batch.forEach((b, i) => b.resolve(results[i] as Result));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One job may have poisoned the batch: retry each alone so the others still commit.
+      for (const b of batch) {
+        try {
+          const [result] = await this.#flush([b.job]);
+          b.resolve(result as Result);
+        } catch (single) {
+          b.reject(single);
+        }
+      }
+    }
+  }
+}

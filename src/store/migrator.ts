@@ -1,0 +1,50 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Dialect } from './database.ts';
+import * as initial from './migrations/0001-initial.ts';
+
+interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Forward-only migrations, applied in order; each runs in its own transaction on both dialects. */
+export const MIGRATIONS: readonly Migration[] = [{ name: '0001-initial', up: initial.up }];
+
+export interface MigrationResult {
+  applied: string[];
+  current: string | undefined;
+}
+
+export async function migrate(database: Database): Promise<MigrationResult> {
+  const db = database.db as unknown as Kysely<{ riposte_migrations: { name: string; applied_at: string } }>;
+  await db.transaction().execute(async (trx) => {
+    // Serializes concurrent `migrate` runs (api + workers starting together) on PostgreSQL, where even
+    // CREATE TABLE IF NOT EXISTS races.
+    if (database.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+    await trx.schema
+      .createTable('riposte_migrations')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .execute();
+  });
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    await db.transaction().execute(async (trx) => {
+      if (database.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+      const done = await trx
+        .selectFrom('riposte_migrations')
+        .select('name')
+        .where('name', '=', migration.name)
+        .executeTakeFirst();
+      if (done) return;
+      await migration.up(trx as unknown as Kysely<unknown>, database.dialect);
+      await trx
+        .insertInto('riposte_migrations')
+        .values({ name: migration.name, applied_at: new Date().toISOString() })
+        .execute();
+      applied.push(migration.name);
+    });
+  }
+  return { applied, current: MIGRATIONS.at(-1)?.name };
+}

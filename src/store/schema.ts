@@ -1,0 +1,171 @@
+/** Kysely table types. Timestamps are ISO 8601 text in both dialects; JSON is text; booleans are 0/1. */
+
+export interface SourceTable {
+  name: string;
+  format: string;
+  options: string;
+  token_hash: string;
+  token_enc: string;
+  require_signature: number;
+  created_at: string;
+  created_by: string;
+}
+
+export interface AlertTable {
+  id: string;
+  source: string;
+  format: string;
+  source_ref: string | null;
+  fingerprint: string;
+  title: string;
+  description: string | null;
+  severity: string;
+  severity_id: number;
+  category: string;
+  rule_id: string | null;
+  rule_name: string | null;
+  event_time: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  case_id: string | null;
+  status: string;
+  observables: string;
+  mitre: string;
+  raw: string;
+  created_at: string;
+}
+
+export interface CaseTable {
+  id: string;
+  title: string;
+  description: string | null;
+  status: string;
+  severity: string;
+  severity_id: number;
+  priority: number;
+  priority_factors: string;
+  assignee: string | null;
+  tags: string;
+  resolution: string | null;
+  resolution_note: string | null;
+  alert_count: number;
+  rule_key: string | null;
+  host: string | null;
+  /** The most critical asset among the case's hosts and IPs, kept as observables arrive. */
+  asset_type: string | null;
+  asset_value: string | null;
+  asset_criticality: string | null;
+  /** How many observable values the search document holds (it stops growing at a bound). */
+  search_values: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  last_alert_at: string;
+}
+
+export interface CaseTagTable {
+  case_id: string;
+  tag: string;
+}
+
+export interface CaseObservableTable {
+  case_id: string;
+  type: string;
+  value: string;
+  role: string | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface CaseCommentTable {
+  id: string;
+  case_id: string;
+  author: string;
+  body: string;
+  mentions: string;
+  created_at: string;
+}
+
+export interface AssetTable {
+  type: string;
+  value: string;
+  criticality: string;
+  owner: string | null;
+  tags: string;
+  updated_at: string;
+}
+
+export interface RuleStatsTable {
+  rule_key: string;
+  true_positive: number;
+  false_positive: number;
+  benign_positive: number;
+  duplicate: number;
+}
+
+export interface UserTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  disabled: number;
+  created_at: string;
+}
+
+export interface SessionTable {
+  id_hash: string;
+  user_id: string;
+  expires_at: string;
+  created_at: string;
+  ip: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  actor_type: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Each case's search document; indexed by FTS5 (SQLite, case_search_fts) or a tsvector column (PostgreSQL). */
+export interface CaseSearchTable {
+  case_id: string;
+  part: string;
+  body: string;
+}
+
+export interface DatabaseSchema {
+  sources: SourceTable;
+  alerts: AlertTable;
+  cases: CaseTable;
+  case_tags: CaseTagTable;
+  case_observables: CaseObservableTable;
+  case_comments: CaseCommentTable;
+  assets: AssetTable;
+  rule_stats: RuleStatsTable;
+  users: UserTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
+  case_search: CaseSearchTable;
+}

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { databaseKinds } from '../support/test-databases.ts';
+
+for (const kind of databaseKinds()) {
+  describe(`cases on ${kind}`, () => {
+    let h: Harness;
+    let token: string;
+
+    before(async () => {
+      h = await startHarness(kind);
+      token = (
+        await h.riposte.sources.create({ name: 'ids', format: 'suricata' }, { id: 't', type: 'system' })
+      ).token;
+      await h.riposte.users.create(
+        { username: 'alice', role: 'analyst', password: 'correct horse battery' },
+        { id: 't', type: 'system' },
+      );
+    });
+    after(() => h.close());
+
+    const ingest = async (events: unknown[]) => {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/ids/alerts',
+        payload: JSON.stringify(events),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      return res.json().alertIds as string[];
+    };
+    // Grouping is its own stage after the ingest commit: let it finish before reading cases.
+    const alert = async (id: string) => {
+      await h.riposte.grouping.drain();
+      return (await h.as('viewer', { method: 'GET', url: `/api/v1/alerts/${id}` })).json();
+    };
+    const getCase = async (id: string) => {
+      await h.riposte.grouping.drain();
+      return (await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${id}` })).json();
+    };
+
+    it('groups the same rule on the same host into one case and opens another for a new host', async () => {
+      const [a, b, c] = await ingest([
+        eveAlert({ srcIp: '10.9.0.1', sid: 100, timestamp: '2026-11-20T10:00:00Z', destIp: '198.51.100.1' }),
+        eveAlert({ srcIp: '10.9.0.1', sid: 100, timestamp: '2026-11-20T11:00:00Z', destIp: '198.51.100.2' }),
+        eveAlert({
+          srcIp: '10.9.0.99',
+          sid: 100,
+          timestamp: '2026-11-20T11:00:00Z',
+          destIp: '198.51.100.3',
+          hostname: 'other.example.org',
+        }),
+      ]);
+      const [x, y, z] = await Promise.all([alert(a!), alert(b!), alert(c!)]);
+      assert.equal(x.caseId, y.caseId);
+      assert.notEqual(x.caseId, z.caseId);
+      const detail = await getCase(x.caseId);
+      assert.equal(detail.alertCount, 2);
+      assert.equal(detail.alerts.length, 2);
+      assert.ok(detail.observables.some((o: { value: string }) => o.value === '10.9.0.1'));
+    });
+
+    it('attaches an alert from another rule to an open case through a shared observable', async () => {
+      const [first] = await ingest([
+        eveAlert({
+          srcIp: '10.8.0.1',
+          sid: 200,
+          hostname: 'c2.shared-evil.com',
+          timestamp: '2026-11-20T12:00:00Z',
+        }),
+      ]);
+      const [second] = await ingest([
+        eveAlert({
+          srcIp: '10.8.0.2',
+          sid: 201,
+          signature: 'ET MALWARE beacon',
+          hostname: 'c2.shared-evil.com',
+          timestamp: '2026-11-20T12:30:00Z',
+        }),
+      ]);
+      assert.equal((await alert(first!)).caseId, (await alert(second!)).caseId);
+    });
+
+    it('explains the priority, and a critical asset raises it', async () => {
+      const put = await h.as('manager', {
+        method: 'PUT',
+        url: '/api/v1/assets',
+        payload: [{ type: 'ipv4', value: '10.7.0.1', criticality: 'critical', owner: 'dc-team' }],
+      });
+      assert.equal(put.statusCode, 200, put.body);
+      const [crit] = await ingest([
+        eveAlert({
+          srcIp: '10.7.0.1',
+          sid: 300,
+          severity: 1,
+          timestamp: '2026-11-20T13:00:00Z',
+          hostname: 'a.example.net',
+        }),
+      ]);
+      const [plain] = await ingest([
+        eveAlert({
+          srcIp: '10.7.0.2',
+          sid: 301,
+          severity: 1,
+          timestamp: '2026-11-20T13:00:00Z',
+          hostname: 'b.example.net',
+        }),
+      ]);
+      const critCase = await getCase((await alert(crit!)).caseId);
+      const plainCase = await getCase((await alert(plain!)).caseId);
+      assert.ok(critCase.priority > plainCase.priority, `${critCase.priority} > ${plainCase.priority}`);
+      const factor = critCase.priorityFactors.find(
+        (f: { factor: string }) => f.factor === 'asset_criticality',
+      );
+      assert.match(factor.detail, /10\.7\.0\.1.*critical/);
+      assert.ok(critCase.priorityFactors.some((f: { factor: string }) => f.factor === 'severity'));
+    });
+
+    it('lowers the priority of a rule whose past cases were false positives', async () => {
+      for (let i = 0; i < 3; i++) {
+        const [id] = await ingest([
+          eveAlert({
+            srcIp: `10.6.0.${i + 1}`,
+            sid: 400,
+            signature: 'ET INFO noisy rule',
+            timestamp: '2026-11-20T14:00:00Z',
+            hostname: `n${i}.example.com`,
+          }),
+        ]);
+        const caseId = (await alert(id!)).caseId;
+        const closed = await h.as('analyst', {
+          method: 'PATCH',
+          url: `/api/v1/cases/${caseId}`,
+          payload: { status: 'closed', resolution: 'false_positive' },
+        });
+        assert.equal(closed.statusCode, 200, closed.body);
+      }
+      const [id] = await ingest([
+        eveAlert({
+          srcIp: '10.6.0.9',
+          sid: 400,
+          signature: 'ET INFO noisy rule',
+          timestamp: '2026-11-20T14:00:00Z',
+          hostname: 'n9.example.com',
+        }),
+      ]);
+      const c = await getCase((await alert(id!)).caseId);
+      const history = c.priorityFactors.find((f: { factor: string }) => f.factor === 'rule_history');
+      assert.ok(history, JSON.stringify(c.priorityFactors));
+      assert.ok(history.points < 0);
+      assert.match(history.detail, /3 false positives/);
+    });
+
+    it('updates status, assignee, severity and tags; closing needs a resolution; every change is on the timeline', async () => {
+      const [id] = await ingest([
+        eveAlert({
+          srcIp: '10.5.0.1',
+          sid: 500,
+          timestamp: '2026-11-20T15:00:00Z',
+          hostname: 'x.example.com',
+        }),
+      ]);
+      const caseId = (await alert(id!)).caseId;
+      const noResolution = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        payload: { status: 'closed' },
+      });
+      assert.equal(noResolution.statusCode, 400);
+      assert.equal(noResolution.json().path, '/resolution');
+      const badAssignee = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        payload: { assignee: 'nobody' },
+      });
+      assert.equal(badAssignee.json().path, '/assignee');
+      const ok = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        payload: { assignee: 'alice', severity: 'critical', tags: ['phishing', 'vip'] },
+      });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.json().assignee, 'alice');
+      assert.equal(ok.json().severity, 'critical');
+      const comment = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/cases/${caseId}/comments`,
+        payload: { body: 'Looking into it, @alice please check the proxy logs' },
+      });
+      assert.equal(comment.statusCode, 201, comment.body);
+      assert.deepEqual(comment.json().mentions, ['alice']);
+      const closed = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        payload: { status: 'closed', resolution: 'true_positive', resolutionNote: 'contained' },
+      });
+      assert.equal(closed.json().status, 'closed');
+      assert.ok(closed.json().closedAt);
+      const detail = await getCase(caseId);
+      assert.equal(detail.comments.length, 1);
+      assert.deepEqual(
+        detail.timeline.map((e: { action: string }) => e.action),
+        ['case.create', 'case.update', 'case.comment', 'case.update'],
+      );
+      assert.equal((await alert(id!)).status, 'closed');
+    });
+
+    it('filters by status, severity, assignee, tag and full text, and paginates by cursor', async () => {
+      const byTag = (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?tag=vip' })).json();
+      assert.equal(byTag.items.length, 1);
+      assert.equal(
+        (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?assignee=alice' })).json().items.length,
+        1,
+      );
+      assert.equal(
+        (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?severity=critical&status=closed' })).json()
+          .items.length,
+        1,
+      );
+      const search = (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?q=shared-evil' })).json();
+      assert.equal(search.items.length, 1);
+      assert.match(search.items[0].title, /curl/);
+      const byIp = (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?q=10.7.0.1' })).json();
+      assert.equal(byIp.items.length, 1);
+
+      const all = (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?limit=500' })).json().items;
+      assert.ok(all.length >= 6);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/v1/cases?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await h.as('viewer', { method: 'GET', url })).json();
+        seen.push(...page.items.map((c: { id: string }) => c.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.deepEqual(
+        seen,
+        all.map((c: { id: string }) => c.id),
+      );
+      const bad = await h.as('viewer', { method: 'GET', url: '/api/v1/cases?cursor=!!' });
+      assert.equal(bad.json().code, 'invalid_cursor');
+      const badStatus = await h.as('viewer', { method: 'GET', url: '/api/v1/cases?status=pending' });
+      assert.equal(badStatus.statusCode, 400);
+    });
+
+    it('audits case and alert views, and the audit chain verifies', async () => {
+      const views = (
+        await h.as('admin', { method: 'GET', url: '/api/v1/audit?action=case.view&limit=1000' })
+      ).json().items;
+      assert.ok(views.length > 0);
+      assert.equal(views[0].actor, 'token:test-viewer');
+      assert.equal((await h.riposte.audit.verify(h.riposte.database.db)).ok, true);
+    });
+  });
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+/**
+ * The module picture in docs/architecture.md, checked: dependencies point inward, `core` is pure,
+ * only `server`, `cli` and the composition root wire implementations, nothing reads process.env but
+ * config.ts, and there are no import cycles.
+ */
+const SRC = new URL('../src/', import.meta.url).pathname;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? files(path.join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+        ? [path.join(dir, e.name)]
+        : [],
+  );
+}
+
+const modules = files(SRC).map((file) => {
+  const text = readFileSync(file, 'utf8');
+  const imports = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
+    path.resolve(path.dirname(file), m[1]!),
+  );
+  return { file, rel: path.relative(SRC, file), text, imports: imports.map((i) => path.relative(SRC, i)) };
+});
+
+const area = (rel: string) => (rel.includes('/') ? rel.split('/')[0]! : rel.replace(/\.ts$/, ''));
+
+/** Which areas each area may import. */
+const ALLOWED: Record<string, string[]> = {
+  core: ['core'],
+  security: ['core', 'security'],
+  store: ['core', 'store'],
+  audit: ['core', 'store', 'audit'],
+  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config'],
+  cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config'],
+  sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
+  auth: ['core', 'store', 'audit', 'security', 'auth'],
+  assets: ['core', 'store', 'audit', 'cases', 'assets'],
+  config: ['core'],
+  riposte: ['core', 'store', 'audit', 'security', 'ingest', 'cases', 'sources', 'auth', 'assets', 'config'],
+  server: ['*'],
+  cli: ['*'],
+};
+
+describe('architecture', () => {
+  it('every import follows the dependency rules', () => {
+    const violations: string[] = [];
+    for (const m of modules) {
+      const allowed = ALLOWED[area(m.rel)];
+      assert.ok(
+        allowed,
+        `${m.rel} is in an area the rules do not know: add it to ALLOWED and docs/architecture.md`,
+      );
+      if (allowed.includes('*')) continue;
+      for (const target of m.imports)
+        if (!allowed.includes(area(target))) violations.push(`${m.rel} → ${target}`);
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('normalizers are pure: no I/O, no clock', () => {
+    for (const m of modules.filter((x) => x.rel.startsWith('ingest/normalizers/'))) {
+      assert.doesNotMatch(m.text, /from 'node:(fs|net|http|https|child_process)'/, m.rel);
+      assert.doesNotMatch(
+        m.text,
+        /Date\.now\(\)|new Date\(\)/,
+        `${m.rel} reads the clock; use ctx.receivedAt`,
+      );
+    }
+  });
+
+  it('only config.ts reads process.env', () => {
+    const readers = modules.filter((m) => /process\.env\b/.test(m.text)).map((m) => m.rel);
+    assert.deepEqual(
+      readers.filter((r) => r !== 'config.ts' && !r.startsWith('cli/')),
+      [],
+    );
+  });
+
+  it('has no import cycles', () => {
+    const graph = new Map(modules.map((m) => [m.rel, m.imports]));
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (node: string, trail: string[]): void => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'visiting') {
+        cycles.push([...trail.slice(trail.indexOf(node)), node].join(' → '));
+        return;
+      }
+      state.set(node, 'visiting');
+      for (const next of graph.get(node) ?? []) visit(next, [...trail, node]);
+      state.set(node, 'done');
+    };
+    for (const node of graph.keys()) visit(node, []);
+    assert.deepEqual(cycles, []);
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+
+const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-cli-'));
+const env = { ...process.env, RIPOSTE_DATA_DIR: dataDir, RIPOSTE_DATABASE_URL: '', RIPOSTE_MASTER_KEY: '' };
+delete (env as Record<string, string | undefined>).RIPOSTE_DATABASE_URL;
+delete (env as Record<string, string | undefined>).RIPOSTE_MASTER_KEY;
+
+function riposte(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the riposte CLI, without a server running', () => {
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('migrates, and says so', () => {
+    const res = riposte(['migrate']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /0001-initial/);
+  });
+
+  it('creates a source and prints only its token on stdout', () => {
+    const res = riposte(['source', 'create', '--name', 'lab', '--format', 'suricata']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /^rps_[A-Za-z0-9_-]+\n$/);
+    const dup = riposte(['source', 'create', '--name', 'lab', '--format', 'suricata']);
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /already exists/);
+    const bad = riposte(['source', 'create', '--name', 'x', '--format', 'nope']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /format must be one of/);
+  });
+
+  it('creates a token and a user (password from stdin)', () => {
+    const token = riposte(['token', 'create', '--name', 'ci', '--role', 'analyst']);
+    assert.equal(token.code, 0, token.stderr);
+    assert.match(token.stdout, /^rpt_/);
+    const user = riposte(
+      ['user', 'create', '--username', 'ana', '--role', 'analyst'],
+      'a very good password\n',
+    );
+    assert.equal(user.code, 0, user.stderr);
+    const weak = riposte(['user', 'create', '--username', 'bob', '--role', 'analyst'], 'short\n');
+    assert.equal(weak.code, 1);
+    assert.match(weak.stderr, /12 characters/);
+  });
+
+  it('ingests an NDJSON file through the pipeline, counting duplicates and rejections', () => {
+    const file = path.join(dataDir, 'alerts.ndjson');
+    const lines = Array.from({ length: 2500 }, (_, i) =>
+      JSON.stringify(eveAlert({ srcIp: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, sid: i })),
+    );
+    lines.push(lines[0]!, 'not json');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const res = riposte(['ingest', file, '--source', 'lab']);
+    assert.equal(res.code, 0, res.stderr);
+    const summary = JSON.parse(res.stdout);
+    assert.equal(summary.accepted, 2500);
+    assert.equal(summary.duplicates, 1);
+    assert.equal(summary.rejected, 1);
+    assert.equal(summary.errors[0].index, 2501);
+    assert.match(res.stderr, /100%/);
+  });
+
+  it('verifies the audit log, and exits 1 naming the row after tampering', () => {
+    const ok = riposte(['audit', 'verify']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).ok, true);
+    const db = new Database(path.join(dataDir, 'riposte.db'));
+    db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").run();
+    db.close();
+    const broken = riposte(['audit', 'verify']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /row 2/);
+  });
+
+  it('prints usage for an unknown command with exit 2', () => {
+    const res = riposte(['frobnicate']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /Usage: riposte/);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AuditLog } from '../../src/audit/audit-log.ts';
+import { loadConfig } from '../../src/config.ts';
+import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
+import { fingerprint } from '../../src/ingest/fingerprint.ts';
+import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
+import { openRiposte } from '../../src/riposte.ts';
+import { loadMasterKey } from '../../src/security/master-key.ts';
+import { SecretBox } from '../../src/security/secret-box.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrator.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+
+/**
+ * The grouping stage's queue is the alerts table: alerts committed by a process that died before
+ * grouping them are grouped by the next process that opens the database.
+ */
+for (const kind of databaseKinds()) {
+  describe(`grouping stage on ${kind}`, () => {
+    let t: TestDatabase;
+    before(async () => {
+      t = await createTestDatabase(kind);
+    });
+    after(() => t.drop());
+
+    it('groups alerts left without a case by a process that stopped after the ingest commit', async () => {
+      // A "crashed" process: the ingest writer commits, nothing groups.
+      const database = openDatabase(t.url);
+      await migrate(database);
+      const box = new SecretBox(loadMasterKey(undefined, t.dataDir));
+      const writer = new IngestWriter({
+        db: database.db,
+        audit: new AuditLog(box.deriveKey('audit-chain'), kind),
+        dedupWindowSeconds: 3600,
+      });
+      const suricata = normalizerFor('suricata');
+      const drafts = [
+        eveAlert({ srcIp: '10.1.0.1', sid: 1 }),
+        eveAlert({ srcIp: '10.1.0.1', sid: 1, destIp: '198.51.100.77', timestamp: '2026-11-20T11:00:00Z' }),
+        eveAlert({ srcIp: '10.1.0.2', sid: 2, hostname: 'other.example.org' }),
+      ].map((e) => {
+        const draft = suricata.normalize(e, { receivedAt: new Date().toISOString(), options: {} });
+        return { draft, fingerprint: fingerprint('ids', draft) };
+      });
+      const { alertIds } = await writer.write({
+        source: 'ids',
+        format: 'suricata',
+        actor: { id: 'ids', type: 'source' },
+        drafts,
+        rejected: 0,
+      });
+      const waiting = await database.db
+        .selectFrom('alerts')
+        .select('id')
+        .where('case_id', 'is', null)
+        .execute();
+      assert.equal(waiting.length, 3);
+      await database.close();
+
+      // The next process picks them up on its own.
+      const riposte = await openRiposte(
+        loadConfig({}, { dataDir: t.dataDir, databaseUrl: t.url, logLevel: 'silent' }),
+      );
+      try {
+        await riposte.grouping.drain();
+        const [a, b, c] = await Promise.all(alertIds.map((id) => riposte.alerts.get(id)));
+        assert.ok(a!.caseId);
+        assert.equal(a!.caseId, b!.caseId, 'same rule on the same host');
+        assert.notEqual(a!.caseId, c!.caseId);
+        const detail = await riposte.cases.get(a!.caseId!);
+        assert.equal(detail.alertCount, 2);
+        assert.equal((await riposte.audit.verify(riposte.database.db)).ok, true);
+      } finally {
+        await riposte.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Role } from '../../src/core/role.ts';
+import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import { buildServer, type RiposteServer } from '../../src/server/app.ts';
+import { createTestDatabase, type TestDatabase } from './test-databases.ts';
+
+export interface Harness {
+  db: TestDatabase;
+  riposte: Riposte;
+  server: RiposteServer;
+  app: FastifyInstance;
+  /** An API token per role. */
+  tokens: Record<Role, string>;
+  /** inject with the token of a role. */
+  as(role: Role, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+const ACTOR = { id: 'test-setup', type: 'system' as const };
+
+/** A running Riposte on a fresh database, with one API token per role; requests go through inject(). */
+export async function startHarness(
+  kind: 'sqlite' | 'postgres',
+  overrides: Partial<Config> = {},
+): Promise<Harness> {
+  const db = await createTestDatabase(kind);
+  const config = loadConfig(
+    {},
+    { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...overrides },
+  );
+  const riposte = await openRiposte(config);
+  const server = await buildServer(riposte, { logger: false });
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['admin', 'manager', 'analyst', 'viewer'] as const) {
+    tokens[role] = (await riposte.tokens.create({ name: `test-${role}`, role }, ACTOR)).token;
+  }
+  return {
+    db,
+    riposte,
+    server,
+    app: server.app,
+    tokens,
+    as: (role, options) =>
+      server.app.inject({
+        ...options,
+        headers: { authorization: `Bearer ${tokens[role]}`, ...(options.headers ?? {}) },
+      }),
+    async close() {
+      await server.shutdown();
+      await riposte.close();
+      await db.drop();
+    },
+  };
+}
