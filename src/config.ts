@@ -32,6 +32,14 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Cookies marked Secure (set when served over HTTPS). */
   secureCookies: boolean;
+  /** The URL people reach Riposte at; approval links are built on it. */
+  publicUrl: string;
+  /** Where task and approval notifications (opened, reminder, escalated, expired) are POSTed as JSON; unset: logged only. */
+  notifyWebhookUrl: string | undefined;
+  /** How long a signed approval link stays valid, seconds. */
+  approvalLinkTtlSeconds: number;
+  /** Action attempts carried out at once by this process. */
+  actionConcurrency: number;
 }
 
 export const DEFAULT_GROUPING: GroupingRule[] = [
@@ -124,7 +132,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       intSetting(env, 'RIPOSTE_SESSION_TTL', file.sessionTtlSeconds ?? 12 * 3600, 60, 30 * 86400),
     secureCookies:
       overrides.secureCookies ?? (env.RIPOSTE_SECURE_COOKIES === '1' || file.secureCookies === true),
+    publicUrl: '',
+    notifyWebhookUrl: overrides.notifyWebhookUrl ?? env.RIPOSTE_NOTIFY_WEBHOOK_URL ?? file.notifyWebhookUrl,
+    approvalLinkTtlSeconds:
+      overrides.approvalLinkTtlSeconds ??
+      intSetting(env, 'RIPOSTE_APPROVAL_LINK_TTL', file.approvalLinkTtlSeconds ?? 24 * 3600, 60, 30 * 86400),
+    actionConcurrency:
+      overrides.actionConcurrency ??
+      intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),
   };
+  config.publicUrl = (
+    overrides.publicUrl ??
+    env.RIPOSTE_PUBLIC_URL ??
+    file.publicUrl ??
+    `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`
+  ).replace(/\/+$/, '');
   if (!/^(sqlite|postgres|postgresql):\/\//.test(config.databaseUrl)) {
     throw new RiposteError(
       'validation_failed',

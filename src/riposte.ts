@@ -13,6 +13,21 @@ import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrator.ts';
+import { ActionRegistry } from './actions/action-registry.ts';
+import { builtinActions } from './actions/builtin-actions.ts';
+import { InProcessQueue } from './queue/in-process-queue.ts';
+import type { WorkQueue } from './queue/work-queue.ts';
+import { ActionExecutor } from './runs/action-executor.ts';
+import { ApprovalLinks } from './runs/approval-links.ts';
+import { PlaybookService } from './runs/playbook-service.ts';
+import { RunContextLoader } from './runs/run-context.ts';
+import { RunEngine } from './runs/run-engine.ts';
+import { RunService } from './runs/run-service.ts';
+import { RunTriggers } from './runs/run-triggers.ts';
+import { RunWorker } from './runs/run-worker.ts';
+import { webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
+import { TaskService } from './runs/task-service.ts';
+import { SecretStore } from './secrets/secret-store.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
 export interface Riposte {
@@ -29,35 +44,105 @@ export interface Riposte {
   users: UserService;
   tokens: TokenService;
   assets: AssetService;
+  actions: ActionRegistry;
+  playbooks: PlaybookService;
+  runs: RunService;
+  tasks: TaskService;
+  secrets: SecretStore;
+  engine: RunEngine;
+  worker: RunWorker;
+  links: ApprovalLinks;
+  queue: WorkQueue;
+  /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
+  startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openRiposte(
-  config: Readonly<Config>,
-  options: { migrate?: boolean } = {},
-): Promise<Riposte> {
+export interface OpenOptions {
+  migrate?: boolean;
+  /** Replaces the notification hook (tests capture notifications with it). */
+  notify?: NotificationHook;
+}
+
+function logLine(level: number, fields: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
+}
+
+function logError(error: unknown, msg: string): void {
+  logLine(50, { msg, err: error instanceof Error ? error.message : String(error) });
+}
+
+export async function openRiposte(config: Readonly<Config>, options: OpenOptions = {}): Promise<Riposte> {
   const database = openDatabase(config.databaseUrl);
   try {
     if (options.migrate !== false) await migrate(database);
     const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir));
     const { db, dialect } = database;
     const audit = new AuditLog(box.deriveKey('audit-chain'), dialect);
+    const actions = new ActionRegistry();
+    const playbooks = new PlaybookService(db, audit, actions, logError);
+    let workerStarted = false;
+    // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
+    let startQueued: (ids: string[]) => void = () => undefined;
+    const triggers = new RunTriggers({
+      playbooks,
+      onQueued: (ids) => {
+        if (workerStarted) startQueued(ids);
+      },
+      onError: logError,
+    });
     const grouping = new GroupingStage({
       db,
       dialect,
       audit,
       rules: config.grouping,
-      onError: (error) =>
-        process.stderr.write(
-          `${JSON.stringify({ level: 50, time: Date.now(), msg: 'grouping failed; retrying', err: String(error) })}\n`,
-        ),
+      caseHook: triggers.caseHook,
+      onError: (error) => logError(error, 'grouping failed; retrying'),
     });
     const writer = new IngestWriter({
       db,
       audit,
       dedupWindowSeconds: config.dedupWindowSeconds,
       onCommitted: () => grouping.notify(),
+      alertHook: triggers.alertHook,
     });
+    const cases = new CaseService(db, dialect, audit, triggers.caseHook);
+    for (const action of builtinActions({ cases: () => cases })) actions.register(action);
+    const secrets = new SecretStore(db, box, audit);
+    const queue = new InProcessQueue();
+    // The engine and the executor/worker refer to each other; these are filled in right below.
+    const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
+    const engine = new RunEngine({
+      db,
+      playbooks,
+      queue,
+      context: new RunContextLoader(db),
+      secrets: () => secrets.values(),
+      abortAction: (runId, stepKey) => late.executor?.abort(runId, stepKey),
+      onTaskOpened: (ids) => {
+        for (const id of ids)
+          void late.worker?.notify(id, 'opened').catch((e) => logError(e, 'task notification failed'));
+      },
+      onError: logError,
+    });
+    startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
+    const executor = new ActionExecutor(actions, (runId, event) => engine.deliver(runId, event));
+    const tasks = new TaskService(db, audit, engine);
+    const links = new ApprovalLinks(box.deriveKey('approval-links'), config.publicUrl);
+    const worker = new RunWorker({
+      db,
+      engine,
+      tasks,
+      playbooks,
+      links,
+      linkTtlSeconds: config.approvalLinkTtlSeconds,
+      notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
+      onError: logError,
+    });
+    late.executor = executor;
+    late.worker = worker;
+    const runWorker = worker;
+    const runExecutor = executor;
     // Alerts committed before a crash or a stop are still waiting for their case.
     grouping.notify();
     return {
@@ -70,13 +155,32 @@ export async function openRiposte(
       writer,
       grouping,
       alerts: new AlertQuery(db),
-      cases: new CaseService(db, dialect, audit),
+      cases,
       users: new UserService(db, audit, config.sessionTtlSeconds),
       tokens: new TokenService(db, audit),
       assets: new AssetService(db, audit),
+      actions,
+      playbooks,
+      runs: new RunService(db, audit, engine, playbooks),
+      tasks,
+      secrets,
+      engine,
+      worker: runWorker,
+      links,
+      queue,
+      async startWorker(workerOptions = {}) {
+        if (workerStarted) return;
+        // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
+        workerStarted = workerOptions.only === undefined;
+        queue.process(runExecutor.execute, config.actionConcurrency);
+        await runWorker.start(workerOptions.only);
+      },
       async close() {
         await writer.drain();
         await grouping.close();
+        await runWorker.stop();
+        await queue.close();
+        await engine.close();
         await database.close();
       },
     };

@@ -42,7 +42,28 @@ const ALLOWED: Record<string, string[]> = {
   auth: ['core', 'store', 'audit', 'security', 'auth'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
   config: ['core'],
-  riposte: ['core', 'store', 'audit', 'security', 'ingest', 'cases', 'sources', 'auth', 'assets', 'config'],
+  playbooks: ['core', 'playbooks'],
+  engine: ['core', 'engine'],
+  queue: ['core', 'queue'],
+  actions: ['core', 'actions', 'audit', 'cases'],
+  secrets: ['core', 'store', 'audit', 'security', 'secrets'],
+  runs: ['core', 'store', 'audit', 'engine', 'playbooks', 'queue', 'actions', 'cases', 'ingest', 'runs'],
+  riposte: [
+    'core',
+    'store',
+    'audit',
+    'security',
+    'ingest',
+    'cases',
+    'sources',
+    'auth',
+    'assets',
+    'config',
+    'actions',
+    'queue',
+    'runs',
+    'secrets',
+  ],
   server: ['*'],
   cli: ['*'],
 };
@@ -70,6 +91,23 @@ describe('architecture', () => {
         m.text,
         /Date\.now\(\)|new Date\(\)/,
         `${m.rel} reads the clock; use ctx.receivedAt`,
+      );
+    }
+  });
+
+  it('the engine core and the playbook compiler are pure: no I/O, no clock, no randomness', () => {
+    const pure = modules.filter(
+      (x) =>
+        (x.rel.startsWith('engine/') || x.rel.startsWith('playbooks/')) &&
+        !/(micro-bench|test-plans|test-driver)\.ts$/.test(x.rel),
+    );
+    assert.ok(pure.length > 20);
+    for (const m of pure) {
+      assert.doesNotMatch(m.text, /from 'node:(fs|http|https|child_process|worker_threads)'/, m.rel);
+      assert.doesNotMatch(
+        m.text,
+        /Date\.now\(\)|new Date\(\)|Math\.random/,
+        `${m.rel}: time and randomness come from the context`,
       );
     }
   });

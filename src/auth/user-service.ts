@@ -94,6 +94,16 @@ export class UserService {
     return toUser(row);
   }
 
+  /** An enabled user by username (signed approval links act for them). */
+  async findActive(username: string): Promise<{ username: string; role: string } | undefined> {
+    return this.#db
+      .selectFrom('users')
+      .select(['username', 'role'])
+      .where('username', '=', username)
+      .where('disabled', '=', 0)
+      .executeTakeFirst();
+  }
+
   async list(): Promise<User[]> {
     return (await this.#db.selectFrom('users').selectAll().orderBy('username').execute()).map(toUser);
   }

@@ -18,6 +18,8 @@ import { decodeCursor, parseLimit, toPage, type Page } from '../store/cursor.ts'
 import type { Dialect } from '../store/database.ts';
 import type { CaseTable, DatabaseSchema } from '../store/schema.ts';
 import { rebuildSearchDocument, refreshPriority, searchCondition } from './case-derived-state.ts';
+import type { TransactionHook } from '../store/transaction-hook.ts';
+import type { CaseChange } from './case-change.ts';
 import { recordResolution } from './rule-history.ts';
 
 export interface CaseDetail extends CaseSummary {
@@ -83,10 +85,18 @@ export class CaseService {
   readonly #dialect: Dialect;
   readonly #audit: AuditLog;
 
-  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog) {
+  readonly #caseHook: TransactionHook<CaseChange> | undefined;
+
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    dialect: Dialect,
+    audit: AuditLog,
+    caseHook?: TransactionHook<CaseChange>,
+  ) {
     this.#db = db;
     this.#dialect = dialect;
     this.#audit = audit;
+    this.#caseHook = caseHook;
   }
 
   async list(filter: CaseFilter): Promise<Page<CaseSummary>> {
@@ -178,7 +188,8 @@ export class CaseService {
     for (const key of Object.keys(patch))
       if (!known.has(key))
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
-    return this.#db.transaction().execute(async (trx) => {
+    const inTransaction = this.#caseHook ? await this.#caseHook.prepare() : undefined;
+    const updated = await this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
       const now = new Date().toISOString();
@@ -228,7 +239,7 @@ export class CaseService {
       change('resolution', 'resolution', resolution);
       if (set.status === 'closed') set.closed_at = now;
       if (set.status === 'open') set.closed_at = null;
-      if (Object.keys(set).length === 0) return toCaseSummary(row);
+      if (Object.keys(set).length === 0) return { summary: toCaseSummary(row), events: 0 };
       set.updated_at = now;
       await trx.updateTable('cases').set(set).where('id', '=', id).execute();
       if (set.tags !== undefined) {
@@ -257,22 +268,40 @@ export class CaseService {
         [{ actor, action: 'case.update', targetType: 'case', targetId: id, details: { changes } }],
         now,
       );
-      const updated = await trx
-        .selectFrom('cases')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow();
-      return toCaseSummary(updated);
+      const events: CaseChange[] = [];
+      if (set.severity !== undefined) events.push({ caseId: id, event: 'severity_changed' });
+      if (set.status === 'closed') events.push({ caseId: id, event: 'closed' });
+      if (inTransaction && events.length > 0) await inTransaction(trx, events);
+      const fresh = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return { summary: toCaseSummary(fresh), events: events.length };
     });
+    if (updated.events > 0) this.#caseHook?.committed();
+    return updated.summary;
   }
 
-  async comment(id: string, body: unknown, actor: Actor): Promise<CaseComment> {
+  /** `commentId` makes the call idempotent: a second call with the same id returns the first comment. */
+  async comment(id: string, body: unknown, actor: Actor, commentId?: string): Promise<CaseComment> {
     if (typeof body !== 'string' || body.trim() === '' || body.length > 50_000) {
       throw invalidField('/body', 'body must be a non-empty string of at most 50000 characters');
     }
     return this.#db.transaction().execute(async (trx) => {
       const exists = await trx.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+      if (commentId !== undefined) {
+        const done = await trx
+          .selectFrom('case_comments')
+          .selectAll()
+          .where('id', '=', commentId)
+          .executeTakeFirst();
+        if (done)
+          return {
+            id: done.id,
+            author: done.author,
+            body: done.body,
+            mentions: JSON.parse(done.mentions) as string[],
+            createdAt: done.created_at,
+          };
+      }
       const named = [
         ...new Set(
           [...body.matchAll(/(?<![\w.])@([a-zA-Z0-9][a-zA-Z0-9._@-]{0,127})/g)].map((m) =>
@@ -287,7 +316,7 @@ export class CaseService {
               (u) => u.username,
             );
       const comment: CaseComment = {
-        id: newId('comment_'),
+        id: commentId ?? newId('comment_'),
         author: actor.id,
         body,
         mentions,

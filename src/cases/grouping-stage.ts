@@ -4,6 +4,8 @@ import type { GroupingRule } from '../config.ts';
 import type { Observable } from '../core/alert.ts';
 import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import type { TransactionHook } from '../store/transaction-hook.ts';
+import type { CaseChange } from './case-change.ts';
 import { groupAlerts } from './case-grouper.ts';
 
 export interface GroupingStageOptions {
@@ -14,6 +16,8 @@ export interface GroupingStageOptions {
   /** Alerts grouped per transaction. */
   batchSize?: number;
   onError: (error: unknown) => void;
+  /** Sees the cases each batch creates, inside its transaction (playbook triggers). */
+  caseHook?: TransactionHook<CaseChange>;
 }
 
 const RETRY_MS = 1000;
@@ -82,8 +86,9 @@ export class GroupingStage {
 
   /** Groups one batch; returns how many alerts it took. */
   async #runOnce(): Promise<number> {
-    const { db, dialect, audit, rules } = this.#options;
-    return db.transaction().execute(async (trx) => {
+    const { db, dialect, audit, rules, caseHook } = this.#options;
+    const inTransaction = caseHook ? await caseHook.prepare() : undefined;
+    const taken = await db.transaction().execute(async (trx) => {
       // One grouper at a time per database: several API processes may share a PostgreSQL.
       if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
       const rows = await trx
@@ -113,7 +118,15 @@ export class GroupingStage {
         }
       }
       await audit.append(trx, entries, now);
+      const created = entries.filter((e) => e.action === 'case.create' && e.targetId);
+      if (inTransaction && created.length > 0)
+        await inTransaction(
+          trx,
+          created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
+        );
       return rows.length;
     });
+    if (taken > 0) caseHook?.committed();
+    return taken;
   }
 }

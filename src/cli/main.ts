@@ -1,6 +1,14 @@
 import { RiposteError } from '../core/riposte-error.ts';
 import { processIo, UsageError, type Io } from './cli-context.ts';
-import { serveCommand } from './commands/serve-command.ts';
+import { serveCommand, workerCommand } from './commands/serve-command.ts';
+import {
+  playbookListCommand,
+  playbookRunCommand,
+  playbookSaveCommand,
+  playbookValidateCommand,
+  secretListCommand,
+  secretSetCommand,
+} from './commands/playbook-commands.ts';
 import { migrateCommand } from './commands/migrate-command.ts';
 import {
   assetImportCommand,
@@ -19,6 +27,28 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: serveCommand,
     usage: 'serve [--port N] [--host H] [--role all|api]   run the server (default port 8080)',
   },
+  worker: {
+    run: workerCommand,
+    usage: 'worker                                       run playbooks only (beside serve --role api)',
+  },
+  'playbook validate': {
+    run: playbookValidateCommand,
+    usage: 'playbook validate FILE…                      every error with file:line:column; exit 1 if any',
+  },
+  'playbook save': {
+    run: playbookSaveCommand,
+    usage: 'playbook save FILE…                          store each as its next version',
+  },
+  'playbook list': { run: playbookListCommand, usage: 'playbook list' },
+  'playbook run': {
+    run: playbookRunCommand,
+    usage: 'playbook run ID [--alert ID] [--case ID] [--inputs JSON] [--dry-run] [--wait S]',
+  },
+  'secret set': {
+    run: secretSetCommand,
+    usage: 'secret set NAME                              value from stdin',
+  },
+  'secret list': { run: secretListCommand, usage: 'secret list                                  names only' },
   migrate: {
     run: migrateCommand,
     usage: 'migrate                                      bring the database to the current schema',
@@ -50,7 +80,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   },
   bench: {
     run: benchCommand,
-    usage: 'bench ingest                                 ingest benchmark, JSON on stdout',
+    usage: 'bench ingest | bench engine                  benchmarks, JSON on stdout',
   },
 };
 

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditEntry, AuditLog, Actor } from '../audit/audit-log.ts';
 import { SEVERITY_ID, type AlertDraft } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import type { TransactionHook } from '../store/transaction-hook.ts';
 
 export interface IngestJob {
   source: string;
@@ -25,6 +26,8 @@ export interface IngestWriterOptions {
   dedupWindowSeconds: number;
   /** Called after each commit that stored new alerts (the grouping stage takes them from there). */
   onCommitted?: () => void;
+  /** Sees every new alert inside the transaction that stores it (playbook triggers). */
+  alertHook?: TransactionHook<AlertTable>;
 }
 
 interface Known {
@@ -61,12 +64,18 @@ export class IngestWriter {
   }
 
   async #flush(jobs: IngestJob[]): Promise<IngestJobResult[]> {
-    const results = await this.#commit(jobs);
+    const hook = this.#options.alertHook;
+    const inTransaction = hook ? await hook.prepare() : undefined;
+    const results = await this.#commit(jobs, inTransaction);
     this.#options.onCommitted?.();
+    hook?.committed();
     return results;
   }
 
-  async #commit(jobs: IngestJob[]): Promise<IngestJobResult[]> {
+  async #commit(
+    jobs: IngestJob[],
+    inTransaction?: (trx: Transaction<DatabaseSchema>, alerts: readonly AlertTable[]) => Promise<void>,
+  ): Promise<IngestJobResult[]> {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
     return db.transaction().execute(async (trx) => {
@@ -176,6 +185,7 @@ export class IngestWriter {
           .execute();
       }
       await audit.append(trx, auditEntries, now);
+      if (inTransaction && fresh.length > 0) await inTransaction(trx, fresh);
       return results;
     });
   }

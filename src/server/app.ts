@@ -8,7 +8,11 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { caseRoutes } from './routes/case-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
+import { playbookRoutes } from './routes/playbook-routes.ts';
+import { runRoutes } from './routes/run-routes.ts';
+import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { taskRoutes } from './routes/task-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
 
 export interface ServerOptions {
@@ -63,6 +67,10 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   alertRoutes(app, riposte);
   caseRoutes(app, riposte);
   adminRoutes(app, riposte);
+  playbookRoutes(app, riposte);
+  runRoutes(app, riposte);
+  taskRoutes(app, riposte);
+  secretRoutes(app, riposte);
   await app.ready();
   return {
     app,

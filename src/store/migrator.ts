@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Dialect } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
+import * as playbooks from './migrations/0002-playbooks.ts';
 
 interface Migration {
   name: string;
@@ -8,7 +9,10 @@ interface Migration {
 }
 
 /** Forward-only migrations, applied in order; each runs in its own transaction on both dialects. */
-export const MIGRATIONS: readonly Migration[] = [{ name: '0001-initial', up: initial.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001-initial', up: initial.up },
+  { name: '0002-playbooks', up: playbooks.up },
+];
 
 export interface MigrationResult {
   applied: string[];

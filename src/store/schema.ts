@@ -154,7 +154,97 @@ export interface CaseSearchTable {
   body: string;
 }
 
+export interface PlaybookTable {
+  id: string;
+  name: string;
+  description: string;
+  enabled: number;
+  run_order: number;
+  current_version: number;
+  /** JSON summary of the current version's triggers (for listing and matching without compiling). */
+  triggers: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface PlaybookVersionTable {
+  playbook_id: string;
+  version: number;
+  source: string;
+  source_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface RunTable {
+  id: string;
+  playbook_id: string;
+  playbook_version: number;
+  status: string;
+  /** JSON: what started the run (`{ kind: 'alert' | 'case' | 'schedule' | 'manual' | 'subrun' | 'backtest', … }`). */
+  trigger: string;
+  alert_id: string | null;
+  case_id: string | null;
+  parent_run_id: string | null;
+  parent_step_key: string | null;
+  started_by: string;
+  dry_run: number;
+  /** JSON RunState, rewritten on every transition. */
+  state: string;
+  seq: number;
+  wake_at: string | null;
+  error_kind: string | null;
+  started_at: string;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface TaskTable {
+  id: string;
+  run_id: string;
+  step_key: string;
+  kind: string;
+  status: string;
+  title: string;
+  description: string | null;
+  spec: string;
+  assignee_role: string | null;
+  assignee_user: string | null;
+  playbook_id: string;
+  run_started_by: string;
+  alert_id: string | null;
+  case_id: string | null;
+  decisions: string;
+  outcome: string | null;
+  output: string | null;
+  escalated: number;
+  created_at: string;
+  expires_at: string | null;
+  remind_at: string | null;
+  completed_at: string | null;
+}
+
+export interface SecretTable {
+  name: string;
+  value_enc: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface PlaybookScheduleTable {
+  playbook_id: string;
+  expression: string;
+  next_at: string;
+}
+
 export interface DatabaseSchema {
+  playbooks: PlaybookTable;
+  playbook_versions: PlaybookVersionTable;
+  runs: RunTable;
+  tasks: TaskTable;
+  secrets: SecretTable;
+  playbook_schedules: PlaybookScheduleTable;
   sources: SourceTable;
   alerts: AlertTable;
   cases: CaseTable;

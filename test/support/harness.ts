@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Role } from '../../src/core/role.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import type { NotificationHook } from '../../src/runs/task-notifier.ts';
 import { buildServer, type RiposteServer } from '../../src/server/app.ts';
 import { createTestDatabase, type TestDatabase } from './test-databases.ts';
 
@@ -20,16 +21,27 @@ export interface Harness {
 const ACTOR = { id: 'test-setup', type: 'system' as const };
 
 /** A running Riposte on a fresh database, with one API token per role; requests go through inject(). */
+export interface HarnessOptions {
+  /** Run playbooks in this process (action execution, timers, recovery). */
+  worker?: boolean;
+  notify?: NotificationHook;
+  /** Called before the worker starts (register test actions here). */
+  setup?: (riposte: Riposte) => void | Promise<void>;
+}
+
 export async function startHarness(
   kind: 'sqlite' | 'postgres',
   overrides: Partial<Config> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
   const db = await createTestDatabase(kind);
   const config = loadConfig(
     {},
     { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...overrides },
   );
-  const riposte = await openRiposte(config);
+  const riposte = await openRiposte(config, options.notify ? { notify: options.notify } : {});
+  await options.setup?.(riposte);
+  if (options.worker) await riposte.startWorker();
   const server = await buildServer(riposte, { logger: false });
   const tokens = {} as Record<Role, string>;
   for (const role of ['admin', 'manager', 'analyst', 'viewer'] as const) {

@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `riposte bench engine` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -10,5 +10,11 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     // A run with a lost alert, a non-202 answer or a failed connection is not a valid measurement.
     return (result as { valid?: boolean }).valid === false ? 1 : 0;
   }
-  throw new UsageError('bench needs a scenario: ingest');
+  if (which === 'engine') {
+    const { runEngineBench } = await import('../../../bench/engine-bench.ts');
+    const result = await runEngineBench(rest, io);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  throw new UsageError('bench needs a scenario: ingest or engine');
 }

@@ -4,6 +4,28 @@ import { openRiposte } from '../../riposte.ts';
 import { buildServer } from '../../server/app.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
+export function untilSignal(io: Io): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.stderr(`riposte: ${signal}, finishing in-flight requests and work\n`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** `riposte worker` — runs playbooks (actions, timers, tasks, schedules) without serving HTTP. */
+export async function workerCommand(args: string[], io: Io): Promise<number> {
+  parseArgs({ args, options: {} });
+  const riposte = await openRiposte(loadConfig());
+  await riposte.startWorker();
+  io.stderr(`riposte worker running (database: ${riposte.database.dialect})\n`);
+  await untilSignal(io);
+  await riposte.close();
+  return 0;
+}
+
 /** `riposte serve [--port N] [--host H] [--role all|api]` — runs until SIGINT/SIGTERM, then drains. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -19,19 +41,14 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     ...(values.host ? { host: values.host } : {}),
   });
   const riposte = await openRiposte(config);
+  // `--role api` serves requests only; `riposte worker` processes run the playbooks (queued runs in the database).
+  if (values.role === 'all') await riposte.startWorker();
   const server = await buildServer(riposte);
   const address = await server.app.listen({ port: config.port, host: config.host });
   io.stderr(
-    `riposte listening on ${address} (database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
+    `riposte listening on ${address} (role: ${values.role}, database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      io.stderr(`riposte: ${signal}, finishing in-flight requests\n`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal(io);
   await server.shutdown();
   await riposte.close();
   return 0;

@@ -1,0 +1,343 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Type } from '@sinclair/typebox';
+import type { Io } from '../src/cli/cli-context.ts';
+import { loadConfig } from '../src/config.ts';
+import type { ActionDefinition } from '../src/core/action.ts';
+import { newId } from '../src/core/ids.ts';
+import { advance, startRun } from '../src/engine/engine.ts';
+import type { EngineCommand, RunState } from '../src/engine/engine-types.ts';
+import { openRiposte, type Riposte } from '../src/riposte.ts';
+import { queuedRunRow } from '../src/runs/run-commands.ts';
+
+const GOALS = { runsPerSecond: 2_000, stepOverheadMicros: 50, p99FirstActionMs: 10 };
+const STEPS = 5;
+const ACTOR = { id: 'bench', type: 'system' as const };
+
+/** Five enrichment lookups, each answered at once by an in-process fake. */
+function enrichPlaybook(id: string, trigger: string, ip: string): string {
+  return `
+id: ${id}
+name: Bench enrichment (${id})
+triggers: ${trigger}
+steps:
+  - id: geo
+    uses: bench.geo
+    with:
+      ip: ${ip}
+  - id: asn
+    uses: bench.asn
+    with:
+      ip: \${{ steps.geo.output.ip }}
+  - id: reputation
+    uses: bench.reputation
+    with:
+      ip: \${{ steps.geo.output.ip }}
+      asn: \${{ steps.asn.output.asn }}
+  - id: whois
+    uses: bench.whois
+    with:
+      ip: \${{ steps.geo.output.ip }}
+  - id: score
+    uses: bench.score
+    with:
+      country: \${{ steps.geo.output.country }}
+      score: \${{ steps.reputation.output.score }}
+`;
+}
+
+function benchActions(firstActionAt: Map<string, number>): ActionDefinition[] {
+  const action = (id: string, run: ActionDefinition['run']): ActionDefinition => ({
+    id,
+    title: id,
+    description: 'benchmark fake',
+    effect: 'read',
+    input: Type.Object({}, { additionalProperties: true }),
+    timeoutMs: 10_000,
+    retry: null,
+    run,
+  });
+  return [
+    action('bench.geo', async (input, context) => {
+      if (!firstActionAt.has(context.runId)) firstActionAt.set(context.runId, performance.now());
+      return { ip: input['ip'], country: 'NL' };
+    }),
+    action('bench.asn', async () => ({ asn: 64500 })),
+    action('bench.reputation', async () => ({ score: 12 })),
+    action('bench.whois', async () => ({ registrar: 'Example' })),
+    action('bench.score', async (input) => ({
+      verdict: Number(input['score']) > 50 ? 'malicious' : 'benign',
+    })),
+  ];
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Counts runs of a playbook reaching a terminal state, from the engine's committed transitions. */
+function finishedCounter(riposte: Riposte) {
+  let succeeded = 0;
+  let failed = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  riposte.engine.onTransition((_id, state) => {
+    if (state.status === 'succeeded') succeeded++;
+    else if (state.status === 'failed' || state.status === 'cancelled') failed++;
+    for (const w of [...waiters])
+      if (succeeded + failed >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+  });
+  return {
+    get succeeded() {
+      return succeeded;
+    },
+    get failed() {
+      return failed;
+    },
+    until: (n: number) =>
+      succeeded + failed >= n
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+  };
+}
+
+async function startRuns(riposte: Riposte, count: number, version: number): Promise<void> {
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1000) {
+    const rows = Array.from({ length: Math.min(1000, count - i) }, (_, k) => {
+      const id = newId('run_');
+      ids.push(id);
+      return queuedRunRow(
+        {
+          id,
+          playbook_id: 'bench_enrich',
+          alert_id: null,
+          case_id: null,
+          parent_run_id: null,
+          parent_step_key: null,
+          started_by: 'bench',
+          dry_run: 0,
+        },
+        'bench_enrich',
+        { kind: 'manual', by: 'bench' },
+        { queued: true, inputs: { ip: `198.51.${(i + k) % 250}.${k % 250}` } },
+        now,
+        version,
+      );
+    });
+    await riposte.database.db.transaction().execute(async (trx) => {
+      for (let j = 0; j < rows.length; j += 200)
+        await trx
+          .insertInto('runs')
+          .values(rows.slice(j, j + 200))
+          .execute();
+    });
+  }
+  void riposte.engine.start(ids);
+}
+
+/** The pure engine alone: start + 5 action results, in memory, no storage. */
+function measureEngineCore(
+  riposte: Riposte,
+  plan: Awaited<ReturnType<Riposte['playbooks']['plan']>>,
+  runs: number,
+): number {
+  void riposte;
+  const ctx = () => ({ now: new Date().toISOString(), secrets: {}, random: Math.random });
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) {
+    let t: { state: RunState; commands: EngineCommand[] } = startRun(
+      plan,
+      { runId: `run_${i}`, playbookVersion: 1, inputs: { ip: '198.51.100.1' } },
+      ctx(),
+    );
+    for (let guard = 0; guard < 20 && t.state.status !== 'succeeded'; guard++) {
+      const command = t.commands.find((c) => c.type === 'execute_action');
+      if (!command || command.type !== 'execute_action') break;
+      t = advance(
+        plan,
+        t.state,
+        {
+          type: 'action_completed',
+          stepKey: command.stepKey,
+          attempt: command.attempt,
+          output: { ip: '198.51.100.1', asn: 64500, score: 1, country: 'NL' },
+        },
+        ctx(),
+      );
+    }
+    if (t.state.status !== 'succeeded') throw new Error(`engine core run ended ${t.state.status}`);
+  }
+  return ((performance.now() - started) * 1000) / (runs * STEPS);
+}
+
+async function latencyPhase(
+  riposte: Riposte,
+  ratePerSecond: number,
+  seconds: number,
+  firstActionAt: Map<string, number>,
+) {
+  await riposte.sources.create({ name: 'bench-ids', format: 'suricata' }, ACTOR);
+  const source = await riposte.sources.get('bench-ids');
+  const acceptedAt = new Map<string, number>();
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((ratePerSecond * tickMs) / 1000));
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const pending: Promise<void>[] = [];
+  while (performance.now() < end) {
+    const tickStart = performance.now();
+    for (let k = 0; k < perTick; k++) {
+      const i = n++;
+      const event = {
+        timestamp: new Date().toISOString(),
+        event_type: 'alert',
+        src_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        src_port: 40000 + (i % 20000),
+        dest_ip: '203.0.113.9',
+        dest_port: 443,
+        proto: 'TCP',
+        alert: {
+          action: 'allowed',
+          gid: 1,
+          signature_id: 7700001,
+          rev: 1,
+          signature: `BENCH latency ${i}`,
+          category: 'Misc',
+          severity: 2,
+        },
+      };
+      pending.push(
+        riposte.ingest.ingest(source, JSON.stringify(event), 'application/json', ACTOR).then((result) => {
+          const at = performance.now();
+          for (const id of result.alertIds) acceptedAt.set(id, at);
+        }),
+      );
+    }
+    const wait = tickMs - (performance.now() - tickStart);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await Promise.all(pending);
+  const counter = await riposte.database.db
+    .selectFrom('runs')
+    .select(['id', 'alert_id'])
+    .where('playbook_id', '=', 'bench_enrich_alert')
+    .execute();
+  const deadline = Date.now() + 30_000;
+  while (counter.some((r) => !firstActionAt.has(r.id)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const latencies = counter
+    .filter((r) => r.alert_id && acceptedAt.has(r.alert_id) && firstActionAt.has(r.id))
+    .map((r) => firstActionAt.get(r.id)! - acceptedAt.get(r.alert_id!)!)
+    .sort((a, b) => a - b);
+  return {
+    alerts: n,
+    runs: counter.length,
+    measured: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+  };
+}
+
+/** `riposte bench engine [--runs N] [--latency-seconds S] [--database URL]` — JSON on stdout. */
+export async function runEngineBench(args: string[], io: Io): Promise<Record<string, unknown>> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      runs: { type: 'string', default: '20000' },
+      'latency-seconds': { type: 'string', default: '5' },
+      database: { type: 'string' },
+    },
+  });
+  const runs = Number(values.runs);
+  const latencySeconds = Number(values['latency-seconds']);
+  if (!Number.isInteger(runs) || runs < 100) throw new Error('--runs must be an integer ≥ 100');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-engine-'));
+  const firstActionAt = new Map<string, number>();
+  const riposte = await openRiposte(
+    loadConfig(
+      {},
+      { dataDir, logLevel: 'silent', ...(values.database ? { databaseUrl: values.database } : {}) },
+    ),
+  );
+  try {
+    for (const action of benchActions(firstActionAt)) riposte.actions.register(action);
+    const saved = await riposte.playbooks.save(
+      enrichPlaybook('bench_enrich', '{ manual: true }', '${{ inputs.ip }}'),
+      ACTOR,
+    );
+    await riposte.playbooks.save(
+      enrichPlaybook(
+        'bench_enrich_alert',
+        `\n  alert: \${{ alert.rule.id == "7700001" }}`,
+        '${{ alert.observables[0].value }}',
+      ),
+      ACTOR,
+    );
+    await riposte.startWorker();
+    const finished = finishedCounter(riposte);
+    io.stderr(`bench engine: warm-up\n`);
+    await startRuns(riposte, 1000, saved.playbook.version);
+    await finished.until(1000);
+
+    io.stderr(`bench engine: ${runs} runs of a ${STEPS}-step playbook\n`);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await startRuns(riposte, runs, saved.playbook.version);
+    await finished.until(1000 + runs);
+    const elapsed = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const runsPerSecond = runs / elapsed;
+    if (finished.failed > 0) throw new Error(`${finished.failed} benchmark runs failed`);
+
+    const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
+    const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
+
+    io.stderr(
+      `bench engine: alert → first action at ${Math.round(runsPerSecond / 2)} alerts/s for ${latencySeconds} s\n`,
+    );
+    const latency = await latencyPhase(riposte, runsPerSecond / 2, latencySeconds, firstActionAt);
+    const result = {
+      scenario: 'engine',
+      database: riposte.database.dialect,
+      node: process.version,
+      cpus: cpus().length,
+      runs,
+      stepsPerRun: STEPS,
+      runsPerSecond: Math.round(runsPerSecond),
+      stepsPerSecond: Math.round(runsPerSecond * STEPS),
+      stepOverheadMicros: round(stepOverheadMicros),
+      durableStepMicros: round(1e6 / (runsPerSecond * STEPS)),
+      cpuMicrosPerStep: round((cpu.user + cpu.system) / (runs * STEPS)),
+      p50FirstActionMs: round(latency.p50, 2),
+      p99FirstActionMs: round(latency.p99, 2),
+      maxFirstActionMs: round(latency.max, 2),
+      latencyPhase: {
+        alertsPerSecond: Math.round(runsPerSecond / 2),
+        seconds: latencySeconds,
+        alerts: latency.alerts,
+        runs: latency.runs,
+        measured: latency.measured,
+      },
+      goals: GOALS,
+      met: {
+        runsPerSecond: runsPerSecond >= GOALS.runsPerSecond,
+        stepOverheadMicros: stepOverheadMicros <= GOALS.stepOverheadMicros,
+        p99FirstActionMs: latency.p99 <= GOALS.p99FirstActionMs,
+      },
+    };
+    return result;
+  } finally {
+    await riposte.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,361 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { PlaybookPlan } from '../core/playbook.ts';
+import { advance, resumeCommands, startRun } from '../engine/engine.ts';
+import type { EngineCommand, EngineContext, EngineEvent, RunState } from '../engine/engine-types.ts';
+import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
+import type { ActionJob, WorkQueue } from '../queue/work-queue.ts';
+import { GroupCommit } from '../store/group-commit.ts';
+import type { DatabaseSchema, RunTable } from '../store/schema.ts';
+import type { PlaybookService } from './playbook-service.ts';
+import { isQueuedState, type QueuedState } from './run-record.ts';
+import type { RunContextLoader } from './run-context.ts';
+import { applyCommandsInTransaction, type CommitEffects } from './run-commands.ts';
+
+/** A run that cannot start (its playbook is gone or no longer compiles) fails at once, with the reason. */
+function failedBeforeStart(entry: Entry, error: unknown): { state: RunState; commands: EngineCommand[] } {
+  const now = new Date().toISOString();
+  const failure = {
+    kind: 'internal' as const,
+    message: error instanceof Error ? error.message : String(error),
+  };
+  const inputs = isQueuedState(entry.state) ? entry.state.inputs : {};
+  return {
+    state: {
+      runId: entry.row.id,
+      playbookId: entry.row.playbook_id,
+      playbookVersion: Number(entry.row.playbook_version),
+      status: 'failed',
+      inputs,
+      vars: {},
+      outputs: {},
+      error: failure,
+      steps: {},
+      wakeAt: null,
+      startedAt: now,
+      finishedAt: now,
+      seq: entry.seq + 1,
+      internal: null,
+    },
+    commands: [{ type: 'run_finished', status: 'failed', outputs: {}, error: failure }],
+  };
+}
+
+/** A unit of work for the engine: start a queued run, or apply an event to a run. */
+export interface RunWork {
+  runId: string;
+  start?: true;
+  event?: EngineEvent;
+  /**
+   * Runs inside the transaction that applies the event, before it: reads and writes rows that must
+   * commit together with the transition (a task decision) and returns the event, or null for none.
+   */
+  prepare?: (trx: Transaction<DatabaseSchema>, state: RunState) => Promise<EngineEvent | null>;
+}
+
+interface Entry {
+  row: Omit<RunTable, 'state' | 'seq' | 'wake_at' | 'status' | 'error_kind' | 'finished_at' | 'updated_at'>;
+  state: RunState | QueuedState;
+  seq: number;
+  plan?: PlaybookPlan;
+  planError?: unknown;
+  alert?: unknown;
+  case?: unknown;
+}
+
+export interface RunEngineOptions {
+  db: Kysely<DatabaseSchema>;
+  playbooks: PlaybookService;
+  queue: WorkQueue;
+  context: RunContextLoader;
+  secrets: () => Promise<Record<string, string>>;
+  /** Cancels an action in flight (its AbortSignal). */
+  abortAction: (runId: string, stepKey: string) => void;
+  onTaskOpened?: (taskIds: string[]) => void;
+  onError: (error: unknown, message: string) => void;
+}
+
+export type TransitionListener = (runId: string, state: RunState) => void;
+
+const MAX_CACHED_RUNS = 20_000;
+
+/**
+ * The loop around the pure engine: it batches the events of many runs into one transaction (each
+ * run's new state written with an optimistic sequence check, plus the tasks and child runs its
+ * commands create), and only after the commit hands actions to the queue and notifies parents.
+ */
+export class RunEngine {
+  readonly #options: RunEngineOptions;
+  readonly #commit: GroupCommit<RunWork, boolean>;
+  readonly #cache = new Map<string, Entry>();
+  readonly #listeners = new Set<TransitionListener>();
+  #closed = false;
+
+  constructor(options: RunEngineOptions) {
+    this.#options = options;
+    this.#commit = new GroupCommit((jobs) => this.#flush(jobs), 512);
+  }
+
+  /** Resolves true once the work is committed, false when the run does not exist or ignored it. */
+  submit(work: RunWork): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return this.#commit.submit(work);
+  }
+
+  deliver(runId: string, event: EngineEvent): Promise<boolean> {
+    return this.submit({ runId, event });
+  }
+
+  start(runIds: readonly string[]): Promise<boolean[]> {
+    return Promise.all(runIds.map((runId) => this.submit({ runId, start: true })));
+  }
+
+  onTransition(listener: TransitionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The commands a run loaded after a crash must repeat (its in-flight actions, same idempotency keys). */
+  async resume(runId: string): Promise<void> {
+    await this.#commit.submit({ runId, event: { type: 'timer_fired' } }).catch(() => false);
+    const entry = this.#cache.get(runId);
+    if (!entry || isQueuedState(entry.state) || !entry.plan) return;
+    const commands = resumeCommands(entry.plan, entry.state, await this.#context(entry));
+    this.#options.queue.enqueue(this.#jobs(entry, commands));
+  }
+
+  forget(runId: string): void {
+    this.#cache.delete(runId);
+  }
+
+  async close(): Promise<void> {
+    await this.#commit.drain();
+    this.#closed = true;
+  }
+
+  async #flush(jobs: RunWork[]): Promise<boolean[]> {
+    const effects: CommitEffects = {
+      jobs: [],
+      aborts: [],
+      notifyParents: [],
+      start: [],
+      cancel: [],
+      tasks: [],
+    };
+    const changed = new Map<string, { entry: Entry; before: number }>();
+    const results: boolean[] = [];
+    // Every read happens before the transaction: SQLite has one connection, and a query outside the
+    // transaction while it is open would wait for it forever.
+    await this.#load(jobs);
+    const secrets = await this.#options.secrets();
+    const now = new Date().toISOString();
+    for (const job of jobs) {
+      const entry = this.#cache.get(job.runId);
+      if (entry) await this.#preload(entry, job);
+    }
+    try {
+      await this.#options.db.transaction().execute(async (trx) => {
+        for (const job of jobs) {
+          const entry = this.#cache.get(job.runId);
+          const transition = entry ? await this.#apply(trx, entry, job, { now, secrets }) : null;
+          results.push(transition !== null);
+          if (!entry || !transition) continue;
+          if (!changed.has(job.runId)) changed.set(job.runId, { entry, before: entry.seq });
+          entry.state = transition.state;
+          entry.seq = transition.state.seq;
+          await applyCommandsInTransaction(trx, entry.row, transition.state, transition.commands, effects);
+          effects.jobs.push(...this.#jobs(entry, transition.commands));
+        }
+        await this.#write(trx, [...changed.values()]);
+      });
+    } catch (error) {
+      for (const runId of changed.keys()) this.#cache.delete(runId);
+      throw error;
+    }
+    this.#afterCommit(
+      effects,
+      [...changed.values()].map((c) => c.entry),
+    );
+    return results;
+  }
+
+  /** The plan and the alert/case a job needs, read before the transaction (fresh for timers and starts). */
+  async #preload(entry: Entry, job: RunWork): Promise<void> {
+    if (!entry.plan && entry.planError === undefined) {
+      try {
+        await this.#pinPlan(entry);
+      } catch (error) {
+        entry.planError = error;
+      }
+    }
+    const type = job.event?.type;
+    if (job.start || type === 'timer_fired' || type === 'retry' || entry.alert === undefined) {
+      const loaded = await this.#options.context.load(entry.row.alert_id, entry.row.case_id);
+      entry.alert = loaded.alert;
+      entry.case = loaded.case;
+    }
+  }
+
+  async #apply(
+    trx: Transaction<DatabaseSchema>,
+    entry: Entry,
+    job: RunWork,
+    base: { now: string; secrets: Record<string, string> },
+  ): Promise<{ state: RunState; commands: EngineCommand[] } | null> {
+    const ctx: EngineContext = {
+      now: base.now,
+      alert: entry.alert ?? undefined,
+      case: entry.case ?? undefined,
+      secrets: base.secrets,
+      random: Math.random,
+    };
+    const init = () => ({
+      runId: entry.row.id,
+      playbookVersion: Number(entry.row.playbook_version),
+      inputs: isQueuedState(entry.state) ? entry.state.inputs : {},
+    });
+    if (isQueuedState(entry.state)) {
+      // A queued run starts, or is cancelled before it started.
+      if (!job.start && job.event?.type !== 'cancel') return null;
+      if (!entry.plan) return failedBeforeStart(entry, entry.planError);
+      const started = startRun(entry.plan, init(), ctx);
+      if (job.start) return started;
+      const cancelled = advance(entry.plan, started.state, job.event!, ctx);
+      return {
+        state: cancelled.state,
+        commands: cancelled.commands.filter((c) => c.type === 'run_finished'),
+      };
+    }
+    if (job.start) return null;
+    const state = entry.state;
+    const event = job.event ?? (job.prepare ? await job.prepare(trx, state) : null);
+    if (!event) return null;
+    if (TERMINAL_RUN_STATUSES.includes(state.status) && event.type !== 'retry') return null;
+    if (!entry.plan) return failedBeforeStart(entry, entry.planError);
+    const transition = advance(entry.plan, state, event, ctx);
+    return transition.state === state && transition.commands.length === 0 ? null : transition;
+  }
+
+  /** A queued run created without a version (a sub-playbook) pins the playbook's current one now. */
+  async #pinPlan(entry: Entry): Promise<void> {
+    if (entry.plan) return;
+    if (Number(entry.row.playbook_version) === 0) {
+      const { plan, version } = await this.#options.playbooks.current(entry.row.playbook_id);
+      entry.row.playbook_version = version;
+      entry.plan = plan;
+      return;
+    }
+    entry.plan = await this.#options.playbooks.plan(
+      entry.row.playbook_id,
+      Number(entry.row.playbook_version),
+    );
+  }
+
+  async #context(entry: Entry): Promise<EngineContext> {
+    if (entry.alert === undefined) {
+      const loaded = await this.#options.context.load(entry.row.alert_id, entry.row.case_id);
+      entry.alert = loaded.alert;
+      entry.case = loaded.case;
+    }
+    return {
+      now: new Date().toISOString(),
+      alert: entry.alert ?? undefined,
+      case: entry.case ?? undefined,
+      secrets: await this.#options.secrets(),
+      random: Math.random,
+    };
+  }
+
+  async #load(jobs: RunWork[]): Promise<void> {
+    while (this.#cache.size > MAX_CACHED_RUNS) this.#cache.delete(this.#cache.keys().next().value!);
+    const missing = [...new Set(jobs.map((j) => j.runId))].filter((id) => !this.#cache.has(id));
+    for (let i = 0; i < missing.length; i += 500) {
+      const rows = await this.#options.db
+        .selectFrom('runs')
+        .selectAll()
+        .where('id', 'in', missing.slice(i, i + 500))
+        .execute();
+      for (const row of rows) {
+        const {
+          state,
+          seq,
+          wake_at: _w,
+          status: _s,
+          error_kind: _e,
+          finished_at: _f,
+          updated_at: _u,
+          ...rest
+        } = row;
+        this.#cache.set(row.id, {
+          row: rest,
+          state: JSON.parse(state) as RunState | QueuedState,
+          seq: Number(seq),
+        });
+      }
+    }
+  }
+
+  async #write(trx: Transaction<DatabaseSchema>, changed: { entry: Entry; before: number }[]): Promise<void> {
+    const now = new Date().toISOString();
+    for (const { entry, before } of changed) {
+      const state = entry.state as RunState;
+      const result = await trx
+        .updateTable('runs')
+        .set({
+          state: JSON.stringify(state),
+          playbook_version: entry.row.playbook_version,
+          seq: state.seq,
+          status: state.status,
+          wake_at: state.wakeAt,
+          error_kind: state.error?.kind ?? null,
+          finished_at: state.finishedAt,
+          updated_at: now,
+        })
+        .where('id', '=', entry.row.id)
+        .where('seq', '=', before)
+        .executeTakeFirst();
+      // Another process moved this run on since we read it: drop our copy and let the batch retry.
+      if (Number(result.numUpdatedRows) !== 1) {
+        this.#cache.delete(entry.row.id);
+        throw new Error(`run ${entry.row.id} changed concurrently (expected seq ${before})`);
+      }
+    }
+  }
+
+  #jobs(entry: Entry, commands: readonly EngineCommand[]): ActionJob[] {
+    const jobs: ActionJob[] = [];
+    for (const command of commands) {
+      if (command.type !== 'execute_action') continue;
+      jobs.push({
+        runId: entry.row.id,
+        stepKey: command.stepKey,
+        action: command.action,
+        effect: command.effect,
+        input: command.input,
+        attempt: command.attempt,
+        idempotencyKey: command.idempotencyKey,
+        timeoutMs: command.timeoutMs,
+        dryRun: entry.row.dry_run === 1,
+      });
+    }
+    return jobs;
+  }
+
+  #afterCommit(effects: CommitEffects, entries: Entry[]): void {
+    const { queue, abortAction, onTaskOpened, onError } = this.#options;
+    for (const [runId, stepKey] of effects.aborts) abortAction(runId, stepKey);
+    queue.enqueue(effects.jobs);
+    const later = (work: Promise<unknown>) => work.catch((error) => onError(error, 'run follow-up failed'));
+    for (const { runId, event } of effects.notifyParents) void later(this.deliver(runId, event));
+    if (effects.start.length > 0) void later(this.start(effects.start));
+    for (const runId of effects.cancel)
+      void later(
+        this.deliver(runId, { type: 'cancel', by: 'system', reason: 'the parent step was cancelled' }),
+      );
+    if (effects.tasks.length > 0) onTaskOpened?.(effects.tasks);
+    for (const entry of entries) {
+      const state = entry.state as RunState;
+      for (const listener of this.#listeners) listener(entry.row.id, state);
+      if (TERMINAL_RUN_STATUSES.includes(state.status)) this.#cache.delete(entry.row.id);
+    }
+  }
+}

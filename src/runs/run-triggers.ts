@@ -1,0 +1,136 @@
+import type { Transaction } from 'kysely';
+import type { CaseChange } from '../cases/case-change.ts';
+import { newId } from '../core/ids.ts';
+import type { ExpressionScope } from '../core/playbook.ts';
+import { toAlert } from '../ingest/alert-query.ts';
+import type { AlertTable, DatabaseSchema, RunTable } from '../store/schema.ts';
+import type { TransactionHook } from '../store/transaction-hook.ts';
+import type { PlaybookService, VersionedPlan } from './playbook-service.ts';
+import { queuedRunRow } from './run-commands.ts';
+import type { RunTrigger } from './run-record.ts';
+
+export interface RunTriggerOptions {
+  playbooks: PlaybookService;
+  /** Called after a commit that queued runs (the engine starts them); absent in processes that do not run playbooks. */
+  onQueued?: (runIds: string[]) => void;
+  onError: (error: unknown, message: string) => void;
+}
+
+const EMPTY_SCOPE: Omit<ExpressionScope, 'alert'> = { inputs: {}, steps: {}, vars: {}, secrets: {} };
+
+/**
+ * Playbook triggers on alerts and case events. The runs they start are inserted as queued rows in the
+ * same transaction as the alert or case change, so an acknowledged alert never loses its run; the
+ * engine starts queued runs after the commit (or on recovery).
+ */
+export class RunTriggers {
+  readonly #options: RunTriggerOptions;
+  #pending: string[] = [];
+
+  constructor(options: RunTriggerOptions) {
+    this.#options = options;
+  }
+
+  readonly alertHook: TransactionHook<AlertTable> = {
+    prepare: async () => {
+      const plans = (await this.#plans()).filter((p) => p.plan.triggers.alert !== null);
+      return async (trx, alerts) => {
+        if (plans.length === 0) return;
+        const rows: RunTable[] = [];
+        const now = new Date().toISOString();
+        for (const row of alerts) {
+          const alert = toAlert(row);
+          for (const { plan, version } of plans) {
+            if (!this.#matches(plan.id, () => plan.triggers.alert!.evaluate({ ...EMPTY_SCOPE, alert })))
+              continue;
+            rows.push(
+              this.#row(plan.id, version, { kind: 'alert', alertId: row.id }, row.id, row.case_id, now),
+            );
+          }
+        }
+        await this.#insert(trx, rows);
+      };
+    },
+    committed: () => this.#flush(),
+  };
+
+  readonly caseHook: TransactionHook<CaseChange> = {
+    prepare: async () => {
+      const plans = (await this.#plans()).filter((p) => p.plan.triggers.case.length > 0);
+      return async (trx, changes) => {
+        const now = new Date().toISOString();
+        const rows = changes.flatMap((change) =>
+          plans
+            .filter(({ plan }) => plan.triggers.case.includes(change.event))
+            .map(({ plan, version }) =>
+              this.#row(
+                plan.id,
+                version,
+                { kind: 'case', caseId: change.caseId, event: change.event },
+                null,
+                change.caseId,
+                now,
+              ),
+            ),
+        );
+        await this.#insert(trx, rows);
+      };
+    },
+    committed: () => this.#flush(),
+  };
+
+  async #plans(): Promise<readonly VersionedPlan[]> {
+    try {
+      return await this.#options.playbooks.enabledPlans();
+    } catch (error) {
+      // A broken playbook must not stop ingestion; the alert is stored, the trigger is reported.
+      this.#options.onError(error, 'playbook triggers could not be loaded');
+      return [];
+    }
+  }
+
+  #matches(playbookId: string, evaluate: () => unknown): boolean {
+    try {
+      return evaluate() === true;
+    } catch (error) {
+      this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`);
+      return false;
+    }
+  }
+
+  #row(
+    playbookId: string,
+    version: number,
+    trigger: RunTrigger,
+    alertId: string | null,
+    caseId: string | null,
+    now: string,
+  ): RunTable {
+    const identity = {
+      id: newId('run_'),
+      playbook_id: playbookId,
+      alert_id: alertId,
+      case_id: caseId,
+      parent_run_id: null,
+      parent_step_key: null,
+      started_by: 'trigger',
+      dry_run: 0,
+    };
+    return queuedRunRow(identity, playbookId, trigger, { queued: true, inputs: {} }, now, version);
+  }
+
+  async #insert(trx: Transaction<DatabaseSchema>, rows: RunTable[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200)
+      await trx
+        .insertInto('runs')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    this.#pending.push(...rows.map((r) => r.id));
+  }
+
+  #flush(): void {
+    const ids = this.#pending;
+    this.#pending = [];
+    if (ids.length > 0) this.#options.onQueued?.(ids);
+  }
+}

@@ -1,0 +1,293 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/ids.ts';
+import { atLeast, isRole } from '../core/role.ts';
+import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
+import { nextCronTime } from '../playbooks/cron.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
+import type { ApprovalLinks } from './approval-links.ts';
+import type { PlaybookService } from './playbook-service.ts';
+import { queuedRunRow } from './run-commands.ts';
+import type { RunEngine } from './run-engine.ts';
+import type { NotificationHook, TaskNotificationKind } from './task-notifier.ts';
+import { toTaskSummary, type TaskService } from './task-service.ts';
+
+export interface RunWorkerOptions {
+  db: Kysely<DatabaseSchema>;
+  engine: RunEngine;
+  tasks: TaskService;
+  playbooks: PlaybookService;
+  links: ApprovalLinks;
+  linkTtlSeconds: number;
+  notify: NotificationHook;
+  onError: (error: unknown, message: string) => void;
+  /** Timers (retry backoff, delays, polls) are checked this often. */
+  tickMs?: number;
+}
+
+const BATCH = 500;
+const ACTIVE = ['running', 'waiting'];
+
+/**
+ * The durable clocks around the engine, all driven by the database so they survive restarts: due
+ * run timers, queued runs nobody started, task expiry, escalation and reminders, cron schedules; and
+ * recovery of every unfinished run when the process starts.
+ */
+export class RunWorker {
+  readonly #options: RunWorkerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #slowAt = 0;
+  #stopped = false;
+  #only: ReadonlySet<string> | undefined;
+
+  constructor(options: RunWorkerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * `only` scopes this worker to some runs (the CLI running one playbook beside a server): it then
+   * fires their timers and nothing else — no recovery, no queued runs, tasks or schedules of others.
+   */
+  async start(only?: ReadonlySet<string>): Promise<void> {
+    this.#only = only;
+    if (!only) await this.recover();
+    this.#timer = setInterval(() => {
+      if (!this.#ticking) this.#ticking = this.tick().finally(() => (this.#ticking = undefined));
+    }, this.#options.tickMs ?? 200);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#ticking;
+  }
+
+  /** Resumes what a previous process left: queued runs start, running ones repeat their in-flight actions. */
+  async recover(): Promise<void> {
+    const { db, engine } = this.#options;
+    let after = '';
+    for (;;) {
+      const rows = await db
+        .selectFrom('runs')
+        .select(['id', 'status'])
+        .where('status', 'in', ['queued', ...ACTIVE])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
+      if (rows.length === 0) break;
+      after = rows.at(-1)!.id;
+      await Promise.all(
+        rows.map((r) => (r.status === 'queued' ? engine.start([r.id]) : engine.resume(r.id))),
+      );
+    }
+    // A child that finished while its parent's process was down: tell the parent again (it ignores repeats).
+    const orphans = await db
+      .selectFrom('runs as c')
+      .innerJoin('runs as p', 'p.id', 'c.parent_run_id')
+      .select([
+        'c.id as id',
+        'c.parent_run_id as parent',
+        'c.parent_step_key as stepKey',
+        'c.status as status',
+        'c.state as state',
+      ])
+      .where('p.status', 'in', ACTIVE)
+      .where('c.status', 'in', [...TERMINAL_RUN_STATUSES])
+      .execute();
+    for (const o of orphans) {
+      const state = JSON.parse(o.state) as { outputs?: Record<string, unknown>; error?: unknown };
+      await engine.deliver(o.parent!, {
+        type: 'subrun_finished',
+        stepKey: o.stepKey!,
+        runId: o.id,
+        status: o.status as 'succeeded' | 'failed' | 'cancelled',
+        outputs: state.outputs ?? {},
+        error: (state.error ?? null) as null,
+      });
+    }
+  }
+
+  async tick(): Promise<void> {
+    if (this.#stopped) return;
+    const guard = async (work: () => Promise<void>, what: string) => {
+      try {
+        await work();
+      } catch (error) {
+        this.#options.onError(error, what);
+      }
+    };
+    await guard(() => this.#dueTimers(), 'run timers failed');
+    if (this.#only || Date.now() - this.#slowAt < 1000) return;
+    this.#slowAt = Date.now();
+    await guard(() => this.#queuedRuns(), 'starting queued runs failed');
+    await guard(() => this.#tasks(), 'task expiry and reminders failed');
+    await guard(() => this.#schedules(), 'scheduled playbooks failed');
+  }
+
+  async #dueTimers(): Promise<void> {
+    const { db, engine } = this.#options;
+    let query = db
+      .selectFrom('runs')
+      .select('id')
+      .where('wake_at', '<=', new Date().toISOString())
+      .where('status', 'in', ACTIVE);
+    if (this.#only) query = query.where('id', 'in', [...this.#only, '']);
+    const rows = await query.limit(BATCH).execute();
+    await Promise.all(rows.map((r) => engine.deliver(r.id, { type: 'timer_fired' })));
+  }
+
+  async #queuedRuns(): Promise<void> {
+    const { db, engine } = this.#options;
+    // Queued by another process (an ingest from the CLI), or whose start was lost with a crash.
+    const stale = new Date(Date.now() - 1000).toISOString();
+    const rows = await db
+      .selectFrom('runs')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('updated_at', '<', stale)
+      .limit(BATCH)
+      .execute();
+    if (rows.length > 0) await engine.start(rows.map((r) => r.id));
+  }
+
+  async #tasks(): Promise<void> {
+    const { db, tasks } = this.#options;
+    const now = new Date();
+    const iso = now.toISOString();
+    const expired = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('status', '=', 'open')
+      .where('expires_at', '<=', iso)
+      .limit(BATCH)
+      .execute();
+    for (const row of expired) {
+      const spec = JSON.parse(row.spec) as {
+        kind: string;
+        onExpiry?: unknown;
+        escalateTo?: { role?: string; user?: string } | null;
+      };
+      if (row.kind === 'approval' && spec.onExpiry === 'escalate' && row.escalated === 0 && spec.escalateTo) {
+        const extension = Date.parse(row.expires_at!) - Date.parse(row.created_at);
+        await db
+          .updateTable('tasks')
+          .set({
+            escalated: 1,
+            assignee_role: spec.escalateTo.role ?? null,
+            assignee_user: spec.escalateTo.user ?? null,
+            expires_at: new Date(now.getTime() + Math.max(extension, 60_000)).toISOString(),
+          })
+          .where('id', '=', row.id)
+          .where('status', '=', 'open')
+          .execute();
+        await this.notify(row.id, 'escalated');
+        continue;
+      }
+      await tasks.expire(row).catch((error) => this.#options.onError(error, `expiring ${row.id} failed`));
+      await this.notify(row.id, 'expired');
+    }
+    const reminders = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('status', '=', 'open')
+      .where('remind_at', '<=', iso)
+      .limit(BATCH)
+      .execute();
+    for (const row of reminders) {
+      const spec = JSON.parse(row.spec) as { remindEveryMs: number | null };
+      const next = spec.remindEveryMs ? new Date(now.getTime() + spec.remindEveryMs).toISOString() : null;
+      const updated = await db
+        .updateTable('tasks')
+        .set({ remind_at: next })
+        .where('id', '=', row.id)
+        .where('remind_at', '=', row.remind_at)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) await this.notify(row.id, 'reminder');
+    }
+  }
+
+  /** Each due schedule fires once: moving next_at and inserting the run commit together. */
+  async #schedules(): Promise<void> {
+    const { db, engine, playbooks } = this.#options;
+    const now = new Date();
+    const due = await db
+      .selectFrom('playbook_schedules')
+      .selectAll()
+      .where('next_at', '<=', now.toISOString())
+      .execute();
+    for (const schedule of due) {
+      const { version } = await playbooks.current(schedule.playbook_id);
+      const id = newId('run_');
+      const fired = await db.transaction().execute(async (trx) => {
+        const moved = await trx
+          .updateTable('playbook_schedules')
+          .set({ next_at: nextCronTime(schedule.expression, now).toISOString() })
+          .where('playbook_id', '=', schedule.playbook_id)
+          .where('expression', '=', schedule.expression)
+          .where('next_at', '=', schedule.next_at)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) return false;
+        const identity = {
+          id,
+          playbook_id: schedule.playbook_id,
+          alert_id: null,
+          case_id: null,
+          parent_run_id: null,
+          parent_step_key: null,
+          started_by: 'schedule',
+          dry_run: 0,
+        };
+        const trigger = { kind: 'schedule' as const, expression: schedule.expression, at: schedule.next_at };
+        await trx
+          .insertInto('runs')
+          .values(
+            queuedRunRow(
+              identity,
+              schedule.playbook_id,
+              trigger,
+              { queued: true, inputs: {} },
+              now.toISOString(),
+              version,
+            ),
+          )
+          .execute();
+        return true;
+      });
+      if (fired) await engine.start([id]);
+    }
+  }
+
+  async #usersWithRole(role: string | null): Promise<string[]> {
+    if (role === null || !isRole(role)) return [];
+    const rows = await this.#options.db
+      .selectFrom('users')
+      .select('username')
+      .where('role', 'in', atLeast(role))
+      .where('disabled', '=', 0)
+      .orderBy('username')
+      .limit(50)
+      .execute();
+    return rows.map((r) => r.username);
+  }
+
+  /** Sends a task notification, with a signed link per named approver. */
+  async notify(taskId: string, kind: TaskNotificationKind): Promise<void> {
+    const { db, links, linkTtlSeconds, notify } = this.#options;
+    const row = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+    if (!row) return;
+    const task = toTaskSummary(row);
+    const approvers =
+      row.kind !== 'approval'
+        ? []
+        : row.assignee_user
+          ? [row.assignee_user]
+          : await this.#usersWithRole(row.assignee_role);
+    const linked = approvers.map((username) => ({
+      username,
+      ...links.create(row.id, username, linkTtlSeconds),
+    }));
+    await notify({ kind, task, links: linked, at: new Date().toISOString() });
+  }
+}

@@ -1,0 +1,40 @@
+import type { TaskSummary } from './task-service.ts';
+
+export type TaskNotificationKind = 'opened' | 'reminder' | 'escalated' | 'expired';
+
+/** What the notification hook receives: the task, and for approvals named users' signed links. */
+export interface TaskNotification {
+  kind: TaskNotificationKind;
+  task: TaskSummary;
+  links: { username: string; url: string; expiresAt: string }[];
+  at: string;
+}
+
+export type NotificationHook = (notification: TaskNotification) => Promise<void>;
+
+/**
+ * The default hook: POSTs the notification as JSON to RIPOSTE_NOTIFY_WEBHOOK_URL when it is set
+ * (Slack, Teams and mail integrations subscribe there later), and logs it in every case. A failing
+ * receiver is logged, never retried forever, and never blocks the run.
+ */
+export function webhookNotifier(
+  url: string | undefined,
+  log: (line: Record<string, unknown>) => void,
+): NotificationHook {
+  return async (notification) => {
+    log({ msg: `task ${notification.kind}`, taskId: notification.task.id, kind: notification.task.kind });
+    if (!url) return;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(notification),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok)
+        log({ msg: 'notification webhook refused', status: response.status, taskId: notification.task.id });
+    } catch (error) {
+      log({ msg: 'notification webhook failed', err: String(error), taskId: notification.task.id });
+    }
+  };
+}

@@ -1,0 +1,178 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RiposteError } from '../../core/riposte-error.ts';
+import { playbookJsonSchema } from '../../playbooks/playbook-schema.ts';
+import type { Riposte } from '../../riposte.ts';
+import { actorOf } from '../auth-hooks.ts';
+import { ANALYST, ANY_ROLE } from '../route-auth.ts';
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
+
+/** A playbook arrives as raw YAML (`Content-Type: application/yaml`) or as JSON `{ "source": "…" }`. */
+function sourceOf(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (typeof body === 'string') return body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body))
+    return (body as { source?: unknown }).source;
+  throw new RiposteError('validation_failed', 'send the playbook as YAML, or as JSON { "source": "…" }', {
+    path: '/',
+  });
+}
+
+const idParam = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' } },
+  required: ['id'],
+} as const;
+
+export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.get(
+    '/api/v1/schemas/playbook.json',
+    {
+      config: { auth: 'public' },
+      schema: { summary: 'The JSON Schema of the playbook language, for editors', tags: ['playbooks'] },
+    },
+    async (_request, reply) => reply.type('application/schema+json').send(playbookJsonSchema),
+  );
+
+  app.get(
+    '/api/v1/actions',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: 'The actions playbooks can use, with their input schemas and effects',
+        tags: ['playbooks'],
+      },
+    },
+    async () => ({
+      items: riposte.actions.list().map((a) => ({
+        id: a.id,
+        title: a.title,
+        description: a.description,
+        effect: a.effect,
+        input: a.input,
+        output: a.output ?? null,
+        inverse: a.inverse ?? null,
+        timeoutMs: a.timeoutMs,
+        retry: a.retry,
+      })),
+    }),
+  );
+
+  app.post(
+    '/api/v1/playbooks/validate',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: 'Validate a playbook without storing it: every error with its line and column',
+        tags: ['playbooks'],
+      },
+    },
+    async (request) => {
+      const source = sourceOf(request);
+      if (typeof source !== 'string')
+        throw new RiposteError('validation_failed', 'source must be a YAML string', { path: '/source' });
+      const result = riposte.playbooks.validate(source);
+      return result.ok
+        ? { valid: true, id: result.plan.id, errors: [], warnings: result.warnings }
+        : { valid: false, errors: result.errors, warnings: result.warnings };
+    },
+  );
+
+  app.get(
+    '/api/v1/playbooks',
+    { config: { auth: ANY_ROLE }, schema: { summary: 'List playbooks', tags: ['playbooks'] } },
+    async () => ({ items: await riposte.playbooks.list() }),
+  );
+
+  app.post(
+    '/api/v1/playbooks',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary: 'Create a playbook, or store a new version of the one with the same id',
+        description: 'An invalid playbook is refused (422) with all its errors; it is never stored.',
+        tags: ['playbooks'],
+      },
+    },
+    async (request, reply) => {
+      const result = await riposte.playbooks.save(sourceOf(request), actorOf(request));
+      return reply.code(result.changed ? 201 : 200).send(result);
+    },
+  );
+
+  app.put<{ Params: { id: string } }>(
+    '/api/v1/playbooks/:id',
+    {
+      config: { auth: ANALYST },
+      schema: { summary: 'Store a new version of a playbook', tags: ['playbooks'], params: idParam },
+    },
+    async (request) => {
+      const source = sourceOf(request);
+      if (typeof source === 'string') {
+        const result = riposte.playbooks.validate(source);
+        if (result.ok && result.plan.id !== request.params.id)
+          throw new RiposteError(
+            'validation_failed',
+            `the source's id is "${result.plan.id}", not "${request.params.id}"`,
+            {
+              path: '/id',
+            },
+          );
+      }
+      return riposte.playbooks.save(source, actorOf(request));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/playbooks/:id',
+    {
+      config: { auth: ANY_ROLE },
+      schema: { summary: 'A playbook with its current source', tags: ['playbooks'], params: idParam },
+    },
+    async (request) => riposte.playbooks.get(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/playbooks/:id',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary: 'Delete (disable and hide) a playbook; its versions stay',
+        tags: ['playbooks'],
+        params: idParam,
+      },
+    },
+    async (request, reply) => {
+      await riposte.playbooks.remove(request.params.id, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/playbooks/:id/versions',
+    {
+      config: { auth: ANY_ROLE },
+      schema: { summary: "A playbook's versions, newest first", tags: ['playbooks'], params: idParam },
+    },
+    async (request) => ({ items: await riposte.playbooks.versions(request.params.id) }),
+  );
+
+  app.get<{ Params: { id: string; version: string } }>(
+    '/api/v1/playbooks/:id/versions/:version',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: 'The source of one version',
+        tags: ['playbooks'],
+        params: {
+          type: 'object',
+          properties: { id: idParam.properties.id, version: { type: 'string', pattern: '^[0-9]{1,9}$' } },
+          required: ['id', 'version'],
+        },
+      },
+    },
+    async (request) => riposte.playbooks.version(request.params.id, Number(request.params.version)),
+  );
+}
