@@ -18,11 +18,12 @@ const ACTOR = { id: 'bench', type: 'system' as const };
 
 /** Five enrichment lookups, each answered at once by an in-process fake. */
 function enrichPlaybook(id: string, trigger: string, ip: string): string {
+  const inputs = ip.includes('inputs.') ? 'inputs:\n  ip: { type: string, required: true }\n' : '';
   return `
 id: ${id}
 name: Bench enrichment (${id})
 triggers: ${trigger}
-steps:
+${inputs}steps:
   - id: geo
     uses: bench.geo
     with:
@@ -188,6 +189,9 @@ async function latencyPhase(
   await riposte.sources.create({ name: 'bench-ids', format: 'suricata' }, ACTOR);
   const source = await riposte.sources.get('bench-ids');
   const acceptedAt = new Map<string, number>();
+  // From the moment the record is handed to ingestion (before its commit), so the figure includes the
+  // durable commit the acknowledgement waits for: an upper bound of "accepted → first action".
+  const submittedAt_ = new Map<string, number>();
   const tickMs = 20;
   const perTick = Math.max(1, Math.round((ratePerSecond * tickMs) / 1000));
   const end = performance.now() + seconds * 1000;
@@ -197,6 +201,7 @@ async function latencyPhase(
     const tickStart = performance.now();
     for (let k = 0; k < perTick; k++) {
       const i = n++;
+      const submittedAt = performance.now();
       const event = {
         timestamp: new Date().toISOString(),
         event_type: 'alert',
@@ -218,7 +223,10 @@ async function latencyPhase(
       pending.push(
         riposte.ingest.ingest(source, JSON.stringify(event), 'application/json', ACTOR).then((result) => {
           const at = performance.now();
-          for (const id of result.alertIds) acceptedAt.set(id, at);
+          for (const id of result.alertIds) {
+            acceptedAt.set(id, at);
+            submittedAt_.set(id, submittedAt);
+          }
         }),
       );
     }
@@ -234,17 +242,22 @@ async function latencyPhase(
   const deadline = Date.now() + 30_000;
   while (counter.some((r) => !firstActionAt.has(r.id)) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
-  const latencies = counter
-    .filter((r) => r.alert_id && acceptedAt.has(r.alert_id) && firstActionAt.has(r.id))
-    .map((r) => firstActionAt.get(r.id)! - acceptedAt.get(r.alert_id!)!)
+  const measured = counter.filter((r) => r.alert_id && acceptedAt.has(r.alert_id) && firstActionAt.has(r.id));
+  const fromSubmit = measured
+    .map((r) => firstActionAt.get(r.id)! - submittedAt_.get(r.alert_id!)!)
+    .sort((a, b) => a - b);
+  // The first action is handed out the moment the commit is durable, often before the caller has its answer.
+  const fromAck = measured
+    .map((r) => Math.max(0, firstActionAt.get(r.id)! - acceptedAt.get(r.alert_id!)!))
     .sort((a, b) => a - b);
   return {
     alerts: n,
     runs: counter.length,
-    measured: latencies.length,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? NaN,
+    measured: measured.length,
+    p50: percentile(fromSubmit, 50),
+    p99: percentile(fromSubmit, 99),
+    max: fromSubmit.at(-1) ?? NaN,
+    p99FromAck: percentile(fromAck, 99),
   };
 }
 
@@ -318,9 +331,13 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
       stepOverheadMicros: round(stepOverheadMicros),
       durableStepMicros: round(1e6 / (runsPerSecond * STEPS)),
       cpuMicrosPerStep: round((cpu.user + cpu.system) / (runs * STEPS)),
-      p50FirstActionMs: round(latency.p50, 2),
-      p99FirstActionMs: round(latency.p99, 2),
-      maxFirstActionMs: round(latency.max, 2),
+      // Accepted = the ingest commit the acknowledgement waits for; the run starts in that same
+      // transaction and its first action is handed out as it commits.
+      p99FirstActionMs: round(latency.p99FromAck, 2),
+      // Stricter: from handing the record to ingestion, so the durable commit itself is included.
+      p50ReceivedToFirstActionMs: round(latency.p50, 2),
+      p99ReceivedToFirstActionMs: round(latency.p99, 2),
+      maxReceivedToFirstActionMs: round(latency.max, 2),
       latencyPhase: {
         alertsPerSecond: Math.round(runsPerSecond / 2),
         seconds: latencySeconds,
@@ -332,7 +349,7 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
       met: {
         runsPerSecond: runsPerSecond >= GOALS.runsPerSecond,
         stepOverheadMicros: stepOverheadMicros <= GOALS.stepOverheadMicros,
-        p99FirstActionMs: latency.p99 <= GOALS.p99FirstActionMs,
+        p99FirstActionMs: latency.p99FromAck <= GOALS.p99FirstActionMs,
       },
     };
     return result;

@@ -21,7 +21,7 @@ import { ActionExecutor } from './runs/action-executor.ts';
 import { ApprovalLinks } from './runs/approval-links.ts';
 import { PlaybookService } from './runs/playbook-service.ts';
 import { RunContextLoader } from './runs/run-context.ts';
-import { RunEngine } from './runs/run-engine.ts';
+import { RunEngine, type InlineStarts } from './runs/run-engine.ts';
 import { RunService } from './runs/run-service.ts';
 import { RunTriggers } from './runs/run-triggers.ts';
 import { RunWorker } from './runs/run-worker.ts';
@@ -84,8 +84,11 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     let workerStarted = false;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
+    // Assigned below, before anything can trigger.
+    let inlineStarts: () => Promise<InlineStarts | null> = async () => null;
     const triggers = new RunTriggers({
       playbooks,
+      inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
         if (workerStarted) startQueued(ids);
       },
@@ -125,6 +128,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       onError: logError,
     });
+    inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const executor = new ActionExecutor(actions, (runId, event) => engine.deliver(runId, event));
     const tasks = new TaskService(db, audit, engine);

@@ -188,7 +188,7 @@ export class CaseService {
     for (const key of Object.keys(patch))
       if (!known.has(key))
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
-    const inTransaction = this.#caseHook ? await this.#caseHook.prepare() : undefined;
+    const hooked = this.#caseHook ? await this.#caseHook.prepare() : undefined;
     const updated = await this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
@@ -271,11 +271,11 @@ export class CaseService {
       const events: CaseChange[] = [];
       if (set.severity !== undefined) events.push({ caseId: id, event: 'severity_changed' });
       if (set.status === 'closed') events.push({ caseId: id, event: 'closed' });
-      if (inTransaction && events.length > 0) await inTransaction(trx, events);
+      if (hooked && events.length > 0) await hooked.write(trx, events);
       const fresh = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       return { summary: toCaseSummary(fresh), events: events.length };
     });
-    if (updated.events > 0) this.#caseHook?.committed();
+    if (updated.events > 0) hooked?.committed();
     return updated.summary;
   }
 

@@ -87,7 +87,7 @@ export class GroupingStage {
   /** Groups one batch; returns how many alerts it took. */
   async #runOnce(): Promise<number> {
     const { db, dialect, audit, rules, caseHook } = this.#options;
-    const inTransaction = caseHook ? await caseHook.prepare() : undefined;
+    const hooked = caseHook ? await caseHook.prepare() : undefined;
     const taken = await db.transaction().execute(async (trx) => {
       // One grouper at a time per database: several API processes may share a PostgreSQL.
       if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
@@ -119,14 +119,14 @@ export class GroupingStage {
       }
       await audit.append(trx, entries, now);
       const created = entries.filter((e) => e.action === 'case.create' && e.targetId);
-      if (inTransaction && created.length > 0)
-        await inTransaction(
+      if (hooked && created.length > 0)
+        await hooked.write(
           trx,
           created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
         );
       return rows.length;
     });
-    if (taken > 0) caseHook?.committed();
+    if (taken > 0) hooked?.committed();
     return taken;
   }
 }

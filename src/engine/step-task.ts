@@ -73,6 +73,9 @@ export function taskCompleted(step: TaskStep | ApprovalStep, event: TaskComplete
       if (step.onDeny !== null) return done({ approved: false, by }, step.onDeny);
       return fail({ kind: 'denied', message: `approval ${step.id} was denied by ${by.join(', ')}`, by });
     case 'expired':
+      // An expired approval counts as a denial (escalation happens outside the engine, before this):
+      // it takes the deny path when there is one, and fails as expired otherwise.
+      if (step.onDeny !== null) return done({ approved: false, by: [], expired: true }, step.onDeny);
       return fail({ kind: 'expired', message: `approval ${step.id} expired without a decision` });
     default:
       return null;

@@ -1,10 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditEntry, AuditLog, Actor } from '../audit/audit-log.ts';
 import { SEVERITY_ID, type AlertDraft } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { GroupCommit } from '../store/group-commit.ts';
-import type { TransactionHook } from '../store/transaction-hook.ts';
+import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
 export interface IngestJob {
   source: string;
@@ -65,17 +65,14 @@ export class IngestWriter {
 
   async #flush(jobs: IngestJob[]): Promise<IngestJobResult[]> {
     const hook = this.#options.alertHook;
-    const inTransaction = hook ? await hook.prepare() : undefined;
-    const results = await this.#commit(jobs, inTransaction);
+    const hooked = hook ? await hook.prepare() : undefined;
+    const results = await this.#commit(jobs, hooked);
     this.#options.onCommitted?.();
-    hook?.committed();
+    hooked?.committed();
     return results;
   }
 
-  async #commit(
-    jobs: IngestJob[],
-    inTransaction?: (trx: Transaction<DatabaseSchema>, alerts: readonly AlertTable[]) => Promise<void>,
-  ): Promise<IngestJobResult[]> {
+  async #commit(jobs: IngestJob[], hooked?: HookedTransaction<AlertTable>): Promise<IngestJobResult[]> {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
     return db.transaction().execute(async (trx) => {
@@ -185,7 +182,7 @@ export class IngestWriter {
           .execute();
       }
       await audit.append(trx, auditEntries, now);
-      if (inTransaction && fresh.length > 0) await inTransaction(trx, fresh);
+      if (hooked && fresh.length > 0) await hooked.write(trx, fresh);
       return results;
     });
   }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PlaybookPlan } from '../core/playbook.ts';
 import { advance, resumeCommands, startRun } from '../engine/engine.ts';
 import type { EngineCommand, EngineContext, EngineEvent, RunState } from '../engine/engine-types.ts';
@@ -37,6 +37,31 @@ function failedBeforeStart(entry: Entry, error: unknown): { state: RunState; com
       internal: null,
     },
     commands: [{ type: 'run_finished', status: 'failed', outputs: {}, error: failure }],
+  };
+}
+
+export interface InlineStarts {
+  /** Starts the run in memory and fills in its row's state columns; the caller inserts the row. */
+  start(row: RunTable, plan: PlaybookPlan, alert: unknown): void;
+  /** Writes what the first transitions' commands create (tasks, child runs) in the caller's transaction. */
+  write(trx: Transaction<DatabaseSchema>): Promise<void>;
+  /** The caller's transaction committed: hand out the actions. */
+  committed(): void;
+}
+
+function emptyEffects(): CommitEffects {
+  return { jobs: [], aborts: [], notifyParents: [], start: [], cancel: [], tasks: [] };
+}
+
+/** The columns of a run row that follow its state. */
+function rowColumns(state: RunState) {
+  return {
+    state: JSON.stringify(state),
+    seq: state.seq,
+    status: state.status,
+    wake_at: state.wakeAt,
+    error_kind: state.error?.kind ?? null,
+    finished_at: state.finishedAt,
   };
 }
 
@@ -92,7 +117,7 @@ export class RunEngine {
 
   constructor(options: RunEngineOptions) {
     this.#options = options;
-    this.#commit = new GroupCommit((jobs) => this.#flush(jobs), 512);
+    this.#commit = new GroupCommit((jobs) => this.#flush(jobs), 128);
   }
 
   /** Resolves true once the work is committed, false when the run does not exist or ignored it. */
@@ -121,6 +146,50 @@ export class RunEngine {
     if (!entry || isQueuedState(entry.state) || !entry.plan) return;
     const commands = resumeCommands(entry.plan, entry.state, await this.#context(entry));
     this.#options.queue.enqueue(this.#jobs(entry, commands));
+  }
+
+  /**
+   * Starts runs inside another module's transaction — the ingest that stores their alert — so the
+   * first action is handed out right after that one commit. The caller inserts the rows `start` fills.
+   */
+  inlineStarts(secrets: Record<string, string>): InlineStarts {
+    const started: { entry: Entry; commands: EngineCommand[] }[] = [];
+    const effects = emptyEffects();
+    return {
+      start: (row, plan, alert) => {
+        const ctx: EngineContext = { now: row.started_at, alert, secrets, random: Math.random };
+        const { state, commands } = startRun(
+          plan,
+          { runId: row.id, playbookVersion: Number(row.playbook_version), inputs: {} },
+          ctx,
+        );
+        Object.assign(row, rowColumns(state));
+        const {
+          state: _s,
+          seq: _q,
+          wake_at: _w,
+          status: _t,
+          error_kind: _e,
+          finished_at: _f,
+          updated_at: _u,
+          ...identity
+        } = row;
+        started.push({ entry: { row: identity, state, seq: state.seq, plan, alert, case: null }, commands });
+      },
+      write: async (trx) => {
+        for (const { entry, commands } of started) {
+          await applyCommandsInTransaction(trx, entry.row, entry.state as RunState, commands, effects);
+          effects.jobs.push(...this.#jobs(entry, commands));
+        }
+      },
+      committed: () => {
+        for (const { entry } of started) this.#cache.set(entry.row.id, entry);
+        this.#afterCommit(
+          effects,
+          started.map((s) => s.entry),
+        );
+      },
+    };
   }
 
   forget(runId: string): void {
@@ -294,29 +363,29 @@ export class RunEngine {
     }
   }
 
+  /**
+   * One UPDATE per 100 runs, each row guarded by the sequence number it was read at: a row another
+   * process moved on in the meantime matches nothing, and the batch fails and is retried.
+   */
   async #write(trx: Transaction<DatabaseSchema>, changed: { entry: Entry; before: number }[]): Promise<void> {
     const now = new Date().toISOString();
-    for (const { entry, before } of changed) {
-      const state = entry.state as RunState;
-      const result = await trx
-        .updateTable('runs')
-        .set({
-          state: JSON.stringify(state),
-          playbook_version: entry.row.playbook_version,
-          seq: state.seq,
-          status: state.status,
-          wake_at: state.wakeAt,
-          error_kind: state.error?.kind ?? null,
-          finished_at: state.finishedAt,
-          updated_at: now,
-        })
-        .where('id', '=', entry.row.id)
-        .where('seq', '=', before)
-        .executeTakeFirst();
-      // Another process moved this run on since we read it: drop our copy and let the batch retry.
-      if (Number(result.numUpdatedRows) !== 1) {
-        this.#cache.delete(entry.row.id);
-        throw new Error(`run ${entry.row.id} changed concurrently (expected seq ${before})`);
+    for (let i = 0; i < changed.length; i += 100) {
+      const chunk = changed.slice(i, i + 100);
+      const values = sql.join(
+        chunk.map(({ entry, before }) => {
+          const c = rowColumns(entry.state as RunState);
+          return sql`(${entry.row.id}, ${c.state}, ${Number(entry.row.playbook_version)}, ${c.seq}, ${c.status}, ${c.wake_at}, ${c.error_kind}, ${c.finished_at}, ${before})`;
+        }),
+      );
+      const result =
+        await sql`WITH v(id, state, version, seq, status, wake_at, error_kind, finished_at, before) AS (VALUES ${values})
+UPDATE runs SET state = v.state, playbook_version = CAST(v.version AS integer), seq = CAST(v.seq AS integer),
+  status = v.status, wake_at = v.wake_at, error_kind = v.error_kind, finished_at = v.finished_at, updated_at = ${now}
+FROM v WHERE runs.id = v.id AND runs.seq = CAST(v.before AS integer)`.execute(trx);
+      if (Number(result.numAffectedRows ?? 0) !== chunk.length) {
+        // Another process moved one of these runs on since we read it: drop our copies and let the batch retry.
+        for (const { entry } of chunk) this.#cache.delete(entry.row.id);
+        throw new Error('a run changed concurrently; retrying its transition');
       }
     }
   }

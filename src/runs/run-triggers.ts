@@ -8,9 +8,15 @@ import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { PlaybookService, VersionedPlan } from './playbook-service.ts';
 import { queuedRunRow } from './run-commands.ts';
 import type { RunTrigger } from './run-record.ts';
+import type { InlineStarts } from './run-engine.ts';
 
 export interface RunTriggerOptions {
   playbooks: PlaybookService;
+  /**
+   * When this process runs playbooks, alert-triggered runs start inside the ingest transaction itself
+   * (their first action goes out right after that commit); otherwise they are queued for a worker.
+   */
+  inlineStarts?: () => Promise<InlineStarts | null>;
   /** Called after a commit that queued runs (the engine starts them); absent in processes that do not run playbooks. */
   onQueued?: (runIds: string[]) => void;
   onError: (error: unknown, message: string) => void;
@@ -25,8 +31,6 @@ const EMPTY_SCOPE: Omit<ExpressionScope, 'alert'> = { inputs: {}, steps: {}, var
  */
 export class RunTriggers {
   readonly #options: RunTriggerOptions;
-  #pending: string[] = [];
-
   constructor(options: RunTriggerOptions) {
     this.#options = options;
   }
@@ -34,49 +38,71 @@ export class RunTriggers {
   readonly alertHook: TransactionHook<AlertTable> = {
     prepare: async () => {
       const plans = (await this.#plans()).filter((p) => p.plan.triggers.alert !== null);
-      return async (trx, alerts) => {
-        if (plans.length === 0) return;
-        const rows: RunTable[] = [];
-        const now = new Date().toISOString();
-        for (const row of alerts) {
-          const alert = toAlert(row);
-          for (const { plan, version } of plans) {
-            if (!this.#matches(plan.id, () => plan.triggers.alert!.evaluate({ ...EMPTY_SCOPE, alert })))
-              continue;
-            rows.push(
-              this.#row(plan.id, version, { kind: 'alert', alertId: row.id }, row.id, row.case_id, now),
-            );
+      const inline = plans.length > 0 ? ((await this.#options.inlineStarts?.()) ?? null) : null;
+      const queued: string[] = [];
+      return {
+        write: async (trx, alerts) => {
+          if (plans.length === 0) return;
+          const rows: RunTable[] = [];
+          const now = new Date().toISOString();
+          for (const row of alerts) {
+            const alert = toAlert(row);
+            for (const { plan, version } of plans) {
+              if (!this.#matches(plan.id, () => plan.triggers.alert!.evaluate({ ...EMPTY_SCOPE, alert })))
+                continue;
+              const run = this.#row(
+                plan.id,
+                version,
+                { kind: 'alert', alertId: row.id },
+                row.id,
+                row.case_id,
+                now,
+              );
+              if (inline) inline.start(run, plan, alert);
+              else queued.push(run.id);
+              rows.push(run);
+            }
           }
-        }
-        await this.#insert(trx, rows);
+          await insertRuns(trx, rows);
+          await inline?.write(trx);
+        },
+        committed: () => {
+          inline?.committed();
+          if (queued.length > 0) this.#options.onQueued?.(queued);
+        },
       };
     },
-    committed: () => this.#flush(),
   };
 
   readonly caseHook: TransactionHook<CaseChange> = {
     prepare: async () => {
       const plans = (await this.#plans()).filter((p) => p.plan.triggers.case.length > 0);
-      return async (trx, changes) => {
-        const now = new Date().toISOString();
-        const rows = changes.flatMap((change) =>
-          plans
-            .filter(({ plan }) => plan.triggers.case.includes(change.event))
-            .map(({ plan, version }) =>
-              this.#row(
-                plan.id,
-                version,
-                { kind: 'case', caseId: change.caseId, event: change.event },
-                null,
-                change.caseId,
-                now,
+      const queued: string[] = [];
+      return {
+        write: async (trx, changes) => {
+          const now = new Date().toISOString();
+          const rows = changes.flatMap((change) =>
+            plans
+              .filter(({ plan }) => plan.triggers.case.includes(change.event))
+              .map(({ plan, version }) =>
+                this.#row(
+                  plan.id,
+                  version,
+                  { kind: 'case', caseId: change.caseId, event: change.event },
+                  null,
+                  change.caseId,
+                  now,
+                ),
               ),
-            ),
-        );
-        await this.#insert(trx, rows);
+          );
+          await insertRuns(trx, rows);
+          queued.push(...rows.map((r) => r.id));
+        },
+        committed: () => {
+          if (queued.length > 0) this.#options.onQueued?.(queued);
+        },
       };
     },
-    committed: () => this.#flush(),
   };
 
   async #plans(): Promise<readonly VersionedPlan[]> {
@@ -118,19 +144,12 @@ export class RunTriggers {
     };
     return queuedRunRow(identity, playbookId, trigger, { queued: true, inputs: {} }, now, version);
   }
+}
 
-  async #insert(trx: Transaction<DatabaseSchema>, rows: RunTable[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 200)
-      await trx
-        .insertInto('runs')
-        .values(rows.slice(i, i + 200))
-        .execute();
-    this.#pending.push(...rows.map((r) => r.id));
-  }
-
-  #flush(): void {
-    const ids = this.#pending;
-    this.#pending = [];
-    if (ids.length > 0) this.#options.onQueued?.(ids);
-  }
+async function insertRuns(trx: Transaction<DatabaseSchema>, rows: RunTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200)
+    await trx
+      .insertInto('runs')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }

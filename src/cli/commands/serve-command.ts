@@ -5,9 +5,12 @@ import { buildServer } from '../../server/app.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
 export function untilSignal(io: Io): Promise<void> {
+  // Signal handlers do not keep Node running; a worker has no server socket that would.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.stderr(`riposte: ${signal}, finishing in-flight requests and work\n`);
+      clearInterval(keepAlive);
       resolve();
     };
     process.once('SIGINT', stop);
