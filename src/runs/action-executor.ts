@@ -47,6 +47,16 @@ export class ActionExecutor {
     const failed = (error: StepFailure): EngineEvent => ({ type: 'action_failed', stepKey, attempt, error });
     const action = this.#catalog.get(job.action);
     if (!action) return failed({ kind: 'unknown_action', message: `no action "${job.action}" is installed` });
+    // The compiler checks literal inputs; values computed at run time are checked here, before any effect.
+    if (!Value.Check(action.input, job.input)) {
+      const first = [...Value.Errors(action.input, job.input)][0];
+      return failed({
+        kind: 'action',
+        code: 'invalid_input',
+        message: `${action.id} inputs are not valid${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`,
+        retryable: false,
+      });
+    }
     if (job.dryRun && action.effect !== 'read') {
       const output: InterceptedAction = {
         dryRun: true,

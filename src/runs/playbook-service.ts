@@ -112,6 +112,7 @@ export class PlaybookService {
         { extra: { errors: result.errors, warnings: result.warnings } },
       );
     const plan = result.plan;
+    await this.#checkSubPlaybooks(plan, file);
     const hash = createHash('sha256').update(source).digest('hex');
     const now = new Date().toISOString();
     const triggers: TriggerSummary = {
@@ -317,6 +318,38 @@ export class PlaybookService {
     }
     this.#enabled = { at: Date.now(), stamp: key, list };
     return list;
+  }
+
+  /** The compiler cannot know which playbooks exist; a `playbook:` step naming an unknown one is refused here. */
+  async #checkSubPlaybooks(plan: PlaybookPlan, file: string): Promise<void> {
+    const steps = Object.values(plan.steps).filter((s) => s.kind === 'playbook' && s.playbook !== plan.id);
+    if (steps.length === 0) return;
+    const known = new Set(
+      (await this.#db.selectFrom('playbooks').select('id').where('deleted_at', 'is', null).execute()).map(
+        (r) => r.id,
+      ),
+    );
+    const errors: PlaybookIssue[] = steps.flatMap((step) =>
+      step.kind === 'playbook' && !known.has(step.playbook)
+        ? [
+            {
+              file,
+              line: step.position.line,
+              column: step.position.column,
+              path: `steps.${step.id}.playbook`,
+              message: `no playbook with id "${step.playbook}" is stored (save it first)`,
+            },
+          ]
+        : [],
+    );
+    if (errors.length > 0)
+      throw new RiposteError(
+        'invalid_playbook',
+        `the playbook has ${errors.length} error(s): ${errors[0]!.message}`,
+        {
+          extra: { errors, warnings: [] },
+        },
+      );
   }
 
   async #row(id: string): Promise<PlaybookTable> {

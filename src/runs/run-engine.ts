@@ -85,6 +85,7 @@ interface Entry {
   planError?: unknown;
   alert?: unknown;
   case?: unknown;
+  contextAt?: number;
 }
 
 export interface RunEngineOptions {
@@ -102,6 +103,7 @@ export interface RunEngineOptions {
 export type TransitionListener = (runId: string, state: RunState) => void;
 
 const MAX_CACHED_RUNS = 20_000;
+const CONTEXT_TTL_MS = 2_000;
 
 /**
  * The loop around the pure engine: it batches the events of many runs into one transaction (each
@@ -174,7 +176,10 @@ export class RunEngine {
           updated_at: _u,
           ...identity
         } = row;
-        started.push({ entry: { row: identity, state, seq: state.seq, plan, alert, case: null }, commands });
+        started.push({
+          entry: { row: identity, state, seq: state.seq, plan, alert, case: null, contextAt: Date.now() },
+          commands,
+        });
       },
       write: async (trx) => {
         for (const { entry, commands } of started) {
@@ -256,11 +261,19 @@ export class RunEngine {
         entry.planError = error;
       }
     }
-    const type = job.event?.type;
-    if (job.start || type === 'timer_fired' || type === 'retry' || entry.alert === undefined) {
+    // The alert and case change under a run (grouping gives the alert its case, people edit both):
+    // re-read them for anything but the quick succession of action results.
+    const quick = job.event?.type === 'action_completed' || job.event?.type === 'action_failed';
+    if (
+      job.start ||
+      !quick ||
+      entry.alert === undefined ||
+      Date.now() - (entry.contextAt ?? 0) > CONTEXT_TTL_MS
+    ) {
       const loaded = await this.#options.context.load(entry.row.alert_id, entry.row.case_id);
       entry.alert = loaded.alert;
       entry.case = loaded.case;
+      entry.contextAt = Date.now();
     }
   }
 

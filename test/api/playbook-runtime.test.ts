@@ -277,6 +277,21 @@ steps:
       assert.ok(items.every((c) => c.status === 'succeeded' && c.trigger.kind === 'subrun'));
     });
 
+    it('refuses a sub-playbook step that names a playbook nobody stored, with its position', async () => {
+      const res = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/playbooks',
+        payload: {
+          source:
+            'id: orphan\nname: Orphan\ntriggers: { manual: true }\nsteps:\n  - id: call\n    playbook: not_there\n',
+        },
+      });
+      assert.equal(res.statusCode, 422, res.body);
+      const [error] = res.json().errors as { line: number; message: string }[];
+      assert.equal(error!.line, 5);
+      assert.match(error!.message, /not_there/);
+    });
+
     it('a scheduled playbook fires once per due time', async () => {
       await save(`
 id: nightly
