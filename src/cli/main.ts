@@ -9,6 +9,7 @@ import {
   secretListCommand,
   secretSetCommand,
 } from './commands/playbook-commands.ts';
+import { playbookBacktestCommand, playbookTestCommand } from './commands/playbook-test-commands.ts';
 import { migrateCommand } from './commands/migrate-command.ts';
 import {
   assetImportCommand,
@@ -43,6 +44,15 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'playbook run': {
     run: playbookRunCommand,
     usage: 'playbook run ID [--alert ID] [--case ID] [--inputs JSON] [--dry-run] [--wait S]',
+  },
+  'playbook test': {
+    run: playbookTestCommand,
+    usage: 'playbook test FILE|DIR… [--json]             golden tests (*.test.yaml); exit 1 if any fails',
+  },
+  'playbook backtest': {
+    run: playbookBacktestCommand,
+    usage:
+      'playbook backtest ID --since DATE [--until DATE] [--limit N] [--all] [--no-reads] [--assume approve|deny] [--json]',
   },
   'secret set': {
     run: secretSetCommand,

@@ -3,12 +3,15 @@
  * replaced by `***`. The engine redacts everything it stores (inputs, outputs, errors, vars), so the
  * stored run never holds a secret even when a template or an integration echoes one.
  */
+import { MIN_SECRET_LENGTH } from '../core/secret-rules.ts';
+
 export const REDACTED = '***';
 
 /** The secret values worth matching, longest first (so a secret containing another is replaced whole). */
 export function secretValues(secrets: Record<string, string>): string[] {
   const values = new Set<string>();
-  for (const v of Object.values(secrets)) if (typeof v === 'string' && v.length > 0) values.add(v);
+  for (const v of Object.values(secrets))
+    if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) values.add(v);
   return [...values].sort((a, b) => b.length - a.length);
 }
 
@@ -35,6 +38,7 @@ function redactValue(value: unknown, secrets: readonly string[]): unknown {
     }
     return copy ?? value;
   }
+  // Keys too: an integration may echo a secret as a key. (Too-short secrets are never matched.)
   let changed = false;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

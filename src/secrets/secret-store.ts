@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
+import { MIN_SECRET_LENGTH } from '../core/secret-rules.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 
@@ -32,8 +33,11 @@ export class SecretStore {
   async set(name: string, value: unknown, actor: Actor): Promise<SecretInfo> {
     if (!NAME.test(name))
       throw invalidField('/name', 'a secret name is a lowercase snake slug (a-z, 0-9, _)');
-    if (typeof value !== 'string' || value === '' || value.length > MAX_VALUE)
-      throw invalidField('/value', `value must be a non-empty string of at most ${MAX_VALUE} characters`);
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || value.length > MAX_VALUE)
+      throw invalidField(
+        '/value',
+        `value must be a string of ${MIN_SECRET_LENGTH} to ${MAX_VALUE} characters (shorter ones could not be kept out of stored runs)`,
+      );
     const now = new Date().toISOString();
     const row = { name, value_enc: this.#box.seal(value), updated_at: now, updated_by: actor.id };
     await this.#db.transaction().execute(async (trx) => {

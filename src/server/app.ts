@@ -61,6 +61,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   registerAuthHooks(app, riposte);
   openapi.attach(app);
   metrics.attach(app);
+  metrics.watchRuns(riposte.engine);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);
   ingestRoutes(app, riposte, metrics);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
+import type { RunEngine } from '../runs/run-engine.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
 export class ServerMetrics {
@@ -30,8 +32,40 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly runsFinished = new Counter({
+    name: 'riposte_runs_finished_total',
+    help: 'Playbook runs that reached an end, by playbook and status',
+    labelNames: ['playbook', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly runDuration = new Histogram({
+    name: 'riposte_run_duration_seconds',
+    help: 'From start to end of a playbook run, by playbook',
+    labelNames: ['playbook'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 86400],
+    registers: [this.registry],
+  });
+  readonly runTransitions = new Counter({
+    name: 'riposte_run_transitions_total',
+    help: 'Committed run transitions in this process',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'riposte_' });
+  }
+
+  /** Counts what the engine commits in this process. */
+  watchRuns(engine: RunEngine): void {
+    engine.onTransition((_runId, state) => {
+      this.runTransitions.inc();
+      if (state.finishedAt === null || !TERMINAL_RUN_STATUSES.includes(state.status)) return;
+      this.runsFinished.inc({ playbook: state.playbookId, status: state.status });
+      this.runDuration.observe(
+        { playbook: state.playbookId },
+        (Date.parse(state.finishedAt) - Date.parse(state.startedAt)) / 1000,
+      );
+    });
   }
 
   attach(app: FastifyInstance): void {

@@ -267,6 +267,11 @@ for (const kind of databaseKinds()) {
       assert.equal(detail.status, 'succeeded', JSON.stringify(detail));
       assert.equal(detail.vars.verdict, 'benign');
       assert.deepEqual(detail.outputs, { blocked: false });
+      const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(
+        metrics.body,
+        /riposte_runs_finished_total\{playbook="ip_triage",status="succeeded"\} [1-9]/,
+      );
     });
 
     it('pins the version a run started with; a new version applies to new runs only', async () => {

@@ -1,0 +1,269 @@
+/**
+ * Golden tests of playbooks: a test file names a playbook and cases (an alert, mocked action results,
+ * answers to tasks) with the run each must give. Every case is simulated in memory, hermetically: an
+ * action that reads the world must be mocked. See docs/playbook-testing.md.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { ActionCatalog, ActionDefinition } from '../core/action.ts';
+import type { ActionEffect, PlaybookPlan } from '../core/playbook.ts';
+import { compilePlaybook, type PlaybookIssue } from '../playbooks/compile-playbook.ts';
+import { compareRun } from './golden-expectations.ts';
+import { checkReferences, stepIdOf } from './golden-references.ts';
+import { readGoldenFile, type GoldenCase, type GoldenFile } from './golden-test-file.ts';
+import {
+  simulate,
+  type ActionResult,
+  type ExecuteActionCommand,
+  type OpenTaskCommand,
+  type Simulation,
+  type SimulationOptions,
+  type StartSubrunCommand,
+  type TaskDecision,
+} from './run-simulator.ts';
+
+export interface GoldenCaseReport {
+  name: string;
+  line: number;
+  ok: boolean;
+  failures: string[];
+  /** What the simulated run did (absent when it could not run). */
+  run?: RunSummary;
+}
+
+export type RunSummary = Omit<Simulation, 'state' | 'started' | 'finished' | 'events'>;
+
+export interface GoldenFileReport {
+  file: string;
+  playbookId: string | null;
+  ok: boolean;
+  /** Problems of the test file or the playbook, `file:line:column`; no case runs when there are any. */
+  errors: PlaybookIssue[];
+  cases: GoldenCaseReport[];
+}
+
+/** A stub declared in a test file: any inputs, never run (tests mock it). */
+export function stubAction(id: string, effect: ActionEffect): ActionDefinition {
+  return {
+    id,
+    title: id,
+    description: 'declared by a golden test file',
+    effect,
+    input: Type.Object({}, { additionalProperties: true }),
+    timeoutMs: 30_000,
+    retry: null,
+    run: () => Promise.reject(new Error(`${id} is a test stub`)),
+  };
+}
+
+/** Reads the test file and its playbook, then simulates every case. Never throws on a bad file. */
+export async function runGoldenFile(file: string, catalog: ActionCatalog): Promise<GoldenFileReport> {
+  const failed = (errors: PlaybookIssue[], playbookId: string | null = null): GoldenFileReport => ({
+    file,
+    playbookId,
+    ok: false,
+    errors,
+    cases: [],
+  });
+  const text = readText(file);
+  if (text instanceof Error) return failed([fileIssue(file, `cannot read the test file: ${text.message}`)]);
+  const read = readGoldenFile(text, file);
+  const test = read.test;
+  if (test === null) return failed(read.errors);
+  const withStubs = layered(test, catalog);
+  const plan = compileFile(test, test.playbook, withStubs);
+  const subPlans = new Map<string, PlaybookPlan>();
+  for (const [id, where] of test.playbooks) {
+    const sub = compileFile(test, where, withStubs);
+    if (sub && sub.id !== id)
+      test.issues.error(where.offset, `playbooks.${id}`, `that file is playbook ${sub.id}, not ${id}`);
+    if (sub) subPlans.set(id, sub);
+  }
+  if (plan) checkReferences(test, plan, withStubs);
+  const alerts = test.cases.map((c) => loadAlert(test, c));
+  if (!plan || test.issues.errors.length > 0) return failed(test.issues.errors, plan?.id ?? null);
+  const cases: GoldenCaseReport[] = [];
+  for (const [index, testCase] of test.cases.entries())
+    cases.push(await runCase(test, plan, subPlans, testCase, alerts[index]));
+  return { file, playbookId: plan.id, ok: cases.every((c) => c.ok), errors: [], cases };
+}
+
+function readText(file: string): string | Error {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function fileIssue(file: string, message: string): PlaybookIssue {
+  return { file, line: 1, column: 1, path: '', message };
+}
+
+/** The catalogue plus the file's stubs; a stub may not hide a real action. */
+function layered(test: GoldenFile, base: ActionCatalog): ActionCatalog {
+  const stubs = new Map<string, ActionDefinition>();
+  for (const stub of test.actions) {
+    if (!/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(stub.id))
+      test.issues.error(
+        stub.offset,
+        stub.path,
+        `action id "${stub.id}" must be vendor.action, lowercase snake`,
+      );
+    else if (base.get(stub.id))
+      test.issues.error(stub.offset, stub.path, `${stub.id} is an installed action; remove the stub`);
+    else stubs.set(stub.id, stubAction(stub.id, stub.effect));
+  }
+  return {
+    get: (id) => stubs.get(id) ?? base.get(id),
+    list: () => [...base.list(), ...stubs.values()],
+  };
+}
+
+/** Paths in a test file are relative to it. */
+function besideTest(test: GoldenFile, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(path.dirname(test.file), file);
+}
+
+/** Compiles a playbook named by the test file; its errors are reported in its own file. */
+function compileFile(
+  test: GoldenFile,
+  where: { path: string; offset: number },
+  catalog: ActionCatalog,
+): PlaybookPlan | null {
+  const file = besideTest(test, where.path);
+  const source = readText(file);
+  if (source instanceof Error) {
+    test.issues.error(where.offset, 'playbook', `cannot read the playbook ${file}: ${source.message}`);
+    return null;
+  }
+  const result = compilePlaybook(source, { file, catalog });
+  if (result.ok) return result.plan;
+  test.issues.errors.push(...result.errors);
+  return null;
+}
+
+function loadAlert(test: GoldenFile, testCase: GoldenCase): unknown {
+  if (!testCase.alertFile) return testCase.alert ?? null;
+  const file = besideTest(test, testCase.alertFile.path);
+  const text = readText(file);
+  try {
+    if (text instanceof Error) throw text;
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    test.issues.error(
+      testCase.alertFile.offset,
+      'alert_file',
+      `cannot read the alert ${file}: ${(error as Error).message}`,
+    );
+    return null;
+  }
+}
+
+/** A failure of the test itself (an unmocked read action), reported as the case's failure. */
+class HermeticityError extends Error {}
+
+async function runCase(
+  test: GoldenFile,
+  plan: PlaybookPlan,
+  subPlans: Map<string, PlaybookPlan>,
+  testCase: GoldenCase,
+  alert: unknown,
+): Promise<GoldenCaseReport> {
+  const base = { name: testCase.name, line: testCase.line };
+  const options: SimulationOptions = {
+    inputs: testCase.inputs,
+    alert: alert ?? undefined,
+    case: testCase.case ?? undefined,
+    secrets: testCase.secrets,
+    actions: (command) => resolveAction(test, testCase, command),
+    tasks: (command) => resolveTask(testCase, command),
+    events: (key) => testCase.events.get(key) ?? testCase.events.get(stepIdOf(key)) ?? 'stop',
+    subruns: (command, nest) => resolveSubrun(test, testCase, subPlans, command, nest),
+  };
+  let run: Simulation;
+  try {
+    run = await simulate(plan, options);
+  } catch (error) {
+    return { ...base, ok: false, failures: [(error as Error).message] };
+  }
+  const failures = compareRun(testCase.expect, run, triggered(plan, alert));
+  const { state: _s, started: _b, finished: _f, events: _e, ...summary } = run;
+  return { ...base, ok: failures.length === 0, failures, run: summary };
+}
+
+function mockFor(testCase: GoldenCase, key: string, action?: string): ActionResult[] | undefined {
+  return (
+    testCase.mocks.get(key) ??
+    testCase.mocks.get(stepIdOf(key)) ??
+    (action === undefined ? undefined : testCase.mocks.get(action))
+  );
+}
+
+function resolveAction(test: GoldenFile, testCase: GoldenCase, command: ExecuteActionCommand): ActionResult {
+  const results = mockFor(testCase, command.stepKey, command.action);
+  if (results) return results[Math.min(command.attempt, results.length) - 1]!;
+  if (test.unmocked === 'echo') return { output: command.input };
+  if (command.effect !== 'read') return { output: null };
+  throw new HermeticityError(
+    `step ${command.stepKey} calls ${command.action} (a read action) and the case mocks neither: tests do not reach the outside world. ` +
+      `Add mocks.${stepIdOf(command.stepKey)} (or mocks["${command.action}"]), or set unmocked: echo at the top of the file`,
+  );
+}
+
+function resolveTask(testCase: GoldenCase, command: OpenTaskCommand): TaskDecision | null {
+  const found = testCase.answers.get(command.stepKey) ?? testCase.answers.get(stepIdOf(command.stepKey));
+  if (!found) return null;
+  const answer = found;
+  const by = answer.by === undefined ? {} : { by: answer.by };
+  switch (answer.kind) {
+    case 'choice':
+      return { outcome: 'answered', output: { choice: answer.choice }, ...by };
+    case 'values':
+      return { outcome: 'answered', output: answer.values, ...by };
+    case 'decision': {
+      const outcome = ({ approve: 'approved', deny: 'denied', expire: 'expired' } as const)[answer.decision];
+      return { outcome, ...by };
+    }
+  }
+}
+
+async function resolveSubrun(
+  test: GoldenFile,
+  testCase: GoldenCase,
+  subPlans: Map<string, PlaybookPlan>,
+  command: StartSubrunCommand,
+  nest: (plan: PlaybookPlan) => Promise<Simulation>,
+) {
+  const mocked = mockFor(testCase, command.stepKey);
+  const result = mocked?.[0];
+  if (result && 'error' in result) return { status: 'failed' as const, outputs: {}, error: result.error };
+  if (result) return { status: 'succeeded' as const, outputs: asOutputs(result.output), error: null };
+  const sub = subPlans.get(command.playbookId);
+  if (sub) {
+    const simulation = await nest(sub);
+    const status = simulation.status === 'waiting' ? 'cancelled' : simulation.status;
+    return { status, outputs: simulation.outputs, error: simulation.error, simulation };
+  }
+  if (test.unmocked === 'echo') return { status: 'succeeded' as const, outputs: command.inputs, error: null };
+  throw new HermeticityError(
+    `step ${command.stepKey} runs playbook ${command.playbookId}: mock it (mocks.${stepIdOf(command.stepKey)}: { output: … }) or name its file under playbooks:`,
+  );
+}
+
+function asOutputs(output: unknown): Record<string, unknown> {
+  return typeof output === 'object' && output !== null && !Array.isArray(output)
+    ? (output as Record<string, unknown>)
+    : { value: output };
+}
+
+/** Whether the playbook's alert trigger fires for the alert; null when it has none. */
+function triggered(plan: PlaybookPlan, alert: unknown): boolean | null {
+  if (plan.triggers.alert === null) return null;
+  try {
+    return plan.triggers.alert.evaluate({ inputs: {}, steps: {}, vars: {}, secrets: {}, alert }) === true;
+  } catch {
+    return false;
+  }
+}
