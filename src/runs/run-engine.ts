@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { PlaybookPlan } from '../core/playbook.ts';
 import { advance, resumeCommands, startRun } from '../engine/engine.ts';
 import type { EngineCommand, EngineContext, EngineEvent, RunState } from '../engine/engine-types.ts';
@@ -10,35 +10,7 @@ import type { PlaybookService } from './playbook-service.ts';
 import { isQueuedState, type QueuedState } from './run-record.ts';
 import type { RunContextLoader } from './run-context.ts';
 import { applyCommandsInTransaction, type CommitEffects } from './run-commands.ts';
-
-/** A run that cannot start (its playbook is gone or no longer compiles) fails at once, with the reason. */
-function failedBeforeStart(entry: Entry, error: unknown): { state: RunState; commands: EngineCommand[] } {
-  const now = new Date().toISOString();
-  const failure = {
-    kind: 'internal' as const,
-    message: error instanceof Error ? error.message : String(error),
-  };
-  const inputs = isQueuedState(entry.state) ? entry.state.inputs : {};
-  return {
-    state: {
-      runId: entry.row.id,
-      playbookId: entry.row.playbook_id,
-      playbookVersion: Number(entry.row.playbook_version),
-      status: 'failed',
-      inputs,
-      vars: {},
-      outputs: {},
-      error: failure,
-      steps: {},
-      wakeAt: null,
-      startedAt: now,
-      finishedAt: now,
-      seq: entry.seq + 1,
-      internal: null,
-    },
-    commands: [{ type: 'run_finished', status: 'failed', outputs: {}, error: failure }],
-  };
-}
+import { actionJobs, emptyEffects, failedBeforeStart, rowColumns, writeRunStates } from './run-rows.ts';
 
 export interface InlineStarts {
   /** Starts the run in memory and fills in its row's state columns; the caller inserts the row. */
@@ -47,22 +19,6 @@ export interface InlineStarts {
   write(trx: Transaction<DatabaseSchema>): Promise<void>;
   /** The caller's transaction committed: hand out the actions. */
   committed(): void;
-}
-
-function emptyEffects(): CommitEffects {
-  return { jobs: [], aborts: [], notifyParents: [], start: [], cancel: [], tasks: [] };
-}
-
-/** The columns of a run row that follow its state. */
-function rowColumns(state: RunState) {
-  return {
-    state: JSON.stringify(state),
-    seq: state.seq,
-    status: state.status,
-    wake_at: state.wakeAt,
-    error_kind: state.error?.kind ?? null,
-    finished_at: state.finishedAt,
-  };
 }
 
 /** A unit of work for the engine: start a queued run, or apply an event to a run. */
@@ -298,7 +254,7 @@ export class RunEngine {
     if (isQueuedState(entry.state)) {
       // A queued run starts, or is cancelled before it started.
       if (!job.start && job.event?.type !== 'cancel') return null;
-      if (!entry.plan) return failedBeforeStart(entry, entry.planError);
+      if (!entry.plan) return failedBeforeStart(entry.row, entry.state, entry.seq, entry.planError);
       const started = startRun(entry.plan, init(), ctx);
       if (job.start) return started;
       const cancelled = advance(entry.plan, started.state, job.event!, ctx);
@@ -312,7 +268,7 @@ export class RunEngine {
     const event = job.event ?? (job.prepare ? await job.prepare(trx, state) : null);
     if (!event) return null;
     if (TERMINAL_RUN_STATUSES.includes(state.status) && event.type !== 'retry') return null;
-    if (!entry.plan) return failedBeforeStart(entry, entry.planError);
+    if (!entry.plan) return failedBeforeStart(entry.row, entry.state, entry.seq, entry.planError);
     const transition = advance(entry.plan, state, event, ctx);
     return transition.state === state && transition.commands.length === 0 ? null : transition;
   }
@@ -376,50 +332,25 @@ export class RunEngine {
     }
   }
 
-  /**
-   * One UPDATE per 100 runs, each row guarded by the sequence number it was read at: a row another
-   * process moved on in the meantime matches nothing, and the batch fails and is retried.
-   */
   async #write(trx: Transaction<DatabaseSchema>, changed: { entry: Entry; before: number }[]): Promise<void> {
-    const now = new Date().toISOString();
-    for (let i = 0; i < changed.length; i += 100) {
-      const chunk = changed.slice(i, i + 100);
-      const values = sql.join(
-        chunk.map(({ entry, before }) => {
-          const c = rowColumns(entry.state as RunState);
-          return sql`(${entry.row.id}, ${c.state}, ${Number(entry.row.playbook_version)}, ${c.seq}, ${c.status}, ${c.wake_at}, ${c.error_kind}, ${c.finished_at}, ${before})`;
-        }),
-      );
-      const result =
-        await sql`WITH v(id, state, version, seq, status, wake_at, error_kind, finished_at, before) AS (VALUES ${values})
-UPDATE runs SET state = v.state, playbook_version = CAST(v.version AS integer), seq = CAST(v.seq AS integer),
-  status = v.status, wake_at = v.wake_at, error_kind = v.error_kind, finished_at = v.finished_at, updated_at = ${now}
-FROM v WHERE runs.id = v.id AND runs.seq = CAST(v.before AS integer)`.execute(trx);
-      if (Number(result.numAffectedRows ?? 0) !== chunk.length) {
-        // Another process moved one of these runs on since we read it: drop our copies and let the batch retry.
-        for (const { entry } of chunk) this.#cache.delete(entry.row.id);
-        throw new Error('a run changed concurrently; retrying its transition');
-      }
+    const stale = await writeRunStates(
+      trx,
+      changed.map(({ entry, before }) => ({
+        id: entry.row.id,
+        version: Number(entry.row.playbook_version),
+        state: entry.state as RunState,
+        before,
+      })),
+    );
+    if (stale.length > 0) {
+      // Another process moved these runs on since we read them: drop our copies and let the batch retry.
+      for (const id of stale) this.#cache.delete(id);
+      throw new Error('a run changed concurrently; retrying its transition');
     }
   }
 
   #jobs(entry: Entry, commands: readonly EngineCommand[]): ActionJob[] {
-    const jobs: ActionJob[] = [];
-    for (const command of commands) {
-      if (command.type !== 'execute_action') continue;
-      jobs.push({
-        runId: entry.row.id,
-        stepKey: command.stepKey,
-        action: command.action,
-        effect: command.effect,
-        input: command.input,
-        attempt: command.attempt,
-        idempotencyKey: command.idempotencyKey,
-        timeoutMs: command.timeoutMs,
-        dryRun: entry.row.dry_run === 1,
-      });
-    }
-    return jobs;
+    return actionJobs(entry.row.id, entry.row.dry_run === 1, commands);
   }
 
   #afterCommit(effects: CommitEffects, entries: Entry[]): void {
