@@ -40,6 +40,8 @@ export interface Config {
   approvalLinkTtlSeconds: number;
   /** Action attempts carried out at once by this process. */
   actionConcurrency: number;
+  /** How long an expression that may run long (comprehensions, regular expressions) may take, ms. */
+  expressionTimeoutMs: number;
 }
 
 export const DEFAULT_GROUPING: GroupingRule[] = [
@@ -137,6 +139,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     approvalLinkTtlSeconds:
       overrides.approvalLinkTtlSeconds ??
       intSetting(env, 'RIPOSTE_APPROVAL_LINK_TTL', file.approvalLinkTtlSeconds ?? 24 * 3600, 60, 30 * 86400),
+    expressionTimeoutMs:
+      overrides.expressionTimeoutMs ??
+      intSetting(env, 'RIPOSTE_EXPRESSION_TIMEOUT_MS', file.expressionTimeoutMs ?? 250, 10, 60_000),
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),

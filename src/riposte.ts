@@ -28,6 +28,8 @@ import { RunWorker } from './runs/run-worker.ts';
 import { webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
 import { TaskService } from './runs/task-service.ts';
 import { SecretStore } from './secrets/secret-store.ts';
+import { setExpressionGuard } from './playbooks/expression-guard.ts';
+import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
 export interface Riposte {
@@ -68,6 +70,18 @@ function logLine(level: number, fields: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
 }
 
+let installedGuard: WorkerExpressionGuard | undefined;
+
+/**
+ * One expression guard per process (the expression module holds it): the first Riposte opened sets
+ * its time limit.
+ */
+function installExpressionGuard(timeoutMs: number): void {
+  if (installedGuard) return;
+  installedGuard = new WorkerExpressionGuard(timeoutMs);
+  setExpressionGuard(installedGuard);
+}
+
 function logError(error: unknown, msg: string): void {
   logLine(50, { msg, err: error instanceof Error ? error.message : String(error) });
 }
@@ -76,6 +90,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
   const database = openDatabase(config.databaseUrl);
   try {
     if (options.migrate !== false) await migrate(database);
+    installExpressionGuard(config.expressionTimeoutMs);
     const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir));
     const { db, dialect } = database;
     const audit = new AuditLog(box.deriveKey('audit-chain'), dialect);

@@ -63,6 +63,7 @@ const ALLOWED: Record<string, string[]> = {
     'queue',
     'runs',
     'secrets',
+    'playbooks',
   ],
   server: ['*'],
   cli: ['*'],

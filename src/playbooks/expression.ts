@@ -10,6 +10,7 @@ import { ALL_ROOTS, EVENT_ROOTS, EXPRESSION_LIMITS, ITEM_ROOTS, celEnvironment }
 import { ValueBoundsError, checkScopeValue, describeShape, toJsonValue } from './cel-value.ts';
 import { withSuggestion } from './did-you-mean.ts';
 import { ExpressionError } from './expression-error.ts';
+import { expressionGuard, mayRunLong } from './expression-guard.ts';
 import { collectReferences } from './expression-references.ts';
 import type { ExpressionRead } from './expression-references.ts';
 
@@ -78,12 +79,13 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   }
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
+  const guarded = mayRunLong(source, macroDepth) ? roots : null;
   return {
     source,
     reads: ownReads,
     readsSecrets,
     type: checked.type ?? 'dyn',
-    evaluate: (scope) => evaluate(source, parsed, rootsRead, ownReads, scope),
+    evaluate: (scope) => evaluate(source, parsed, rootsRead, ownReads, scope, guarded),
   };
 }
 
@@ -121,6 +123,7 @@ function evaluate(
   rootsRead: readonly string[],
   reads: readonly ExpressionRead[],
   scope: ExpressionScope,
+  guardedRoots: readonly string[] | null,
 ): unknown {
   const values = scope as unknown as Record<string, unknown>;
   const context: Record<string, unknown> = {};
@@ -144,6 +147,11 @@ function evaluate(
   } catch (error) {
     if (error instanceof ValueBoundsError) fail('bounds', `${error.message} (read from the scope)`);
     throw error;
+  }
+  const guard = guardedRoots ? expressionGuard() : null;
+  if (guard) {
+    const outcome = guard.evaluate(source, guardedRoots!, context);
+    return outcome.ok ? outcome.value : fail(outcome.reason, outcome.detail);
   }
   let result: unknown;
   try {

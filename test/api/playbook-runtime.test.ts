@@ -318,6 +318,37 @@ steps:
       assert.ok(Date.parse(moved!.next_at) > Date.now());
     });
 
+    it('a runaway expression is stopped by its time bound and the run takes its error path', async () => {
+      await save(`
+id: runaway
+name: Runaway
+triggers: { manual: true }
+inputs:
+  xs: { type: list, required: true }
+steps:
+  - id: pairs
+    if: \${{ inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1)) }}
+    on_error: recover
+  - id: fine
+    set: { path: normal }
+  - id: done
+    end: true
+  - id: recover
+    set:
+      path: recovered
+`);
+      const xs = Array.from({ length: 10_000 }, (_, i) => i);
+      const started = Date.now();
+      const id = await start('runaway', { xs });
+      const run = await h.riposte.runs.settle(id, 10_000, { untilTerminal: true });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      assert.equal(run.vars.path, 'recovered');
+      const pairs = run.steps.find((s) => s.key === 'pairs')!;
+      assert.equal(pairs.error?.kind, 'expression');
+      assert.match(pairs.error!.message, /ran longer than \d+ ms and was stopped/);
+      assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
+    });
+
     it('a missing secret fails the step with the expression named, not the value', async () => {
       await save(`
 id: needs_secret
