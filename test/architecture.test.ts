@@ -45,6 +45,7 @@ const ALLOWED: Record<string, string[]> = {
   playbooks: ['core', 'playbooks'],
   engine: ['core', 'engine'],
   queue: ['core', 'queue'],
+  integrations: ['core', 'integrations'],
   actions: ['core', 'actions', 'audit', 'cases'],
   secrets: ['core', 'store', 'audit', 'security', 'secrets'],
   runs: ['core', 'store', 'audit', 'engine', 'playbooks', 'queue', 'actions', 'cases', 'ingest', 'runs'],

@@ -1,0 +1,78 @@
+import { Value } from '@sinclair/typebox/value';
+import { OutboundHttp } from '../http/outbound-http.ts';
+import type { IntegrationContext, IntegrationDefinition } from './integration.ts';
+
+export interface KitOptions {
+  /** The fake server's URL (becomes the instance's base URL). */
+  baseUrl: string;
+  fields?: Record<string, string>;
+  http?: OutboundHttp;
+}
+
+const sharedHttp = new OutboundHttp({
+  allow: ['127.0.0.1', '::1', 'localhost'],
+  attempts: 2,
+  maxInlineWaitMs: 2000,
+});
+
+function context(integration: IntegrationDefinition, options: KitOptions): IntegrationContext {
+  const fields = { ...(options.fields ?? {}) };
+  const http = options.http ?? sharedHttp;
+  return {
+    http: http.client({
+      baseUrl: options.baseUrl,
+      auth: integration.auth,
+      fields,
+      timeoutMs: integration.requestTimeoutMs ?? 15_000,
+    }),
+    fields,
+    instance: 'test',
+    idempotencyKey: 'run_test:step:1',
+    attempt: 1,
+    signal: new AbortController().signal,
+  };
+}
+
+/**
+ * Runs one action of an integration the way the engine does (input checked against its schema, the
+ * real outbound HTTP client, loopback allowed for the fake server), and checks the output schema.
+ */
+export async function runIntegrationAction(
+  integration: IntegrationDefinition,
+  name: string,
+  input: Record<string, unknown>,
+  options: KitOptions,
+): Promise<unknown> {
+  const action = integration.actions.find((a) => a.name === name);
+  if (!action) throw new Error(`${integration.id} has no action ${name}`);
+  if (!Value.Check(action.input, input)) {
+    const first = [...Value.Errors(action.input, input)][0];
+    throw new Error(`invalid input for ${integration.id}.${name} at ${first?.path}: ${first?.message}`);
+  }
+  const output = await action.run(input as never, context(integration, options));
+  if (action.output && !Value.Check(action.output, output)) {
+    const first = [...Value.Errors(action.output, output)][0];
+    throw new Error(
+      `${integration.id}.${name} returned output off its schema at ${first?.path}: ${first?.message}`,
+    );
+  }
+  return output;
+}
+
+export async function testIntegrationConnection(
+  integration: IntegrationDefinition,
+  options: KitOptions,
+): Promise<void> {
+  if (!integration.testConnection) throw new Error(`${integration.id} declares no connection test`);
+  await integration.testConnection(context(integration, options));
+}
+
+/** The finding an action's enrichment mapping draws from its input and output. */
+export function findingOf(integration: IntegrationDefinition, name: string, input: unknown, output: unknown) {
+  const action = integration.actions.find((a) => a.name === name);
+  if (!action?.enrichment) throw new Error(`${integration.id}.${name} declares no enrichment`);
+  return {
+    observable: action.enrichment.observable(input as never),
+    finding: action.enrichment.finding(output as never),
+  };
+}

@@ -1,0 +1,99 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { ObservableType } from '../../core/alert.ts';
+import type { ActionEffect, RetryPolicy } from '../../core/playbook.ts';
+import type { HttpClient } from './http-client.ts';
+
+/** A field an integration instance is configured with; `secret` ones are sealed at rest and never shown. */
+export interface CredentialField {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  description?: string;
+  default?: string;
+}
+
+/** How requests are authorized, from the instance's fields. */
+export type AuthScheme =
+  | { kind: 'none' }
+  /** `header: value` where value is `prefix + fields[field]` (`x-apikey`, `Key`, `Authorization: Bearer …`). */
+  | { kind: 'header'; header: string; field: string; prefix?: string }
+  | { kind: 'basic'; usernameField: string; passwordField: string }
+  | { kind: 'query'; param: string; field: string };
+
+export const VERDICTS = ['malicious', 'suspicious', 'benign', 'unknown'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What a lookup says about one observable, recorded per provider for the enrichment summary. */
+export interface EnrichmentFinding {
+  verdict: Verdict;
+  /** 0–100, the provider's confidence that it is malicious; null when it gives none. */
+  score: number | null;
+  /** A short human-readable reason ("42/90 engines", "abuse confidence 87 %"). */
+  summary?: string;
+}
+
+export interface IntegrationContext {
+  /** Pointed at the instance's base URL, authorization applied, rate-limited, SSRF-guarded. */
+  http: HttpClient;
+  /** The instance's fields, secrets included. Never put them into outputs or errors. */
+  fields: Readonly<Record<string, string>>;
+  instance: string;
+  idempotencyKey: string;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export interface IntegrationAction<I extends TSchema = TSchema, O extends TSchema = TSchema> {
+  /** Lowercase snake; the action id is `<integration id>.<name>`. */
+  name: string;
+  title: string;
+  description: string;
+  effect: ActionEffect;
+  input: I;
+  output?: O;
+  /** Name of the action (same integration) that undoes this one. */
+  inverse?: string;
+  timeoutMs?: number;
+  retry?: RetryPolicy | null;
+  /** Read actions only: results are cached per instance and input for this long. */
+  cacheTtlSeconds?: number;
+  /** For lookups: which observable the input names and what the output says about it. */
+  enrichment?: {
+    observable: (input: Static<I>) => { type: ObservableType; value: string } | null;
+    finding: (output: Static<O>) => EnrichmentFinding;
+  };
+  run(input: Static<I>, context: IntegrationContext): Promise<Static<O>>;
+}
+
+export interface IntegrationDefinition {
+  /** Lowercase snake (`virustotal`, `abuseipdb`). */
+  id: string;
+  name: string;
+  version: string;
+  categories: string[];
+  /** The vendor's API documentation. */
+  docs: string;
+  /** Default base URL; an instance may override it with its `base_url` field. */
+  baseUrl: string;
+  credentials: CredentialField[];
+  auth: AuthScheme;
+  /** The provider's quota, enforced per instance by a token bucket. */
+  rateLimit?: { requests: number; perSeconds: number };
+  /** Per-request timeout of the HTTP client (default 15 s). */
+  requestTimeoutMs?: number;
+  /** Checks that the instance's URL and credentials work (a cheap authenticated call). */
+  testConnection?: (context: IntegrationContext) => Promise<void>;
+  actions: IntegrationAction[];
+}
+
+/** Typed identity helpers, so a definition is checked where it is written. */
+export function defineIntegration(definition: IntegrationDefinition): IntegrationDefinition {
+  return definition;
+}
+
+export function defineAction<I extends TSchema, O extends TSchema>(
+  action: IntegrationAction<I, O>,
+): IntegrationAction {
+  return action as unknown as IntegrationAction;
+}
