@@ -40,6 +40,12 @@ export interface Config {
   approvalLinkTtlSeconds: number;
   /** Action attempts carried out at once by this process. */
   actionConcurrency: number;
+  /** npm packages whose integrations are loaded at start-up. */
+  integrationPackages: string[];
+  /** Private or loopback destinations integrations may reach anyway (CIDRs or host names). */
+  outboundAllow: string[];
+  /** HTTP(S) proxy for every integration request. */
+  outboundProxy: string | undefined;
   /** How long an expression that may run long (comprehensions, regular expressions) may take, ms. */
   expressionTimeoutMs: number;
 }
@@ -69,6 +75,15 @@ function intSetting(env: Env, name: string, fallback: number, min: number, max: 
     );
   }
   return value;
+}
+
+/** A comma-separated setting; undefined when unset. */
+function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function readFileConfig(file: string | undefined): Partial<Config> {
@@ -139,6 +154,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     approvalLinkTtlSeconds:
       overrides.approvalLinkTtlSeconds ??
       intSetting(env, 'RIPOSTE_APPROVAL_LINK_TTL', file.approvalLinkTtlSeconds ?? 24 * 3600, 60, 30 * 86400),
+    integrationPackages:
+      overrides.integrationPackages ?? list(env.RIPOSTE_INTEGRATIONS) ?? file.integrationPackages ?? [],
+    outboundAllow: overrides.outboundAllow ?? list(env.RIPOSTE_OUTBOUND_ALLOW) ?? file.outboundAllow ?? [],
+    outboundProxy: overrides.outboundProxy ?? env.RIPOSTE_OUTBOUND_PROXY ?? file.outboundProxy,
     expressionTimeoutMs:
       overrides.expressionTimeoutMs ??
       intSetting(env, 'RIPOSTE_EXPRESSION_TIMEOUT_MS', file.expressionTimeoutMs ?? 250, 10, 60_000),

@@ -8,7 +8,7 @@ import { CaseService } from './cases/case-service.ts';
 import { GroupingStage } from './cases/grouping-stage.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { IngestWriter } from './ingest/ingest-writer.ts';
-import { loadMasterKey } from './security/master-key.ts';
+import { commitPendingKey, discardPendingKey, loadMasterKey, readPendingKey } from './security/master-key.ts';
 import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
 import { openDatabase, type Database } from './store/database.ts';
@@ -28,6 +28,15 @@ import { RunWorker } from './runs/run-worker.ts';
 import { webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
 import { TaskService } from './runs/task-service.ts';
 import { SecretStore } from './secrets/secret-store.ts';
+import { keyFor } from './secrets/keyring.ts';
+import { sealedWith } from './secrets/key-rotation.ts';
+import { BUILTIN_INTEGRATIONS } from './connections/builtin-integrations.ts';
+import { EnrichmentStore } from './connections/enrichment-store.ts';
+import { IntegrationCatalog } from './connections/integration-catalog.ts';
+import { integrationActions } from './connections/integration-actions.ts';
+import { InstanceStore } from './connections/instance-store.ts';
+import { OutboundHttp } from './integrations/http/outbound-http.ts';
+import type { IntegrationDefinition } from './integrations/sdk/integration.ts';
 import { setExpressionGuard } from './playbooks/expression-guard.ts';
 import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
 
@@ -55,6 +64,12 @@ export interface Riposte {
   worker: RunWorker;
   links: ApprovalLinks;
   queue: WorkQueue;
+  integrations: IntegrationCatalog;
+  instances: InstanceStore;
+  enrichment: EnrichmentStore;
+  outbound: OutboundHttp;
+  /** Registers an integration's actions (tests and embedders add their own). */
+  addIntegration(definition: IntegrationDefinition): void;
   /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
   startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
@@ -68,6 +83,23 @@ export interface OpenOptions {
 
 function logLine(level: number, fields: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
+}
+
+/**
+ * The master key, settling a rotation a crash interrupted: when `master.key.next` is left over, the
+ * database is sealed with one of the two keys; whichever it is becomes (or stays) the master key.
+ */
+async function openSecretBox(config: Readonly<Config>, db: Database['db']): Promise<SecretBox> {
+  const master = loadMasterKey(config.masterKey, config.dataDir);
+  const pending = config.masterKey ? undefined : readPendingKey(config.dataDir);
+  if (!pending) return new SecretBox(master);
+  const current = await sealedWith(db);
+  if (current === pending.id) {
+    commitPendingKey(config.dataDir);
+    return new SecretBox(pending);
+  }
+  discardPendingKey(config.dataDir);
+  return new SecretBox(master);
 }
 
 let installedGuard: WorkerExpressionGuard | undefined;
@@ -91,9 +123,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
   try {
     if (options.migrate !== false) await migrate(database);
     installExpressionGuard(config.expressionTimeoutMs);
-    const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir));
     const { db, dialect } = database;
-    const audit = new AuditLog(box.deriveKey('audit-chain'), dialect);
+    const box = await openSecretBox(config, db);
+    const audit = new AuditLog(await keyFor(db, box, 'audit-chain'), dialect);
     const actions = new ActionRegistry();
     const playbooks = new PlaybookService(db, audit, actions, logError);
     let workerStarted = false;
@@ -127,6 +159,17 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const cases = new CaseService(db, dialect, audit, triggers.caseHook);
     for (const action of builtinActions({ cases: () => cases })) actions.register(action);
     const secrets = new SecretStore(db, box, audit);
+    const outbound = new OutboundHttp({
+      allow: config.outboundAllow,
+      ...(config.outboundProxy ? { proxyUrl: config.outboundProxy } : {}),
+    });
+    const instances = new InstanceStore(db, box, audit);
+    const enrichment = new EnrichmentStore(db);
+    const integrations = new IntegrationCatalog(BUILTIN_INTEGRATIONS);
+    await integrations.loadPackages(config.integrationPackages);
+    const runtime = { instances, http: outbound, enrichment };
+    for (const integration of integrations.list())
+      for (const action of integrationActions(integration, runtime)) actions.register(action);
     const queue = new InProcessQueue();
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
@@ -147,7 +190,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const executor = new ActionExecutor(actions, (runId, event) => engine.deliver(runId, event));
     const tasks = new TaskService(db, audit, engine);
-    const links = new ApprovalLinks(box.deriveKey('approval-links'), config.publicUrl);
+    const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
     const worker = new RunWorker({
       db,
       engine,
@@ -187,6 +230,14 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       worker: runWorker,
       links,
       queue,
+      integrations,
+      instances,
+      enrichment,
+      outbound,
+      addIntegration(definition) {
+        integrations.add(definition);
+        for (const action of integrationActions(definition, runtime)) actions.register(action);
+      },
       async startWorker(workerOptions = {}) {
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
@@ -200,6 +251,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         await runWorker.stop();
         await queue.close();
         await engine.close();
+        await outbound.close();
         await database.close();
       },
     };

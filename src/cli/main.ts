@@ -19,6 +19,7 @@ import {
   userCreateCommand,
 } from './commands/create-commands.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
+import { keysRotateCommand } from './commands/keys-command.ts';
 import { benchCommand } from './commands/bench-command.ts';
 
 type Command = (args: string[], io: Io) => Promise<number>;
@@ -83,6 +84,10 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   ingest: {
     run: ingestCommand,
     usage: 'ingest FILE --source NAME                    JSON, JSON array, NDJSON, text lines or .eml',
+  },
+  'keys rotate': {
+    run: keysRotateCommand,
+    usage: 'keys rotate [--new-key KEY]                  re-seal every stored secret under a new master key',
   },
   'audit verify': {
     run: auditVerifyCommand,

@@ -9,9 +9,17 @@ import type { MasterKey } from './master-key.ts';
  */
 export class SecretBox {
   readonly #master: MasterKey;
+  /** Other keys records may still be sealed with (during a rotation); used to open, never to seal. */
+  readonly #others: readonly MasterKey[];
 
-  constructor(master: MasterKey) {
+  constructor(master: MasterKey, others: readonly MasterKey[] = []) {
     this.#master = master;
+    this.#others = others;
+  }
+
+  /** The key id a sealed record names. */
+  static keyIdOf(sealed: string): string | undefined {
+    return sealed.split('.')[1];
   }
 
   get keyId(): string {
@@ -32,13 +40,14 @@ export class SecretBox {
     if (version !== 'v1' || nonce === undefined || body === undefined || tag === undefined) {
       throw new RiposteError('internal', 'A stored secret is not in the v1 sealed format');
     }
-    if (keyId !== this.#master.id) {
+    const key = keyId === this.#master.id ? this.#master : this.#others.find((k) => k.id === keyId);
+    if (!key) {
       throw new RiposteError(
         'internal',
         `A stored secret was sealed with key ${keyId}, but the master key is ${this.#master.id}`,
       );
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.#master.key, Buffer.from(nonce, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(nonce, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
       'utf8',

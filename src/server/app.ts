@@ -8,6 +8,7 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { caseRoutes } from './routes/case-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
+import { integrationRoutes } from './routes/integration-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
@@ -72,6 +73,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   runRoutes(app, riposte);
   taskRoutes(app, riposte);
   secretRoutes(app, riposte);
+  integrationRoutes(app, riposte);
   await app.ready();
   return {
     app,

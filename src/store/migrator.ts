@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Dialect } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as playbooks from './migrations/0002-playbooks.ts';
+import * as integrations from './migrations/0003-integrations.ts';
 
 interface Migration {
   name: string;
@@ -12,6 +13,7 @@ interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001-initial', up: initial.up },
   { name: '0002-playbooks', up: playbooks.up },
+  { name: '0003-integrations', up: integrations.up },
 ];
 
 export interface MigrationResult {

@@ -238,7 +238,53 @@ export interface PlaybookScheduleTable {
   next_at: string;
 }
 
+export interface IntegrationInstanceTable {
+  integration: string;
+  name: string;
+  /** JSON of the non-secret fields. */
+  fields: string;
+  /** The secret fields as one sealed JSON object. */
+  secrets_enc: string;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+  updated_by: string;
+  last_test_at: string | null;
+  last_test_ok: number | null;
+  last_test_error: string | null;
+}
+
+export interface EnrichmentCacheTable {
+  /** integration instance + action + canonical input, hashed. */
+  key: string;
+  action: string;
+  output: string;
+  fetched_at: string;
+  expires_at: string;
+}
+
+export interface ObservableFindingTable {
+  type: string;
+  value: string;
+  provider: string;
+  verdict: string;
+  score: number | null;
+  summary: string | null;
+  action: string;
+  at: string;
+}
+
+export interface KeyringTable {
+  purpose: string;
+  key_enc: string;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
+  integration_instances: IntegrationInstanceTable;
+  enrichment_cache: EnrichmentCacheTable;
+  observable_findings: ObservableFindingTable;
+  keyring: KeyringTable;
   playbooks: PlaybookTable;
   playbook_versions: PlaybookVersionTable;
   runs: RunTable;

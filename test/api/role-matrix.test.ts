@@ -67,6 +67,12 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/secrets': ADMIN,
   'PUT /api/v1/secrets/:name': ADMIN,
   'DELETE /api/v1/secrets/:name': ADMIN,
+  'GET /api/v1/integrations': ALL,
+  'GET /api/v1/integrations/:id': ALL,
+  'PUT /api/v1/integrations/:id/instances/:name': ADMIN,
+  'DELETE /api/v1/integrations/:id/instances/:name': ADMIN,
+  'POST /api/v1/integrations/:id/instances/:name/test': ANALYST,
+  'GET /api/v1/enrichment': ALL,
 };
 
 describe('route × role matrix', () => {

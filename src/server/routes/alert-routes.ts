@@ -37,7 +37,7 @@ export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
     {
       config: { auth: ANY_ROLE },
       schema: {
-        summary: 'One alert with its raw event (the view is audited)',
+        summary: 'One alert with its raw event and the enrichment of its observables (the view is audited)',
         tags: ['alerts'],
         params: idParams,
       },
@@ -47,7 +47,7 @@ export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
       await riposte.audit.write(riposte.database.db, [
         { actor: actorOf(request), action: 'alert.view', targetType: 'alert', targetId: alert.id },
       ]);
-      return alert;
+      return { ...alert, enrichment: await riposte.enrichment.summaries(alert.observables) };
     },
   );
 }

@@ -46,12 +46,16 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
     {
       config: { auth: ANY_ROLE },
       schema: {
-        summary: 'A case with its alerts, observables, comments and timeline (the view is audited)',
+        summary:
+          'A case with its alerts, observables (with their enrichment verdicts), comments and timeline (the view is audited)',
         tags: ['cases'],
         params: idParams,
       },
     },
-    async (request) => riposte.cases.get(request.params.id, actorOf(request)),
+    async (request) => {
+      const detail = await riposte.cases.get(request.params.id, actorOf(request));
+      return { ...detail, enrichment: await riposte.enrichment.summaries(detail.observables) };
+    },
   );
 
   app.patch<{ Params: { id: string }; Body: CasePatch }>(

@@ -1,0 +1,261 @@
+import type { Kysely } from 'kysely';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { RiposteError, invalidField } from '../core/riposte-error.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { DatabaseSchema, IntegrationInstanceTable } from '../store/schema.ts';
+import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** An instance as the API shows it: secret fields are write-only, reported only as set or not. */
+export interface InstanceView {
+  integration: string;
+  name: string;
+  isDefault: boolean;
+  fields: Record<string, string>;
+  secrets: Record<string, 'set' | 'unset'>;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+  lastTest: { at: string; ok: boolean; error: string | null } | null;
+}
+
+/** What an action runs with. */
+export interface ResolvedInstance {
+  integration: string;
+  name: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * Configured instances of integrations. Non-secret fields are stored as JSON; the secret ones are
+ * sealed together (AES-256-GCM, fresh nonce, the key id beside the ciphertext) under the master key.
+ */
+export class InstanceStore {
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #box: SecretBox;
+  readonly #audit: AuditLog;
+  readonly #cache = new Map<string, ResolvedInstance>();
+
+  constructor(db: Kysely<DatabaseSchema>, box: SecretBox, audit: AuditLog) {
+    this.#db = db;
+    this.#box = box;
+    this.#audit = audit;
+  }
+
+  /** Creates or replaces an instance. A secret field left out keeps its stored value. */
+  async put(
+    integration: IntegrationDefinition,
+    name: string,
+    body: unknown,
+    actor: Actor,
+  ): Promise<InstanceView> {
+    if (!NAME.test(name))
+      throw invalidField('/name', 'an instance name is lowercase letters, digits, - and _');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
+    const { fields: given = {}, isDefault } = body as { fields?: unknown; isDefault?: unknown };
+    if (given === null || typeof given !== 'object' || Array.isArray(given))
+      throw invalidField('/fields', 'fields must be an object of strings');
+    const known = new Map(integration.credentials.map((f) => [f.name, f]));
+    known.set('base_url', { name: 'base_url', label: 'Base URL', secret: false, required: false });
+    for (const [key, value] of Object.entries(given)) {
+      if (!known.has(key))
+        throw invalidField(
+          `/fields/${key}`,
+          `${integration.id} has no field "${key}"; it has ${[...known.keys()].join(', ')}`,
+        );
+      if (typeof value !== 'string' || value.length > 16_384)
+        throw invalidField(`/fields/${key}`, `${key} must be a string`);
+    }
+    const previous = await this.#row(integration.id, name);
+    const oldSecrets = previous
+      ? (JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>)
+      : {};
+    const fields: Record<string, string> = {};
+    const secrets: Record<string, string> = {};
+    for (const field of known.values()) {
+      const value = (given as Record<string, string>)[field.name];
+      if (field.secret) {
+        const kept = value ?? oldSecrets[field.name];
+        if (kept !== undefined && kept !== '') secrets[field.name] = kept;
+      } else if (value !== undefined && value !== '') fields[field.name] = value;
+      else if (previous && value === undefined) {
+        const old = (JSON.parse(previous.fields) as Record<string, string>)[field.name];
+        if (old !== undefined) fields[field.name] = old;
+      }
+      const has = field.secret ? secrets[field.name] : (fields[field.name] ?? field.default);
+      if (field.required && has === undefined)
+        throw invalidField(`/fields/${field.name}`, `${field.label} is required`);
+    }
+    if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
+      throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
+    const now = new Date().toISOString();
+    const makeDefault = isDefault === true || !(await this.#hasDefault(integration.id, name));
+    await this.#db.transaction().execute(async (trx) => {
+      if (makeDefault)
+        await trx
+          .updateTable('integration_instances')
+          .set({ is_default: 0 })
+          .where('integration', '=', integration.id)
+          .execute();
+      const row: IntegrationInstanceTable = {
+        integration: integration.id,
+        name,
+        fields: JSON.stringify(fields),
+        secrets_enc: this.#box.seal(JSON.stringify(secrets)),
+        is_default: makeDefault ? 1 : (previous?.is_default ?? 0),
+        created_at: previous?.created_at ?? now,
+        updated_at: now,
+        updated_by: actor.id,
+        last_test_at: null,
+        last_test_ok: null,
+        last_test_error: null,
+      };
+      if (previous)
+        await trx
+          .updateTable('integration_instances')
+          .set(row)
+          .where('integration', '=', integration.id)
+          .where('name', '=', name)
+          .execute();
+      else await trx.insertInto('integration_instances').values(row).execute();
+      await this.#audit.append(
+        trx,
+        [
+          {
+            actor,
+            action: previous ? 'integration.instance.update' : 'integration.instance.create',
+            targetType: 'integration_instance',
+            targetId: `${integration.id}/${name}`,
+            // Which fields changed, never their values.
+            details: { fields: Object.keys(given) },
+          },
+        ],
+        now,
+      );
+    });
+    this.#cache.clear();
+    return this.view(integration, name);
+  }
+
+  async remove(integration: string, name: string, actor: Actor): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('integration_instances')
+        .where('integration', '=', integration)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0)
+        throw new RiposteError('not_found', `${integration} has no instance "${name}"`);
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'integration.instance.delete',
+          targetType: 'integration_instance',
+          targetId: `${integration}/${name}`,
+        },
+      ]);
+    });
+    this.#cache.clear();
+  }
+
+  async list(integration?: IntegrationDefinition): Promise<InstanceView[]> {
+    let query = this.#db.selectFrom('integration_instances').selectAll();
+    if (integration) query = query.where('integration', '=', integration.id);
+    const rows = await query.orderBy('integration').orderBy('name').execute();
+    return rows.map((row) => this.#toView(row));
+  }
+
+  async view(integration: IntegrationDefinition, name: string): Promise<InstanceView> {
+    const row = await this.#row(integration.id, name);
+    if (!row) throw new RiposteError('not_found', `${integration.id} has no instance "${name}"`);
+    return this.#toView(row);
+  }
+
+  /** The named instance, or the integration's default one; decrypted, for running an action. */
+  async resolve(integration: IntegrationDefinition, name: string | undefined): Promise<ResolvedInstance> {
+    const key = `${integration.id}/${name ?? ''}`;
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    let query = this.#db
+      .selectFrom('integration_instances')
+      .selectAll()
+      .where('integration', '=', integration.id);
+    query = name === undefined ? query.where('is_default', '=', 1) : query.where('name', '=', name);
+    const row = await query.executeTakeFirst();
+    if (!row)
+      throw new RiposteError(
+        'not_found',
+        name === undefined
+          ? `${integration.id} is not configured: add an instance (PUT /api/v1/integrations/${integration.id}/instances/{name})`
+          : `${integration.id} has no instance "${name}"`,
+      );
+    const fields: Record<string, string> = {};
+    for (const f of integration.credentials) if (f.default !== undefined) fields[f.name] = f.default;
+    Object.assign(
+      fields,
+      JSON.parse(row.fields) as Record<string, string>,
+      JSON.parse(this.#box.open(row.secrets_enc)) as Record<string, string>,
+    );
+    const resolved = { integration: integration.id, name: row.name, fields };
+    this.#cache.set(key, resolved);
+    return resolved;
+  }
+
+  async recordTest(integration: string, name: string, error: string | null): Promise<void> {
+    await this.#db
+      .updateTable('integration_instances')
+      .set({
+        last_test_at: new Date().toISOString(),
+        last_test_ok: error === null ? 1 : 0,
+        last_test_error: error,
+      })
+      .where('integration', '=', integration)
+      .where('name', '=', name)
+      .execute();
+  }
+
+  /** Forget decrypted instances (after a key rotation or an edit from another process). */
+  forget(): void {
+    this.#cache.clear();
+  }
+
+  async #hasDefault(integration: string, except: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('integration_instances')
+      .select('name')
+      .where('integration', '=', integration)
+      .where('is_default', '=', 1)
+      .where('name', '!=', except)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async #row(integration: string, name: string): Promise<IntegrationInstanceTable | undefined> {
+    return this.#db
+      .selectFrom('integration_instances')
+      .selectAll()
+      .where('integration', '=', integration)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  #toView(row: IntegrationInstanceTable): InstanceView {
+    const secrets = JSON.parse(this.#box.open(row.secrets_enc)) as Record<string, string>;
+    return {
+      integration: row.integration,
+      name: row.name,
+      isDefault: row.is_default === 1,
+      fields: JSON.parse(row.fields) as Record<string, string>,
+      secrets: Object.fromEntries(Object.keys(secrets).map((k) => [k, 'set' as const])),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      updatedBy: row.updated_by,
+      lastTest:
+        row.last_test_at === null
+          ? null
+          : { at: row.last_test_at, ok: row.last_test_ok === 1, error: row.last_test_error },
+    };
+  }
+}

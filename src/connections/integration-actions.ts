@@ -1,0 +1,115 @@
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import type { ActionDefinition } from '../core/action.ts';
+import type { RetryPolicy } from '../core/playbook.ts';
+import type { OutboundHttp } from '../integrations/http/outbound-http.ts';
+import type {
+  IntegrationAction,
+  IntegrationContext,
+  IntegrationDefinition,
+} from '../integrations/sdk/integration.ts';
+import type { EnrichmentStore } from './enrichment-store.ts';
+import type { InstanceStore, ResolvedInstance } from './instance-store.ts';
+
+export interface IntegrationRuntime {
+  instances: InstanceStore;
+  http: OutboundHttp;
+  enrichment: EnrichmentStore;
+}
+
+const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 3,
+  backoffMs: 2_000,
+  factor: 2,
+  maxDelayMs: 60_000,
+  jitter: true,
+};
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** Every action's input also takes `instance`: which configured instance to use (the default one when absent). */
+function withInstance(input: TSchema): TSchema {
+  const object = input as TObject;
+  if (object.type !== 'object' || !object.properties) return input;
+  return {
+    ...object,
+    properties: {
+      ...object.properties,
+      instance: Type.Optional(
+        Type.String({ description: 'the integration instance to use (default: the default instance)' }),
+      ),
+    },
+  } as TSchema;
+}
+
+/** The context an integration's action runs with, for an instance. */
+export function integrationContext(
+  integration: IntegrationDefinition,
+  instance: ResolvedInstance,
+  runtime: Pick<IntegrationRuntime, 'http'>,
+  call: { idempotencyKey: string; attempt: number; signal: AbortSignal },
+): IntegrationContext {
+  const http = runtime.http.client({
+    baseUrl: instance.fields['base_url'] ?? integration.baseUrl,
+    auth: integration.auth,
+    fields: instance.fields,
+    bucket: runtime.http.bucket(`${integration.id}/${instance.name}`, integration.rateLimit),
+    timeoutMs: integration.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    signal: call.signal,
+  });
+  return { http, fields: instance.fields, instance: instance.name, ...call };
+}
+
+function toActionDefinition(
+  integration: IntegrationDefinition,
+  action: IntegrationAction,
+  runtime: IntegrationRuntime,
+): ActionDefinition {
+  const id = `${integration.id}.${action.name}`;
+  return {
+    id,
+    title: action.title,
+    description: action.description,
+    effect: action.effect,
+    input: withInstance(action.input),
+    ...(action.output ? { output: action.output } : {}),
+    ...(action.inverse ? { inverse: `${integration.id}.${action.inverse}` } : {}),
+    timeoutMs: action.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retry: action.retry === undefined ? DEFAULT_RETRY : action.retry,
+    run: async (input, context) => {
+      const { instance: named, ...rest } = input as Record<string, unknown> & { instance?: string };
+      const instance = await runtime.instances.resolve(integration, named);
+      const cacheKey =
+        action.effect === 'read' && action.cacheTtlSeconds
+          ? runtime.enrichment.cacheKey(`${integration.id}/${instance.name}`, id, rest)
+          : null;
+      if (cacheKey) {
+        const hit = await runtime.enrichment.cached(cacheKey);
+        if (hit !== undefined) return hit;
+      }
+      const output = await action.run(
+        rest as never,
+        integrationContext(integration, instance, runtime, context),
+      );
+      if (cacheKey) await runtime.enrichment.cache(cacheKey, id, output, action.cacheTtlSeconds!);
+      if (action.enrichment) {
+        const observable = action.enrichment.observable(rest as never);
+        if (observable)
+          await runtime.enrichment.record(
+            observable,
+            integration.id,
+            id,
+            action.enrichment.finding(output as never),
+          );
+      }
+      return output;
+    },
+  };
+}
+
+/** An integration's actions as the engine sees them: instance resolution, shared cache, findings recorded. */
+export function integrationActions(
+  integration: IntegrationDefinition,
+  runtime: IntegrationRuntime,
+): ActionDefinition[] {
+  return integration.actions.map((action) => toActionDefinition(integration, action, runtime));
+}

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { SecretBox } from '../security/secret-box.ts';
+import type { MasterKey } from '../security/master-key.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
+
+export interface RotationResult {
+  from: string;
+  to: string;
+  resealed: Record<string, number>;
+}
+
+/** Every sealed column, by table and key column. */
+const SEALED = [
+  { table: 'sources', key: 'name', column: 'token_enc' },
+  { table: 'secrets', key: 'name', column: 'value_enc' },
+  { table: 'integration_instances', key: ['integration', 'name'], column: 'secrets_enc' },
+  { table: 'keyring', key: 'purpose', column: 'key_enc' },
+] as const;
+
+/**
+ * Re-seals every secret in the database under `next`, in one transaction: source tokens, playbook
+ * secrets, integration credentials and the keyring (so the audit chain key, and the chain, survive).
+ * Records already sealed with `next` are left alone, so a repeated rotation is harmless.
+ */
+export async function resealAll(
+  db: Kysely<DatabaseSchema>,
+  current: SecretBox,
+  next: MasterKey,
+  audit: AuditLog,
+  actor: Actor,
+): Promise<RotationResult> {
+  const sealer = new SecretBox(next);
+  const resealed: Record<string, number> = {};
+  await db.transaction().execute(async (trx) => {
+    const loose = trx as unknown as Kysely<Record<string, Record<string, string>>>;
+    for (const { table, key, column } of SEALED) {
+      const keys = (Array.isArray(key) ? key : [key]) as readonly string[];
+      const rows = await loose
+        .selectFrom(table)
+        .select([...keys, column])
+        .execute();
+      let count = 0;
+      for (const row of rows) {
+        const sealed = row[column]!;
+        if (SecretBox.keyIdOf(sealed) === next.id) continue;
+        let update = loose.updateTable(table).set({ [column]: sealer.seal(current.open(sealed)) });
+        for (const k of keys) update = update.where(k, '=', row[k]!);
+        await update.execute();
+        count++;
+      }
+      resealed[table] = count;
+    }
+    await audit.append(trx, [
+      {
+        actor,
+        action: 'keys.rotate',
+        targetType: 'master_key',
+        targetId: next.id,
+        details: { from: current.keyId, resealed },
+      },
+    ]);
+  });
+  return { from: current.keyId, to: next.id, resealed };
+}
+
+/** Which key the database is sealed with now: the keyring's records tell (every database has them). */
+export async function sealedWith(db: Kysely<DatabaseSchema>): Promise<string | undefined> {
+  const row = await db.selectFrom('keyring').select('key_enc').limit(1).executeTakeFirst();
+  return row ? SecretBox.keyIdOf(row.key_enc) : undefined;
+}
