@@ -157,7 +157,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       alertHook: triggers.alertHook,
     });
     const cases = new CaseService(db, dialect, audit, triggers.caseHook);
-    for (const action of builtinActions({ cases: () => cases })) actions.register(action);
+    const assets = new AssetService(db, audit);
+    for (const action of builtinActions({ cases: () => cases, assets: () => assets }))
+      actions.register(action);
     const secrets = new SecretStore(db, box, audit);
     const outbound = new OutboundHttp({
       allow: config.outboundAllow,
@@ -220,7 +222,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       cases,
       users: new UserService(db, audit, config.sessionTtlSeconds),
       tokens: new TokenService(db, audit),
-      assets: new AssetService(db, audit),
+      assets,
       actions,
       playbooks,
       runs: new RunService(db, audit, engine, playbooks),

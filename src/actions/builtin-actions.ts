@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Actor } from '../audit/audit-log.ts';
 import type { ActionDefinition } from '../core/action.ts';
+import type { AssetService } from '../assets/asset-service.ts';
 import type { CaseService } from '../cases/case-service.ts';
 
 /** What the built-in actions act on. */
 export interface BuiltinActionDeps {
   /** Resolved when an action runs, so the catalogue can be built (to validate playbooks) without a database. */
   cases: () => CaseService;
+  assets: () => AssetService;
 }
 
 const automation = (runId: string): Actor => ({ id: `run:${runId}`, type: 'system' });
@@ -69,6 +71,27 @@ export function builtinActions(deps: BuiltinActionDeps): ActionDefinition[] {
         const patch = resolutionNote === undefined ? rest : { ...rest, resolutionNote };
         const updated = await deps.cases().update(String(caseId), patch, automation(context.runId));
         return { id: updated.id, status: updated.status, severity: updated.severity, tags: updated.tags };
+      },
+    },
+    {
+      id: 'riposte.lookup_asset',
+      title: 'Look up an asset',
+      description: 'The inventory entry of a host or address: owner, criticality, tags.',
+      effect: 'read',
+      input: Type.Object(
+        {
+          type: Type.Union([Type.Literal('host'), Type.Literal('ipv4'), Type.Literal('ipv6')]),
+          value: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+      timeoutMs: 10_000,
+      retry: null,
+      run: async (input) => {
+        const asset = await deps.assets().find(String(input['type']), String(input['value']));
+        return asset
+          ? { found: true, ...asset }
+          : { found: false, type: input['type'], value: input['value'] };
       },
     },
   ];

@@ -4,6 +4,7 @@ import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { moreCritical, refreshPriority } from '../cases/case-derived-state.ts';
 import { CRITICALITIES, type Criticality } from '../cases/priority.ts';
 import type { AssetTable, DatabaseSchema } from '../store/schema.ts';
+import { inventoryRows, parseInventoryCsv } from './asset-inventory.ts';
 
 export const ASSET_TYPES = ['host', 'ipv4', 'ipv6'] as const;
 export type AssetType = (typeof ASSET_TYPES)[number];
@@ -102,11 +103,23 @@ export class AssetService {
     this.#audit = audit;
   }
 
-  async upsert(input: unknown, actor: Actor): Promise<{ upserted: number }> {
-    if (!Array.isArray(input)) throw invalidField('/', 'the body must be a list of assets');
-    if (input.length > 10_000)
+  /**
+   * Adds or updates assets: a JSON list in the asset list's shape (`{type, value, criticality, …}`) or
+   * the inventory's (`{host, ips, owner, criticality, tags}`), or inventory CSV text.
+   */
+  async upsert(input: unknown, actor: Actor, format: 'json' | 'csv' = 'json'): Promise<{ upserted: number }> {
+    let records: readonly unknown[];
+    let at: readonly string[] = [];
+    if (format === 'csv') {
+      if (typeof input !== 'string') throw invalidField('/', 'the body must be CSV text');
+      ({ records, at } = parseInventoryCsv(input));
+    } else {
+      if (!Array.isArray(input)) throw invalidField('/', 'the body must be a list of assets');
+      records = input;
+    }
+    if (records.length > 10_000)
       throw new RiposteError('payload_too_large', 'at most 10000 assets per request');
-    const assets = input.map((a, i) => parseAsset(a, `/${i}`));
+    const assets = inventoryRows(records, at).map(({ row, at: where }) => parseAsset(row, where));
     const now = new Date().toISOString();
     await this.#db.transaction().execute(async (trx) => {
       for (let i = 0; i < assets.length; i += 400) {
@@ -131,6 +144,18 @@ export class AssetService {
       ]);
     });
     return { upserted: assets.length };
+  }
+
+  /** One asset by type and value (playbooks look hosts and addresses up). */
+  async find(type: string, value: string): Promise<Asset | undefined> {
+    const key = type === 'host' ? value.trim().toLowerCase() : value.trim();
+    const row = await this.#db
+      .selectFrom('assets')
+      .selectAll()
+      .where('type', '=', type)
+      .where('value', '=', key)
+      .executeTakeFirst();
+    return row ? toAsset(row) : undefined;
   }
 
   async list(): Promise<Asset[]> {

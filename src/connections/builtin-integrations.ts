@@ -1,4 +1,8 @@
+import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
+import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
+import { otx } from '../integrations/otx/otx-integration.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
+import { shodan } from '../integrations/shodan/shodan-integration.ts';
 
 /** The integrations shipped with Riposte. */
-export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [];
+export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [abuseipdb, greynoise, otx, shodan];

@@ -3,17 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ActionRegistry } from '../actions/action-registry.ts';
-import { builtinActions } from '../actions/builtin-actions.ts';
+import { offlineCatalog } from '../connections/offline-catalog.ts';
 import { runGoldenFile, type GoldenFileReport } from './golden-tests.ts';
 
-const catalog = new ActionRegistry(
-  builtinActions({
-    cases: () => {
-      throw new Error('no cases in unit tests');
-    },
-  }),
-);
+const catalog = offlineCatalog();
 const dir = mkdtempSync(path.join(tmpdir(), 'riposte-golden-'));
 
 const PLAYBOOK = `

@@ -73,19 +73,26 @@ export async function userCreateCommand(args: string[], io: Io): Promise<number>
 
 /** `riposte asset import FILE` — a JSON list of assets. */
 export async function assetImportCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { format: { type: 'string' } },
+  });
   const file = positionals[0];
   if (!file)
     throw new UsageError(
-      'asset import needs a FILE (a JSON list of {type, value, criticality, owner?, tags?})',
+      'asset import needs a FILE: JSON (a list of {host, ips, owner, criticality, tags} or {type, value, criticality, owner, tags}) or CSV with a header',
     );
+  const format = values.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
+  if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
   let body: unknown;
   try {
-    body = JSON.parse(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    body = format === 'csv' ? text : JSON.parse(text);
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
-  const result = await withRiposte((r) => r.assets.upsert(body, CLI_ACTOR));
+  const result = await withRiposte((r) => r.assets.upsert(body, CLI_ACTOR, format));
   io.stdout(`${JSON.stringify(result)}\n`);
   return 0;
 }

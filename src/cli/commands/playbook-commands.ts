@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ActionRegistry } from '../../actions/action-registry.ts';
-import { builtinActions } from '../../actions/builtin-actions.ts';
+import { offlineCatalog } from '../../connections/offline-catalog.ts';
 import { formatIssues } from '../../playbooks/compile-playbook.ts';
 import { compilePlaybook } from '../../playbooks/compile-playbook.ts';
 import { RiposteError } from '../../core/riposte-error.ts';
@@ -13,17 +12,6 @@ function readSource(file: string): string {
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
-}
-
-/** The actions a playbook may use, without opening a database (validation only looks at their schemas). */
-function offlineCatalog(): ActionRegistry {
-  return new ActionRegistry(
-    builtinActions({
-      cases: () => {
-        throw new Error('not available while validating');
-      },
-    }),
-  );
 }
 
 /** `riposte playbook validate FILE…` — every error of every file, `file:line:column: message`; exit 1 if any. */

@@ -1,23 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ActionRegistry } from '../../actions/action-registry.ts';
-import { builtinActions } from '../../actions/builtin-actions.ts';
+import { offlineCatalog } from '../../connections/offline-catalog.ts';
 import { formatIssues } from '../../playbooks/compile-playbook.ts';
 import { backtest, type BacktestReport } from '../../runs/backtest.ts';
 import { runGoldenFile, type GoldenFileReport } from '../../runs/golden-tests.ts';
 import { UsageError, withRiposte, type Io } from '../cli-context.ts';
-
-/** The actions a playbook may use without a database: the same catalogue as `playbook validate`. */
-function offlineCatalog(): ActionRegistry {
-  return new ActionRegistry(
-    builtinActions({
-      cases: () => {
-        throw new Error('not available while testing');
-      },
-    }),
-  );
-}
 
 /** A directory stands for every `*.test.yaml` under it. */
 function testFiles(targets: string[]): string[] {

@@ -10,6 +10,8 @@ import { idParams } from './route-schemas.ts';
 
 /** Sources, users, API tokens, assets and the audit log. */
 export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
+  // Asset inventories arrive as CSV too.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.get(
     '/api/v1/sources',
     { config: { auth: ANALYST }, schema: { summary: 'List ingest sources', tags: ['sources'] } },
@@ -164,13 +166,18 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
     {
       config: { auth: MANAGER },
       schema: {
-        summary:
-          'Add or update assets: a list of {type: host|ipv4|ipv6, value, criticality: low|medium|high|critical, owner?, tags?}',
+        summary: 'Add or update assets from the inventory (JSON list, or CSV with Content-Type: text/csv)',
+        description:
+          'JSON records are {host, ips: [...], owner?, criticality: low|medium|high|critical, tags?} or {type: host|ipv4|ipv6, value, criticality, owner?, tags?}. CSV needs a header with host and/or ips, criticality, and optionally owner and tags (lists separated by ;). Errors name the record or line and the field.',
         tags: ['assets'],
-        body: { type: 'array' },
       },
     },
-    async (request) => riposte.assets.upsert(request.body, actorOf(request)),
+    async (request) =>
+      riposte.assets.upsert(
+        request.body,
+        actorOf(request),
+        String(request.headers['content-type'] ?? '').startsWith('text/csv') ? 'csv' : 'json',
+      ),
   );
 
   app.get<{
