@@ -3,6 +3,15 @@ import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
 import { otx } from '../integrations/otx/otx-integration.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 import { shodan } from '../integrations/shodan/shodan-integration.ts';
+import { urlscan } from '../integrations/urlscan/urlscan-integration.ts';
+import { virustotal } from '../integrations/virustotal/virustotal-integration.ts';
 
 /** The integrations shipped with Riposte. */
-export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [abuseipdb, greynoise, otx, shodan];
+export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
+  abuseipdb,
+  greynoise,
+  otx,
+  shodan,
+  urlscan,
+  virustotal,
+];

@@ -1,0 +1,132 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ActionError } from '../../core/action.ts';
+import { observable } from '../../core/observable.ts';
+import { defineAction } from '../sdk/integration.ts';
+import {
+  PollInputs,
+  SUBMIT_TIMEOUT_MS,
+  analysisDate,
+  analysisIdOf,
+  itemIdOf,
+  waitForAnalysis,
+} from './virustotal-analysis.ts';
+import { GUI, StatsSchema, ThresholdSchema, VerdictSchema, int, str } from './virustotal-api.ts';
+import { engineStats, verdictOf } from './virustotal-verdict.ts';
+
+/** `POST /files` takes up to 32 MB; bigger files need the separate upload-URL flow (not offered here). */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const analysisOutput = {
+  analysisId: Type.String(),
+  status: Type.Literal('completed'),
+  stats: StatsSchema,
+  verdict: VerdictSchema,
+  score: nullable(Type.Integer({ minimum: 0, maximum: 100 })),
+  date: nullable(Type.String()),
+  link: Type.String(),
+  polls: Type.Integer({ minimum: 1 }),
+};
+
+const badInput = (message: string) => new ActionError('invalid_input', message, { retryable: false });
+
+export const submitUrl = defineAction({
+  name: 'submit_url',
+  title: 'Submit a URL for analysis',
+  description:
+    'Sends a URL to VirusTotal for a fresh scan (POST /urls) and waits for the analysis to complete.',
+  effect: 'write',
+  input: Type.Object({
+    url: Type.String({ minLength: 1, maxLength: 4096 }),
+    malicious_threshold: ThresholdSchema,
+    ...PollInputs,
+  }),
+  output: Type.Object({ ...analysisOutput, url: Type.String(), urlId: nullable(Type.String()) }),
+  timeoutMs: SUBMIT_TIMEOUT_MS,
+  async run(input, context) {
+    const url = observable('url', input.url)?.value;
+    if (!url) throw badInput(`"${input.url}" is not an absolute URL (scheme://host/…)`);
+    const submitted = await context.http.request({ method: 'POST', path: '/urls', form: { url } });
+    const id = analysisIdOf(submitted.json());
+    const done = await waitForAnalysis(context, id, {
+      pollSeconds: input.poll_interval_seconds,
+      maxWaitSeconds: input.max_wait_seconds,
+    });
+    const stats = engineStats(done.analysis.attributes['stats']);
+    const info = (done.meta['url_info'] ?? {}) as Record<string, unknown>;
+    const urlId = str(info['id']) ?? itemIdOf(done.analysis);
+    return {
+      analysisId: id,
+      status: 'completed' as const,
+      stats,
+      ...verdictOf(stats, input.malicious_threshold),
+      date: analysisDate(done.analysis),
+      link: urlId ? `${GUI}/url/${urlId}` : `${GUI}/search/${encodeURIComponent(url)}`,
+      polls: done.polls,
+      url: str(info['url']) ?? url,
+      urlId,
+    };
+  },
+});
+
+export const submitFile = defineAction({
+  name: 'submit_file',
+  title: 'Submit a file for analysis',
+  description:
+    'Uploads a file (base64, at most 32 MB) to VirusTotal (POST /files) and waits for the analysis to complete.',
+  effect: 'write',
+  input: Type.Object({
+    content_base64: Type.String({ minLength: 1, maxLength: Math.ceil(MAX_FILE_BYTES / 3) * 4 + 1024 }),
+    filename: Type.String({ minLength: 1, maxLength: 255 }),
+    malicious_threshold: ThresholdSchema,
+    ...PollInputs,
+  }),
+  output: Type.Object({
+    ...analysisOutput,
+    sha256: nullable(Type.String()),
+    sha1: nullable(Type.String()),
+    md5: nullable(Type.String()),
+    size: nullable(Type.Integer()),
+  }),
+  timeoutMs: SUBMIT_TIMEOUT_MS,
+  async run(input, context) {
+    const bytes = decodeBase64(input.content_base64);
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), input.filename);
+    const submitted = await context.http.request({ method: 'POST', path: '/files', multipart: form });
+    const id = analysisIdOf(submitted.json());
+    const done = await waitForAnalysis(context, id, {
+      pollSeconds: input.poll_interval_seconds,
+      maxWaitSeconds: input.max_wait_seconds,
+    });
+    const stats = engineStats(done.analysis.attributes['stats']);
+    const info = (done.meta['file_info'] ?? {}) as Record<string, unknown>;
+    const sha256 = str(info['sha256']) ?? itemIdOf(done.analysis);
+    return {
+      analysisId: id,
+      status: 'completed' as const,
+      stats,
+      ...verdictOf(stats, input.malicious_threshold),
+      date: analysisDate(done.analysis),
+      link: sha256 ? `${GUI}/file/${sha256}` : `${GUI}/search/${encodeURIComponent(input.filename)}`,
+      polls: done.polls,
+      sha256,
+      sha1: str(info['sha1']),
+      md5: str(info['md5']),
+      size: int(info['size']),
+    };
+  },
+});
+
+/** Strict base64 (standard or URL alphabet, whitespace ignored): a typo must not upload garbage. */
+function decodeBase64(text: string): Uint8Array {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact) || compact.length % 4 === 1)
+    throw badInput('content_base64 is not base64');
+  const bytes = Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
+  if (bytes.length === 0) throw badInput('the file is empty');
+  if (bytes.length > MAX_FILE_BYTES)
+    throw badInput(`the file is ${bytes.length} bytes; POST /files takes at most ${MAX_FILE_BYTES}`);
+  return new Uint8Array(bytes);
+}
