@@ -32,6 +32,7 @@ import { keyFor } from './secrets/keyring.ts';
 import { sealedWith } from './secrets/key-rotation.ts';
 import { BUILTIN_INTEGRATIONS } from './connections/builtin-integrations.ts';
 import { EnrichmentStore } from './connections/enrichment-store.ts';
+import { openIntel, type Intel } from './intel/intel.ts';
 import { IntegrationCatalog } from './connections/integration-catalog.ts';
 import { integrationActions } from './connections/integration-actions.ts';
 import { InstanceStore } from './connections/instance-store.ts';
@@ -67,6 +68,7 @@ export interface Riposte {
   integrations: IntegrationCatalog;
   instances: InstanceStore;
   enrichment: EnrichmentStore;
+  intel: Intel;
   outbound: OutboundHttp;
   /** Registers an integration's actions (tests and embedders add their own). */
   addIntegration(definition: IntegrationDefinition): void;
@@ -200,6 +202,13 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       playbooks,
       links,
       linkTtlSeconds: config.approvalLinkTtlSeconds,
+      clocks: [
+        {
+          name: 'enrichment cache sweep',
+          everyMs: 10 * 60_000,
+          run: async () => void (await enrichment.sweep()),
+        },
+      ],
       notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
       onError: logError,
     });
@@ -235,6 +244,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       integrations,
       instances,
       enrichment,
+      intel: openIntel(db, audit, outbound),
       outbound,
       addIntegration(definition) {
         integrations.add(definition);

@@ -22,6 +22,8 @@ export interface RunWorkerOptions {
   onError: (error: unknown, message: string) => void;
   /** Timers (retry backoff, delays, polls) are checked this often. */
   tickMs?: number;
+  /** Other database-driven clocks run with the once-a-second ones (cache sweeps, feed refreshes). */
+  clocks?: { name: string; everyMs: number; run: () => Promise<void> }[];
 }
 
 const BATCH = 500;
@@ -39,6 +41,7 @@ export class RunWorker {
   #slowAt = 0;
   #stopped = false;
   #only: ReadonlySet<string> | undefined;
+  readonly #clockAt = new Map<string, number>();
 
   constructor(options: RunWorkerOptions) {
     this.#options = options;
@@ -125,6 +128,12 @@ export class RunWorker {
     await guard(() => this.#queuedRuns(), 'starting queued runs failed');
     await guard(() => this.#tasks(), 'task expiry and reminders failed');
     await guard(() => this.#schedules(), 'scheduled playbooks failed');
+    for (const clock of this.#options.clocks ?? []) {
+      const last = this.#clockAt.get(clock.name) ?? 0;
+      if (!everything && Date.now() - last < clock.everyMs) continue;
+      this.#clockAt.set(clock.name, Date.now());
+      await guard(clock.run, `${clock.name} failed`);
+    }
   }
 
   async #dueTimers(): Promise<void> {
