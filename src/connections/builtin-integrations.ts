@@ -1,5 +1,6 @@
 import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
 import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
+import { ldapIntegration } from '../integrations/ldap/ldap-integration.ts';
 import { otx } from '../integrations/otx/otx-integration.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 import { shodan } from '../integrations/shodan/shodan-integration.ts';
@@ -10,6 +11,7 @@ import { virustotal } from '../integrations/virustotal/virustotal-integration.ts
 export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   abuseipdb,
   greynoise,
+  ldapIntegration,
   otx,
   shodan,
   urlscan,

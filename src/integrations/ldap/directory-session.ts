@@ -1,0 +1,102 @@
+import { Client } from 'ldapts';
+import { ActionError } from '../../core/action.ts';
+import { type DirectoryEntry, directoryEntry } from './directory-entry.ts';
+import { ldapError } from './ldap-error.ts';
+import { type LdapSettings, ldapSettings } from './ldap-settings.ts';
+
+export interface SearchOptions {
+  filter: string;
+  attributes: string[];
+  scope?: 'base' | 'one' | 'sub';
+  /** Most entries wanted; the server stops with sizeLimitExceeded past it. */
+  sizeLimit?: number;
+}
+
+/** A bound connection to the instance's directory, for the length of one action. */
+export interface DirectorySession {
+  settings: LdapSettings;
+  search(base: string, options: SearchOptions): Promise<DirectoryEntry[]>;
+  /** The entry at `dn`, or null when there is none. */
+  read(dn: string, attributes: string[]): Promise<DirectoryEntry | null>;
+}
+
+function client(settings: LdapSettings): Client {
+  return new Client({
+    url: settings.url,
+    connectTimeout: settings.timeoutMs,
+    timeout: settings.timeoutMs,
+    // ldapts switches to TLS whenever tlsOptions is given, so only ldaps:// gets them.
+    ...(/^ldaps:/i.test(settings.url)
+      ? {
+          tlsOptions: { minVersion: 'TLSv1.2' as const, ...(settings.tlsCa ? { ca: [settings.tlsCa] } : {}) },
+        }
+      : {}),
+  });
+}
+
+function session(ldap: Client, settings: LdapSettings): DirectorySession {
+  const timeLimit = Math.max(1, Math.ceil(settings.timeoutMs / 1000));
+  const search: DirectorySession['search'] = async (base, options) => {
+    try {
+      const { searchEntries } = await ldap.search(base, {
+        scope: options.scope ?? 'sub',
+        filter: options.filter,
+        attributes: options.attributes,
+        sizeLimit: options.sizeLimit ?? 0,
+        timeLimit,
+      });
+      return searchEntries.map(directoryEntry);
+    } catch (error) {
+      throw ldapError(error, settings, `search ${base} for ${options.filter}`);
+    }
+  };
+  return {
+    settings,
+    search,
+    read: async (dn, attributes) => {
+      try {
+        const [entry] = await search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
+        return entry ?? null;
+      } catch (error) {
+        if (error instanceof ActionError && error.code === 'not_found') return null;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Connects, binds with the instance's service account, runs `work` and unbinds, whatever happens.
+ * The step's signal cuts the wait short: the connection is dropped and the step sees `cancelled`.
+ */
+export async function withDirectory<T>(
+  fields: Readonly<Record<string, string>>,
+  signal: AbortSignal,
+  work: (directory: DirectorySession) => Promise<T>,
+): Promise<T> {
+  const settings = ldapSettings(fields);
+  const ldap = client(settings);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(new ActionError('cancelled', 'the directory lookup was cancelled', { retryable: false }));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const run = async () => {
+    try {
+      await ldap.bind(settings.bindDn, settings.bindPassword);
+    } catch (error) {
+      throw ldapError(error, settings, `bind as ${settings.bindDn}`);
+    }
+    return work(session(ldap, settings));
+  };
+  try {
+    return await Promise.race([run(), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // unbind also closes the socket; a server already gone must not turn the result into an error.
+    await ldap.unbind().catch(() => {});
+  }
+}
