@@ -1,19 +1,29 @@
 import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
 import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
 import { ldapIntegration } from '../integrations/ldap/ldap-integration.ts';
+import { mispIntegration } from '../integrations/misp/misp-integration.ts';
 import { otx } from '../integrations/otx/otx-integration.ts';
+import { rdapIntegration } from '../integrations/rdap/rdap-integration.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 import { shodan } from '../integrations/shodan/shodan-integration.ts';
+import { threatfoxIntegration } from '../integrations/threatfox/threatfox-integration.ts';
+import { urlhausIntegration } from '../integrations/urlhaus/urlhaus-integration.ts';
 import { urlscan } from '../integrations/urlscan/urlscan-integration.ts';
 import { virustotal } from '../integrations/virustotal/virustotal-integration.ts';
+import { webIntegration } from '../integrations/web/web-integration.ts';
 
 /** The integrations shipped with Riposte. */
 export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   abuseipdb,
   greynoise,
   ldapIntegration,
+  mispIntegration,
   otx,
+  rdapIntegration,
   shodan,
+  threatfoxIntegration,
+  urlhausIntegration,
   urlscan,
   virustotal,
+  webIntegration,
 ];

@@ -58,7 +58,9 @@ export class InstanceStore {
     if (given === null || typeof given !== 'object' || Array.isArray(given))
       throw invalidField('/fields', 'fields must be an object of strings');
     const known = new Map(integration.credentials.map((f) => [f.name, f]));
-    known.set('base_url', { name: 'base_url', label: 'Base URL', secret: false, required: false });
+    // Every integration may point elsewhere; one that needs its own URL declares base_url itself.
+    if (!known.has('base_url'))
+      known.set('base_url', { name: 'base_url', label: 'Base URL', secret: false, required: false });
     for (const [key, value] of Object.entries(given)) {
       if (!known.has(key))
         throw invalidField(

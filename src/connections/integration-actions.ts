@@ -53,6 +53,7 @@ export function integrationContext(
     auth: integration.auth,
     fields: instance.fields,
     bucket: runtime.http.bucket(`${integration.id}/${instance.name}`, integration.rateLimit),
+    secrets: integration.credentials.filter((f) => f.secret).flatMap((f) => instance.fields[f.name] ?? []),
     timeoutMs: integration.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     signal: call.signal,
   });

@@ -27,6 +27,8 @@ export interface ClientOptions {
   bucket?: TokenBucket;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Values masked in every error message (default: every field value). */
+  secrets?: readonly string[];
 }
 
 const USER_AGENT = 'Riposte/0.1 (+https://github.com/riposte-soar)';
@@ -68,7 +70,7 @@ export class OutboundHttp {
   }
 
   client(options: ClientOptions): HttpClient {
-    const secrets = Object.values(options.fields).filter((v) => v.length >= 4);
+    const secrets = (options.secrets ?? Object.values(options.fields)).filter((v) => v.length >= 4);
     const request = (r: HttpRequest) => this.#send(r, options, secrets);
     return {
       request,
@@ -94,12 +96,14 @@ export class OutboundHttp {
     headers['user-agent'] ??= USER_AGENT;
     headers['accept'] ??= 'application/json';
     applyAuth(headers, options.auth, options.fields);
+    const method = r.method ?? (body === undefined ? 'GET' : 'POST');
+    const idempotent = method === 'GET' || method === 'HEAD' || method === 'PUT' || method === 'DELETE';
     for (let attempt = 1; ; attempt++) {
       await this.#admit(url, options);
       let response: Dispatcher.ResponseData;
       try {
         response = await undiciRequest(url, {
-          method: r.method ?? (body === undefined ? 'GET' : 'POST'),
+          method,
           headers,
           body,
           dispatcher: this.#dispatcher,
@@ -109,7 +113,9 @@ export class OutboundHttp {
         });
       } catch (error) {
         const failure = networkError(error, shown, secrets);
-        if (!failure.retryable || attempt >= this.#attempts || options.signal?.aborted) throw failure;
+        // A request that may have reached the server is repeated only when repeating it is harmless.
+        if (!failure.retryable || !idempotent || attempt >= this.#attempts || options.signal?.aborted)
+          throw failure;
         await sleep(backoff(attempt), options.signal);
         continue;
       }
@@ -119,7 +125,10 @@ export class OutboundHttp {
         return toResponse(status, response.headers, url, bytes, shown);
       const failure = statusError(status, response.headers, bytes, shown, secrets);
       const wait = failure.retryAfterMs ?? backoff(attempt);
-      if (!failure.retryable || attempt >= this.#attempts || wait > this.#maxInlineWaitMs) throw failure;
+      // A 429 was not processed and may be repeated; a 5xx may have been, so only idempotent methods repeat here.
+      const repeatable = status === 429 || idempotent;
+      if (!failure.retryable || !repeatable || attempt >= this.#attempts || wait > this.#maxInlineWaitMs)
+        throw failure;
       await sleep(wait, options.signal);
     }
   }
