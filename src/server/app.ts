@@ -9,6 +9,7 @@ import { alertRoutes } from './routes/alert-routes.ts';
 import { caseRoutes } from './routes/case-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { integrationRoutes } from './routes/integration-routes.ts';
+import { intelRoutes } from './routes/intel-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
@@ -17,8 +18,8 @@ import { taskRoutes } from './routes/task-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
 
 export interface ServerOptions {
-  /** pino logger options, or false for none (tests). */
-  logger?: boolean | { level: string };
+  /** pino logger options, or false for none (tests); `stream` captures the lines (tests that read the logs). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 export interface RiposteServer {
@@ -74,6 +75,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   taskRoutes(app, riposte);
   secretRoutes(app, riposte);
   integrationRoutes(app, riposte);
+  intelRoutes(app, riposte);
   await app.ready();
   return {
     app,

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FakeServer } from '../../src/integrations/sdk/fake-server.ts';
+import { buildServer } from '../../src/server/app.ts';
+import type { InjectOptions } from 'fastify';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { startTestIntel, testIntel } from '../support/test-intel.ts';
@@ -182,6 +184,68 @@ for (const kind of databaseKinds()) {
       assert.match(bad.json().error, /refused to connect/);
     });
 
+    it('secrets never reach the logs, whatever path a request takes', async () => {
+      const lines: string[] = [];
+      const logged = await buildServer(h.riposte, {
+        logger: { level: 'trace', stream: { write: (l) => void lines.push(l) } },
+      });
+      const stderr = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        const as = (options: InjectOptions) =>
+          logged.app.inject({
+            ...options,
+            headers: { authorization: `Bearer ${h.tokens.admin}`, ...(options.headers ?? {}) },
+          });
+        await as({
+          method: 'PUT',
+          url: '/api/v1/integrations/testintel/instances/logged',
+          payload: { fields: { api_key: 'logged-secret-77aa', base_url: fake.url } },
+        });
+        await as({ method: 'POST', url: '/api/v1/integrations/testintel/instances/logged/test' });
+        await as({
+          method: 'PUT',
+          url: '/api/v1/secrets/log_probe',
+          payload: { value: 'playbook-secret-91bb' },
+        });
+        await as({
+          method: 'POST',
+          url: '/api/v1/playbooks',
+          payload: {
+            source: `id: leak_probe
+name: Leak probe
+triggers: { manual: true }
+steps:
+  - id: call
+    uses: testintel.lookup_ip
+    with:
+      ip: "\${{ secrets.log_probe }}"
+      instance: logged
+`,
+          },
+        });
+        const started = await as({
+          method: 'POST',
+          url: '/api/v1/runs',
+          payload: { playbookId: 'leak_probe' },
+        });
+        const run = await h.riposte.runs.settle(started.json().id, 5000, { untilTerminal: true });
+        assert.equal(run.status, 'failed', 'the secret is no IP and the fake refuses the key');
+        const detail = await as({ method: 'GET', url: `/api/v1/runs/${run.id}` });
+        assert.doesNotMatch(detail.body, /playbook-secret-91bb|logged-secret-77aa/);
+      } finally {
+        process.stderr.write = stderr;
+        await logged.app.close();
+      }
+      assert.ok(lines.length > 5, 'the requests were logged');
+      const all = lines.join('');
+      assert.doesNotMatch(all, /logged-secret-77aa/);
+      assert.doesNotMatch(all, /playbook-secret-91bb/);
+    });
+
     it('secrets never reach stored runs, the audit log or API answers', async () => {
       const runs = await h.riposte.database.db.selectFrom('runs').select(['state']).execute();
       const audit = await h.riposte.database.db.selectFrom('audit_log').select(['details']).execute();
@@ -191,7 +255,7 @@ for (const kind of databaseKinds()) {
         ['audit', JSON.stringify(audit)],
         ['tasks', JSON.stringify(tasks)],
       ] as const)
-        assert.doesNotMatch(text, new RegExp(KEY), what);
+        assert.doesNotMatch(text, new RegExp(`${KEY}|logged-secret-77aa|playbook-secret-91bb`), what);
       const dataFiles = readdirSync(h.db.dataDir).filter((f) => f.endsWith('.log'));
       for (const f of dataFiles)
         assert.doesNotMatch(readFileSync(path.join(h.db.dataDir, f), 'utf8'), new RegExp(KEY));
