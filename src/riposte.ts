@@ -37,6 +37,7 @@ import { IntegrationCatalog } from './connections/integration-catalog.ts';
 import { integrationActions } from './connections/integration-actions.ts';
 import { InstanceStore } from './connections/instance-store.ts';
 import { OutboundHttp } from './integrations/http/outbound-http.ts';
+import { OpenApiSpecStore } from './connections/openapi-specs.ts';
 import type { IntegrationDefinition } from './integrations/sdk/integration.ts';
 import { setExpressionGuard } from './playbooks/expression-guard.ts';
 import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
@@ -72,6 +73,8 @@ export interface Riposte {
   outbound: OutboundHttp;
   /** Registers an integration's actions (tests and embedders add their own). */
   addIntegration(definition: IntegrationDefinition): void;
+  /** Integrations imported from OpenAPI descriptions (stored, registered at start-up). */
+  openapiSpecs: OpenApiSpecStore;
   /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
   startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
@@ -167,6 +170,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       allow: config.outboundAllow,
       ...(config.outboundProxy ? { proxyUrl: config.outboundProxy } : {}),
     });
+    const intel = openIntel(db, audit, outbound);
     const instances = new InstanceStore(db, box, audit);
     const enrichment = new EnrichmentStore(db);
     const integrations = new IntegrationCatalog(BUILTIN_INTEGRATIONS);
@@ -174,6 +178,14 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const runtime = { instances, http: outbound, enrichment };
     for (const integration of integrations.list())
       for (const action of integrationActions(integration, runtime)) actions.register(action);
+    const addIntegration = (definition: IntegrationDefinition): void => {
+      integrations.add(definition);
+      for (const action of integrationActions(definition, runtime)) actions.register(action);
+    };
+    const openapiSpecs = new OpenApiSpecStore(db, audit, integrations, addIntegration);
+    await openapiSpecs.registerStored((id, error) =>
+      logError(error, `stored OpenAPI integration ${id} not loaded`),
+    );
     const queue = new InProcessQueue();
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
@@ -244,12 +256,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       integrations,
       instances,
       enrichment,
-      intel: openIntel(db, audit, outbound),
+      intel,
       outbound,
-      addIntegration(definition) {
-        integrations.add(definition);
-        for (const action of integrationActions(definition, runtime)) actions.register(action);
-      },
+      addIntegration,
+      openapiSpecs,
       async startWorker(workerOptions = {}) {
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.

@@ -37,7 +37,8 @@ const ALLOWED: Record<string, string[]> = {
   store: ['core', 'store'],
   audit: ['core', 'store', 'audit'],
   ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config'],
-  cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config'],
+  cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel'],
+  intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
   auth: ['core', 'store', 'audit', 'security', 'auth'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
@@ -80,6 +81,7 @@ const ALLOWED: Record<string, string[]> = {
     'playbooks',
     'connections',
     'integrations',
+    'intel',
   ],
   server: ['*'],
   cli: ['*'],
@@ -126,6 +128,15 @@ describe('architecture', () => {
         /Date\.now\(\)|new Date\(\)|Math\.random/,
         `${m.rel}: time and randomness come from the context`,
       );
+    }
+  });
+
+  it('threat-intelligence parsers are pure: no I/O, no clock', () => {
+    const parsers = modules.filter((x) => x.rel.startsWith('intel/parsers/'));
+    assert.ok(parsers.length >= 6);
+    for (const m of parsers) {
+      assert.doesNotMatch(m.text, /from 'node:(fs|http|https|child_process|dns)'/, m.rel);
+      assert.doesNotMatch(m.text, /Date\.now\(\)|new Date\(\)/, `${m.rel} reads the clock`);
     }
   });
 

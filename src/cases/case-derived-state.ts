@@ -61,7 +61,18 @@ export async function refreshPriority(
   for (let i = 0; i < caseIds.length; i += CHUNK) {
     const cases = await trx
       .selectFrom('cases')
-      .select(['id', 'severity', 'alert_count', 'rule_key', 'asset_type', 'asset_value', 'asset_criticality'])
+      .select([
+        'id',
+        'severity',
+        'alert_count',
+        'rule_key',
+        'asset_type',
+        'asset_value',
+        'asset_criticality',
+        'intel_matches',
+        'intel_sources',
+        'intel_confidence',
+      ])
       .where('id', 'in', caseIds.slice(i, i + CHUNK))
       .execute();
     const ruleKeys = [...new Set(cases.map((c) => c.rule_key).filter((k): k is string => k !== null))];
@@ -82,6 +93,15 @@ export async function refreshPriority(
                 type: c.asset_type,
                 value: c.asset_value,
                 criticality: c.asset_criticality as Criticality,
+              },
+            }
+          : {}),
+        ...(Number(c.intel_matches) > 0 && c.intel_confidence !== null
+          ? {
+              intel: {
+                matches: Number(c.intel_matches),
+                sources: JSON.parse(c.intel_sources) as string[],
+                confidence: Number(c.intel_confidence),
               },
             }
           : {}),

@@ -17,6 +17,13 @@ import {
   type AssetMatch,
 } from './case-derived-state.ts';
 import type { Criticality } from './priority.ts';
+import {
+  caseIntel,
+  liveMatches,
+  NO_INTEL,
+  recordMatchFindings,
+  type CaseIntel,
+} from '../intel/indicator-matcher.ts';
 
 /** An alert about to be inserted, with its observables still parsed. */
 export interface GroupableAlert {
@@ -215,6 +222,10 @@ export async function groupAlerts(
           asset_value: null,
           asset_criticality: null,
           search_values: 0,
+          intel_matches: 0,
+          intel_sources: '[]',
+          intel_confidence: null,
+          intel_observables: '[]',
           created_at: now,
           updated_at: now,
           closed_at: null,
@@ -257,6 +268,9 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
   const byId = new Map(touched.map((c) => [c.id, c]));
   const candidates = touched.flatMap((c) => [...c.newObservables.values()]);
   const assets = await lookupAssets(trx, candidates);
+  // Threat intelligence: the batch's observables against live indicators, each match a finding.
+  const intel = await liveMatches(trx, candidates, now);
+  await recordMatchFindings(trx, intel, now);
   const bestAsset = (c: OpenCase): AssetMatch | undefined => {
     let best: AssetMatch | undefined;
     for (const key of c.newObservables.keys()) {
@@ -269,7 +283,10 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
   // Which of an existing case's observables are new to it: only those extend its search document.
   const existing = touched.filter((t) => !t.isNew);
   const known = new Set<string>();
-  const stored = new Map<string, { criticality: Criticality | null; searchValues: number }>();
+  const stored = new Map<
+    string,
+    { criticality: Criticality | null; searchValues: number; intel: CaseIntel }
+  >();
   for (const part of chunks(existing.map((c) => c.id))) {
     const candidates = part.flatMap((id) => [...byId.get(id)!.newObservables.values()]);
     const values = [...new Set(candidates.map((o) => o.value))];
@@ -287,13 +304,27 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
     }
     const rows = await trx
       .selectFrom('cases')
-      .select(['id', 'asset_criticality', 'search_values'])
+      .select([
+        'id',
+        'asset_criticality',
+        'search_values',
+        'intel_matches',
+        'intel_sources',
+        'intel_confidence',
+        'intel_observables',
+      ])
       .where('id', 'in', part)
       .execute();
     for (const r of rows) {
       stored.set(r.id, {
         criticality: r.asset_criticality as Criticality | null,
         searchValues: Number(r.search_values),
+        intel: {
+          matches: Number(r.intel_matches),
+          sources: JSON.parse(r.intel_sources) as string[],
+          confidence: r.intel_confidence === null ? null : Number(r.intel_confidence),
+          observables: JSON.parse(r.intel_observables) as string[],
+        },
       });
     }
   }
@@ -302,6 +333,7 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
     .filter((c) => c.isNew)
     .map((c) => {
       const asset = bestAsset(c);
+      const matched = caseIntel(c.newObservables.keys(), intel);
       return {
         ...c.row!,
         alert_count: c.addedAlerts,
@@ -312,6 +344,10 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
         asset_value: asset?.value ?? null,
         asset_criticality: asset?.criticality ?? null,
         search_values: Math.min(c.newObservables.size, MAX_DOCUMENT_VALUES),
+        intel_matches: matched.matches,
+        intel_sources: JSON.stringify(matched.sources),
+        intel_confidence: matched.confidence,
+        intel_observables: JSON.stringify(matched.observables),
       };
     });
   for (const part of chunks(created)) await trx.insertInto('cases').values(part).execute();
@@ -331,6 +367,13 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
     const fresh = [...c.newObservables.entries()]
       .filter(([key]) => !known.has(`${c.id}\u0002${key}`))
       .map(([, o]) => o.value);
+    const beforeIntel = before?.intel ?? NO_INTEL;
+    const matched = caseIntel(
+      c.newObservables.keys(),
+      intel,
+      beforeIntel,
+      (key) => !known.has(`${c.id}\u0002${key}`),
+    );
     const part = searchPart(c.id, before?.searchValues ?? 0, fresh);
     if (part) parts.push(part.row);
     const added = part?.added ?? 0;
@@ -343,6 +386,14 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
         ...(added > 0 ? { search_values: eb('search_values', '+', added) } : {}),
         ...(raise
           ? { asset_type: asset.type, asset_value: asset.value, asset_criticality: asset.criticality }
+          : {}),
+        ...(matched.matches > beforeIntel.matches
+          ? {
+              intel_matches: matched.matches,
+              intel_sources: JSON.stringify(matched.sources),
+              intel_confidence: matched.confidence,
+              intel_observables: JSON.stringify(matched.observables),
+            }
           : {}),
       }))
       .where('id', '=', c.id)

@@ -56,4 +56,32 @@ describe('computePriority', () => {
     });
     assert.equal(floor.score, 0);
   });
+
+  it('indicators from threat feeds raise the score, and the factor says how many and from where', () => {
+    const base = computePriority({ severity: 'medium', alertCount: 1 }).score;
+    const one = computePriority({
+      severity: 'medium',
+      alertCount: 1,
+      intel: { matches: 1, sources: ['feodo'], confidence: 80 },
+    });
+    assert.equal(one.score, base + 15);
+    assert.deepEqual(one.factors[1], {
+      factor: 'threat_intel',
+      points: 15,
+      detail: 'threat intel: 1 observable matches indicators from feodo (confidence up to 80)',
+    });
+    const two = computePriority({
+      severity: 'medium',
+      alertCount: 1,
+      intel: { matches: 2, sources: ['feodo', 'misp'], confidence: 80 },
+    });
+    assert.equal(two.score, base + 20);
+    assert.match(two.factors[1]!.detail, /2 observables match indicators from feodo, misp/);
+    const weak = computePriority({
+      severity: 'medium',
+      alertCount: 1,
+      intel: { matches: 1, sources: ['osint'], confidence: 30 },
+    });
+    assert.equal(weak.score, base + 5);
+  });
 });

@@ -4,7 +4,7 @@ export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Criticality = (typeof CRITICALITIES)[number];
 
 export interface PriorityFactor {
-  factor: 'severity' | 'asset_criticality' | 'rule_history' | 'alert_volume';
+  factor: 'severity' | 'asset_criticality' | 'rule_history' | 'alert_volume' | 'threat_intel';
   points: number;
   detail: string;
 }
@@ -28,6 +28,8 @@ export interface PriorityInput {
   asset?: { type: string; value: string; criticality: Criticality };
   history?: RuleHistory;
   alertCount: number;
+  /** The case's observables that matched live threat-intelligence indicators, and from which feeds. */
+  intel?: { matches: number; sources: readonly string[]; confidence: number };
 }
 
 const SEVERITY_POINTS: Record<Severity, number> = {
@@ -39,12 +41,15 @@ const SEVERITY_POINTS: Record<Severity, number> = {
   critical: 80,
 };
 const CRITICALITY_POINTS: Record<Criticality, number> = { low: 0, medium: 5, high: 12, critical: 20 };
+/** An indicator below this confidence is a lead (a suspicious finding), not evidence. */
+const INTEL_EVIDENCE = 50;
 /** Fewer closed cases than this say nothing reliable about a rule. */
 const MIN_HISTORY = 3;
 
 /**
  * A 0–100 priority with its explanation: severity sets the base, a critical asset raises it, a rule
- * whose past cases were mostly false or benign positives lowers it, a burst of alerts raises it a little.
+ * whose past cases were mostly false or benign positives lowers it, an observable a threat feed lists
+ * raises it (more for confident indicators and several of them), a burst of alerts raises it a little.
  */
 export function computePriority(input: PriorityInput): Priority {
   const factors: PriorityFactor[] = [
@@ -68,6 +73,19 @@ export function computePriority(input: PriorityInput): Priority {
       factor: 'rule_history',
       points,
       detail: `rule ${h.ruleKey}: ${h.truePositive} true positives, ${h.falsePositive} false positives and ${h.benignPositive} benign positives in ${closed} closed cases`,
+    });
+  }
+  const intel = input.intel;
+  if (intel && intel.matches > 0) {
+    const strong = intel.confidence >= INTEL_EVIDENCE;
+    const points = strong
+      ? Math.min(25, 15 + 5 * (intel.matches - 1))
+      : Math.min(10, 5 + 2 * (intel.matches - 1));
+    const many = intel.matches === 1 ? '1 observable matches' : `${intel.matches} observables match`;
+    factors.push({
+      factor: 'threat_intel',
+      points,
+      detail: `threat intel: ${many} indicators from ${intel.sources.join(', ')} (confidence up to ${intel.confidence})`,
     });
   }
   if (input.alertCount > 1) {

@@ -19,6 +19,8 @@ import {
   userCreateCommand,
 } from './commands/create-commands.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
+import { intelImportCommand } from './commands/intel-command.ts';
+import { integrationImportOpenApiCommand } from './commands/integration-command.ts';
 import { keysRotateCommand } from './commands/keys-command.ts';
 import { benchCommand } from './commands/bench-command.ts';
 
@@ -84,6 +86,15 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   ingest: {
     run: ingestCommand,
     usage: 'ingest FILE --source NAME                    JSON, JSON array, NDJSON, text lines or .eml',
+  },
+  'intel import': {
+    run: intelImportCommand,
+    usage:
+      'intel import FILE [--format F] [--source NAME] [--ttl 30d] [--partial]   STIX, MISP, abuse.ch feeds',
+  },
+  'integration import-openapi': {
+    run: integrationImportOpenApiCommand,
+    usage: 'integration import-openapi FILE --id ID [--name N]   an OpenAPI 3 description as an integration',
   },
   'keys rotate': {
     run: keysRotateCommand,

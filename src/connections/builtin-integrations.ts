@@ -1,4 +1,5 @@
 import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
+import { geoip } from '../integrations/geoip/geoip-integration.ts';
 import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
 import { ldapIntegration } from '../integrations/ldap/ldap-integration.ts';
 import { mispIntegration } from '../integrations/misp/misp-integration.ts';
@@ -15,6 +16,7 @@ import { webIntegration } from '../integrations/web/web-integration.ts';
 /** The integrations shipped with Riposte. */
 export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   abuseipdb,
+  geoip,
   greynoise,
   ldapIntegration,
   mispIntegration,

@@ -7,6 +7,12 @@ import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+function defaultsOf(integration: IntegrationDefinition): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const f of integration.credentials) if (f.default !== undefined) fields[f.name] = f.default;
+  return fields;
+}
+
 /** An instance as the API shows it: secret fields are write-only, reported only as set or not. */
 export interface InstanceView {
   integration: string;
@@ -186,6 +192,12 @@ export class InstanceStore {
       .where('integration', '=', integration.id);
     query = name === undefined ? query.where('is_default', '=', 1) : query.where('name', '=', name);
     const row = await query.executeTakeFirst();
+    // An integration with nothing to configure (offline geolocation) works without an instance.
+    if (!row && name === undefined && integration.credentials.every((f) => !f.required)) {
+      const implicit = { integration: integration.id, name: 'default', fields: defaultsOf(integration) };
+      this.#cache.set(key, implicit);
+      return implicit;
+    }
     if (!row)
       throw new RiposteError(
         'not_found',

@@ -61,10 +61,16 @@ export class OpenApiSpecStore {
     const imported = importOpenApi(text, { id: input.id, ...(input.name ? { name: input.name } : {}) });
     const { integration } = imported;
     if (this.#catalog.list().some((d) => d.id === integration.id))
-      throw new RiposteError('conflict', `an integration "${integration.id}" already exists`, { path: '/id' });
+      throw new RiposteError('conflict', `an integration "${integration.id}" already exists`, {
+        path: '/id',
+      });
     const now = new Date().toISOString();
     await this.#db.transaction().execute(async (trx) => {
-      const stored = await trx.selectFrom('openapi_specs').select('id').where('id', '=', integration.id).executeTakeFirst();
+      const stored = await trx
+        .selectFrom('openapi_specs')
+        .select('id')
+        .where('id', '=', integration.id)
+        .executeTakeFirst();
       if (stored)
         throw new RiposteError(
           'conflict',
@@ -73,7 +79,13 @@ export class OpenApiSpecStore {
         );
       await trx
         .insertInto('openapi_specs')
-        .values({ id: integration.id, name: integration.name, spec: text, created_at: now, updated_by: actor.id })
+        .values({
+          id: integration.id,
+          name: integration.name,
+          spec: text,
+          created_at: now,
+          updated_by: actor.id,
+        })
         .execute();
       await this.#audit.append(
         trx,

@@ -10,6 +10,7 @@ import { caseRoutes } from './routes/case-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { integrationRoutes } from './routes/integration-routes.ts';
 import { intelRoutes } from './routes/intel-routes.ts';
+import { openapiImportRoutes } from './routes/openapi-import-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
@@ -75,6 +76,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   taskRoutes(app, riposte);
   secretRoutes(app, riposte);
   integrationRoutes(app, riposte);
+  openapiImportRoutes(app, riposte);
   intelRoutes(app, riposte);
   await app.ready();
   return {

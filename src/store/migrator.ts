@@ -3,6 +3,8 @@ import type { Database, Dialect } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as playbooks from './migrations/0002-playbooks.ts';
 import * as integrations from './migrations/0003-integrations.ts';
+import * as intel from './migrations/0004-intel.ts';
+import * as openapi from './migrations/0005-openapi.ts';
 
 interface Migration {
   name: string;
@@ -14,6 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0001-initial', up: initial.up },
   { name: '0002-playbooks', up: playbooks.up },
   { name: '0003-integrations', up: integrations.up },
+  { name: '0004-intel', up: intel.up },
+  { name: '0005-openapi', up: openapi.up },
 ];
 
 export interface MigrationResult {

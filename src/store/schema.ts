@@ -58,6 +58,12 @@ export interface CaseTable {
   asset_criticality: string | null;
   /** How many observable values the search document holds (it stops growing at a bound). */
   search_values: number;
+  /** How many of the case's observables matched a live threat-intelligence indicator, from which feeds (JSON list), at what best confidence. */
+  intel_matches: number;
+  intel_sources: string;
+  intel_confidence: number | null;
+  /** The matched observables (`type:value`, the first 100), so one seen again is not counted twice. */
+  intel_observables: string;
   created_at: string;
   updated_at: string;
   closed_at: string | null;
@@ -280,7 +286,44 @@ export interface KeyringTable {
   created_at: string;
 }
 
+export interface IntelIndicatorTable {
+  id: string;
+  type: string;
+  value: string;
+  source: string;
+  confidence: number;
+  threat: string | null;
+  /** JSON lists. */
+  labels: string;
+  tags: string;
+  first_seen: string;
+  /** When a feed last held it (the latest import). */
+  last_seen: string;
+  /** Not matched from then on. */
+  valid_until: string;
+  reference: string | null;
+}
+
+export interface IntelFeedTable {
+  name: string;
+  url: string;
+  format: string;
+  every_seconds: number;
+  ttl_seconds: number;
+  partial: number;
+  next_at: string;
+  created_at: string;
+  updated_at: string;
+  updated_by: string;
+  last_run_at: string | null;
+  last_status: string | null;
+  last_error: string | null;
+  last_count: number | null;
+}
+
 export interface DatabaseSchema {
+  intel_indicators: IntelIndicatorTable;
+  intel_feeds: IntelFeedTable;
   integration_instances: IntegrationInstanceTable;
   enrichment_cache: EnrichmentCacheTable;
   observable_findings: ObservableFindingTable;
@@ -304,4 +347,19 @@ export interface DatabaseSchema {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   case_search: CaseSearchTable;
+}
+
+/** An OpenAPI description imported as an integration (`id`), as the user gave it. */
+export interface OpenApiSpecTable {
+  id: string;
+  name: string;
+  /** The JSON or YAML text. */
+  spec: string;
+  created_at: string;
+  updated_by: string;
+}
+
+/** Merged into the schema above; kept apart so this table's additions stay in one place. */
+export interface DatabaseSchema {
+  openapi_specs: OpenApiSpecTable;
 }

@@ -73,6 +73,13 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'DELETE /api/v1/integrations/:id/instances/:name': ADMIN,
   'POST /api/v1/integrations/:id/instances/:name/test': ANALYST,
   'GET /api/v1/enrichment': ALL,
+  'POST /api/v1/integrations/openapi': ADMIN,
+  'POST /api/v1/intel/imports': ANALYST,
+  'GET /api/v1/intel/indicators': ALL,
+  'DELETE /api/v1/intel/indicators': ADMIN,
+  'GET /api/v1/intel/feeds': ANALYST,
+  'PUT /api/v1/intel/feeds/:name': ADMIN,
+  'DELETE /api/v1/intel/feeds/:name': ADMIN,
 };
 
 describe('route × role matrix', () => {
