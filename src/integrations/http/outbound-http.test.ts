@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ActionError } from '../../core/action.ts';
 import { startFakeServer, type FakeServer } from '../sdk/fake-server.ts';
@@ -127,6 +130,42 @@ describe('outbound HTTP', () => {
     const started = Date.now();
     for (let i = 0; i < 4; i++) await limited.getJson('/ok');
     assert.ok(Date.now() - started >= 900, 'the 3rd and 4th request waited for tokens');
+  });
+
+  it('sends every request through the configured proxy', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      tunnels.push(String(request.url));
+      const [host, port] = String(request.url).split(':');
+      const upstream = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxied = new OutboundHttp({
+      allow: ['127.0.0.1'],
+      proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    });
+    try {
+      const { body } = await client(proxied).getJson<{ key: string }>('/ok');
+      assert.equal(body.key, 'sekr3t-key');
+      assert.deepEqual(tunnels, [new URL(fake.url).host]);
+      // The SSRF guard still judges the destination, not the proxy.
+      const strict = new OutboundHttp({
+        proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      });
+      await fails(client(strict).getJson('/ok'), 'ssrf_blocked');
+      await strict.close();
+    } finally {
+      await proxied.close();
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   });
 
   it('reads Retry-After as seconds or a date', () => {
