@@ -44,6 +44,28 @@ export interface IntegrationContext {
   signal: AbortSignal;
 }
 
+/** What a response action acts on: policies, protected entities, cool-downs and the action ledger key on it. */
+export const TARGET_TYPES = [
+  'user',
+  'host',
+  'ipv4',
+  'ipv6',
+  'network',
+  'domain',
+  'url',
+  'email_address',
+  'message',
+  'file',
+  'ticket',
+  'channel',
+] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
+
+export interface ActionTarget {
+  type: TargetType;
+  value: string;
+}
+
 export interface IntegrationAction<I extends TSchema = TSchema, O extends TSchema = TSchema> {
   /** Lowercase snake; the action id is `<integration id>.<name>`. */
   name: string;
@@ -63,6 +85,20 @@ export interface IntegrationAction<I extends TSchema = TSchema, O extends TSchem
     observable: (input: Static<I>) => { type: ObservableType; value: string } | null;
     finding: (output: Static<O>) => EnrichmentFinding;
   };
+  /** RE&CT response action id (`RA3101` block external IP, `RA3601` lock user account …). */
+  react?: string;
+  /** Write and destructive actions: the entity acted on. */
+  target?: (input: Static<I>) => ActionTarget | null;
+  /**
+   * The input of the inverse action that undoes this application (rollback, expiry), from this one's
+   * input and output. Needed when `inverse` is set and the inputs differ.
+   */
+  inverseInput?: (input: Static<I>, output: Static<O>) => Record<string, unknown>;
+  /**
+   * Check before act: whether the target is already in the state this action produces. When it is,
+   * the action is not applied and its step reports a no-op.
+   */
+  alreadyApplied?: (input: Static<I>, context: IntegrationContext) => Promise<boolean>;
   run(input: Static<I>, context: IntegrationContext): Promise<Static<O>>;
 }
 
