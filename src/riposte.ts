@@ -38,6 +38,9 @@ import { integrationActions } from './connections/integration-actions.ts';
 import { InstanceStore } from './connections/instance-store.ts';
 import { OutboundHttp } from './integrations/http/outbound-http.ts';
 import { OpenApiSpecStore } from './connections/openapi-specs.ts';
+import { ResponseGate } from './response/response-gate.ts';
+import { ResponseService } from './response/response-service.ts';
+import { ResponseStore } from './response/response-store.ts';
 import type { IntegrationDefinition } from './integrations/sdk/integration.ts';
 import { setExpressionGuard } from './playbooks/expression-guard.ts';
 import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
@@ -75,6 +78,11 @@ export interface Riposte {
   addIntegration(definition: IntegrationDefinition): void;
   /** Integrations imported from OpenAPI descriptions (stored, registered at start-up). */
   openapiSpecs: OpenApiSpecStore;
+  /** Response guardrails: rules, the kill switch, the action ledger, rollback and expiry. */
+  response: ResponseService;
+  responseRules: ResponseStore;
+  gate: ResponseGate;
+  executor: ActionExecutor;
   /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
   startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
@@ -204,7 +212,14 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     });
     inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
-    const executor = new ActionExecutor(actions, (runId, event) => engine.deliver(runId, event));
+    const responseStore = new ResponseStore(db, audit);
+    const gate = new ResponseGate(db, responseStore, audit);
+    const response = new ResponseService(db, responseStore, gate, actions, audit);
+    const executor = new ActionExecutor(
+      actions,
+      (runId, event) => engine.deliver(runId, event),
+      response.hooks(),
+    );
     const tasks = new TaskService(db, audit, engine);
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
     const worker = new RunWorker({
@@ -220,6 +235,13 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           everyMs: 10 * 60_000,
           run: async () => void (await enrichment.sweep()),
         },
+        {
+          name: 'intel feeds',
+          everyMs: 60_000,
+          run: async () => void (await intel.feeds.refreshDue(new Date())),
+        },
+        { name: 'guarded actions', everyMs: 1_000, run: () => executor.retryParked() },
+        { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
       ],
       notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
       onError: logError,
@@ -260,6 +282,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       outbound,
       addIntegration,
       openapiSpecs,
+      response,
+      responseRules: responseStore,
+      gate,
+      executor,
       async startWorker(workerOptions = {}) {
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.

@@ -48,6 +48,7 @@ const ALLOWED: Record<string, string[]> = {
   queue: ['core', 'queue'],
   integrations: ['core', 'integrations'],
   connections: ['core', 'store', 'audit', 'security', 'integrations', 'connections', 'actions'],
+  response: ['core', 'store', 'audit', 'cases', 'engine', 'response'],
   actions: ['core', 'actions', 'audit', 'cases', 'assets'],
   secrets: ['core', 'store', 'audit', 'security', 'secrets'],
   runs: [
@@ -62,6 +63,7 @@ const ALLOWED: Record<string, string[]> = {
     'ingest',
     'runs',
     'connections',
+    'response',
   ],
   riposte: [
     'core',
@@ -82,6 +84,7 @@ const ALLOWED: Record<string, string[]> = {
     'connections',
     'integrations',
     'intel',
+    'response',
   ],
   server: ['*'],
   cli: ['*'],

@@ -1,3 +1,10 @@
+import { jiraIntegration } from '../integrations/jira/jira-integration.ts';
+import { pagerDutyIntegration } from '../integrations/pagerduty/pagerduty-integration.ts';
+import { serviceNowIntegration } from '../integrations/servicenow/servicenow-integration.ts';
+import { slackIntegration } from '../integrations/slack/slack-integration.ts';
+import { teamsIntegration } from '../integrations/teams/teams-integration.ts';
+import { theHiveIntegration } from '../integrations/thehive/thehive-integration.ts';
+import { webhookIntegration as outboundWebhook } from '../integrations/webhook/webhook-integration.ts';
 import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
 import { geoip } from '../integrations/geoip/geoip-integration.ts';
 import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
@@ -28,4 +35,11 @@ export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   urlscan,
   virustotal,
   webIntegration,
+  jiraIntegration,
+  serviceNowIntegration,
+  theHiveIntegration,
+  slackIntegration,
+  teamsIntegration,
+  pagerDutyIntegration,
+  outboundWebhook,
 ];

@@ -26,10 +26,18 @@ const DEFAULT_RETRY: RetryPolicy = {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
-/** Every action's input also takes `instance`: which configured instance to use (the default one when absent). */
-function withInstance(input: TSchema): TSchema {
+/**
+ * Every action's input also takes `instance` (which configured instance to use; the default one when
+ * absent), and an action with an inverse takes `ttl`: undo it automatically after this long.
+ */
+function withRuntimeInputs(input: TSchema, undoable: boolean): TSchema {
   const object = input as TObject;
   if (object.type !== 'object' || !object.properties) return input;
+  const ttl = Type.Optional(
+    Type.Union([Type.String(), Type.Number()], {
+      description: 'undo automatically after this long (30m, 24h, or ms)',
+    }),
+  );
   return {
     ...object,
     properties: {
@@ -37,6 +45,7 @@ function withInstance(input: TSchema): TSchema {
       instance: Type.Optional(
         Type.String({ description: 'the integration instance to use (default: the default instance)' }),
       ),
+      ...(undoable ? { ttl } : {}),
     },
   } as TSchema;
 }
@@ -60,6 +69,12 @@ export function integrationContext(
   return { http, fields: instance.fields, instance: instance.name, ...call };
 }
 
+/** The action's own input: without the runtime's `instance` and `ttl`. */
+function withoutRuntime(input: Record<string, unknown>): Record<string, unknown> {
+  const { instance: _instance, ttl: _ttl, ...rest } = input;
+  return rest;
+}
+
 function toActionDefinition(
   integration: IntegrationDefinition,
   action: IntegrationAction,
@@ -71,13 +86,34 @@ function toActionDefinition(
     title: action.title,
     description: action.description,
     effect: action.effect,
-    input: withInstance(action.input),
+    input: withRuntimeInputs(action.input, action.inverse !== undefined),
+    ...(action.react ? { react: action.react } : {}),
+    ...(action.target ? { target: (input) => action.target!(withoutRuntime(input) as never) } : {}),
+    ...(action.inverseInput
+      ? {
+          inverseInput: (input, output) =>
+            action.inverseInput!(withoutRuntime(input) as never, output as never),
+        }
+      : {}),
+    ...(action.alreadyApplied
+      ? {
+          alreadyApplied: async (input, context) => {
+            const { instance: named } = input as { instance?: string };
+            const instance = await runtime.instances.resolve(integration, named);
+            return action.alreadyApplied!(
+              withoutRuntime(input) as never,
+              integrationContext(integration, instance, runtime, context),
+            );
+          },
+        }
+      : {}),
     ...(action.output ? { output: action.output } : {}),
     ...(action.inverse ? { inverse: `${integration.id}.${action.inverse}` } : {}),
     timeoutMs: action.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: action.retry === undefined ? DEFAULT_RETRY : action.retry,
     run: async (input, context) => {
-      const { instance: named, ...rest } = input as Record<string, unknown> & { instance?: string };
+      const { instance: named } = input as { instance?: string };
+      const rest = withoutRuntime(input);
       const instance = await runtime.instances.resolve(integration, named);
       const cacheKey =
         action.effect === 'read' && action.cacheTtlSeconds

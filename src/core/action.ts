@@ -28,6 +28,14 @@ export interface ActionDefinition {
   inverse?: string;
   timeoutMs: number;
   retry: RetryPolicy | null;
+  /** RE&CT response action id. */
+  react?: string;
+  /** Write and destructive actions: the entity acted on (guardrails and the action ledger key on it). */
+  target?: (input: Record<string, unknown>) => { type: string; value: string } | null;
+  /** The inverse action's input that undoes this application. */
+  inverseInput?: (input: Record<string, unknown>, output: unknown) => Record<string, unknown>;
+  /** Check before act: true when the target is already in the state this action produces. */
+  alreadyApplied?: (input: Record<string, unknown>, context: ActionContext) => Promise<boolean>;
   run(input: Record<string, unknown>, context: ActionContext): Promise<unknown>;
 }
 

@@ -34,7 +34,9 @@ export type StepFailure =
   | { kind: 'unknown_action'; message: string }
   /** The run's inputs do not match the playbook's declared inputs (the run fails before any step). */
   | { kind: 'input'; message: string; input: string }
-  | { kind: 'internal'; message: string };
+  | { kind: 'internal'; message: string }
+  /** Refused by a response guardrail (protected entity, blast radius, cool-down, policy denial). */
+  | { kind: 'policy'; message: string; rule: string };
 
 /**
  * One step instance. Keys: the step id, with the loop iteration for steps inside a for_each body:

@@ -28,6 +28,7 @@ export function failureOutcome(failure: StepFailure): FailureOutcome {
     case 'unknown_action':
     case 'input':
     case 'internal':
+    case 'policy':
       return { status: 'failed', retryable: false };
     default: {
       const _exhaustive: never = failure;
@@ -49,6 +50,7 @@ const KINDS = new Set<string>([
   'unknown_action',
   'input',
   'internal',
+  'policy',
 ]);
 
 /** A failure from an event, trusted only as far as its kind and message. */

@@ -1,9 +1,25 @@
 import { Value } from '@sinclair/typebox/value';
-import { ActionError, type ActionCatalog } from '../core/action.ts';
+import { ActionError, type ActionCatalog, type ActionDefinition } from '../core/action.ts';
+import { parseDuration } from '../playbooks/duration.ts';
+import type { ResponseGate } from '../response/response-gate.ts';
 import type { EngineEvent, StepFailure } from '../engine/engine-types.ts';
 import type { ActionJob } from '../queue/work-queue.ts';
 
 export type EventSink = (runId: string, event: EngineEvent) => Promise<unknown>;
+
+/** The response guardrails around side-effecting actions (src/response/). */
+export interface ResponseHooks {
+  gate: { check: ResponseGate['check'] };
+  /** Records an application (or a no-op) in the action ledger. */
+  record(
+    job: ActionJob,
+    action: ActionDefinition,
+    input: Record<string, unknown>,
+    output: unknown,
+    status: 'applied' | 'noop',
+    ttlMs: number | null,
+  ): Promise<void>;
+}
 
 /** What a dry run reports instead of applying a side effect. */
 export interface InterceptedAction {
@@ -22,10 +38,25 @@ export class ActionExecutor {
   readonly #catalog: ActionCatalog;
   readonly #sink: EventSink;
   readonly #inFlight = new Map<string, AbortController>();
+  readonly #response: ResponseHooks | undefined;
+  /** Attempts a guardrail holds (kill switch) or sends for approval, by idempotency key: tried again later. */
+  readonly #parked = new Map<string, ActionJob>();
 
-  constructor(catalog: ActionCatalog, sink: EventSink) {
+  constructor(catalog: ActionCatalog, sink: EventSink, response?: ResponseHooks) {
     this.#catalog = catalog;
     this.#sink = sink;
+    this.#response = response;
+  }
+
+  /** Tries every parked attempt again (the kill switch was lifted, an approval was decided). */
+  async retryParked(): Promise<void> {
+    const jobs = [...this.#parked.values()];
+    this.#parked.clear();
+    await Promise.all(jobs.map((job) => this.execute(job)));
+  }
+
+  get parked(): number {
+    return this.#parked.size;
   }
 
   /** Aborts an action in flight (run cancelled, or its branch lost a race). Its late result is ignored by the engine. */
@@ -39,17 +70,33 @@ export class ActionExecutor {
 
   readonly execute = async (job: ActionJob): Promise<void> => {
     const event = await this.#outcome(job);
-    await this.#sink(job.runId, event);
+    if (event) await this.#sink(job.runId, event);
   };
 
-  async #outcome(job: ActionJob): Promise<EngineEvent> {
+  async #outcome(job: ActionJob): Promise<EngineEvent | null> {
     const { runId, stepKey, attempt } = job;
     const failed = (error: StepFailure): EngineEvent => ({ type: 'action_failed', stepKey, attempt, error });
     const action = this.#catalog.get(job.action);
     if (!action) return failed({ kind: 'unknown_action', message: `no action "${job.action}" is installed` });
+    // A time to live is the runtime's, not the action's: it schedules the inverse.
+    const { ttl, ...input } = job.input;
+    let ttlMs: number | null = null;
+    if (ttl !== undefined) {
+      try {
+        if (!action.inverse) throw new Error(`${action.id} has no inverse to expire with`);
+        ttlMs = parseDuration(ttl as string | number);
+      } catch (error) {
+        return failed({
+          kind: 'action',
+          code: 'invalid_input',
+          message: `ttl: ${(error as Error).message}`,
+          retryable: false,
+        });
+      }
+    }
     // The compiler checks literal inputs; values computed at run time are checked here, before any effect.
-    if (!Value.Check(action.input, job.input)) {
-      const first = [...Value.Errors(action.input, job.input)][0];
+    if (!Value.Check(action.input, input)) {
+      const first = [...Value.Errors(action.input, input)][0];
       return failed({
         kind: 'action',
         code: 'invalid_input',
@@ -66,20 +113,39 @@ export class ActionExecutor {
       };
       return { type: 'action_completed', stepKey, attempt, output };
     }
+    const response = action.effect === 'read' ? undefined : this.#response;
+    if (response) {
+      const decision = await response.gate.check(
+        { runId, stepKey, idempotencyKey: job.idempotencyKey, input },
+        action,
+      );
+      if (!decision.proceed) {
+        if ('refuse' in decision) return failed(decision.refuse);
+        this.#parked.set(job.idempotencyKey, job);
+        return null;
+      }
+    }
     const key = `${runId}\u0000${stepKey}`;
     const controller = new AbortController();
     this.#inFlight.set(key, controller);
     const timeoutMs = job.timeoutMs ?? action.timeoutMs;
     const timer = setTimeout(() => controller.abort(new TimeoutSignal()), timeoutMs);
     try {
+      const context = {
+        idempotencyKey: job.idempotencyKey,
+        attempt,
+        runId,
+        stepKey,
+        signal: controller.signal,
+      };
+      // Check before act: a target already in the wanted state is reported, not acted on again.
+      if (response && action.alreadyApplied && (await action.alreadyApplied(input, context))) {
+        const output = { noop: true, reason: `${action.id}: the target is already in this state` };
+        await response.record(job, action, input, output, 'noop', null);
+        return { type: 'action_completed', stepKey, attempt, output };
+      }
       const output = await Promise.race([
-        action.run(job.input, {
-          idempotencyKey: job.idempotencyKey,
-          attempt,
-          runId,
-          stepKey,
-          signal: controller.signal,
-        }),
+        action.run(input, context),
         new Promise<never>((_, reject) =>
           controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
             once: true,
@@ -95,6 +161,7 @@ export class ActionExecutor {
           retryable: false,
         });
       }
+      if (response) await response.record(job, action, input, output ?? null, 'applied', ttlMs);
       return { type: 'action_completed', stepKey, attempt, output: output ?? null };
     } catch (error) {
       return failed(toFailure(error, action.id, timeoutMs));

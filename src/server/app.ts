@@ -12,6 +12,7 @@ import { integrationRoutes } from './routes/integration-routes.ts';
 import { intelRoutes } from './routes/intel-routes.ts';
 import { openapiImportRoutes } from './routes/openapi-import-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
+import { responseRoutes } from './routes/response-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -77,6 +78,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   secretRoutes(app, riposte);
   integrationRoutes(app, riposte);
   openapiImportRoutes(app, riposte);
+  responseRoutes(app, riposte);
   intelRoutes(app, riposte);
   await app.ready();
   return {

@@ -5,6 +5,7 @@ import * as playbooks from './migrations/0002-playbooks.ts';
 import * as integrations from './migrations/0003-integrations.ts';
 import * as intel from './migrations/0004-intel.ts';
 import * as openapi from './migrations/0005-openapi.ts';
+import * as response from './migrations/0006-response.ts';
 
 interface Migration {
   name: string;
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0003-integrations', up: integrations.up },
   { name: '0004-intel', up: intel.up },
   { name: '0005-openapi', up: openapi.up },
+  { name: '0006-response', up: response.up },
 ];
 
 export interface MigrationResult {

@@ -363,3 +363,66 @@ export interface OpenApiSpecTable {
 export interface DatabaseSchema {
   openapi_specs: OpenApiSpecTable;
 }
+
+export interface ActionLedgerTable {
+  id: string;
+  idempotency_key: string;
+  run_id: string;
+  step_key: string;
+  playbook_id: string;
+  case_id: string | null;
+  alert_id: string | null;
+  action: string;
+  effect: string;
+  react: string | null;
+  target_type: string | null;
+  target_value: string | null;
+  /** JSON, secrets redacted. */
+  input: string;
+  output: string;
+  inverse_action: string | null;
+  /** JSON input of the inverse action. */
+  inverse_input: string | null;
+  /** applied | noop | rolled_back | expired | undo_failed */
+  status: string;
+  applied_at: string;
+  expires_at: string | null;
+  undone_at: string | null;
+  undone_by: string | null;
+  undo_error: string | null;
+}
+
+/** Policies, protected entities and blast-radius limits, one JSON rule each (`kind` tells which). */
+export interface ResponseRuleTable {
+  id: string;
+  kind: string;
+  rule: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** An action attempt a guardrail holds or sends for approval, by its idempotency key. */
+export interface PolicyGateTable {
+  idempotency_key: string;
+  run_id: string;
+  step_key: string;
+  task_id: string | null;
+  /** held | awaiting_approval | approved | denied | overridden */
+  state: string;
+  reason: string;
+  created_at: string;
+}
+
+export interface DatabaseSchema {
+  action_ledger: ActionLedgerTable;
+  response_rules: ResponseRuleTable;
+  settings: SettingTable;
+  policy_gates: PolicyGateTable;
+}

@@ -26,6 +26,11 @@ export interface SlapdOptions {
   seed?: string;
   /** Load the memberof overlay, so users carry `memberOf` for their groupOfNames groups. */
   memberOf?: boolean;
+  /**
+   * `access to …` directives for the database, in order (continuation lines indented). Without
+   * them slapd's default applies: everyone reads everything, only the admin (rootdn) writes.
+   */
+  access?: string[];
 }
 
 export const INSTALL_COMMAND =
@@ -119,7 +124,11 @@ function config(dir: string, options: SlapdOptions): { text: string; ppolicy: bo
     `rootpw ${ADMIN_PASSWORD}`,
     `directory ${path.join(dir, 'data')}`,
     'maxsize 16777216',
-    ...(ppolicy ? ['overlay ppolicy', `ppolicy_default "cn=default,ou=policies,${BASE_DN}"`] : []),
+    ...(options.access ?? []),
+    // ppolicy_use_lockout: a bind to a locked account says why in the ppolicy response control.
+    ...(ppolicy
+      ? ['overlay ppolicy', `ppolicy_default "cn=default,ou=policies,${BASE_DN}"`, 'ppolicy_use_lockout']
+      : []),
     ...(memberOf ? ['overlay memberof'] : []),
   ];
   return { text: `${lines.join('\n')}\n`, ppolicy };

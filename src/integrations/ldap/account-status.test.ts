@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accountStatus, lastPasswordChange, parseGeneralizedTime } from './account-status.ts';
+import {
+  accountStatus,
+  formatGeneralizedTime,
+  lastPasswordChange,
+  parseGeneralizedTime,
+} from './account-status.ts';
 import { directoryEntry } from './directory-entry.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -17,6 +22,17 @@ describe('account status', () => {
     assert.equal(status({ userAccountControl: '512', lockoutTime: '0' }), 'enabled');
     assert.equal(status({ userAccountControl: '512', lockoutTime: '134000000000000000' }), 'locked');
     assert.equal(status({ userAccountControl: '514', lockoutTime: '134000000000000000' }), 'disabled');
+  });
+
+  it('maps ppolicy: an administrative or failure lock is locked, a passed pwdEndTime disabled', () => {
+    assert.equal(status({ pwdAccountLockedTime: '000001010000Z' }), 'locked');
+    assert.equal(status({ pwdAccountLockedTime: '20250101000000Z' }), 'locked');
+    assert.equal(status({ pwdEndTime: '20250101000000Z' }), 'disabled');
+    assert.equal(status({ pwdEndTime: '20270101000000Z' }), 'enabled'); // a future end date
+    assert.equal(
+      status({ pwdEndTime: '20250101000000Z', pwdAccountLockedTime: '000001010000Z' }),
+      'disabled',
+    );
   });
 
   it('maps the NIS shadowExpire date and 389-DS nsAccountLock', () => {
@@ -40,5 +56,6 @@ describe('account status', () => {
   it('parses GeneralizedTime with fractions and offsets', () => {
     assert.equal(parseGeneralizedTime('20250101120000.5+0100')?.toISOString(), '2025-01-01T11:00:00.500Z');
     assert.equal(parseGeneralizedTime('not a time'), null);
+    assert.equal(formatGeneralizedTime(new Date('2025-01-02T03:04:05.678Z')), '20250102030405Z');
   });
 });

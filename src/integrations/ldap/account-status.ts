@@ -6,6 +6,7 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 /** The attributes the status is read from; servers ignore the ones their schema does not know. */
 export const ACCOUNT_STATUS_ATTRIBUTES = [
   'pwdAccountLockedTime',
+  'pwdEndTime',
   'pwdChangedTime',
   'shadowExpire',
   'shadowLastChange',
@@ -16,7 +17,7 @@ export const ACCOUNT_STATUS_ATTRIBUTES = [
 ];
 
 /** ppolicy's value for "locked by an administrator, until unlocked by one" (draft-behera 5.3.3). */
-const ADMIN_LOCK = '000001010000Z';
+export const ADMIN_LOCK = '000001010000Z';
 const UAC_ACCOUNTDISABLE = 0x2;
 const UAC_LOCKOUT = 0x10;
 const DAY_MS = 86_400_000;
@@ -37,6 +38,11 @@ export function parseGeneralizedTime(text: string | null): Date | null {
   return Number.isNaN(at) ? null : new Date(at);
 }
 
+/** Date → GeneralizedTime to the second (`20250101120000Z`). */
+export function formatGeneralizedTime(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace(/[-T:]/g, '')}Z`;
+}
+
 /** Active Directory's 100-ns intervals since 1601 (`pwdLastSet`, `lockoutTime`); 0 means never. */
 export function parseFileTime(text: string | null): Date | null {
   if (!text || !/^\d+$/.test(text) || /^0+$/.test(text)) return null;
@@ -48,10 +54,17 @@ function shadowDays(text: string | null): Date | null {
   return new Date(Number(text) * DAY_MS);
 }
 
+/** Whether ppolicy's `pwdEndTime` (OpenLDAP 2.5+: no bind after it) has passed. */
+export function endTimePassed(entry: DirectoryEntry, now: Date): Date | null {
+  const end = parseGeneralizedTime(entry.first('pwdEndTime'));
+  return end && end.getTime() <= now.getTime() ? end : null;
+}
+
 /**
- * Enabled, disabled (by an administrator, until re-enabled) or locked (by failed logins, usually
- * until it expires or is reset), from whichever of OpenLDAP ppolicy, the NIS shadow attributes,
- * 389-DS or Active Directory's attributes the entry carries. Disabled wins over locked.
+ * Enabled, disabled (by an administrator, until re-enabled) or locked (by failed logins or by an
+ * administrator, until unlocked or, for a failure lockout, until it expires), from whichever of
+ * OpenLDAP ppolicy, the NIS shadow attributes, 389-DS or Active Directory's attributes the entry
+ * carries. Disabled wins over locked.
  */
 export function accountStatus(
   entry: DirectoryEntry,
@@ -60,9 +73,8 @@ export function accountStatus(
   const uac = Number(entry.first('userAccountControl') ?? '0');
   if (uac & UAC_ACCOUNTDISABLE)
     return { status: 'disabled', reason: 'userAccountControl has ACCOUNTDISABLE (0x2)' };
-  const lockedTime = entry.first('pwdAccountLockedTime');
-  if (lockedTime === ADMIN_LOCK)
-    return { status: 'disabled', reason: `locked by an administrator (pwdAccountLockedTime ${ADMIN_LOCK})` };
+  const ended = endTimePassed(entry, now);
+  if (ended) return { status: 'disabled', reason: `disabled since ${ended.toISOString()} (pwdEndTime)` };
   if (entry.first('nsAccountLock')?.toLowerCase() === 'true')
     return { status: 'disabled', reason: 'nsAccountLock is TRUE' };
   const expired = shadowDays(entry.first('shadowExpire'));
@@ -71,6 +83,9 @@ export function accountStatus(
       status: 'disabled',
       reason: `account expired on ${expired.toISOString().slice(0, 10)} (shadowExpire)`,
     };
+  const lockedTime = entry.first('pwdAccountLockedTime');
+  if (lockedTime === ADMIN_LOCK)
+    return { status: 'locked', reason: `locked by an administrator (pwdAccountLockedTime ${ADMIN_LOCK})` };
   if (lockedTime !== null) {
     const since = parseGeneralizedTime(lockedTime);
     return {

@@ -1,7 +1,7 @@
-import { Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import { ActionError } from '../../core/action.ts';
 import { type DirectoryEntry, directoryEntry } from './directory-entry.ts';
-import { ldapError } from './ldap-error.ts';
+import { alreadyInState, ldapError } from './ldap-error.ts';
 import { type LdapSettings, ldapSettings } from './ldap-settings.ts';
 
 export interface SearchOptions {
@@ -12,12 +12,29 @@ export interface SearchOptions {
   sizeLimit?: number;
 }
 
+/**
+ * One attribute's change. A modify carrying one change is atomic and either applies or fails whole,
+ * so a refusal that means "already so" can be told apart from one that means "not done".
+ */
+export interface DirectoryChange {
+  operation: 'add' | 'delete' | 'replace';
+  attribute: string;
+  /** For delete: the values to remove, or none to remove the attribute. */
+  values: string[];
+}
+
 /** A bound connection to the instance's directory, for the length of one action. */
 export interface DirectorySession {
   settings: LdapSettings;
   search(base: string, options: SearchOptions): Promise<DirectoryEntry[]>;
   /** The entry at `dn`, or null when there is none. */
   read(dn: string, attributes: string[]): Promise<DirectoryEntry | null>;
+  /**
+   * Applies one change to the entry at `dn`. Resolves false when the server answers that the entry
+   * is already in that state (the value to add is there, the one to delete is not), so a retried
+   * modify neither fails nor applies twice.
+   */
+  modify(dn: string, change: DirectoryChange): Promise<boolean>;
 }
 
 function client(settings: LdapSettings): Client {
@@ -62,6 +79,18 @@ function session(ldap: Client, settings: LdapSettings): DirectorySession {
         throw error;
       }
     },
+    modify: async (dn, { operation, attribute, values }) => {
+      try {
+        await ldap.modify(
+          dn,
+          new Change({ operation, modification: new Attribute({ type: attribute, values }) }),
+        );
+        return true;
+      } catch (error) {
+        if (alreadyInState(error, operation)) return false;
+        throw ldapError(error, settings, `${operation} ${attribute} of ${dn}`);
+      }
+    },
   };
 }
 
@@ -79,7 +108,7 @@ export async function withDirectory<T>(
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () =>
-      reject(new ActionError('cancelled', 'the directory lookup was cancelled', { retryable: false }));
+      reject(new ActionError('cancelled', 'the directory operation was cancelled', { retryable: false }));
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -9,6 +9,11 @@ const RESULT = {
   authMethodNotSupported: 7,
   strongAuthRequired: 8,
   confidentialityRequired: 13,
+  noSuchAttribute: 16,
+  undefinedAttributeType: 17,
+  constraintViolation: 19,
+  attributeOrValueExists: 20,
+  invalidAttributeSyntax: 21,
   noSuchObject: 32,
   invalidDnSyntax: 34,
   inappropriateAuthentication: 48,
@@ -17,6 +22,7 @@ const RESULT = {
   busy: 51,
   unavailable: 52,
   unwillingToPerform: 53,
+  objectClassViolation: 65,
 } as const;
 
 const NETWORK_CODES = new Set([
@@ -54,7 +60,12 @@ function fromResultCode(error: ResultCodeError, shown: string): ActionError {
     case RESULT.sizeLimitExceeded:
       return fail('too_many_results');
     case RESULT.unwillingToPerform:
+    case RESULT.constraintViolation:
+    case RESULT.invalidAttributeSyntax:
+    case RESULT.objectClassViolation:
       return fail('refused');
+    case RESULT.undefinedAttributeType:
+      return fail('unsupported');
     case RESULT.timeLimitExceeded:
       return new ActionError('timeout', message, { retryable: true });
     case RESULT.busy:
@@ -71,6 +82,18 @@ function fromResultCode(error: ResultCodeError, shown: string): ActionError {
  * The bind password never reaches the message, and the raw error is not attached as the cause
  * so nothing that serializes the error can carry it along.
  */
+/**
+ * Whether a failed modify says the entry is already in the state asked for: a value to add is
+ * there already (20), or there is nothing left to delete (16).
+ */
+export function alreadyInState(error: unknown, operation: 'add' | 'delete' | 'replace'): boolean {
+  if (!(error instanceof ResultCodeError)) return false;
+  return (
+    (operation === 'add' && error.code === RESULT.attributeOrValueExists) ||
+    (operation === 'delete' && error.code === RESULT.noSuchAttribute)
+  );
+}
+
 export function ldapError(error: unknown, settings: LdapSettings, doing: string): ActionError {
   if (error instanceof ActionError) return error;
   const shown = `${settings.url}: ${doing}`;

@@ -7,18 +7,23 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   DEFAULT_USER_FILTER,
 } from './ldap-settings.ts';
+import { disableAccount, enableAccount } from './account-disable.ts';
+import { lockAccount, unlockAccount } from './account-lock.ts';
+import { forcePasswordReset } from './force-password-reset.ts';
+import { addToGroup, removeFromGroup } from './group-membership.ts';
 import { lookupGroupMembers } from './lookup-group-members.ts';
 import { lookupUser } from './lookup-user.ts';
 
 /**
- * A directory over LDAP (OpenLDAP, Active Directory, 389-DS, …). It speaks LDAP itself rather than
- * through the SDK's HTTP client: `auth` is none and `baseUrl` unused, the connector binds with the
- * instance's service account for each action (see README.md for the attribute mapping).
+ * A directory over LDAP (OpenLDAP, Active Directory, 389-DS, …): lookups anywhere, response actions
+ * on OpenLDAP with ppolicy. It speaks LDAP itself rather than through the SDK's HTTP client: `auth`
+ * is none and `baseUrl` unused, the connector binds with the instance's service account for each
+ * action (see README.md for the attribute mapping, the markers the actions write and their ACL).
  */
 export const ldapIntegration = defineIntegration({
   id: 'ldap',
   name: 'LDAP directory',
-  version: '1.0.0',
+  version: '1.1.0',
   categories: ['directory'],
   docs: 'https://www.rfc-editor.org/rfc/rfc4511',
   baseUrl: 'ldap://localhost:389',
@@ -37,7 +42,8 @@ export const ldapIntegration = defineIntegration({
       secret: false,
       required: true,
       description:
-        'The service account, e.g. cn=riposte,ou=services,dc=example,dc=org (AD: its DN or user@domain).',
+        'The service account, e.g. cn=riposte,ou=services,dc=example,dc=org (AD: its DN or user@domain). ' +
+        'The response actions need it to have write access to the attributes they change (see the README).',
     },
     { name: 'bind_password', label: 'Bind password', secret: true, required: true },
     {
@@ -105,5 +111,15 @@ export const ldapIntegration = defineIntegration({
           },
         );
     }),
-  actions: [lookupUser, lookupGroupMembers],
+  actions: [
+    lookupUser,
+    lookupGroupMembers,
+    lockAccount,
+    unlockAccount,
+    disableAccount,
+    enableAccount,
+    removeFromGroup,
+    addToGroup,
+    forcePasswordReset,
+  ],
 });

@@ -72,17 +72,22 @@ member: uid=carol,${PEOPLE}
 member: uid=ghost,${PEOPLE}
 `;
 
-/** Locks mallory (failed logins) and disables dave (the administrative lock value); ppolicy only. */
+/** Locks mallory (failed logins) and carol (the administrative lock), disables dave (an end time passed); ppolicy only. */
 const LOCKS = `
 dn: uid=mallory,${PEOPLE}
 changetype: modify
 replace: pwdAccountLockedTime
 pwdAccountLockedTime: 20250101000000Z
 
-dn: uid=dave,${PEOPLE}
+dn: uid=carol,${PEOPLE}
 changetype: modify
 replace: pwdAccountLockedTime
 pwdAccountLockedTime: 000001010000Z
+
+dn: uid=dave,${PEOPLE}
+changetype: modify
+replace: pwdEndTime
+pwdEndTime: 20250101000000Z
 `;
 
 function person(uid: string, name: string, title: string, department: string, manager?: string): string {
@@ -200,13 +205,20 @@ describe('ldap directory against a real OpenLDAP', { skip: slapdSkipReason() }, 
     assert.deepEqual(eve.groups, []);
   });
 
-  it('reports a ppolicy-locked account as locked and an administratively locked one as disabled', async (t) => {
+  it('reports ppolicy locks (failed logins, administrator) as locked and a passed pwdEndTime as disabled', async (t) => {
     if (!slapd.ppolicy) return t.skip('this slapd has no ppolicy overlay');
     const mallory = await lookup({ username: 'mallory' });
     assert.equal(mallory.account_status, 'locked');
     assert.match(String(mallory.account_status_reason), /locked since 2025-01-01T00:00:00\.000Z/);
+    const carol = await lookup({ username: 'carol' });
+    assert.equal(carol.account_status, 'locked');
+    assert.match(String(carol.account_status_reason), /locked by an administrator/);
     const dave = await lookup({ username: 'dave' });
     assert.equal(dave.account_status, 'disabled');
+    assert.match(
+      String(dave.account_status_reason),
+      /disabled since 2025-01-01T00:00:00\.000Z \(pwdEndTime\)/,
+    );
     assert.equal(
       findingOf(ldapIntegration, 'lookup_user', { username: 'mallory' }, mallory).finding.summary,
       'Finance, manager bob, account locked',

@@ -39,7 +39,7 @@ export const LookupGroupMembersOutput = Type.Union([
   Type.Object({ found: Type.Literal(false) }),
 ]);
 
-const GROUP_CLASSES = new Set(['groupofnames', 'groupofuniquenames', 'posixgroup', 'group']);
+export const GROUP_CLASSES = new Set(['groupofnames', 'groupofuniquenames', 'posixgroup', 'group']);
 const GROUP_ATTRIBUTES = ['objectClass', 'cn', 'description', 'member', 'uniqueMember', 'memberUid'];
 const MEMBER_ATTRIBUTES = [
   'objectClass',
@@ -53,14 +53,19 @@ const MEMBER_ATTRIBUTES = [
 /** Member lookups in flight at once on the one connection. */
 const PARALLEL = 10;
 
-async function findGroup(directory: DirectorySession, group: string): Promise<DirectoryEntry | null> {
+/** A group by DN, or by name through the instance's group_filter; several matches are `ambiguous`. */
+export async function findGroup(
+  directory: DirectorySession,
+  group: string,
+  attributes: string[] = GROUP_ATTRIBUTES,
+): Promise<DirectoryEntry | null> {
   const { settings } = directory;
   // A DN names itself; anything else is a name for the configured filter.
-  if (/^[A-Za-z][\w-]*=.+/.test(group) && group.includes(',')) return directory.read(group, GROUP_ATTRIBUTES);
+  if (/^[A-Za-z][\w-]*=.+/.test(group) && group.includes(',')) return directory.read(group, attributes);
   const filter = fillFilter(settings.groupFilter, 'group', group);
   const entries = await directory.search(settings.baseDn, {
     filter,
-    attributes: GROUP_ATTRIBUTES,
+    attributes,
     sizeLimit: 5,
   });
   if (entries.length > 1)

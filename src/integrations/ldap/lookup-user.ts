@@ -75,7 +75,12 @@ export const USER_ATTRIBUTES = [
 export const usernameOf = (e: DirectoryEntry) => e.first('uid') ?? e.first('sAMAccountName');
 export const displayNameOf = (e: DirectoryEntry) => e.first('displayName') ?? e.first('cn');
 
-async function findUser(directory: DirectorySession, input: LookupUserInput): Promise<DirectoryEntry | null> {
+/** The one entry the instance's user or email filter matches, or null; several are an `ambiguous` error. */
+export async function findUser(
+  directory: DirectorySession,
+  input: LookupUserInput,
+  attributes: string[] = USER_ATTRIBUTES,
+): Promise<DirectoryEntry | null> {
   const { settings } = directory;
   const filter =
     'username' in input
@@ -83,7 +88,7 @@ async function findUser(directory: DirectorySession, input: LookupUserInput): Pr
       : fillFilter(settings.emailFilter, 'email', input.email);
   const entries = await directory.search(settings.baseDn, {
     filter,
-    attributes: USER_ATTRIBUTES,
+    attributes,
     sizeLimit: 5,
   });
   // Two people behind one name is not something to guess about in an incident.

@@ -92,7 +92,19 @@ export function runRoutes(app: FastifyInstance, riposte: Riposte): void {
         params: idParams,
       },
     },
-    async (request) => riposte.runs.get(request.params.id),
+    async (request) => {
+      const run = await riposte.runs.get(request.params.id);
+      const guardrails = (await riposte.gate.gatesOf(run.id))
+        .filter((g) => !g.idempotency_key.startsWith('override:') || g.state === 'overridden')
+        .map((g) => ({
+          stepKey: g.step_key,
+          state: g.state,
+          reason: g.reason,
+          taskId: g.task_id,
+          at: g.created_at,
+        }));
+      return { ...run, guardrails, actions: await riposte.response.ledger({ runId: run.id }) };
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(

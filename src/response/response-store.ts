@@ -1,0 +1,225 @@
+import type { Kysely } from 'kysely';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { newId } from '../core/ids.ts';
+import { RiposteError } from '../core/riposte-error.ts';
+import type { ActionLedgerTable, DatabaseSchema } from '../store/schema.ts';
+import { parseRule, type ResponseRule } from './response-rules.ts';
+
+export interface KillSwitch {
+  engaged: boolean;
+  reason: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface LedgerEntry {
+  id: string;
+  runId: string;
+  stepKey: string;
+  playbookId: string;
+  caseId: string | null;
+  alertId: string | null;
+  action: string;
+  effect: string;
+  react: string | null;
+  target: { type: string; value: string } | null;
+  input: unknown;
+  output: unknown;
+  inverse: { action: string; input: Record<string, unknown> } | null;
+  status: string;
+  appliedAt: string;
+  expiresAt: string | null;
+  undoneAt: string | null;
+  undoneBy: string | null;
+  undoError: string | null;
+}
+
+export function toLedgerEntry(row: ActionLedgerTable): LedgerEntry {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepKey: row.step_key,
+    playbookId: row.playbook_id,
+    caseId: row.case_id,
+    alertId: row.alert_id,
+    action: row.action,
+    effect: row.effect,
+    react: row.react,
+    target: row.target_type && row.target_value ? { type: row.target_type, value: row.target_value } : null,
+    input: JSON.parse(row.input) as unknown,
+    output: JSON.parse(row.output) as unknown,
+    inverse:
+      row.inverse_action && row.inverse_input
+        ? { action: row.inverse_action, input: JSON.parse(row.inverse_input) as Record<string, unknown> }
+        : null,
+    status: row.status,
+    appliedAt: row.applied_at,
+    expiresAt: row.expires_at,
+    undoneAt: row.undone_at,
+    undoneBy: row.undone_by,
+    undoError: row.undo_error,
+  };
+}
+
+const KILL_SWITCH = 'kill_switch';
+const RULES_TTL_MS = 2_000;
+
+/** Rules (policies, protected entities, limits, cool-downs), the kill switch, and the action ledger. */
+export class ResponseStore {
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #audit: AuditLog;
+  #rules: { at: number; list: (ResponseRule & { id: string })[] } | undefined;
+
+  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog) {
+    this.#db = db;
+    this.#audit = audit;
+  }
+
+  get db(): Kysely<DatabaseSchema> {
+    return this.#db;
+  }
+
+  /** Every rule, oldest first (the first matching policy decides); cached briefly across calls. */
+  async rules(): Promise<(ResponseRule & { id: string })[]> {
+    if (this.#rules && Date.now() - this.#rules.at < RULES_TTL_MS) return this.#rules.list;
+    const rows = await this.#db
+      .selectFrom('response_rules')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const list = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.rule) as ResponseRule) }));
+    this.#rules = { at: Date.now(), list };
+    return list;
+  }
+
+  async addRule(body: unknown, actor: Actor): Promise<ResponseRule & { id: string }> {
+    const rule = parseRule(body);
+    const id = newId('rule_');
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('response_rules')
+        .values({
+          id,
+          kind: rule.kind,
+          rule: JSON.stringify(rule),
+          created_at: new Date().toISOString(),
+          created_by: actor.id,
+        })
+        .execute();
+      await this.#audit.append(trx, [
+        { actor, action: 'response.rule.add', targetType: 'response_rule', targetId: id, details: { rule } },
+      ]);
+    });
+    this.#rules = undefined;
+    return { id, ...rule };
+  }
+
+  async removeRule(id: string, actor: Actor): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('response_rules').where('id', '=', id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0)
+        throw new RiposteError('not_found', `no response rule "${id}"`);
+      await this.#audit.append(trx, [
+        { actor, action: 'response.rule.remove', targetType: 'response_rule', targetId: id },
+      ]);
+    });
+    this.#rules = undefined;
+  }
+
+  async killSwitch(): Promise<KillSwitch> {
+    const row = await this.#db
+      .selectFrom('settings')
+      .selectAll()
+      .where('key', '=', KILL_SWITCH)
+      .executeTakeFirst();
+    if (!row) return { engaged: false, reason: null, updatedAt: null, updatedBy: null };
+    const value = JSON.parse(row.value) as { engaged: boolean; reason: string | null };
+    return { ...value, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  }
+
+  async setKillSwitch(engaged: boolean, reason: string | null, actor: Actor): Promise<KillSwitch> {
+    const now = new Date().toISOString();
+    const value = JSON.stringify({ engaged, reason });
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('settings')
+        .values({ key: KILL_SWITCH, value, updated_at: now, updated_by: actor.id })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now, updated_by: actor.id }))
+        .execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: engaged ? 'response.kill_switch.engage' : 'response.kill_switch.lift',
+          details: { reason },
+        },
+      ]);
+    });
+    return { engaged, reason, updatedAt: now, updatedBy: actor.id };
+  }
+
+  /** Records an applied (or no-op) side effect once per attempt: a repeat after a crash finds the row. */
+  async record(
+    entry: Omit<ActionLedgerTable, 'id' | 'undone_at' | 'undone_by' | 'undo_error'>,
+  ): Promise<void> {
+    await this.#db
+      .insertInto('action_ledger')
+      .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+
+  async entries(filter: { caseId?: string; runId?: string }): Promise<LedgerEntry[]> {
+    let query = this.#db.selectFrom('action_ledger').selectAll();
+    if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
+    if (filter.runId) query = query.where('run_id', '=', filter.runId);
+    return (await query.orderBy('applied_at').orderBy('id').limit(1000).execute()).map(toLedgerEntry);
+  }
+
+  /** Applications of matching actions since a moment, globally or for one playbook (blast-radius limits). */
+  async countSince(
+    actions: { action?: string; effect?: string },
+    since: string,
+    playbookId?: string,
+  ): Promise<number> {
+    let query = this.#db
+      .selectFrom('action_ledger')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('applied_at', '>=', since)
+      .where('status', '!=', 'noop');
+    if (actions.action?.endsWith('.*'))
+      query = query.where('action', 'like', `${actions.action.slice(0, -1)}%`);
+    else if (actions.action) query = query.where('action', '=', actions.action);
+    if (actions.effect) query = query.where('effect', '=', actions.effect);
+    if (playbookId) query = query.where('playbook_id', '=', playbookId);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  /** The last application of an action on a target (cool-downs). */
+  async lastOn(action: string, target: { type: string; value: string }): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('action_ledger')
+      .select('applied_at')
+      .where('action', '=', action)
+      .where('target_type', '=', target.type)
+      .where('target_value', '=', target.value)
+      .where('status', '!=', 'noop')
+      .orderBy('applied_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.applied_at;
+  }
+
+  async markUndone(
+    id: string,
+    status: 'rolled_back' | 'expired' | 'undo_failed',
+    by: string,
+    error: string | null,
+  ): Promise<void> {
+    await this.#db
+      .updateTable('action_ledger')
+      .set({ status, undone_at: new Date().toISOString(), undone_by: by, undo_error: error })
+      .where('id', '=', id)
+      .execute();
+  }
+}
