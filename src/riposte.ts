@@ -41,6 +41,7 @@ import { OpenApiSpecStore } from './connections/openapi-specs.ts';
 import { ResponseGate } from './response/response-gate.ts';
 import { ResponseService } from './response/response-service.ts';
 import { ResponseStore } from './response/response-store.ts';
+import { EdlStore } from './edl/edl-store.ts';
 import type { IntegrationDefinition } from './integrations/sdk/integration.ts';
 import { setExpressionGuard } from './playbooks/expression-guard.ts';
 import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
@@ -83,6 +84,8 @@ export interface Riposte {
   responseRules: ResponseStore;
   gate: ResponseGate;
   executor: ActionExecutor;
+  /** External dynamic lists served to firewalls. */
+  edl: EdlStore;
   /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
   startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
@@ -171,7 +174,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     });
     const cases = new CaseService(db, dialect, audit, triggers.caseHook);
     const assets = new AssetService(db, audit);
-    for (const action of builtinActions({ cases: () => cases, assets: () => assets }))
+    const edl = new EdlStore(db, audit);
+    for (const action of builtinActions({ cases: () => cases, assets: () => assets, edl: () => edl }))
       actions.register(action);
     const secrets = new SecretStore(db, box, audit);
     const outbound = new OutboundHttp({
@@ -286,6 +290,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       responseRules: responseStore,
       gate,
       executor,
+      edl,
       async startWorker(workerOptions = {}) {
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.

@@ -49,7 +49,8 @@ const ALLOWED: Record<string, string[]> = {
   integrations: ['core', 'integrations'],
   connections: ['core', 'store', 'audit', 'security', 'integrations', 'connections', 'actions'],
   response: ['core', 'store', 'audit', 'cases', 'engine', 'response'],
-  actions: ['core', 'actions', 'audit', 'cases', 'assets'],
+  actions: ['core', 'actions', 'audit', 'cases', 'assets', 'edl'],
+  edl: ['core', 'store', 'audit', 'security', 'edl'],
   secrets: ['core', 'store', 'audit', 'security', 'secrets'],
   runs: [
     'core',
@@ -85,6 +86,7 @@ const ALLOWED: Record<string, string[]> = {
     'integrations',
     'intel',
     'response',
+    'edl',
   ],
   server: ['*'],
   cli: ['*'],

@@ -1,18 +1,29 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Type } from '@sinclair/typebox';
+import { canonicalEntry } from '../edl/edl-store.ts';
 import type { Actor } from '../audit/audit-log.ts';
 import type { ActionDefinition } from '../core/action.ts';
 import type { AssetService } from '../assets/asset-service.ts';
 import type { CaseService } from '../cases/case-service.ts';
+import type { EdlStore } from '../edl/edl-store.ts';
 
 /** What the built-in actions act on. */
 export interface BuiltinActionDeps {
   /** Resolved when an action runs, so the catalogue can be built (to validate playbooks) without a database. */
   cases: () => CaseService;
   assets: () => AssetService;
+  edl: () => EdlStore;
 }
 
 const automation = (runId: string): Actor => ({ id: `run:${runId}`, type: 'system' });
+
+function edlTarget(value: string): { type: string; value: string } {
+  const address = value.split('/')[0] ?? '';
+  if (isIP(address) === 4) return { type: 'ipv4', value };
+  if (isIP(address) === 6) return { type: 'ipv6', value };
+  return { type: /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? 'url' : 'domain', value };
+}
 
 /** Actions on Riposte itself (cases), plus `core.echo` for trying things out. */
 export function builtinActions(deps: BuiltinActionDeps): ActionDefinition[] {
@@ -72,6 +83,59 @@ export function builtinActions(deps: BuiltinActionDeps): ActionDefinition[] {
         const updated = await deps.cases().update(String(caseId), patch, automation(context.runId));
         return { id: updated.id, status: updated.status, severity: updated.severity, tags: updated.tags };
       },
+    },
+    {
+      id: 'edl.add_entry',
+      title: 'Block through an external dynamic list',
+      description:
+        'Puts an IP, domain or URL on a list Riposte serves to firewalls (PAN-OS, FortiGate …), which block what it holds. With ttl, the entry is taken off when it expires.',
+      effect: 'destructive',
+      input: Type.Object(
+        {
+          list: Type.String({ minLength: 1 }),
+          value: Type.String({ minLength: 1 }),
+          reason: Type.Optional(Type.String()),
+          ttl: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+        },
+        { additionalProperties: false },
+      ),
+      inverse: 'edl.remove_entry',
+      target: (input) => edlTarget(String(input['value'])),
+      inverseInput: (input) => ({ list: input['list'], value: input['value'] }),
+      alreadyApplied: async (input) => {
+        const store = deps.edl();
+        const list = await store.list(String(input['list']));
+        const value = canonicalEntry(list.type, String(input['value']));
+        return value !== null && (await store.has(list.name, value));
+      },
+      timeoutMs: 10_000,
+      retry: null,
+      run: async (input, context) => {
+        const added = await deps.edl().add(String(input['list']), String(input['value']), {
+          expiresAt: null,
+          reason: typeof input['reason'] === 'string' ? input['reason'] : null,
+          by: `run:${context.runId}`,
+        });
+        return { list: input['list'], value: added.value, added: !added.existed };
+      },
+    },
+    {
+      id: 'edl.remove_entry',
+      title: 'Take an entry off an external dynamic list',
+      description: 'Unblocks an IP, domain or URL put on a list by edl.add_entry.',
+      effect: 'write',
+      input: Type.Object(
+        { list: Type.String({ minLength: 1 }), value: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+      target: (input) => edlTarget(String(input['value'])),
+      timeoutMs: 10_000,
+      retry: null,
+      run: async (input) => ({
+        list: input['list'],
+        value: input['value'],
+        removed: await deps.edl().remove(String(input['list']), String(input['value'])),
+      }),
     },
     {
       id: 'riposte.lookup_asset',

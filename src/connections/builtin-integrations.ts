@@ -1,3 +1,8 @@
+import { cloudflare } from '../integrations/cloudflare/cloudflare-integration.ts';
+import { crowdstrike } from '../integrations/crowdstrike/crowdstrike-integration.ts';
+import { defender } from '../integrations/defender/defender-integration.ts';
+import { msgraph } from '../integrations/msgraph/msgraph-integration.ts';
+import { okta } from '../integrations/okta/okta-integration.ts';
 import { jiraIntegration } from '../integrations/jira/jira-integration.ts';
 import { pagerDutyIntegration } from '../integrations/pagerduty/pagerduty-integration.ts';
 import { serviceNowIntegration } from '../integrations/servicenow/servicenow-integration.ts';
@@ -42,4 +47,9 @@ export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   teamsIntegration,
   pagerDutyIntegration,
   outboundWebhook,
+  crowdstrike,
+  defender,
+  okta,
+  msgraph,
+  cloudflare,
 ];

@@ -13,7 +13,7 @@ const unavailable = (what: string) => (): never => {
  */
 export function offlineCatalog(): ActionRegistry {
   const registry = new ActionRegistry(
-    builtinActions({ cases: unavailable('cases'), assets: unavailable('assets') }),
+    builtinActions({ cases: unavailable('cases'), assets: unavailable('assets'), edl: unavailable('edl') }),
   );
   const runtime = new Proxy({} as IntegrationRuntime, {
     get: (_t, key) => unavailable(`the integration runtime (${String(key)})`)(),

@@ -11,6 +11,7 @@ import { ingestRoutes } from './routes/ingest-routes.ts';
 import { integrationRoutes } from './routes/integration-routes.ts';
 import { intelRoutes } from './routes/intel-routes.ts';
 import { openapiImportRoutes } from './routes/openapi-import-routes.ts';
+import { edlRoutes } from './routes/edl-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
 import { responseRoutes } from './routes/response-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
@@ -79,6 +80,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   integrationRoutes(app, riposte);
   openapiImportRoutes(app, riposte);
   responseRoutes(app, riposte);
+  edlRoutes(app, riposte);
   intelRoutes(app, riposte);
   await app.ready();
   return {

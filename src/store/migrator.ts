@@ -6,6 +6,7 @@ import * as integrations from './migrations/0003-integrations.ts';
 import * as intel from './migrations/0004-intel.ts';
 import * as openapi from './migrations/0005-openapi.ts';
 import * as response from './migrations/0006-response.ts';
+import * as edl from './migrations/0007-edl.ts';
 
 interface Migration {
   name: string;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0004-intel', up: intel.up },
   { name: '0005-openapi', up: openapi.up },
   { name: '0006-response', up: response.up },
+  { name: '0007-edl', up: edl.up },
 ];
 
 export interface MigrationResult {

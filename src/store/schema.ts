@@ -426,3 +426,26 @@ export interface DatabaseSchema {
   settings: SettingTable;
   policy_gates: PolicyGateTable;
 }
+
+export interface EdlListTable {
+  name: string;
+  /** ip | domain | url */
+  type: string;
+  description: string;
+  token_hash: string;
+  created_at: string;
+}
+
+export interface EdlEntryTable {
+  list: string;
+  value: string;
+  reason: string | null;
+  added_at: string;
+  added_by: string;
+  expires_at: string | null;
+}
+
+export interface DatabaseSchema {
+  edl_lists: EdlListTable;
+  edl_entries: EdlEntryTable;
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
+import { fakeEntraTokens } from '../sdk/fake-entra-token.ts';
+import { GRAPH_SCOPE } from './graph-request.ts';
+
+export interface FakeGraphUser {
+  id: string;
+  userPrincipalName: string;
+  accountEnabled?: boolean;
+  displayName?: string;
+}
+
+export type FakeGraphFault = 'server_error' | 'html';
+
+export interface FakeMsGraphOptions {
+  users?: FakeGraphUser[];
+  /** Graph requests before 429 TooManyRequests. */
+  requestLimit?: number;
+  retryAfterSeconds?: number;
+  /** userPrincipalNames whose lookup misbehaves. */
+  faults?: Record<string, FakeGraphFault>;
+}
+
+export interface FakeMsGraph extends FakeServer {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** The token endpoint this fake serves, for the instance's token_url field. */
+  tokenUrl: string;
+  user(
+    idOrUpn: string,
+  ): (FakeGraphUser & { accountEnabled: boolean; signInSessionsValidFrom: string | null }) | undefined;
+  revokeTokens(): void;
+  tokensIssued(): number;
+}
+
+/** Graph's error body: `{error: {code, message, innerError: {date, request-id, client-request-id}}}`. */
+const graphError = (
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): FakeReply => {
+  const id = randomUUID();
+  return {
+    status,
+    json: {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': id,
+          'client-request-id': id,
+        },
+      },
+    },
+    ...(headers ? { headers } : {}),
+  };
+};
+
+/**
+ * A stand-in for Microsoft Graph's users endpoints a responder needs (get with `$select`, PATCH
+ * accountEnabled, revokeSignInSessions) behind a fake Entra ID token endpoint on the same server.
+ */
+export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promise<FakeMsGraph> {
+  const entra = fakeEntraTokens(GRAPH_SCOPE);
+  const users = (options.users ?? []).map((u) => ({
+    displayName: u.userPrincipalName.split('@')[0]!,
+    accountEnabled: true,
+    signInSessionsValidFrom: null as string | null,
+    ...u,
+  }));
+  const find = (key: string) =>
+    users.find((u) => u.id === key || u.userPrincipalName.toLowerCase() === key.toLowerCase());
+  let used = 0;
+
+  const graph =
+    (handler: (request: FakeRequest) => FakeReply) =>
+    (request: FakeRequest): FakeReply => {
+      if (!entra.valid(request.headers['authorization']))
+        return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+      if (used >= (options.requestLimit ?? Infinity))
+        return graphError(429, 'TooManyRequests', 'Too many requests.', {
+          'retry-after': String(options.retryAfterSeconds ?? 30),
+        });
+      used++;
+      const key = request.params['id'];
+      const fault = key ? options.faults?.[key] : undefined;
+      if (fault === 'server_error')
+        return {
+          status: 500,
+          text: '<html><body><h2>500 - Internal server error.</h2></body></html>',
+          headers: { 'content-type': 'text/html' },
+        };
+      if (fault === 'html')
+        return {
+          text: '<!DOCTYPE html><html><body>Sign in to your account</body></html>',
+          headers: { 'content-type': 'text/html' },
+        };
+      if (key !== undefined && !find(key))
+        return graphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      return handler(request);
+    };
+
+  const getUser = (request: FakeRequest): FakeReply => {
+    const user = find(request.params['id']!)!;
+    const all: Record<string, unknown> = {
+      id: user.id,
+      userPrincipalName: user.userPrincipalName,
+      displayName: user.displayName,
+      accountEnabled: user.accountEnabled,
+      signInSessionsValidFromDateTime: user.signInSessionsValidFrom,
+    };
+    const select = request.query.get('$select')?.split(',');
+    // Without $select Graph returns its default set, which leaves accountEnabled out.
+    const fields = select ?? ['id', 'userPrincipalName', 'displayName'];
+    return {
+      json: {
+        '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users(${fields.join(',')})/$entity`,
+        ...Object.fromEntries(fields.filter((f) => f in all).map((f) => [f, all[f]])),
+      },
+    };
+  };
+
+  const patchUser = (request: FakeRequest): FakeReply => {
+    const user = find(request.params['id']!)!;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(request.body) as Record<string, unknown>;
+    } catch {
+      return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
+    }
+    if ('accountEnabled' in body) {
+      if (typeof body['accountEnabled'] !== 'boolean')
+        return graphError(
+          400,
+          'Request_BadRequest',
+          "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+        );
+      user.accountEnabled = body['accountEnabled'];
+    }
+    return { status: 204, text: '' };
+  };
+
+  const revoke = (request: FakeRequest): FakeReply => {
+    find(request.params['id']!)!.signInSessionsValidFrom = new Date().toISOString();
+    return {
+      json: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean', value: true },
+    };
+  };
+
+  const server = await startFakeServer([
+    ['POST', '/:tenant/oauth2/v2.0/token', (r) => entra.handle(r)],
+    ['GET', '/v1.0/users', graph(() => ({ json: { value: users.slice(0, 1).map((u) => ({ id: u.id })) } }))],
+    ['GET', '/v1.0/users/:id', graph(getUser)],
+    ['PATCH', '/v1.0/users/:id', graph(patchUser)],
+    ['POST', '/v1.0/users/:id/revokeSignInSessions', graph(revoke)],
+  ]);
+  return Object.assign(server, {
+    tenantId: entra.tenantId,
+    clientId: entra.clientId,
+    clientSecret: entra.clientSecret,
+    tokenUrl: `${server.url}/${entra.tenantId}/oauth2/v2.0/token`,
+    user: find,
+    revokeTokens: () => entra.revokeAll(),
+    tokensIssued: () => entra.issued(),
+  });
+}
