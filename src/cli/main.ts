@@ -22,6 +22,7 @@ import { ingestCommand } from './commands/ingest-command.ts';
 import { intelImportCommand } from './commands/intel-command.ts';
 import { integrationImportOpenApiCommand } from './commands/integration-command.ts';
 import { keysRotateCommand } from './commands/keys-command.ts';
+import { caseRollbackCommand, killSwitchCommand } from './commands/response-commands.ts';
 import { benchCommand } from './commands/bench-command.ts';
 
 type Command = (args: string[], io: Io) => Promise<number>;
@@ -95,6 +96,14 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'integration import-openapi': {
     run: integrationImportOpenApiCommand,
     usage: 'integration import-openapi FILE --id ID [--name N]   an OpenAPI 3 description as an integration',
+  },
+  'case rollback': {
+    run: caseRollbackCommand,
+    usage: "case rollback ID                             undo the case's containment, newest first",
+  },
+  'response kill-switch': {
+    run: killSwitchCommand,
+    usage: 'response kill-switch on|off|status [--reason] pause or resume every destructive action',
   },
   'keys rotate': {
     run: keysRotateCommand,

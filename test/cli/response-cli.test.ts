@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+
+const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
+const ACTOR = { id: 't', type: 'system' as const };
+
+describe('riposte case rollback and the kill switch (CLI)', () => {
+  let db: TestDatabase;
+  let riposte: Riposte;
+  let caseId: string;
+  const cli = (args: string[]) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      RIPOSTE_DATA_DIR: db.dataDir,
+      RIPOSTE_DATABASE_URL: db.url,
+    };
+    delete env['RIPOSTE_MASTER_KEY'];
+    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    riposte = await openRiposte(
+      loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent' }),
+    );
+    await riposte.startWorker();
+    await riposte.edl.create({ name: 'perimeter', type: 'ip' }, ACTOR);
+    await riposte.sources.create({ name: 'ids', format: 'suricata' }, ACTOR);
+    const ingested = await riposte.ingest.ingest(
+      await riposte.sources.get('ids'),
+      JSON.stringify(eveAlert({ sid: 31337 })),
+      'application/json',
+      ACTOR,
+    );
+    await riposte.grouping.drain();
+    caseId = (await riposte.alerts.get(ingested.alertIds[0]!)).caseId!;
+    await riposte.playbooks.save(
+      `id: block_two\nname: Block two\ntriggers: { manual: true }\nsteps:\n  - id: a\n    uses: edl.add_entry\n    with: { list: perimeter, value: 192.0.2.1 }\n  - id: b\n    uses: edl.add_entry\n    with: { list: perimeter, value: 192.0.2.2 }\n`,
+      ACTOR,
+    );
+    const run = await riposte.runs.start({
+      playbookId: 'block_two',
+      caseId,
+      startedBy: 'tester',
+      actor: ACTOR,
+    });
+    assert.equal((await riposte.runs.settle(run.id, 5000, { untilTerminal: true })).status, 'succeeded');
+    await riposte.close();
+  });
+  after(() => db.drop());
+
+  it('undoes the case containment newest first and reports each step', () => {
+    const res = cli(['case', 'rollback', caseId]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(
+      res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').slice(0, 3)),
+      [
+        ['undone', 'edl.add_entry', 'ipv4 192.0.2.2'],
+        ['undone', 'edl.add_entry', 'ipv4 192.0.2.1'],
+      ],
+    );
+    assert.match(cli(['case', 'rollback', caseId]).stderr, /nothing to roll back/);
+  });
+
+  it('engages and lifts the kill switch', () => {
+    assert.match(
+      cli(['response', 'kill-switch', 'on', '--reason', 'maintenance']).stdout,
+      /"engaged":true,"reason":"maintenance"/,
+    );
+    assert.match(cli(['response', 'kill-switch', 'status']).stdout, /"engaged":true/);
+    assert.match(cli(['response', 'kill-switch', 'off']).stdout, /"engaged":false/);
+  });
+});
