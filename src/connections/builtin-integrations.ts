@@ -1,3 +1,4 @@
+import { nftablesIntegration } from '../integrations/nftables/nftables-integration.ts';
 import { cloudflare } from '../integrations/cloudflare/cloudflare-integration.ts';
 import { crowdstrike } from '../integrations/crowdstrike/crowdstrike-integration.ts';
 import { defender } from '../integrations/defender/defender-integration.ts';
@@ -52,4 +53,5 @@ export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   okta,
   msgraph,
   cloudflare,
+  nftablesIntegration,
 ];
