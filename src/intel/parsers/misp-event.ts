@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { IndicatorType, ParseResult } from '../indicator.ts';
-import { feedTime, isObject, ParseCollector, shown } from './parse-issues.ts';
+import { feedTime, isObject, ParseCollector, shown, jsonDocument } from './parse-issues.ts';
 
 /** MISP attribute types and the observable type of each; `ip` is typed by its version. */
 const TYPES: Record<string, IndicatorType | 'ip'> = {
@@ -172,13 +172,9 @@ function eventsOf(doc: unknown): { event: unknown; record: string }[] | undefine
  */
 export function parseMispEvent(text: string): ParseResult {
   const out = new ParseCollector();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    out.error('document', 'json', `expected JSON: ${(error as Error).message}`);
-    return out.result();
-  }
+  const parsed = jsonDocument(text, out);
+  if (!parsed) return out.result();
+  const { doc } = parsed;
   const events = eventsOf(doc);
   if (!events) {
     out.error(

@@ -97,3 +97,13 @@ export function stringList(value: unknown): string[] {
       .filter(Boolean);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
 }
+
+/** The file parsed as JSON, or undefined after recording why it is not JSON. */
+export function jsonDocument(text: string, out: ParseCollector): { doc: unknown } | undefined {
+  try {
+    return { doc: JSON.parse(text) as unknown };
+  } catch (error) {
+    out.error('document', 'json', `expected JSON: ${(error as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import type { ParseResult } from '../indicator.ts';
-import { confidenceOf, isObject, ParseCollector, shown, stringList } from './parse-issues.ts';
+import { confidenceOf, isObject, ParseCollector, shown, stringList, jsonDocument } from './parse-issues.ts';
 import { mapPattern, parsePattern, PatternError } from './stix-pattern.ts';
 
 /** STIX timestamps are RFC 3339 in UTC (`2014-05-08T09:00:00.000000Z`). */
@@ -121,13 +121,9 @@ function readIndicator(out: ParseCollector, o: Record<string, unknown>, record: 
  */
 export function parseStixBundle(text: string): ParseResult {
   const out = new ParseCollector();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    out.error('document', 'json', `expected JSON: ${(error as Error).message}`);
-    return out.result();
-  }
+  const parsed = jsonDocument(text, out);
+  if (!parsed) return out.result();
+  const { doc } = parsed;
   const found = objectsOf(doc, out);
   if (!found) return out.result();
   found.objects.forEach((o, i) => {

@@ -1,5 +1,13 @@
 import type { IndicatorType, ParseResult } from '../indicator.ts';
-import { confidenceOf, feedTime, isObject, ParseCollector, shown, stringList } from './parse-issues.ts';
+import {
+  confidenceOf,
+  feedTime,
+  isObject,
+  ParseCollector,
+  shown,
+  stringList,
+  jsonDocument,
+} from './parse-issues.ts';
 
 const TYPES: Record<string, IndicatorType | 'ip:port'> = {
   'ip:port': 'ip:port',
@@ -87,13 +95,9 @@ function readEntry(out: ParseCollector, entry: unknown, record: string, idHint?:
  */
 export function parseThreatfoxJson(text: string): ParseResult {
   const out = new ParseCollector();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    out.error('document', 'json', `expected JSON: ${(error as Error).message}`);
-    return out.result();
-  }
+  const parsed = jsonDocument(text, out);
+  if (!parsed) return out.result();
+  const { doc } = parsed;
   if (!isObject(doc)) {
     out.error(
       'document',

@@ -1,5 +1,5 @@
 import type { ParseResult } from '../indicator.ts';
-import { feedTime, isObject, ParseCollector, shown, stringList } from './parse-issues.ts';
+import { feedTime, isObject, ParseCollector, shown, stringList, jsonDocument } from './parse-issues.ts';
 
 /**
  * The URLhaus API's answer to a URL lookup (`POST /v1/url/`): the URL, and the MD5 and SHA-256 of
@@ -7,13 +7,9 @@ import { feedTime, isObject, ParseCollector, shown, stringList } from './parse-i
  */
 export function parseUrlhausLookup(text: string): ParseResult {
   const out = new ParseCollector();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    out.error('document', 'json', `expected JSON: ${(error as Error).message}`);
-    return out.result();
-  }
+  const parsed = jsonDocument(text, out);
+  if (!parsed) return out.result();
+  const { doc } = parsed;
   if (!isObject(doc) || typeof doc['query_status'] !== 'string') {
     out.error('document', 'query_status', 'expected a URLhaus API response {"query_status": …, "url": …}');
     return out.result();
