@@ -1,3 +1,5 @@
+import { imapIntegration } from '../integrations/imap/imap-integration.ts';
+import { smtpIntegration } from '../integrations/smtp/smtp-integration.ts';
 import { nftablesIntegration } from '../integrations/nftables/nftables-integration.ts';
 import { cloudflare } from '../integrations/cloudflare/cloudflare-integration.ts';
 import { crowdstrike } from '../integrations/crowdstrike/crowdstrike-integration.ts';
@@ -54,4 +56,6 @@ export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   msgraph,
   cloudflare,
   nftablesIntegration,
+  imapIntegration,
+  smtpIntegration,
 ];

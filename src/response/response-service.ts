@@ -5,7 +5,7 @@ import type { ActionCatalog, ActionDefinition } from '../core/action.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { ResponseGate } from './response-gate.ts';
 import type { LedgerEntry, ResponseStore } from './response-store.ts';
-import { toLedgerEntry } from './response-store.ts';
+import { ofCase, toLedgerEntry } from './response-store.ts';
 
 export interface UndoResult {
   id: string;
@@ -140,7 +140,7 @@ export class ResponseService {
     const rows = await this.#db
       .selectFrom('action_ledger')
       .selectAll()
-      .where('case_id', '=', caseId)
+      .where(ofCase(caseId))
       .where('status', 'in', ['applied', 'undo_failed'])
       .where('inverse_action', 'is not', null)
       .orderBy('applied_at', 'desc')

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -62,6 +62,22 @@ export function toLedgerEntry(row: ActionLedgerTable): LedgerEntry {
 }
 
 const KILL_SWITCH = 'kill_switch';
+
+/**
+ * Entries of a case: recorded with it, or taken for one of its alerts — a run an alert triggers may
+ * act before grouping has given the alert its case.
+ */
+export function ofCase(caseId: string) {
+  return (eb: ExpressionBuilder<DatabaseSchema, 'action_ledger'>) =>
+    eb.or([
+      eb('action_ledger.case_id', '=', caseId),
+      eb(
+        'action_ledger.alert_id',
+        'in',
+        eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
+      ),
+    ]);
+}
 const RULES_TTL_MS = 2_000;
 
 /** Rules (policies, protected entities, limits, cool-downs), the kill switch, and the action ledger. */
@@ -171,7 +187,7 @@ export class ResponseStore {
 
   async entries(filter: { caseId?: string; runId?: string }): Promise<LedgerEntry[]> {
     let query = this.#db.selectFrom('action_ledger').selectAll();
-    if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
+    if (filter.caseId) query = query.where(ofCase(filter.caseId));
     if (filter.runId) query = query.where('run_id', '=', filter.runId);
     return (await query.orderBy('applied_at').orderBy('id').limit(1000).execute()).map(toLedgerEntry);
   }

@@ -5,6 +5,7 @@ import {
   type IntegrationAction,
 } from '../../src/integrations/sdk/integration.ts';
 import { startFakeServer, type FakeServer } from '../../src/integrations/sdk/fake-server.ts';
+import type { HttpClient } from '../../src/integrations/sdk/http-client.ts';
 
 /**
  * A small containment target for the guardrail tests: blocks IPs, isolates hosts, locks accounts,
@@ -66,17 +67,12 @@ function pair(
   const output = Type.Object({ active: Type.Boolean() });
   const call =
     (method: 'PUT' | 'DELETE') =>
-    async (
-      i: Record<string, string>,
-      { http }: { http: import('../../src/integrations/sdk/http-client.ts').HttpClient },
-    ) =>
+    async (i: Record<string, string>, { http }: { http: HttpClient }) =>
       (await http.request({ method, path: `/${kind}/${encodeURIComponent(i[field]!)}` })).json<{
         active: boolean;
       }>();
-  const state = async (
-    i: Record<string, string>,
-    { http }: { http: import('../../src/integrations/sdk/http-client.ts').HttpClient },
-  ) => (await http.getJson<{ active: boolean }>(`/${kind}/${encodeURIComponent(i[field]!)}`)).body.active;
+  const state = async (i: Record<string, string>, { http }: { http: HttpClient }) =>
+    (await http.getJson<{ active: boolean }>(`/${kind}/${encodeURIComponent(i[field]!)}`)).body.active;
   return [
     defineAction({
       name: apply,

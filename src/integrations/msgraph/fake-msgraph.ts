@@ -1,6 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
+import {
+  startFakeServer,
+  type FakeReply,
+  type FakeRequest,
+  type FakeRoute,
+  type FakeServer,
+} from '../sdk/fake-server.ts';
 import { fakeEntraTokens } from '../sdk/fake-entra-token.ts';
+import { graphError } from './fake-graph-error.ts';
+import { FakeMailbox, type FakeMailSeed } from './fake-mailbox.ts';
+import { fakeMailRoutes } from './fake-msgraph-mail.ts';
 import { GRAPH_SCOPE } from './graph-request.ts';
 
 export interface FakeGraphUser {
@@ -8,6 +16,8 @@ export interface FakeGraphUser {
   userPrincipalName: string;
   accountEnabled?: boolean;
   displayName?: string;
+  /** What the user's mailbox holds at the start (every fake user has a mailbox). */
+  messages?: FakeMailSeed[];
 }
 
 export type FakeGraphFault = 'server_error' | 'html';
@@ -19,6 +29,8 @@ export interface FakeMsGraphOptions {
   retryAfterSeconds?: number;
   /** userPrincipalNames whose lookup misbehaves. */
   faults?: Record<string, FakeGraphFault>;
+  /** The most items the fake puts on one page, whatever `$top` asks (Graph pages on its side too). */
+  pageSize?: number;
 }
 
 export interface FakeMsGraph extends FakeServer {
@@ -30,38 +42,16 @@ export interface FakeMsGraph extends FakeServer {
   user(
     idOrUpn: string,
   ): (FakeGraphUser & { accountEnabled: boolean; signInSessionsValidFrom: string | null }) | undefined;
+  /** A user's mailbox, to seed it further or read its state back. */
+  mailbox(idOrUpn: string): FakeMailbox | undefined;
   revokeTokens(): void;
   tokensIssued(): number;
 }
 
-/** Graph's error body: `{error: {code, message, innerError: {date, request-id, client-request-id}}}`. */
-const graphError = (
-  status: number,
-  code: string,
-  message: string,
-  headers?: Record<string, string>,
-): FakeReply => {
-  const id = randomUUID();
-  return {
-    status,
-    json: {
-      error: {
-        code,
-        message,
-        innerError: {
-          date: new Date().toISOString().slice(0, 19),
-          'request-id': id,
-          'client-request-id': id,
-        },
-      },
-    },
-    ...(headers ? { headers } : {}),
-  };
-};
-
 /**
  * A stand-in for Microsoft Graph's users endpoints a responder needs (get with `$select`, PATCH
- * accountEnabled, revokeSignInSessions) behind a fake Entra ID token endpoint on the same server.
+ * accountEnabled, revokeSignInSessions) and each user's Exchange Online mailbox (fake-msgraph-mail.ts),
+ * behind a fake Entra ID token endpoint on the same server.
  */
 export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promise<FakeMsGraph> {
   const entra = fakeEntraTokens(GRAPH_SCOPE);
@@ -70,13 +60,24 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
     accountEnabled: true,
     signInSessionsValidFrom: null as string | null,
     ...u,
+    mailbox: new FakeMailbox(u.messages),
   }));
   const find = (key: string) =>
     users.find((u) => u.id === key || u.userPrincipalName.toLowerCase() === key.toLowerCase());
   let used = 0;
 
+  const unknownDirectoryObject = (key: string) =>
+    graphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+    );
+  // Exchange answers for the mailbox routes, in its own words.
+  const unknownMailboxUser = (key: string) =>
+    graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`);
+
   const graph =
-    (handler: (request: FakeRequest) => FakeReply) =>
+    (handler: (request: FakeRequest) => FakeReply, unknownUser = unknownDirectoryObject) =>
     (request: FakeRequest): FakeReply => {
       if (!entra.valid(request.headers['authorization']))
         return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
@@ -98,12 +99,7 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
           text: '<!DOCTYPE html><html><body>Sign in to your account</body></html>',
           headers: { 'content-type': 'text/html' },
         };
-      if (key !== undefined && !find(key))
-        return graphError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (key !== undefined && !find(key)) return unknownUser(key);
       return handler(request);
     };
 
@@ -160,6 +156,14 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
     ['GET', '/v1.0/users/:id', graph(getUser)],
     ['PATCH', '/v1.0/users/:id', graph(patchUser)],
     ['POST', '/v1.0/users/:id/revokeSignInSessions', graph(revoke)],
+    ...fakeMailRoutes(options.pageSize ?? 1000).map(
+      ([method, pattern, handler]) =>
+        [
+          method,
+          pattern,
+          graph((r) => handler(r, find(r.params['id']!)!.mailbox), unknownMailboxUser),
+        ] satisfies FakeRoute,
+    ),
   ]);
   return Object.assign(server, {
     tenantId: entra.tenantId,
@@ -167,6 +171,7 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
     clientSecret: entra.clientSecret,
     tokenUrl: `${server.url}/${entra.tenantId}/oauth2/v2.0/token`,
     user: find,
+    mailbox: (idOrUpn: string) => find(idOrUpn)?.mailbox,
     revokeTokens: () => entra.revokeAll(),
     tokensIssued: () => entra.issued(),
   });

@@ -17,6 +17,16 @@ export function graphReason(response: HttpResponse): string {
   }
 }
 
+/** Graph's `error.code` (`ErrorItemNotFound`, `ErrorFolderExists` …), when the body has one. */
+export function graphCode(response: HttpResponse): string | undefined {
+  try {
+    const code = (JSON.parse(response.text()) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A Graph request: 401 (after one fresh token), 403 and 404 reported with Graph's own reason. */
 export async function graphRequest(context: IntegrationContext, request: HttpRequest): Promise<HttpResponse> {
   const response = await entraRequest(context, GRAPH_SCOPE, {

@@ -4,6 +4,11 @@ import type { IntegrationContext } from '../sdk/integration.ts';
 import { defineAction, defineIntegration } from '../sdk/integration.ts';
 import { ENTRA_CREDENTIALS } from '../sdk/entra-session.ts';
 import { graphRequest } from './graph-request.ts';
+import { deleteMessage } from './delete-message.ts';
+import { DEFAULT_QUARANTINE_FOLDER } from './quarantine-folder.ts';
+import { quarantineMessage } from './quarantine-message.ts';
+import { releaseMessage } from './release-message.ts';
+import { searchMessages } from './search-messages.ts';
 
 export const UserInput = Type.Object(
   {
@@ -86,20 +91,31 @@ const userTarget = (input: UserInput) => ({ type: 'user' as const, value: input.
 
 export const msgraph = defineIntegration({
   id: 'msgraph',
-  name: 'Microsoft Graph (Entra ID users)',
+  name: 'Microsoft Graph (Entra ID users, Exchange Online mail)',
   version: '1.0.0',
-  categories: ['identity', 'response'],
+  categories: ['identity', 'email', 'response'],
   docs: 'https://learn.microsoft.com/graph/api/resources/user',
   baseUrl: 'https://graph.microsoft.com',
-  credentials: ENTRA_CREDENTIALS.map((c) =>
-    c.name === 'client_id'
-      ? {
-          ...c,
-          description:
-            'An app registration granted User.ReadWrite.All and User.RevokeSessions.All (application)',
-        }
-      : c,
-  ),
+  credentials: [
+    ...ENTRA_CREDENTIALS.map((c) =>
+      c.name === 'client_id'
+        ? {
+            ...c,
+            description:
+              'An app registration granted User.ReadWrite.All and User.RevokeSessions.All (application), and Mail.ReadWrite for the mail actions',
+          }
+        : c,
+    ),
+    {
+      name: 'quarantine_folder',
+      label: 'Quarantine folder',
+      secret: false,
+      required: false,
+      default: DEFAULT_QUARANTINE_FOLDER,
+      description:
+        'Display name of the folder, under each mailbox root, that quarantine_message moves mail into',
+    },
+  ],
   // The bearer token is the connector's own (client credentials, see entra-session.ts).
   auth: { kind: 'none' },
   // Kept well below the directory's per-tenant throttling; Graph's 429 Retry-After still governs.
@@ -161,5 +177,9 @@ export const msgraph = defineIntegration({
         return { userId: user.id, userPrincipalName: user.userPrincipalName };
       },
     }),
+    searchMessages,
+    quarantineMessage,
+    releaseMessage,
+    deleteMessage,
   ],
 });
