@@ -217,7 +217,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, audit);
-    const gate = new ResponseGate(db, responseStore, audit);
+    const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
+      void late.worker?.notify(taskId, 'opened').catch((e) => logError(e, 'approval notification failed'));
+    });
     const response = new ResponseService(db, responseStore, gate, actions, audit);
     const executor = new ActionExecutor(
       actions,

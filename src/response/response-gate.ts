@@ -49,10 +49,18 @@ export class ResponseGate {
   readonly #store: ResponseStore;
   readonly #audit: AuditLog;
 
-  constructor(db: Kysely<DatabaseSchema>, store: ResponseStore, audit: AuditLog) {
+  readonly #onApprovalOpened: (taskId: string) => void;
+
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    store: ResponseStore,
+    audit: AuditLog,
+    onApprovalOpened: (taskId: string) => void = () => undefined,
+  ) {
     this.#db = db;
     this.#store = store;
     this.#audit = audit;
+    this.#onApprovalOpened = onApprovalOpened;
   }
 
   async check(request: GateRequest, action: ActionDefinition): Promise<GateDecision> {
@@ -146,6 +154,7 @@ export class ResponseGate {
     const taskId = await this.#openApproval(request, action, policy, facts, shown);
     await this.#setGate(request, 'awaiting_approval', reason, taskId);
     await this.#log(request, action, 'response.approval_requested', reason);
+    this.#onApprovalOpened(taskId);
     return { proceed: false, wait: reason };
   }
 

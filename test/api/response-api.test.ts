@@ -50,6 +50,7 @@ for (const kind of databaseKinds()) {
     let target: Awaited<ReturnType<typeof startContainmentTarget>>;
     let source: string;
     let rules: string[] = [];
+    const notified: string[] = [];
 
     before(async () => {
       target = await startContainmentTarget();
