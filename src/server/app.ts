@@ -40,7 +40,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
     return503OnClosing: true,
     // One access-log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   const metrics = new ServerMetrics();
   const openapi = new OpenApiCollector();
