@@ -57,7 +57,11 @@ for (const kind of databaseKinds()) {
       h = await startHarness(
         kind,
         { outboundAllow: ['127.0.0.1'] },
-        { worker: true, setup: (r) => r.addIntegration(containment) },
+        {
+          worker: true,
+          setup: (r) => r.addIntegration(containment),
+          notify: async (n) => void notified.push(n.task.id),
+        },
       );
       await h.riposte.instances.put(
         h.riposte.integrations.get('contain'),
@@ -147,6 +151,11 @@ for (const kind of databaseKinds()) {
       assert.match(
         gate.reason,
         /policy "locks need a manager" requires approval for contain.lock_account on user jdoe/,
+      );
+      await until(
+        async () => notified.includes(gate.taskId),
+        (v) => v,
+        'the approvers to be notified',
       );
       const decided = await h.as('manager', {
         method: 'POST',
