@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { startFakeServer } from '../sdk/fake-server.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { abuseipdb, type CheckIpOutput } from './abuseipdb-integration.ts';
 import { abuseIpdbFinding } from './abuseipdb-verdict.ts';
 import { FAKE_ABUSEIPDB_KEY, startFakeAbuseIpdb, type FakeAbuseIpdb } from './fake-abuseipdb.ts';
@@ -12,18 +16,8 @@ const NOW = new Date('2024-05-01T12:00:00Z');
 const daysAgo = (n: number) =>
   new Date(NOW.getTime() - n * 86_400_000).toISOString().replace('.000Z', '+00:00');
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_ABUSEIPDB_KEY), 'no credential in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_ABUSEIPDB_KEY] });
 
 describe('abuseipdb', () => {
   let fake: FakeAbuseIpdb;

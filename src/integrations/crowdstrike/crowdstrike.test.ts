@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
-import { runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { crowdstrike, type ContainmentOutput } from './crowdstrike-integration.ts';
 import { startFakeCrowdStrike, type FakeCrowdStrike } from './fake-crowdstrike.ts';
 
@@ -37,18 +40,8 @@ const fieldsOf = (fake: FakeCrowdStrike, secret = fake.clientSecret) => ({
   client_secret: secret,
 });
 
-async function failsWith(promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.ok(!caught.message.includes(secret), 'no secret in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [secret] });
 
 describe('crowdstrike', () => {
   let fake: FakeCrowdStrike;

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
-import { runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { defender, type MachineActionOutput } from './defender-integration.ts';
 import { startFakeDefender, type FakeDefender } from './fake-defender.ts';
 
@@ -13,18 +16,8 @@ const OLD42 = '0000c9d7e413ddd7902c2932e418702b84d0cc00';
 const SRV7 = '7b1f4967d9728e5aa3c06a9e617a22a4a5a17378';
 const SHA1 = '87662bc3d60e4200ceaf7aae249d1c343f4b83c9';
 
-async function failsWith(promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.ok(!caught.message.includes(secret), 'no secret in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [secret] });
 
 const fieldsOf = (fake: FakeDefender, secret = fake.clientSecret) => ({
   tenant_id: fake.tenantId,

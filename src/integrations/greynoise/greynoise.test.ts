@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import {
   FAKE_GREYNOISE_KEY,
   NOT_OBSERVED,
@@ -10,18 +14,8 @@ import {
 } from './fake-greynoise.ts';
 import { greynoise, greynoiseFinding, type LookupIpOutput } from './greynoise-integration.ts';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_GREYNOISE_KEY), 'no credential in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_GREYNOISE_KEY] });
 
 describe('greynoise', () => {
   let fake: FakeGreynoise;

@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
-import { runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { startFakeOkta, type FakeOkta } from './fake-okta.ts';
 import { okta, type LifecycleOutput } from './okta-integration.ts';
 
 const http = new OutboundHttp({ allow: ['127.0.0.1'], attempts: 2, maxInlineWaitMs: 2000 });
 const JDOE = '00u1a2b3c4d5e6f7g8h9';
 
-async function failsWith(promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.ok(!caught.message.includes(secret), 'no secret in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, secret: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [secret] });
 
 describe('okta', () => {
   let fake: FakeOkta;

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { FAKE_OTX_KEY, startFakeOtx, type FakeOtx, type FakeOtxPulse } from './fake-otx.ts';
 import { otx, type IndicatorOutput } from './otx-integration.ts';
 import { otxFinding } from './otx-verdict.ts';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_OTX_KEY), 'no credential in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_OTX_KEY] });
 
 const pulse = (n: number, extra: Partial<FakeOtxPulse> = {}): FakeOtxPulse => ({
   id: `6600000000000000000000${String(n).padStart(2, '0')}`,

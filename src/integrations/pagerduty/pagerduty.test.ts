@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { runIntegrationAction } from '../sdk/integration-test-kit.ts';
+import { runIntegrationAction, expectActionError } from '../sdk/integration-test-kit.ts';
 import { FAKE_ROUTING_KEY, startFakePagerDuty, type FakePagerDuty } from './fake-pagerduty.ts';
 import { pagerDutyIntegration as pagerduty } from './pagerduty-integration.ts';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => ((caught = error), true));
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_ROUTING_KEY), 'no routing key in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_ROUTING_KEY] });
 
 const ALERT = { summary: 'Ransomware note on WS-042', source: 'ws-042.corp.example', severity: 'critical' };
 

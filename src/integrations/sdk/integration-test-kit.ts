@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { ActionError } from '../../core/action.ts';
 import { Value } from '@sinclair/typebox/value';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import type { IntegrationContext, IntegrationDefinition } from './integration.ts';
@@ -75,4 +77,28 @@ export function findingOf(integration: IntegrationDefinition, name: string, inpu
     observable: action.enrichment.observable(input as never),
     finding: action.enrichment.finding(output as never),
   };
+}
+
+/**
+ * Asserts that an action failed with an `ActionError` of this code, whose message matches `pattern`
+ * and holds none of `secrets` (strings must not appear; patterns must not match).
+ */
+export async function expectActionError(
+  promise: Promise<unknown>,
+  code: string,
+  options: { pattern?: RegExp | undefined; secrets?: readonly (string | RegExp)[] } = {},
+): Promise<ActionError> {
+  let caught: unknown;
+  await assert.rejects(promise, (error: unknown) => {
+    caught = error;
+    return true;
+  });
+  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  if (options.pattern) assert.match(caught.message, options.pattern);
+  for (const secret of options.secrets ?? []) {
+    if (typeof secret === 'string') assert.ok(!caught.message.includes(secret), 'no secret in the message');
+    else assert.doesNotMatch(caught.message, secret, 'no secret in the message');
+  }
+  return caught;
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import {
   FAKE_SN_PASSWORD,
   FAKE_SN_USER,
@@ -13,15 +16,8 @@ import { serviceNowIntegration as servicenow } from './servicenow-integration.ts
 // The test kit runs every action with this idempotency key.
 const CORRELATION = 'riposte:run_test:step:1';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => ((caught = error), true));
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_SN_PASSWORD), 'no credential in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_SN_PASSWORD] });
 
 const options = (server: FakeServiceNow, password = FAKE_SN_PASSWORD) => ({
   baseUrl: server.url,

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import type { FakeServer } from '../sdk/fake-server.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { FAKE_SHODAN_KEY, startFakeShodan } from './fake-shodan.ts';
 import { shodan, type HostOutput } from './shodan-integration.ts';
 import { shodanFinding } from './shodan-verdict.ts';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_SHODAN_KEY), 'the query-string key is masked');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_SHODAN_KEY] });
 
 describe('shodan', () => {
   let fake: FakeServer;

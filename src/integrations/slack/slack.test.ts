@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { FAKE_SLACK_TOKEN, startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { slackIntegration as slack } from './slack-integration.ts';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => ((caught = error), true));
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_SLACK_TOKEN), 'no credential in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_SLACK_TOKEN] });
 
 const options = (server: FakeSlack, token = FAKE_SLACK_TOKEN) => ({
   baseUrl: server.baseUrl,

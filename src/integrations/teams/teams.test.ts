@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
-import { runIntegrationAction } from '../sdk/integration-test-kit.ts';
+import { runIntegrationAction, expectActionError } from '../sdk/integration-test-kit.ts';
 import { FAKE_TEAMS_PATH, startFakeTeams, type FakeTeams } from './fake-teams.ts';
 import { teamsIntegration as teams } from './teams-integration.ts';
 
 const SECRET = /IncomingWebhook\/5d0e9f0cfake|4e9c-fake-secret|triggers\/manual/;
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => ((caught = error), true));
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, SECRET, 'no webhook URL in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [SECRET] });
 
 const send = (server: FakeTeams, input: Record<string, unknown>, url = server.webhookUrl) =>
   runIntegrationAction(teams, 'post_message', input, { baseUrl: server.url, fields: { webhook_url: url } });

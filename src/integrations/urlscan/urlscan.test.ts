@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import { startFakeServer, type FakeReply, type FakeRequest } from '../sdk/fake-server.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import {
   FAKE_URLSCAN_KEY,
   seededUuid,
@@ -39,18 +43,8 @@ const PAGED: FakeScanSeed[] = Array.from({ length: 5 }, (_, i) => ({
 const SEEDS = [PHISH_SEED, ...PAGED];
 const PHISH_UUID = seededUuid(PHISH_SEED, 0);
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_URLSCAN_KEY));
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_URLSCAN_KEY] });
 
 describe('urlscan', () => {
   let fake: FakeUrlscan;

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { OutboundHttp } from '../http/outbound-http.ts';
 import { startFakeServer, type FakeReply, type FakeRequest } from '../sdk/fake-server.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
-import { findingOf, runIntegrationAction, testIntegrationConnection } from '../sdk/integration-test-kit.ts';
+import {
+  findingOf,
+  runIntegrationAction,
+  testIntegrationConnection,
+  expectActionError,
+} from '../sdk/integration-test-kit.ts';
 import { FAKE_VT_KEY, startFakeVirusTotal, type FakeVirusTotal } from './fake-virustotal.ts';
 import { hashesOf, sha256Of } from './fake-virustotal-objects.ts';
 import { virustotal } from './virustotal-integration.ts';
@@ -18,18 +22,8 @@ const unpadded = (url: string) =>
   Buffer.from(url).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
 /** Fails unless the promise rejects with an ActionError of this code that leaks no key. */
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(FAKE_VT_KEY));
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [FAKE_VT_KEY] });
 
 describe('virustotal', () => {
   let fake: FakeVirusTotal;

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActionError } from '../../core/action.ts';
 import { signBody } from '../../sources/source-service.ts';
-import { runIntegrationAction } from '../sdk/integration-test-kit.ts';
+import { runIntegrationAction, expectActionError } from '../sdk/integration-test-kit.ts';
 import { startFakeReceiver, type FakeReceiver } from './fake-webhook-receiver.ts';
 import { webhookIntegration as webhook } from './webhook-integration.ts';
 import { webhookSignature } from './webhook-signature.ts';
 
 const SECRET = 'whsec-fake-0123456789abcdef';
 
-async function failsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ActionError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => ((caught = error), true));
-  assert.ok(caught instanceof ActionError, `expected an ActionError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  assert.doesNotMatch(caught.message, new RegExp(SECRET), 'no secret in the message');
-  assert.doesNotMatch(caught.message, /hooks\/riposte/, 'no receiver URL in the message');
-  return caught;
-}
+const failsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
+  expectActionError(promise, code, { pattern, secrets: [SECRET, /hooks\/riposte/] });
 
 const send = (receiver: FakeReceiver, input: Record<string, unknown>, secret = SECRET) =>
   runIntegrationAction(webhook, 'post', input, {
