@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { OutboundHttp } from '../http/outbound-http.ts';
-import type { IntegrationContext } from '../sdk/integration.ts';
 import {
   runIntegrationAction,
   testIntegrationConnection,
   expectActionError,
+  checkAlreadyApplied,
 } from '../sdk/integration-test-kit.ts';
 import { cloudflare, type BlockIpOutput } from './cloudflare-integration.ts';
 import { startFakeCloudflare, type FakeCloudflare } from './fake-cloudflare.ts';
@@ -27,15 +27,7 @@ describe('cloudflare', () => {
   const rulesPath = () => `/client/v4/zones/${fake.zoneId}/firewall/access_rules/rules`;
   /** The engine's check-before-act call, through the real outbound client. */
   const alreadyApplied = (name: string, input: Record<string, unknown>) => {
-    const context: IntegrationContext = {
-      http: http.client({ baseUrl: baseUrl(), auth: cloudflare.auth, fields: fields(), timeoutMs: 5000 }),
-      fields: fields(),
-      instance: 'test',
-      idempotencyKey: 'run_test:step:1',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
-    return cloudflare.actions.find((a) => a.name === name)!.alreadyApplied!(input as never, context);
+    return checkAlreadyApplied(cloudflare, name, input, { baseUrl: baseUrl(), fields: fields(), http });
   };
 
   beforeEach(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { OutboundHttp } from '../http/outbound-http.ts';
-import type { IntegrationContext } from '../sdk/integration.ts';
 import {
   runIntegrationAction,
   testIntegrationConnection,
   expectActionError,
+  checkAlreadyApplied,
 } from '../sdk/integration-test-kit.ts';
 import { crowdstrike, type ContainmentOutput } from './crowdstrike-integration.ts';
 import { startFakeCrowdStrike, type FakeCrowdStrike } from './fake-crowdstrike.ts';
@@ -23,16 +23,7 @@ function alreadyApplied(
   input: Record<string, unknown>,
   fields = fieldsOf(fake),
 ) {
-  const action = crowdstrike.actions.find((a) => a.name === name)!;
-  const context: IntegrationContext = {
-    http: http.client({ baseUrl: fake.url, auth: crowdstrike.auth, fields, timeoutMs: 5000 }),
-    fields,
-    instance: 'test',
-    idempotencyKey: 'run_test:step:1',
-    attempt: 1,
-    signal: new AbortController().signal,
-  };
-  return action.alreadyApplied!(input as never, context);
+  return checkAlreadyApplied(crowdstrike, name, input, { baseUrl: fake.url, fields: fields, http });
 }
 
 const fieldsOf = (fake: FakeCrowdStrike, secret = fake.clientSecret) => ({

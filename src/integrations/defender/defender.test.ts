@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { OutboundHttp } from '../http/outbound-http.ts';
-import type { IntegrationContext } from '../sdk/integration.ts';
 import {
   runIntegrationAction,
   testIntegrationConnection,
   expectActionError,
+  checkAlreadyApplied,
 } from '../sdk/integration-test-kit.ts';
 import { defender, type MachineActionOutput } from './defender-integration.ts';
 import { startFakeDefender, type FakeDefender } from './fake-defender.ts';
@@ -36,15 +36,7 @@ describe('defender', () => {
   /** The engine's check-before-act call, through the real outbound client. */
   const alreadyApplied = (name: string, input: Record<string, unknown>) => {
     const fields = fieldsOf(fake);
-    const context: IntegrationContext = {
-      http: http.client({ baseUrl: fake.url, auth: defender.auth, fields, timeoutMs: 5000 }),
-      fields,
-      instance: 'test',
-      idempotencyKey: 'run_test:step:1',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
-    return defender.actions.find((a) => a.name === name)!.alreadyApplied!(input as never, context);
+    return checkAlreadyApplied(defender, name, input, { baseUrl: fake.url, fields: fields, http });
   };
   const isolations = () => fake.actions.filter((a) => a.type === 'Isolate' && a.machineId === WS42);
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { OutboundHttp } from '../http/outbound-http.ts';
-import type { IntegrationContext } from '../sdk/integration.ts';
 import {
   runIntegrationAction,
   testIntegrationConnection,
   expectActionError,
+  checkAlreadyApplied,
 } from '../sdk/integration-test-kit.ts';
 import { startFakeMsGraph, type FakeMsGraph } from './fake-msgraph.ts';
 import { msgraph, type AccountOutput } from './msgraph-integration.ts';
@@ -33,15 +33,7 @@ describe('msgraph', () => {
   /** The engine's check-before-act call, through the real outbound client. */
   const alreadyApplied = (name: string, input: Record<string, unknown>) => {
     const fields = fieldsOf(fake);
-    const context: IntegrationContext = {
-      http: http.client({ baseUrl: fake.url, auth: msgraph.auth, fields, timeoutMs: 5000 }),
-      fields,
-      instance: 'test',
-      idempotencyKey: 'run_test:step:1',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
-    return msgraph.actions.find((a) => a.name === name)!.alreadyApplied!(input as never, context);
+    return checkAlreadyApplied(msgraph, name, input, { baseUrl: fake.url, fields: fields, http });
   };
 
   beforeEach(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { OutboundHttp } from '../http/outbound-http.ts';
-import type { IntegrationContext } from '../sdk/integration.ts';
 import {
   runIntegrationAction,
   testIntegrationConnection,
   expectActionError,
+  checkAlreadyApplied,
 } from '../sdk/integration-test-kit.ts';
 import { startFakeOkta, type FakeOkta } from './fake-okta.ts';
 import { okta, type LifecycleOutput } from './okta-integration.ts';
@@ -23,15 +23,7 @@ describe('okta', () => {
     runIntegrationAction(okta, name, input, { baseUrl: fake.url, fields: fields(token) }) as Promise<T>;
   /** The engine's check-before-act call, through the real outbound client. */
   const alreadyApplied = (name: string, input: Record<string, unknown>) => {
-    const context: IntegrationContext = {
-      http: http.client({ baseUrl: fake.url, auth: okta.auth, fields: fields(), timeoutMs: 5000 }),
-      fields: fields(),
-      instance: 'test',
-      idempotencyKey: 'run_test:step:1',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
-    return okta.actions.find((a) => a.name === name)!.alreadyApplied!(input as never, context);
+    return checkAlreadyApplied(okta, name, input, { baseUrl: fake.url, fields: fields(), http });
   };
 
   beforeEach(async () => {

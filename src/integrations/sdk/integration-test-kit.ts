@@ -102,3 +102,15 @@ export async function expectActionError(
   }
   return caught;
 }
+
+/** The engine's check-before-act call for an action, through the real outbound client. */
+export async function checkAlreadyApplied(
+  integration: IntegrationDefinition,
+  name: string,
+  input: Record<string, unknown>,
+  options: KitOptions,
+): Promise<boolean> {
+  const action = integration.actions.find((a) => a.name === name);
+  if (!action?.alreadyApplied) throw new Error(`${integration.id}.${name} declares no check before act`);
+  return action.alreadyApplied(input as never, context(integration, options));
+}
