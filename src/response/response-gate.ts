@@ -65,16 +65,14 @@ export class ResponseGate {
 
   async check(request: GateRequest, action: ActionDefinition): Promise<GateDecision> {
     if (action.effect === 'read') return { proceed: true };
-    const gate = await this.#db
+    // This attempt's own gate and the step's override, in one read.
+    const rows = await this.#db
       .selectFrom('policy_gates')
       .selectAll()
-      .where('idempotency_key', '=', request.idempotencyKey)
-      .executeTakeFirst();
-    const override = await this.#db
-      .selectFrom('policy_gates')
-      .select('state')
-      .where('idempotency_key', '=', overrideKey(request.runId, request.stepKey))
-      .executeTakeFirst();
+      .where('idempotency_key', 'in', [request.idempotencyKey, overrideKey(request.runId, request.stepKey)])
+      .execute();
+    const gate = rows.find((r) => r.idempotency_key === request.idempotencyKey);
+    const override = rows.find((r) => r.idempotency_key !== request.idempotencyKey);
     const overridden = gate?.state === 'overridden' || override?.state === 'overridden';
     if (gate?.state === 'awaiting_approval' && gate.task_id) {
       const task = await this.#db
