@@ -1,14 +1,9 @@
 import { ActionError } from '../../core/action.ts';
+import { SOCKET_ERROR_CODES } from '../sdk/socket-errors.ts';
 import type { ImapSettings } from './imap-settings.ts';
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
+  ...SOCKET_ERROR_CODES,
   // imapflow's own: the server hung up or the connection is gone.
   'NoConnection',
   'EConnectionClosed',

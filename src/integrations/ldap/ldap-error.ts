@@ -1,5 +1,6 @@
 import { ResultCodeError } from 'ldapts';
 import { ActionError } from '../../core/action.ts';
+import { SOCKET_ERROR_CODES } from '../sdk/socket-errors.ts';
 import type { LdapSettings } from './ldap-settings.ts';
 
 /** LDAP result codes (RFC 4511 4.1.9) that decide a failure's kind. */
@@ -25,16 +26,7 @@ const RESULT = {
   objectClassViolation: 65,
 } as const;
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
+const NETWORK_CODES = new Set([...SOCKET_ERROR_CODES, 'ETIMEDOUT']);
 
 /** Masks the bind password wherever it might have been echoed. */
 function scrub(text: string, settings: LdapSettings): string {

@@ -1,15 +1,8 @@
 import { ActionError } from '../../core/action.ts';
+import { SOCKET_ERROR_CODES } from '../sdk/socket-errors.ts';
 import type { SmtpSettings } from './smtp-settings.ts';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
+const NETWORK_CODES = new Set([...SOCKET_ERROR_CODES]);
 
 interface NodemailerFailure {
   code?: unknown;
