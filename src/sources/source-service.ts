@@ -229,7 +229,5 @@ export class SourceService {
   }
 }
 
-/** Signs a body the way a sender must (documented in docs/ingest.md; used by tests and the bench). */
-export function signBody(token: string, body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', token).update(`${unixSeconds}.`).update(body).digest('hex')}`;
-}
+/** Senders sign with this (re-exported for the tests and tools that sign ingest requests). */
+export { signBody } from '../core/request-signature.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ActionError } from '../../core/action.ts';
 import { defineAction, defineIntegration } from '../sdk/integration.ts';
-import { webhookSignature } from './webhook-signature.ts';
+import { signBody } from '../../core/request-signature.ts';
 
 /** Part of the receiver's answer kept in the output. */
 const MAX_RESPONSE_CHARS = 4096;
@@ -47,7 +47,7 @@ const post = defineAction({
       body,
       headers: {
         'content-type': 'application/json',
-        'x-riposte-signature': webhookSignature(secret, body, Math.floor(Date.now() / 1000)),
+        'x-riposte-signature': signBody(secret, body),
         'idempotency-key': context.idempotencyKey,
         ...(input.event ? { 'x-riposte-event': input.event } : {}),
       },
