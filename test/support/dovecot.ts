@@ -1,18 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  chownSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
+import { findExecutable, freePort, canConnect } from './local-service.ts';
 
 /**
  * A private Dovecot IMAP server for one test suite: its own temp directory (config, base_dir,
@@ -39,21 +29,6 @@ const USERS = { alice: 'alice-mail-pw', bob: 'bob-mail-pw', carol: 'carol-mail-p
 const MASTER = { username: 'riposte', password: 'riposte-master-S3cret!' };
 const SEPARATOR = '*';
 
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 /**
  * Whether the IMAP suite can run: false when Dovecot is installed, otherwise the reason to skip.
  * With CI set, a missing Dovecot is an error, never a silent skip.
@@ -63,29 +38,6 @@ export function dovecotSkipReason(): string | false {
   const message = `dovecot not found: the IMAP tests need a real Dovecot. Install it with: ${INSTALL_COMMAND}`;
   if (process.env.CI) throw new Error(message);
   return message;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface Account {
@@ -257,3 +209,5 @@ export async function startDovecot(): Promise<Dovecot> {
     stop,
   };
 }
+
+export { freePort } from './local-service.ts';

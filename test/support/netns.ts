@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
+import { findExecutable } from './local-service.ts';
 
 /**
  * Two network namespaces for one test, `a` and `b`, joined by a veth pair: a has 10.77.x.1/24 and
@@ -36,21 +36,6 @@ export interface CommandResult {
 }
 
 export const NETNS_INSTALL_COMMAND = 'apt-get update && apt-get install -y nftables iproute2';
-
-export function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /**
  * Whether network-namespace tests can run: false when they can, otherwise the reason to skip.
@@ -249,3 +234,5 @@ export async function createNetnsPair(): Promise<NetnsPair> {
     destroy,
   };
 }
+
+export { findExecutable } from './local-service.ts';
