@@ -82,15 +82,9 @@ export class ResponseService {
       .select(['playbook_id', 'case_id', 'alert_id'])
       .where('id', '=', job.runId)
       .executeTakeFirst();
-    let caseId = run?.case_id ?? null;
-    if (!caseId && run?.alert_id) {
-      const alert = await this.#db
-        .selectFrom('alerts')
-        .select('case_id')
-        .where('id', '=', run.alert_id)
-        .executeTakeFirst();
-      caseId = alert?.case_id ?? null;
-    }
+    // A run an alert triggers may act before grouping gives the alert its case: the ledger keeps the
+    // alert, and a case's entries are found through its alerts too (ofCase).
+    const caseId = run?.case_id ?? null;
     const target = action.target?.(input) ?? null;
     const now = new Date();
     await this.#store.record({
