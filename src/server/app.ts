@@ -7,6 +7,7 @@ import { registerProblemHandlers } from './problem.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { caseRoutes } from './routes/case-routes.ts';
+import { consoleRoutes } from './routes/console-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { integrationRoutes } from './routes/integration-routes.ts';
 import { intelRoutes } from './routes/intel-routes.ts';
@@ -69,6 +70,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchRuns(riposte.engine);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);
+  consoleRoutes(app);
   ingestRoutes(app, riposte, metrics);
   alertRoutes(app, riposte);
   caseRoutes(app, riposte);

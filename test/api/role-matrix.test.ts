@@ -18,6 +18,8 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /metrics': 'public',
   'GET /api/v1/openapi.json': 'public',
   'GET /docs': 'public',
+  'GET /': 'public',
+  'GET /ui/*': 'public',
   'POST /api/v1/session': 'public',
   'GET /api/v1/session': ALL,
   'DELETE /api/v1/session': ALL,

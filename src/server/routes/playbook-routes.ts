@@ -1,3 +1,4 @@
+import { planGraph, type PlanGraph } from '../../playbooks/plan-graph.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiposteError } from '../../core/riposte-error.ts';
 import { playbookJsonSchema } from '../../playbooks/playbook-schema.ts';
@@ -75,7 +76,13 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
         throw new RiposteError('validation_failed', 'source must be a YAML string', { path: '/source' });
       const result = riposte.playbooks.validate(source);
       return result.ok
-        ? { valid: true, id: result.plan.id, errors: [], warnings: result.warnings }
+        ? {
+            valid: true,
+            id: result.plan.id,
+            errors: [],
+            warnings: result.warnings,
+            graph: planGraph(result.plan),
+          }
         : { valid: false, errors: result.errors, warnings: result.warnings };
     },
   );
@@ -129,9 +136,13 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
     '/api/v1/playbooks/:id',
     {
       config: { auth: ANY_ROLE },
-      schema: { summary: 'A playbook with its current source', tags: ['playbooks'], params: idParam },
+      schema: {
+        summary: 'A playbook with its current source and its graph (nodes and edges)',
+        tags: ['playbooks'],
+        params: idParam,
+      },
     },
-    async (request) => riposte.playbooks.get(request.params.id),
+    async (request) => withGraph(riposte, await riposte.playbooks.get(request.params.id)),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -173,6 +184,16 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
         },
       },
     },
-    async (request) => riposte.playbooks.version(request.params.id, Number(request.params.version)),
+    async (request) =>
+      withGraph(riposte, await riposte.playbooks.version(request.params.id, Number(request.params.version))),
   );
+}
+
+/** The source's graph for the console; null if a stored version no longer compiles (an action was removed). */
+function withGraph<T extends { source: string }>(
+  riposte: Riposte,
+  playbook: T,
+): T & { graph: PlanGraph | null } {
+  const result = riposte.playbooks.validate(playbook.source);
+  return { ...playbook, graph: result.ok ? planGraph(result.plan) : null };
 }

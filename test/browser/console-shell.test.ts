@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromiumPath, startConsole, type ConsoleHarness } from '../support/browser.ts';
+
+const chrome = chromiumPath();
+
+describe('console shell in Chromium', { skip: 'skip' in chrome ? chrome.skip : false }, () => {
+  let c: ConsoleHarness;
+  before(async () => {
+    c = await startConsole('path' in chrome ? chrome.path : '');
+  });
+  after(() => c?.close());
+
+  it('refuses a wrong password with the reason, then logs in and shows the person and role', async () => {
+    const context = await c.browser.newContext({ baseURL: c.baseUrl });
+    const page = await context.newPage();
+    await page.goto('/ui/cases');
+    await page.getByLabel('Username').fill('analyst');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const error = await page.getByRole('alert').textContent();
+    assert.match(error ?? '', /password|credentials/i);
+    await context.close();
+    const logged = await c.loginAs('analyst');
+    assert.equal(await logged.getByTestId('who').textContent(), 'analyst · analyst');
+    await logged.context().close();
+  });
+
+  it('offers a viewer no audit log, and a manager the audit log', async () => {
+    const viewer = await c.loginAs('viewer');
+    const nav = viewer.getByRole('navigation', { name: 'Main' });
+    assert.equal(await nav.getByRole('link', { name: 'Audit log' }).count(), 0);
+    await viewer.goto('/ui/audit');
+    await viewer.getByText('cannot open this page').waitFor();
+    await viewer.context().close();
+    const manager = await c.loginAs('manager');
+    assert.equal(
+      await manager
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Audit log' })
+        .count(),
+      1,
+    );
+    await manager.context().close();
+  });
+
+  it('switches to the dark theme and keeps it after a reload', async () => {
+    const page = await c.loginAs('analyst');
+    await page.getByLabel('Dark theme').check();
+    await page.reload();
+    await page.getByTestId('who').waitFor();
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,221 @@
+import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { api, errorText, setUnauthenticatedHandler } from './api.ts';
+import { disconnectLive } from './live.ts';
+import { Link, match, navigate, useLocation } from './router.tsx';
+import { canRole, SessionContext, type Permission, type Principal, type Session } from './session.tsx';
+import { applyTheme, storedTheme, type Theme } from './theme.ts';
+import { AlertsPage } from './pages/AlertsPage.tsx';
+import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
+import { AuditPage } from './pages/AuditPage.tsx';
+import { CasePage } from './pages/CasePage.tsx';
+import { CasesPage } from './pages/CasesPage.tsx';
+import { DashboardPage } from './pages/DashboardPage.tsx';
+import { IntegrationsPage } from './pages/IntegrationsPage.tsx';
+import { PlaybookPage } from './pages/PlaybookPage.tsx';
+import { PlaybooksPage } from './pages/PlaybooksPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
+
+interface Route {
+  pattern: string;
+  title: string;
+  render: (params: Record<string, string>) => ReactNode;
+  permission?: Permission;
+}
+
+const ROUTES: Route[] = [
+  { pattern: '/', title: 'Dashboard', render: () => <DashboardPage /> },
+  { pattern: '/alerts', title: 'Alerts', render: () => <AlertsPage /> },
+  { pattern: '/cases', title: 'Cases', render: () => <CasesPage /> },
+  { pattern: '/cases/:id', title: 'Case', render: (p) => <CasePage id={p.id!} /> },
+  { pattern: '/approvals', title: 'Approvals and tasks', render: () => <ApprovalsPage /> },
+  { pattern: '/playbooks', title: 'Playbooks', render: () => <PlaybooksPage /> },
+  {
+    pattern: '/playbooks/new',
+    title: 'New playbook',
+    render: () => <PlaybookPage id={null} />,
+    permission: 'editPlaybooks',
+  },
+  { pattern: '/playbooks/:id', title: 'Playbook', render: (p) => <PlaybookPage id={p.id!} /> },
+  { pattern: '/integrations', title: 'Integrations', render: () => <IntegrationsPage /> },
+  { pattern: '/audit', title: 'Audit log', render: () => <AuditPage />, permission: 'viewAudit' },
+  { pattern: '/settings', title: 'Settings', render: () => <SettingsPage /> },
+];
+
+const NAV: { to: string; label: string; permission?: Permission }[] = [
+  { to: '/', label: 'Dashboard' },
+  { to: '/alerts', label: 'Alerts' },
+  { to: '/cases', label: 'Cases' },
+  { to: '/approvals', label: 'Approvals & tasks' },
+  { to: '/playbooks', label: 'Playbooks' },
+  { to: '/integrations', label: 'Integrations' },
+  { to: '/audit', label: 'Audit log', permission: 'viewAudit' },
+  { to: '/settings', label: 'Settings' },
+];
+
+export function App() {
+  const [principal, setPrincipal] = useState<Principal | null | undefined>(undefined);
+  const [theme, setTheme] = useState<Theme>(storedTheme);
+  useEffect(() => applyTheme(theme), [theme]);
+  const refresh = useCallback(() => {
+    api.get<{ principal: Principal }>('/api/v1/session').then(
+      (answer) => setPrincipal(answer.principal),
+      () => setPrincipal(null),
+    );
+  }, []);
+  useEffect(() => {
+    setUnauthenticatedHandler(() => setPrincipal(null));
+    refresh();
+  }, [refresh]);
+  const session = useMemo<Session | null>(
+    () =>
+      principal
+        ? {
+            principal,
+            can: (permission) => canRole(principal.role, permission),
+            logout: async () => {
+              await api.delete('/api/v1/session').catch(() => undefined);
+              disconnectLive();
+              setPrincipal(null);
+            },
+          }
+        : null,
+    [principal],
+  );
+  if (principal === undefined) return <p className="muted">Loading…</p>;
+  if (!session) return <Login onLogin={refresh} />;
+  return (
+    <SessionContext.Provider value={session}>
+      <Shell theme={theme} setTheme={setTheme} session={session} />
+    </SessionContext.Provider>
+  );
+}
+
+function Shell({
+  theme,
+  setTheme,
+  session,
+}: {
+  theme: Theme;
+  setTheme: (t: Theme) => void;
+  session: Session;
+}) {
+  const { path } = useLocation();
+  let page: ReactNode = <NotFound />;
+  let title = 'Not found';
+  for (const route of ROUTES) {
+    const params = match(route.pattern, path);
+    if (!params) continue;
+    if (route.permission && !session.can(route.permission)) {
+      page = <p className="notice">Your role ({session.principal.role}) cannot open this page.</p>;
+    } else page = route.render(params);
+    title = route.title;
+    break;
+  }
+  useEffect(() => {
+    document.title = `${title} · Riposte`;
+  }, [title]);
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <nav className="nav" aria-label="Main">
+        <div className="brand">Riposte</div>
+        {NAV.filter((n) => !n.permission || session.can(n.permission)).map((n) => {
+          const current = n.to === '/' ? path === '/' : path === n.to || path.startsWith(`${n.to}/`);
+          return (
+            <Link key={n.to} to={n.to} aria-current={current ? 'page' : undefined}>
+              {n.label}
+            </Link>
+          );
+        })}
+        <div className="spacer" />
+        <label className="inline small">
+          <input
+            type="checkbox"
+            checked={theme === 'dark'}
+            onChange={(e) => setTheme(e.target.checked ? 'dark' : 'light')}
+          />
+          Dark theme
+        </label>
+        <div className="who" data-testid="who">
+          {session.principal.name} · {session.principal.role}
+        </div>
+        <button onClick={() => session.logout().then(() => navigate('/'))}>Log out</button>
+      </nav>
+      <main className="main" id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="panel">
+      <h1>Not found</h1>
+      <p>
+        There is no page here. <Link to="/">Back to the dashboard</Link>.
+      </p>
+    </div>
+  );
+}
+
+function Login({ onLogin }: { onLogin: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/api/v1/session', { username, password });
+      onLogin();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="login panel">
+      <h1>Riposte</h1>
+      <form onSubmit={submit} className="stack" aria-label="Log in">
+        <label>
+          Username
+          <input
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+            autoFocus
+          />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        {error && (
+          <div className="error" role="alert">
+            {error}
+          </div>
+        )}
+        <button className="primary" type="submit" disabled={busy}>
+          Log in
+        </button>
+        <p className="muted small">
+          No account yet? On the server:{' '}
+          <code>echo 'a long passphrase' | npx riposte user create --username admin --role admin</code>
+        </p>
+      </form>
+    </main>
+  );
+}
