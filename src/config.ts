@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SEVERITIES, type Severity } from './core/alert.ts';
 import { RiposteError } from './core/riposte-error.ts';
 
 /**
@@ -13,6 +14,15 @@ export interface GroupingRule {
   types?: string[];
   windowSeconds: number;
 }
+
+/** How soon a case of a severity must be acknowledged (assigned or closed) and resolved (closed). */
+export interface SlaTarget {
+  acknowledgeSeconds: number;
+  resolveSeconds: number;
+}
+
+/** SLA targets per case severity; a severity left out has no SLA. */
+export type SlaTargets = Partial<Record<Severity, SlaTarget>>;
 
 export interface Config {
   dataDir: string;
@@ -48,6 +58,10 @@ export interface Config {
   outboundProxy: string | undefined;
   /** How long an expression that may run long (comprehensions, regular expressions) may take, ms. */
   expressionTimeoutMs: number;
+  /** Load the built-in playbooks (playbooks/builtin) into the store at start-up (RIPOSTE_BUILTIN_PLAYBOOKS). */
+  builtinPlaybooks: boolean;
+  /** Case SLA targets per severity (RIPOSTE_SLA_<SEVERITY>=<acknowledge>/<resolve>, e.g. 15m/4h). */
+  sla: Readonly<SlaTargets>;
 }
 
 export const DEFAULT_GROUPING: GroupingRule[] = [
@@ -59,7 +73,55 @@ export const DEFAULT_GROUPING: GroupingRule[] = [
   },
 ];
 
+export const DEFAULT_SLA: Record<Severity, string> = {
+  critical: '15m/4h',
+  high: '1h/24h',
+  medium: '4h/3d',
+  low: '24h/7d',
+  informational: '3d/30d',
+  unknown: '4h/3d',
+};
+
 type Env = Record<string, string | undefined>;
+
+const DURATION_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `15m/4h` (acknowledge/resolve; units s, m, h, d) or `none`. */
+function slaTarget(raw: string, path: string): SlaTarget | null {
+  if (raw.trim() === 'none') return null;
+  const match = /^\s*(\d{1,6})([smhd])\s*\/\s*(\d{1,6})([smhd])\s*$/.exec(raw);
+  const acknowledgeSeconds = match ? Number(match[1]) * DURATION_UNIT[match[2]!]! : 0;
+  const resolveSeconds = match ? Number(match[3]) * DURATION_UNIT[match[4]!]! : 0;
+  if (!match || acknowledgeSeconds <= 0 || resolveSeconds < acknowledgeSeconds) {
+    throw new RiposteError(
+      'validation_failed',
+      `${path} must be "<acknowledge>/<resolve>" with units s, m, h or d (e.g. 15m/4h, resolve not sooner than acknowledge) or "none", got "${raw}"`,
+      { path },
+    );
+  }
+  return { acknowledgeSeconds, resolveSeconds };
+}
+
+function slaTargets(env: Env, file: unknown, override: SlaTargets | undefined): Readonly<SlaTargets> {
+  if (override) return Object.freeze({ ...override });
+  const fromFile = (file ?? {}) as Record<string, unknown>;
+  const targets: SlaTargets = {};
+  for (const severity of SEVERITIES) {
+    const name = `RIPOSTE_SLA_${severity.toUpperCase()}`;
+    const fileValue = fromFile[severity];
+    if (fileValue !== undefined && typeof fileValue !== 'string')
+      throw new RiposteError('validation_failed', `sla/${severity} must be a string like "15m/4h"`, {
+        path: `sla/${severity}`,
+      });
+    const raw = env[name] ?? (typeof fileValue === 'string' ? fileValue : undefined) ?? DEFAULT_SLA[severity];
+    const target = slaTarget(
+      raw,
+      env[name] === undefined && fileValue !== undefined ? `sla/${severity}` : name,
+    );
+    if (target) targets[severity] = Object.freeze(target);
+  }
+  return Object.freeze(targets);
+}
 
 function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -78,6 +140,17 @@ function intSetting(env: Env, name: string, fallback: number, min: number, max: 
 }
 
 /** A comma-separated setting; undefined when unset. */
+/** `true`/`false` (also 1/0, yes/no, on/off); unset or empty: the fallback. */
+function boolSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new RiposteError('validation_failed', `${name} must be true or false, got "${env[name]}"`, {
+    path: name,
+  });
+}
+
 function list(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   return raw
@@ -161,9 +234,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     expressionTimeoutMs:
       overrides.expressionTimeoutMs ??
       intSetting(env, 'RIPOSTE_EXPRESSION_TIMEOUT_MS', file.expressionTimeoutMs ?? 250, 10, 60_000),
+    builtinPlaybooks:
+      overrides.builtinPlaybooks ??
+      boolSetting(env, 'RIPOSTE_BUILTIN_PLAYBOOKS', file.builtinPlaybooks ?? true),
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),
+    sla: slaTargets(env, file.sla, overrides.sla),
   };
   config.publicUrl = (
     overrides.publicUrl ??

@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { AlertQuery } from './ingest/alert-query.ts';
+import { AlertSearch } from './ingest/alert-search.ts';
 import { AssetService } from './assets/asset-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { TokenService } from './auth/token-service.ts';
@@ -11,10 +12,15 @@ import { IngestWriter } from './ingest/ingest-writer.ts';
 import { commitPendingKey, discardPendingKey, loadMasterKey, readPendingKey } from './security/master-key.ts';
 import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
+import { MailboxPoller } from './sources/mailbox-poller.ts';
+import { imapIntegration } from './integrations/imap/imap-integration.ts';
+import { readNewMessages } from './integrations/imap/mailbox-reader.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrator.ts';
 import { ActionRegistry } from './actions/action-registry.ts';
 import { builtinActions } from './actions/builtin-actions.ts';
+import { locateOffline } from './integrations/geoip/locate-offline.ts';
+import { UserAlertHistory } from './ingest/user-alert-history.ts';
 import { InProcessQueue } from './queue/in-process-queue.ts';
 import type { WorkQueue } from './queue/work-queue.ts';
 import { ActionExecutor } from './runs/action-executor.ts';
@@ -25,7 +31,9 @@ import { RunEngine, type InlineStarts } from './runs/run-engine.ts';
 import { RunService } from './runs/run-service.ts';
 import { RunTriggers } from './runs/run-triggers.ts';
 import { RunWorker } from './runs/run-worker.ts';
-import { webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
+import { loadBuiltinPlaybooks } from './runs/builtin-playbooks.ts';
+import { webhookMentionNotifier, webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
+import type { MentionNotification } from './cases/case-mentions.ts';
 import { TaskService } from './runs/task-service.ts';
 import { SecretStore } from './secrets/secret-store.ts';
 import { keyFor } from './secrets/keyring.ts';
@@ -45,6 +53,13 @@ import { EdlStore } from './edl/edl-store.ts';
 import type { IntegrationDefinition } from './integrations/sdk/integration.ts';
 import { setExpressionGuard } from './playbooks/expression-guard.ts';
 import { WorkerExpressionGuard } from './runs/expression-sandbox.ts';
+import { LiveFeed } from './live/live-feed.ts';
+import { RunCoalescer } from './live/run-coalescer.ts';
+import { ChangePoller } from './live/change-poller.ts';
+import { publishTasks } from './live/task-events.ts';
+import { AlertTriage } from './cases/alert-triage.ts';
+import { DashboardQuery } from './dashboard/dashboard-query.ts';
+import { SavedViews } from './views/saved-views.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
 export interface Riposte {
@@ -57,6 +72,12 @@ export interface Riposte {
   writer: IngestWriter;
   grouping: GroupingStage;
   alerts: AlertQuery;
+  /** Bulk changes from the alert queue: into a case, a new case, a severity. */
+  triage: AlertTriage;
+  /** The dashboard's figures. */
+  dashboard: DashboardQuery;
+  /** Saved views of the alert and case lists. */
+  views: SavedViews;
   cases: CaseService;
   users: UserService;
   tokens: TokenService;
@@ -86,6 +107,10 @@ export interface Riposte {
   executor: ActionExecutor;
   /** External dynamic lists served to firewalls. */
   edl: EdlStore;
+  /** Live updates: what changed, published after each commit (the SSE stream listens). */
+  live: LiveFeed;
+  /** E-mail sources that read a reporting mailbox, polled by the worker's clock. */
+  mailboxes: MailboxPoller;
   /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
   startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +120,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Replaces the notification hook (tests capture notifications with it). */
   notify?: NotificationHook;
+  /** Replaces the hook told of @mentions in case comments (default: the notification webhook). */
+  notifyMention?: (notification: MentionNotification) => Promise<void>;
 }
 
 function logLine(level: number, fields: Record<string, unknown>): void {
@@ -143,6 +170,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const box = await openSecretBox(config, db);
     const audit = new AuditLog(await keyFor(db, box, 'audit-chain'), dialect);
     const actions = new ActionRegistry();
+    const live = new LiveFeed();
     const playbooks = new PlaybookService(db, audit, actions, logError);
     let workerStarted = false;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
@@ -163,6 +191,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       audit,
       rules: config.grouping,
       caseHook: triggers.caseHook,
+      live,
       onError: (error) => logError(error, 'grouping failed; retrying'),
     });
     const writer = new IngestWriter({
@@ -172,10 +201,29 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       onCommitted: () => grouping.notify(),
       alertHook: triggers.alertHook,
     });
-    const cases = new CaseService(db, dialect, audit, triggers.caseHook);
+    const notifyMention =
+      options.notifyMention ??
+      webhookMentionNotifier(config.notifyWebhookUrl, config.publicUrl, (fields) => logLine(30, fields));
+    const cases = new CaseService(db, dialect, audit, triggers.caseHook, {
+      live,
+      sla: config.sla,
+      onMention: (notification) =>
+        void notifyMention(notification).catch((e) => logError(e, 'mention notification failed')),
+    });
     const assets = new AssetService(db, audit);
     const edl = new EdlStore(db, audit);
-    for (const action of builtinActions({ cases: () => cases, assets: () => assets, edl: () => edl }))
+    const userAlerts = new UserAlertHistory(db);
+    const alertSearch = new AlertSearch(db);
+    for (const action of builtinActions({
+      cases: () => cases,
+      assets: () => assets,
+      edl: () => edl,
+      history: () => userAlerts,
+      locate: () => locateOffline,
+      // Opened below; only read when the action runs.
+      indicators: () => intel.indicators,
+      alerts: () => alertSearch,
+    }))
       actions.register(action);
     const secrets = new SecretStore(db, box, audit);
     const outbound = new OutboundHttp({
@@ -198,6 +246,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     await openapiSpecs.registerStored((id, error) =>
       logError(error, `stored OpenAPI integration ${id} not loaded`),
     );
+    // Every action is registered by now, so the built-ins compile against the full catalogue.
+    if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
     const queue = new InProcessQueue();
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
@@ -209,6 +259,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       secrets: () => secrets.values(),
       abortAction: (runId, stepKey) => late.executor?.abort(runId, stepKey),
       onTaskOpened: (ids) => {
+        void publishTasks(db, live, ids).catch((e) => logError(e, 'live task event failed'));
         for (const id of ids)
           void late.worker?.notify(id, 'opened').catch((e) => logError(e, 'task notification failed'));
       },
@@ -218,16 +269,38 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
+      void publishTasks(db, live, [taskId]).catch((e) => logError(e, 'live task event failed'));
       void late.worker?.notify(taskId, 'opened').catch((e) => logError(e, 'approval notification failed'));
     });
-    const response = new ResponseService(db, responseStore, gate, actions, audit);
+    const response = new ResponseService(db, responseStore, gate, actions, audit, live);
     const executor = new ActionExecutor(
       actions,
       (runId, event) => engine.deliver(runId, event),
       response.hooks(),
     );
-    const tasks = new TaskService(db, audit, engine);
+    const tasks = new TaskService(db, audit, engine, live);
+    const runEvents = new RunCoalescer(live);
+    engine.onTransition((runId, state, caseId) => runEvents.transition(runId, state, caseId));
+    const poller = new ChangePoller({ db, feed: live, onError: logError });
+    const stopPolling = poller.attach();
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
+    const sources = new SourceService(db, box, audit, config.signatureWindowSeconds);
+    const ingest = new IngestService(writer);
+    const mailboxes = new MailboxPoller({
+      sources,
+      ingest,
+      read: async (mailbox, take) => {
+        const instance = await instances.resolve(imapIntegration, mailbox.instance);
+        const read = { folder: mailbox.folder, limit: 50, maxBytes: 25 * 1024 * 1024 };
+        return readNewMessages(
+          instance.fields,
+          mailbox.account ? { ...read, account: mailbox.account } : read,
+          take,
+          AbortSignal.timeout(5 * 60_000),
+        );
+      },
+      onError: logError,
+    });
     const worker = new RunWorker({
       db,
       engine,
@@ -248,6 +321,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         },
         { name: 'guarded actions', everyMs: 1_000, run: () => executor.retryParked() },
         { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
+        { name: 'mailbox sources', everyMs: 5_000, run: async () => void (await mailboxes.pollDue()) },
       ],
       notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
       onError: logError,
@@ -263,11 +337,15 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       database,
       box,
       audit,
-      sources: new SourceService(db, box, audit, config.signatureWindowSeconds),
-      ingest: new IngestService(writer),
+      sources,
+      ingest,
+      mailboxes,
       writer,
       grouping,
-      alerts: new AlertQuery(db),
+      alerts: new AlertQuery(db, dialect),
+      triage: new AlertTriage({ db, dialect, audit, caseHook: triggers.caseHook, live }),
+      dashboard: new DashboardQuery(db, dialect),
+      views: new SavedViews(db, audit),
       cases,
       users: new UserService(db, audit, config.sessionTtlSeconds),
       tokens: new TokenService(db, audit),
@@ -293,6 +371,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       gate,
       executor,
       edl,
+      live,
       async startWorker(workerOptions = {}) {
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
@@ -306,6 +385,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         await runWorker.stop();
         await queue.close();
         await engine.close();
+        stopPolling();
+        runEvents.close();
+        await poller.close();
         await outbound.close();
         await database.close();
       },

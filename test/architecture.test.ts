@@ -37,7 +37,7 @@ const ALLOWED: Record<string, string[]> = {
   store: ['core', 'store'],
   audit: ['core', 'store', 'audit'],
   ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config'],
-  cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel'],
+  cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel', 'live'],
   intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
   auth: ['core', 'store', 'audit', 'security', 'auth'],
@@ -48,8 +48,8 @@ const ALLOWED: Record<string, string[]> = {
   queue: ['core', 'queue'],
   integrations: ['core', 'integrations'],
   connections: ['core', 'store', 'audit', 'security', 'integrations', 'connections', 'actions'],
-  response: ['core', 'store', 'audit', 'cases', 'engine', 'response'],
-  actions: ['core', 'actions', 'audit', 'cases', 'assets', 'edl'],
+  response: ['core', 'store', 'audit', 'cases', 'engine', 'response', 'live'],
+  actions: ['core', 'actions', 'audit', 'cases', 'assets', 'edl', 'ingest'],
   edl: ['core', 'store', 'audit', 'security', 'edl'],
   secrets: ['core', 'store', 'audit', 'security', 'secrets'],
   runs: [
@@ -65,6 +65,7 @@ const ALLOWED: Record<string, string[]> = {
     'runs',
     'connections',
     'response',
+    'live',
   ],
   riposte: [
     'core',
@@ -87,9 +88,17 @@ const ALLOWED: Record<string, string[]> = {
     'intel',
     'response',
     'edl',
+    'live',
+    'dashboard',
+    'views',
   ],
+  live: ['core', 'store', 'engine', 'live'],
+  dashboard: ['core', 'store', 'dashboard'],
+  views: ['core', 'store', 'audit', 'views'],
   server: ['*'],
   cli: ['*'],
+  // The demo wires a whole Riposte (like the CLI) to the integrations' fake servers.
+  demo: ['core', 'config', 'audit', 'engine', 'integrations', 'riposte', 'server', 'demo'],
 };
 
 describe('architecture', () => {

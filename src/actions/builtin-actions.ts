@@ -7,13 +7,19 @@ import type { ActionDefinition } from '../core/action.ts';
 import type { AssetService } from '../assets/asset-service.ts';
 import type { CaseService } from '../cases/case-service.ts';
 import type { EdlStore } from '../edl/edl-store.ts';
+import { signInRiskAction, type SignInRiskDeps } from './sign-in-risk-action.ts';
+import { indicatorLookupAction, type IndicatorLookupDeps } from './indicator-lookup-action.ts';
+import { alertActions } from './alert-actions.ts';
+import type { AlertSearch } from '../ingest/alert-search.ts';
 
 /** What the built-in actions act on. */
-export interface BuiltinActionDeps {
+export interface BuiltinActionDeps extends SignInRiskDeps, IndicatorLookupDeps {
   /** Resolved when an action runs, so the catalogue can be built (to validate playbooks) without a database. */
   cases: () => CaseService;
   assets: () => AssetService;
   edl: () => EdlStore;
+  /** Stored alerts: search by observable, e-mail analysis (`riposte.search_alerts`, `riposte.analyze_email`). */
+  alerts: () => AlertSearch;
 }
 
 const automation = (runId: string): Actor => ({ id: `run:${runId}`, type: 'system' });
@@ -158,5 +164,8 @@ export function builtinActions(deps: BuiltinActionDeps): ActionDefinition[] {
           : { found: false, type: input['type'], value: input['value'] };
       },
     },
+    signInRiskAction(deps),
+    indicatorLookupAction(deps),
+    ...alertActions(deps.alerts),
   ];
 }

@@ -193,46 +193,7 @@ export async function groupAlerts(
       if (target) break;
     }
     if (!target) {
-      target = {
-        id: newId('case_'),
-        ruleKey: rk,
-        host,
-        lastAlertAt: eventTime,
-        severity: alert.row.severity as Severity,
-        isNew: true,
-        addedAlerts: 0,
-        newObservables: new Map(),
-        row: {
-          id: '',
-          title: host ? `${alert.row.title} on ${host}` : alert.row.title,
-          description: alert.row.description,
-          status: 'open',
-          severity: alert.row.severity,
-          severity_id: alert.row.severity_id,
-          priority: 0,
-          priority_factors: '[]',
-          assignee: null,
-          tags: '[]',
-          resolution: null,
-          resolution_note: null,
-          alert_count: 0,
-          rule_key: rk,
-          host,
-          asset_type: null,
-          asset_value: null,
-          asset_criticality: null,
-          search_values: 0,
-          intel_matches: 0,
-          intel_sources: '[]',
-          intel_confidence: null,
-          intel_observables: '[]',
-          created_at: now,
-          updated_at: now,
-          closed_at: null,
-          last_alert_at: eventTime,
-        },
-      };
-      target.row!.id = target.id;
+      target = openCase(alert.row, rk, host, now);
       audit.push({
         actor: { id: 'grouping', type: 'system' },
         action: 'case.create',
@@ -242,17 +203,9 @@ export async function groupAlerts(
       });
     }
     remember(target);
-    alert.row.case_id = target.id;
-    target.addedAlerts++;
-    if (eventTime > target.lastAlertAt) target.lastAlertAt = eventTime;
-    if (SEVERITY_ID[alert.row.severity as Severity] > SEVERITY_ID[target.severity]) {
-      target.severity = alert.row.severity as Severity;
-    }
-    for (const o of alert.observables) {
-      const key = observableKey(o);
-      if (!target.newObservables.has(key)) target.newObservables.set(key, { ...o, at: eventTime });
-      if (observableTypes.has(o.type)) rememberObservable(key, target);
-    }
+    addAlert(target, alert);
+    for (const o of alert.observables)
+      if (observableTypes.has(o.type)) rememberObservable(observableKey(o), target);
     if (rk && host) remember(target);
   }
 
@@ -262,6 +215,105 @@ export async function groupAlerts(
     now,
   );
   return audit;
+}
+
+/** A new case for an alert: titled after it (and its entity), with nothing in it yet. */
+function openCase(alert: AlertTable, rk: string, host: string | null, now: string): OpenCase {
+  const id = newId('case_');
+  return {
+    id,
+    ruleKey: rk,
+    host,
+    lastAlertAt: alert.event_time,
+    severity: alert.severity as Severity,
+    isNew: true,
+    addedAlerts: 0,
+    newObservables: new Map(),
+    row: {
+      id,
+      title: host ? `${alert.title} on ${host}` : alert.title,
+      description: alert.description,
+      status: 'open',
+      severity: alert.severity,
+      severity_id: alert.severity_id,
+      priority: 0,
+      priority_factors: '[]',
+      assignee: null,
+      tags: '[]',
+      resolution: null,
+      resolution_note: null,
+      alert_count: 0,
+      rule_key: rk,
+      host,
+      asset_type: null,
+      asset_value: null,
+      asset_criticality: null,
+      search_values: 0,
+      intel_matches: 0,
+      intel_sources: '[]',
+      intel_confidence: null,
+      intel_observables: '[]',
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      last_alert_at: alert.event_time,
+      acknowledged_at: null,
+    },
+  };
+}
+
+/** The alert joins the case: its count, last alert time, severity (only raised) and new observables. */
+function addAlert(target: OpenCase, alert: GroupableAlert): void {
+  const eventTime = alert.row.event_time;
+  alert.row.case_id = target.id;
+  target.addedAlerts++;
+  if (eventTime > target.lastAlertAt) target.lastAlertAt = eventTime;
+  if (SEVERITY_ID[alert.row.severity as Severity] > SEVERITY_ID[target.severity]) {
+    target.severity = alert.row.severity as Severity;
+  }
+  for (const o of alert.observables) {
+    const key = observableKey(o);
+    if (!target.newObservables.has(key)) target.newObservables.set(key, { ...o, at: eventTime });
+  }
+}
+
+/**
+ * Puts alerts a person picked into one case (bulk triage): an open case they chose, or a new one
+ * opened for the alerts (titled after the first, unless a title is given). The case's derived state
+ * — count, severity, observables, search document, priority — moves as in grouping. The caller
+ * updates the alerts' rows and the cases they leave.
+ */
+export async function placeAlerts(
+  trx: Transaction<DatabaseSchema>,
+  alerts: GroupableAlert[],
+  into: CaseTable | { title: string | null },
+  now: string,
+): Promise<{ caseId: string; created: boolean }> {
+  let target: OpenCase;
+  if ('id' in into) {
+    target = {
+      id: into.id,
+      ruleKey: into.rule_key,
+      host: into.host,
+      lastAlertAt: into.last_alert_at,
+      severity: into.severity as Severity,
+      isNew: false,
+      addedAlerts: 0,
+      newObservables: new Map(),
+    };
+  } else {
+    const first = alerts[0]!;
+    const rk = ruleKey(
+      first.row.source,
+      { id: first.row.rule_id, name: first.row.rule_name },
+      first.row.title,
+    );
+    target = openCase(first.row, rk, primaryEntity(first.observables), now);
+    if (into.title) target.row!.title = into.title;
+  }
+  for (const alert of alerts) addAlert(target, alert);
+  await persist(trx, [target], now);
+  return { caseId: target.id, created: target.isNew };
 }
 
 async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], now: string): Promise<void> {

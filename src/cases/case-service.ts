@@ -14,29 +14,44 @@ import {
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { toAlert } from '../ingest/alert-query.ts';
-import { decodeCursor, parseLimit, toPage, type Page } from '../store/cursor.ts';
+import type { Page } from '../store/cursor.ts';
 import type { Dialect } from '../store/database.ts';
 import type { CaseTable, DatabaseSchema } from '../store/schema.ts';
-import { rebuildSearchDocument, refreshPriority, searchCondition } from './case-derived-state.ts';
+import type { SlaTargets } from '../config.ts';
+import { rebuildSearchDocument, refreshPriority } from './case-derived-state.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
+import type { LivePublisher } from '../live/live-event.ts';
+import { listCases, type CaseFilter } from './case-list.ts';
+import { mentionedUsers, type MentionHook } from './case-mentions.ts';
+import { caseSla, type CaseSla } from './case-sla.ts';
+import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
 
-export interface CaseDetail extends CaseSummary {
+export type { CaseFilter } from './case-list.ts';
+
+/** A case as the work queue shows it: the summary, when it was acknowledged, and its SLA now. */
+export interface CaseItem extends CaseSummary {
+  acknowledgedAt: string | null;
+  sla: CaseSla | null;
+}
+
+export interface CaseServiceOptions {
+  /** SLA targets per severity (config `sla`); none: no SLA. */
+  sla?: SlaTargets;
+  /** The clock SLAs are measured against (tests pass a fixed one). */
+  now?: () => Date;
+  /** Told after a comment naming people with @username commits. */
+  onMention?: MentionHook;
+  /** Told `case.changed` after a change or a comment commits. */
+  live?: LivePublisher;
+}
+
+export interface CaseDetail extends CaseItem {
   alerts: Alert[];
   observables: CaseObservable[];
   comments: CaseComment[];
   timeline: AuditRecord[];
-}
-
-export interface CaseFilter {
-  status?: string;
-  severity?: string;
-  assignee?: string;
-  tag?: string;
-  q?: string;
-  cursor?: string;
-  limit?: unknown;
 }
 
 export interface CasePatch {
@@ -86,44 +101,44 @@ export class CaseService {
   readonly #audit: AuditLog;
 
   readonly #caseHook: TransactionHook<CaseChange> | undefined;
+  readonly #options: CaseServiceOptions;
 
   constructor(
     db: Kysely<DatabaseSchema>,
     dialect: Dialect,
     audit: AuditLog,
     caseHook?: TransactionHook<CaseChange>,
+    options: CaseServiceOptions = {},
   ) {
     this.#db = db;
     this.#dialect = dialect;
     this.#audit = audit;
     this.#caseHook = caseHook;
+    this.#options = options;
   }
 
-  async list(filter: CaseFilter): Promise<Page<CaseSummary>> {
-    const limit = parseLimit(filter.limit);
-    const cursor = decodeCursor(filter.cursor);
-    let query = this.#db.selectFrom('cases').selectAll();
-    if (filter.status) query = query.where('status', '=', oneOf(CASE_STATUSES, filter.status, '/status'));
-    if (filter.severity)
-      query = query.where('severity', '=', oneOf(SEVERITIES, filter.severity, '/severity'));
-    if (filter.assignee) query = query.where('assignee', '=', filter.assignee);
-    if (filter.tag) {
-      const tag = filter.tag;
-      query = query.where('id', 'in', (eb) =>
-        eb.selectFrom('case_tags').select('case_id').where('tag', '=', tag),
-      );
-    }
-    if (filter.q && filter.q.trim() !== '') {
-      if (filter.q.length > 500) throw invalidField('/q', 'q may have at most 500 characters');
-      query = query.where(searchCondition(this.#dialect, filter.q));
-    }
-    if (cursor) query = query.where('id', '<', cursor);
-    const rows = await query
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const page = toPage(rows, limit);
-    return { items: page.items.map(toCaseSummary), nextCursor: page.nextCursor };
+  #item(row: CaseTable, now = this.#options.now?.() ?? new Date()): CaseItem {
+    const summary = toCaseSummary(row);
+    const acknowledgedAt = row.acknowledged_at ?? null;
+    const sla = caseSla(
+      this.#options.sla?.[summary.severity],
+      { createdAt: summary.createdAt, acknowledgedAt, closedAt: summary.closedAt },
+      now,
+    );
+    return { ...summary, acknowledgedAt, sla };
+  }
+
+  async list(filter: CaseFilter): Promise<Page<CaseItem>> {
+    const page = await listCases(this.#db, this.#dialect, filter);
+    const now = this.#options.now?.() ?? new Date();
+    return { items: page.rows.map((row) => this.#item(row, now)), nextCursor: page.nextCursor };
+  }
+
+  /** The case's timeline from the audit log, newest first (see case-timeline.ts). */
+  async timeline(id: string, page: { cursor?: string; limit?: unknown }): Promise<Page<AuditRecord>> {
+    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    return caseTimeline(this.#db, id, page);
   }
 
   async get(id: string, viewer?: Actor): Promise<CaseDetail> {
@@ -160,7 +175,7 @@ export class CaseService {
         { actor: viewer, action: 'case.view', targetType: 'case', targetId: id },
       ]);
     return {
-      ...toCaseSummary(row),
+      ...this.#item(row),
       alerts: alerts.map(toAlert),
       observables: observables.map((o) => ({
         type: o.type as CaseObservable['type'],
@@ -180,7 +195,7 @@ export class CaseService {
     };
   }
 
-  async update(id: string, patch: CasePatch, actor: Actor): Promise<CaseSummary> {
+  async update(id: string, patch: CasePatch, actor: Actor): Promise<CaseItem> {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
       throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
     }
@@ -239,7 +254,10 @@ export class CaseService {
       change('resolution', 'resolution', resolution);
       if (set.status === 'closed') set.closed_at = now;
       if (set.status === 'open') set.closed_at = null;
-      if (Object.keys(set).length === 0) return { summary: toCaseSummary(row), events: 0 };
+      if (Object.keys(set).length === 0) return { item: this.#item(row), events: 0 };
+      // Acknowledged: the first time someone takes the case or closes it (the acknowledge SLA).
+      if (row.acknowledged_at === null && (set.assignee || set.status === 'closed'))
+        set.acknowledged_at = now;
       set.updated_at = now;
       await trx.updateTable('cases').set(set).where('id', '=', id).execute();
       if (set.tags !== undefined) {
@@ -273,10 +291,11 @@ export class CaseService {
       if (set.status === 'closed') events.push({ caseId: id, event: 'closed' });
       if (hooked && events.length > 0) await hooked.write(trx, events);
       const fresh = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      return { summary: toCaseSummary(fresh), events: events.length };
+      return { item: this.#item(fresh), events: events.length };
     });
     if (updated.events > 0) hooked?.committed();
-    return updated.summary;
+    this.#options.live?.publish({ type: 'case.changed', id });
+    return updated.item;
   }
 
   /** `commentId` makes the call idempotent: a second call with the same id returns the first comment. */
@@ -284,37 +303,31 @@ export class CaseService {
     if (typeof body !== 'string' || body.trim() === '' || body.length > 50_000) {
       throw invalidField('/body', 'body must be a non-empty string of at most 50000 characters');
     }
-    return this.#db.transaction().execute(async (trx) => {
-      const exists = await trx.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
-      if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    const written = await this.#db.transaction().execute(async (trx) => {
+      const kase = await trx
+        .selectFrom('cases')
+        .select(['id', 'title', 'severity'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!kase) throw new RiposteError('not_found', `no case with id "${id}"`);
       if (commentId !== undefined) {
         const done = await trx
           .selectFrom('case_comments')
           .selectAll()
           .where('id', '=', commentId)
           .executeTakeFirst();
-        if (done)
-          return {
+        if (done) {
+          const again: CaseComment = {
             id: done.id,
             author: done.author,
             body: done.body,
             mentions: JSON.parse(done.mentions) as string[],
             createdAt: done.created_at,
           };
+          return { comment: again, kase, fresh: false };
+        }
       }
-      const named = [
-        ...new Set(
-          [...body.matchAll(/(?<![\w.])@([a-zA-Z0-9][a-zA-Z0-9._@-]{0,127})/g)].map((m) =>
-            m[1]!.replace(/\.$/, ''),
-          ),
-        ),
-      ];
-      const mentions =
-        named.length === 0
-          ? []
-          : (await trx.selectFrom('users').select('username').where('username', 'in', named).execute()).map(
-              (u) => u.username,
-            );
+      const mentions = await mentionedUsers(trx, body);
       const comment: CaseComment = {
         id: commentId ?? newId('comment_'),
         author: actor.id,
@@ -343,8 +356,20 @@ export class CaseService {
           details: { commentId: comment.id, mentions },
         },
       ]);
-      return comment;
+      return { comment, kase, fresh: true };
     });
+    const { comment, kase, fresh } = written;
+    if (fresh) this.#options.live?.publish({ type: 'case.changed', id });
+    const mentioned = comment.mentions.filter((name) => name !== actor.id);
+    if (fresh && mentioned.length > 0)
+      this.#options.onMention?.({
+        kind: 'mention',
+        case: { id: kase.id, title: kase.title, severity: kase.severity },
+        comment,
+        mentioned,
+        at: comment.createdAt,
+      });
+    return comment;
   }
 
   async #assignee(trx: Transaction<DatabaseSchema>, value: unknown): Promise<string | null> {

@@ -3,7 +3,8 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { GroupingRule } from '../config.ts';
 import type { Observable } from '../core/alert.ts';
 import type { Dialect } from '../store/database.ts';
-import type { DatabaseSchema } from '../store/schema.ts';
+import type { LivePublisher } from '../live/live-event.ts';
+import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
 import { groupAlerts } from './case-grouper.ts';
@@ -18,6 +19,8 @@ export interface GroupingStageOptions {
   onError: (error: unknown) => void;
   /** Sees the cases each batch creates, inside its transaction (playbook triggers). */
   caseHook?: TransactionHook<CaseChange>;
+  /** Told each grouped alert (alert.created) and each case it touched (case.changed), after the commit. */
+  live?: LivePublisher;
 }
 
 const RETRY_MS = 1000;
@@ -84,10 +87,27 @@ export class GroupingStage {
     }
   }
 
+  #publish(rows: AlertTable[]): void {
+    const live = this.#options.live!;
+    const cases = new Set<string>();
+    for (const row of rows) {
+      live.publish({
+        type: 'alert.created',
+        id: row.id,
+        caseId: row.case_id,
+        severity: row.severity,
+        title: row.title,
+      });
+      if (row.case_id) cases.add(row.case_id);
+    }
+    for (const id of cases) live.publish({ type: 'case.changed', id });
+  }
+
   /** Groups one batch; returns how many alerts it took. */
   async #runOnce(): Promise<number> {
     const { db, dialect, audit, rules, caseHook } = this.#options;
     const hooked = caseHook ? await caseHook.prepare() : undefined;
+    let grouped: AlertTable[] = [];
     const taken = await db.transaction().execute(async (trx) => {
       // One grouper at a time per database: several API processes may share a PostgreSQL.
       if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
@@ -124,9 +144,11 @@ export class GroupingStage {
           trx,
           created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
         );
+      if (this.#options.live?.listening) grouped = rows;
       return rows.length;
     });
     if (taken > 0) hooked?.committed();
+    if (grouped.length > 0) this.#publish(grouped);
     return taken;
   }
 }

@@ -24,6 +24,7 @@ import { integrationImportOpenApiCommand } from './commands/integration-command.
 import { keysRotateCommand } from './commands/keys-command.ts';
 import { caseRollbackCommand, killSwitchCommand } from './commands/response-commands.ts';
 import { benchCommand } from './commands/bench-command.ts';
+import { demoCommand } from './commands/demo-command.ts';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
@@ -113,9 +114,13 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: auditVerifyCommand,
     usage: "audit verify                                 check the audit log's hash chain",
   },
+  demo: {
+    run: demoCommand,
+    usage: 'demo [--port N] [--data-dir DIR] [--fresh]  sample alerts worked end to end against local fakes',
+  },
   bench: {
     run: benchCommand,
-    usage: 'bench ingest | bench engine                  benchmarks, JSON on stdout',
+    usage: 'bench ingest | bench engine | bench console   benchmarks, JSON on stdout',
   },
 };
 

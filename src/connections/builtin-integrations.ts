@@ -14,6 +14,9 @@ import { teamsIntegration } from '../integrations/teams/teams-integration.ts';
 import { theHiveIntegration } from '../integrations/thehive/thehive-integration.ts';
 import { webhookIntegration as outboundWebhook } from '../integrations/webhook/webhook-integration.ts';
 import { abuseipdb } from '../integrations/abuseipdb/abuseipdb-integration.ts';
+import { cisaKev } from '../integrations/cisa-kev/cisa-kev-integration.ts';
+import { nvd } from '../integrations/nvd/nvd-integration.ts';
+import { cape } from '../integrations/cape/cape-integration.ts';
 import { geoip } from '../integrations/geoip/geoip-integration.ts';
 import { greynoise } from '../integrations/greynoise/greynoise-integration.ts';
 import { ldapIntegration } from '../integrations/ldap/ldap-integration.ts';
@@ -31,10 +34,12 @@ import { webIntegration } from '../integrations/web/web-integration.ts';
 /** The integrations shipped with Riposte. */
 export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   abuseipdb,
+  cisaKev,
   geoip,
   greynoise,
   ldapIntegration,
   mispIntegration,
+  nvd,
   otx,
   rdapIntegration,
   shodan,
@@ -42,6 +47,7 @@ export const BUILTIN_INTEGRATIONS: readonly IntegrationDefinition[] = [
   urlhausIntegration,
   urlscan,
   virustotal,
+  cape,
   webIntegration,
   jiraIntegration,
   serviceNowIntegration,

@@ -24,6 +24,8 @@ export interface InstanceView {
   updatedAt: string;
   updatedBy: string;
   lastTest: { at: string; ok: boolean; error: string | null } | null;
+  /** The last action run through this instance (recorded at most once a second unless the outcome changes). */
+  lastAction: { action: string; at: string; ok: boolean; error: string | null } | null;
 }
 
 /** What an action runs with. */
@@ -31,6 +33,24 @@ export interface ResolvedInstance {
   integration: string;
   name: string;
   fields: Record<string, string>;
+}
+
+/** How often an instance's last action outcome is written while the outcome stays the same. */
+const ACTION_RECORD_INTERVAL_MS = 1_000;
+const MESSAGE_MAX = 1_000;
+
+/** A message about an instance with its secret values replaced by `***` (the HTTP client masks most already). */
+export function withoutCredentials(
+  message: string,
+  integration: IntegrationDefinition,
+  instance: ResolvedInstance,
+): string {
+  let text = message;
+  for (const field of integration.credentials) {
+    const value = field.secret ? instance.fields[field.name] : undefined;
+    if (value && value.length >= 4) text = text.split(value).join('***');
+  }
+  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
 }
 
 /**
@@ -42,6 +62,7 @@ export class InstanceStore {
   readonly #box: SecretBox;
   readonly #audit: AuditLog;
   readonly #cache = new Map<string, ResolvedInstance>();
+  readonly #lastRecorded = new Map<string, { at: number; ok: boolean }>();
 
   constructor(db: Kysely<DatabaseSchema>, box: SecretBox, audit: AuditLog) {
     this.#db = db;
@@ -49,7 +70,10 @@ export class InstanceStore {
     this.#audit = audit;
   }
 
-  /** Creates or replaces an instance. A secret field left out keeps its stored value. */
+  /**
+   * Creates or replaces an instance. A secret field left out or left empty keeps its stored value;
+   * `clearSecrets: [name, …]` removes stored ones.
+   */
   async put(
     integration: IntegrationDefinition,
     name: string,
@@ -60,13 +84,32 @@ export class InstanceStore {
       throw invalidField('/name', 'an instance name is lowercase letters, digits, - and _');
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
-    const { fields: given = {}, isDefault } = body as { fields?: unknown; isDefault?: unknown };
+    const {
+      fields: given = {},
+      isDefault,
+      clearSecrets = [],
+    } = body as { fields?: unknown; isDefault?: unknown; clearSecrets?: unknown };
     if (given === null || typeof given !== 'object' || Array.isArray(given))
       throw invalidField('/fields', 'fields must be an object of strings');
+    if (isDefault !== undefined && typeof isDefault !== 'boolean')
+      throw invalidField('/isDefault', 'isDefault must be true or false');
     const known = new Map(integration.credentials.map((f) => [f.name, f]));
     // Every integration may point elsewhere; one that needs its own URL declares base_url itself.
     if (!known.has('base_url'))
       known.set('base_url', { name: 'base_url', label: 'Base URL', secret: false, required: false });
+    if (!Array.isArray(clearSecrets))
+      throw invalidField('/clearSecrets', 'clearSecrets must be a list of secret field names');
+    for (const [i, name] of clearSecrets.entries())
+      if (typeof name !== 'string' || known.get(name)?.secret !== true)
+        throw invalidField(
+          `/clearSecrets/${i}`,
+          `${integration.id} has no secret field "${String(name)}"; its secret fields are ${
+            [...known.values()]
+              .filter((f) => f.secret)
+              .map((f) => f.name)
+              .join(', ') || 'none'
+          }`,
+        );
     for (const [key, value] of Object.entries(given)) {
       if (!known.has(key))
         throw invalidField(
@@ -85,7 +128,12 @@ export class InstanceStore {
     for (const field of known.values()) {
       const value = (given as Record<string, string>)[field.name];
       if (field.secret) {
-        const kept = value ?? oldSecrets[field.name];
+        // Empty means "unchanged": a form never shows a stored secret, so it cannot send it back.
+        const kept = clearSecrets.includes(field.name)
+          ? value
+          : value === undefined || value === ''
+            ? oldSecrets[field.name]
+            : value;
         if (kept !== undefined && kept !== '') secrets[field.name] = kept;
       } else if (value !== undefined && value !== '') fields[field.name] = value;
       else if (previous && value === undefined) {
@@ -116,9 +164,14 @@ export class InstanceStore {
         created_at: previous?.created_at ?? now,
         updated_at: now,
         updated_by: actor.id,
+        // A changed configuration has not been tested yet; the last action stays what it was.
         last_test_at: null,
         last_test_ok: null,
         last_test_error: null,
+        last_action: previous?.last_action ?? null,
+        last_action_at: previous?.last_action_at ?? null,
+        last_action_ok: previous?.last_action_ok ?? null,
+        last_action_error: previous?.last_action_error ?? null,
       };
       if (previous)
         await trx
@@ -137,7 +190,10 @@ export class InstanceStore {
             targetType: 'integration_instance',
             targetId: `${integration.id}/${name}`,
             // Which fields changed, never their values.
-            details: { fields: Object.keys(given) },
+            details: {
+              fields: Object.keys(given),
+              ...(clearSecrets.length ? { cleared: clearSecrets } : {}),
+            },
           },
         ],
         now,
@@ -217,17 +273,57 @@ export class InstanceStore {
     return resolved;
   }
 
-  async recordTest(integration: string, name: string, error: string | null): Promise<void> {
+  /** Records a connection test's outcome; the message is stored without the instance's secrets. */
+  async recordTest(
+    integration: IntegrationDefinition,
+    instance: ResolvedInstance,
+    error: string | null,
+  ): Promise<void> {
     await this.#db
       .updateTable('integration_instances')
       .set({
         last_test_at: new Date().toISOString(),
         last_test_ok: error === null ? 1 : 0,
-        last_test_error: error,
+        last_test_error: error === null ? null : withoutCredentials(error, integration, instance),
       })
-      .where('integration', '=', integration)
-      .where('name', '=', name)
+      .where('integration', '=', integration.id)
+      .where('name', '=', instance.name)
       .execute();
+  }
+
+  /**
+   * Records how an action through an instance went, for its health. Busy instances are written at most
+   * once a second while the outcome stays the same; a change (ok → error or back) is written at once.
+   * Never fails the action it reports on.
+   */
+  async recordAction(
+    integration: IntegrationDefinition,
+    instance: ResolvedInstance,
+    action: string,
+    error: string | null,
+  ): Promise<void> {
+    const key = `${integration.id}/${instance.name}`;
+    const now = Date.now();
+    const ok = error === null;
+    const last = this.#lastRecorded.get(key);
+    if (last && last.ok === ok && now - last.at < ACTION_RECORD_INTERVAL_MS) return;
+    this.#lastRecorded.set(key, { at: now, ok });
+    try {
+      await this.#db
+        .updateTable('integration_instances')
+        .set({
+          last_action: action,
+          last_action_at: new Date(now).toISOString(),
+          last_action_ok: ok ? 1 : 0,
+          last_action_error: error === null ? null : withoutCredentials(error, integration, instance),
+        })
+        .where('integration', '=', integration.id)
+        .where('name', '=', instance.name)
+        .execute();
+    } catch {
+      // Health is informative; the action's own result matters more than recording it.
+      this.#lastRecorded.delete(key);
+    }
   }
 
   /** Forget decrypted instances (after a key rotation or an edit from another process). */
@@ -270,6 +366,15 @@ export class InstanceStore {
         row.last_test_at === null
           ? null
           : { at: row.last_test_at, ok: row.last_test_ok === 1, error: row.last_test_error },
+      lastAction:
+        row.last_action === null || row.last_action_at === null
+          ? null
+          : {
+              action: row.last_action,
+              at: row.last_action_at,
+              ok: row.last_action_ok === 1,
+              error: row.last_action_error,
+            },
     };
   }
 }

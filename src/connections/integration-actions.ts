@@ -123,10 +123,15 @@ function toActionDefinition(
         const hit = await runtime.enrichment.cached(cacheKey);
         if (hit !== undefined) return hit;
       }
-      const output = await action.run(
-        rest as never,
-        integrationContext(integration, instance, runtime, context),
-      );
+      let output: unknown;
+      try {
+        output = await action.run(rest as never, integrationContext(integration, instance, runtime, context));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await runtime.instances.recordAction(integration, instance, id, message);
+        throw error;
+      }
+      await runtime.instances.recordAction(integration, instance, id, null);
       if (cacheKey) await runtime.enrichment.cache(cacheKey, id, output, action.cacheTtlSeconds!);
       if (action.enrichment) {
         const observable = action.enrichment.observable(rest as never);

@@ -13,7 +13,15 @@ const unavailable = (what: string) => (): never => {
  */
 export function offlineCatalog(): ActionRegistry {
   const registry = new ActionRegistry(
-    builtinActions({ cases: unavailable('cases'), assets: unavailable('assets'), edl: unavailable('edl') }),
+    builtinActions({
+      cases: unavailable('cases'),
+      assets: unavailable('assets'),
+      edl: unavailable('edl'),
+      history: unavailable('the alert history'),
+      locate: () => null,
+      indicators: unavailable('the threat-intelligence store'),
+      alerts: unavailable('the alert store'),
+    }),
   );
   const runtime = new Proxy({} as IntegrationRuntime, {
     get: (_t, key) => unavailable(`the integration runtime (${String(key)})`)(),

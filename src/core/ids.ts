@@ -42,6 +42,17 @@ export function newId(prefix = ''): string {
   return prefix + time + count + rand;
 }
 
+/**
+ * The smallest id `newId(prefix)` could have given at `timeMs`: ids made at or after that moment sort
+ * at or after it, so `id >= idFloor(…)` bounds a keyset scan by creation time.
+ */
+export function idFloor(prefix: string, timeMs: number): string {
+  let time = '';
+  for (let i = 0, t = Math.max(0, Math.floor(timeMs)); i < 10; i++, t = Math.floor(t / 32))
+    time = ALPHABET[t % 32] + time;
+  return `${prefix}${time}${'0'.repeat(12)}`;
+}
+
 /** A high-entropy secret for tokens, base64url. */
 export function newSecret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');

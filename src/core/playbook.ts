@@ -83,6 +83,11 @@ interface StepBase {
   retry: RetryPolicy | null;
   timeoutMs: number | null;
   position: SourcePosition;
+  /**
+   * The RE&CT response action the step carries out (`RA3101`): written as `react:` on the step, or,
+   * for an action step without one, the action's own.
+   */
+  react?: string;
 }
 
 export interface ActionStep extends StepBase {
@@ -236,6 +241,11 @@ export interface PlaybookTriggers {
   /** 5-field cron expressions, UTC. */
   schedule: string[];
   manual: boolean;
+  /**
+   * The alert trigger is a fallback: it fires only for an alert that no other enabled playbook's
+   * (non-fallback) alert trigger matched. Absent means false.
+   */
+  fallback?: boolean;
 }
 
 export interface PlaybookPlan {

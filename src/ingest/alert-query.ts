@@ -1,8 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Alert, AlertStatus, MitreRef, Observable, Severity } from '../core/alert.ts';
-import { SEVERITIES } from '../core/alert.ts';
-import { RiposteError } from '../core/riposte-error.ts';
+import { SEVERITIES, SEVERITY_ID } from '../core/alert.ts';
+import { idFloor } from '../core/ids.ts';
+import { RiposteError, invalidField } from '../core/riposte-error.ts';
+import { searchCondition } from '../cases/case-derived-state.ts';
 import { decodeCursor, parseLimit, toPage, type Page } from '../store/cursor.ts';
+import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 
 export function toAlert(row: AlertTable): Alert {
@@ -41,22 +44,54 @@ export interface AlertFilter {
   severity?: string;
   status?: string;
   caseId?: string;
+  /** The detection rule: its id, or its name when it has no id. */
+  rule?: string;
+  /** `true`: only alerts in a case; `false`: only those not grouped yet (or left without one). */
+  hasCase?: string;
+  /** Words that must all appear in the alert's title, rule name or observables. */
+  q?: string;
+  /** Received at or after / before (ISO 8601). */
+  from?: string;
+  to?: string;
   cursor?: string;
   limit?: unknown;
 }
 
+/** The rule an alert is filed under: written exactly as in the `alerts_rule` index (migration 0008). */
+export const ALERT_RULE = sql<string>`coalesce(rule_id, rule_name)`;
+
+function instant(value: string, path: string): number {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms))
+    throw invalidField(path, `${path.slice(1)} must be an ISO 8601 date-time (2026-11-30T08:00:00Z)`);
+  return ms;
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern (with ESCAPE '\'). */
+function likePattern(word: string): string {
+  return `%${word.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function selectAlerts(db: Kysely<DatabaseSchema>) {
+  return db.selectFrom('alerts').selectAll();
+}
+
+type AlertSelect = ReturnType<typeof selectAlerts>;
+
 /** Read side of alerts: list newest first with filters, get one. */
 export class AlertQuery {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<DatabaseSchema>) {
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect = 'sqlite') {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async list(filter: AlertFilter): Promise<Page<Alert>> {
     const limit = parseLimit(filter.limit);
     const cursor = decodeCursor(filter.cursor);
-    let query = this.#db.selectFrom('alerts').selectAll();
+    let query = selectAlerts(this.#db);
     if (filter.source) query = query.where('source', '=', filter.source);
     if (filter.severity) {
       if (!(SEVERITIES as readonly string[]).includes(filter.severity)) {
@@ -64,10 +99,20 @@ export class AlertQuery {
           path: 'severity',
         });
       }
-      query = query.where('severity', '=', filter.severity);
+      // The index is on severity_id (alerts_severity), which always moves with severity.
+      query = query.where('severity_id', '=', SEVERITY_ID[filter.severity as Severity]);
     }
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
+    if (filter.rule) query = query.where(ALERT_RULE, '=', filter.rule);
+    if (filter.hasCase === 'true') query = query.where('case_id', 'is not', null);
+    else if (filter.hasCase === 'false') query = query.where('case_id', 'is', null);
+    else if (filter.hasCase !== undefined && filter.hasCase !== '')
+      throw invalidField('/hasCase', 'hasCase must be true or false');
+    // Ids are time-ordered (created_at is when the alert was stored): a time range is an id range.
+    if (filter.from) query = query.where('id', '>=', idFloor('alert_', instant(filter.from, '/from')));
+    if (filter.to) query = query.where('id', '<', idFloor('alert_', instant(filter.to, '/to')));
+    if (filter.q && filter.q.trim() !== '') query = this.#text(query, filter.q);
     if (cursor) query = query.where('id', '<', cursor);
     const rows = await query
       .orderBy('id', 'desc')
@@ -75,6 +120,41 @@ export class AlertQuery {
       .execute();
     const page = toPage(rows, limit);
     return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Text search through the case search index (full-text over each case's title, tags and observable
+   * values), then each word checked on the alert itself: the index narrows to the cases that name a
+   * word, the check keeps the alerts that name them all. Alerts not grouped yet are not found, nor
+   * those whose case's document names none of the words (words only in the title of an alert that
+   * joined a case opened by another).
+   */
+  #text<Q extends AlertSelect>(query: Q, q: string): Q {
+    if (q.length > 200) throw invalidField('/q', 'q may have at most 200 characters');
+    const words = q
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .slice(0, 8);
+    // A case's document is several rows (parts), so each word is looked up on its own: cases with any
+    // of the words are the candidates, and the row check below wants all of them in the alert.
+    let narrowed = query.where((eb) =>
+      eb.or(
+        words.map((word) =>
+          eb(
+            'case_id',
+            'in',
+            eb.selectFrom('cases').select('cases.id').where(searchCondition(this.#dialect, word)),
+          ),
+        ),
+      ),
+    ) as Q;
+    for (const word of words) {
+      const pattern = likePattern(word);
+      narrowed = narrowed.where(
+        sql<boolean>`(lower(title) LIKE ${pattern} ESCAPE '\\' OR lower(observables) LIKE ${pattern} ESCAPE '\\' OR lower(coalesce(rule_name, '')) LIKE ${pattern} ESCAPE '\\')`,
+      ) as Q;
+    }
+    return narrowed;
   }
 
   async get(id: string): Promise<Alert> {

@@ -213,7 +213,9 @@ export function parseMessage(raw: string, depth = 0, budget = { parts: 0 }): Mim
 /** Addresses in an address-list header: `"Name" <a@b>, c@d`. */
 export function addresses(value: string | undefined): string[] {
   if (!value) return [];
-  const angle = [...value.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map((m) => m[1]!);
+  // A quoted display name is not an address, even when it looks like one ("PayPal <x@paypal.com>" <y@evil>).
+  const unquoted = value.replace(/"(?:[^"\\]|\\.)*"/g, ' ');
+  const angle = [...unquoted.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map((m) => m[1]!);
   if (angle.length > 0) return angle;
-  return [...value.matchAll(/[^\s,;<>"]+@[^\s,;<>"]+/g)].map((m) => m[0]);
+  return [...unquoted.matchAll(/[^\s,;<>"]+@[^\s,;<>"]+/g)].map((m) => m[0]);
 }

@@ -41,6 +41,7 @@ export function compileActionStep(input: StepInput): ActionStep | null {
     // The step's own policy wins; without one, the action's defaults apply.
     retry: fields.has('retry') ? base.retry : action.retry,
     timeoutMs: fields.has('timeout') ? base.timeoutMs : action.timeoutMs,
+    ...(base.react === undefined && action.react !== undefined ? { react: action.react } : {}),
     kind: 'action',
     uses,
     effect: action.effect,

@@ -29,6 +29,8 @@ import {
   readMapping,
   readNumber,
   readSlug,
+  expect,
+  scalarValue,
 } from './yaml-reader.ts';
 import type { Field } from './yaml-reader.ts';
 import { ALL_COMMON_KEYS, KIND_FIELDS, KIND_KEYS } from './step-kinds.ts';
@@ -53,8 +55,11 @@ const KIND_COMPILERS: Record<StepKind, (input: StepInput) => PlaybookStep | null
 const EVERY_KEY = new Set([
   'id',
   ...ALL_COMMON_KEYS,
-  ...Object.values(KIND_FIELDS).flatMap((kind) => kind.own),
+  ...Object.values(KIND_FIELDS).flatMap((kind) => [...kind.own, ...kind.common]),
 ]);
+
+/** A RE&CT response action id: RA, the stage digit, the area digit, two digits. */
+const REACT_ID = /^RA[1-6]\d{3}$/;
 
 /** Compiles one step into ctx.steps; returns its id when it has a valid one. */
 export function compileStep(
@@ -170,7 +175,9 @@ function compileBase(
   const timeoutField = fields.get('timeout');
   const retryField = fields.get('retry');
   const explicitNext = fields.has('next') ? reference('next') : null;
+  const react = readReact(ctx, fields.get('react'));
   return {
+    ...(react === null ? {} : { react }),
     id: at.id,
     block: at.block,
     next: fields.has('next') ? explicitNext : at.following,
@@ -180,6 +187,13 @@ function compileBase(
     timeoutMs: timeoutField === undefined ? null : readDuration(ctx, timeoutField),
     position: ctx.issues.position(at.offset),
   };
+}
+
+function readReact(ctx: CompileContext, field: Field | undefined): string | null {
+  if (field === undefined) return null;
+  const value = scalarValue(field);
+  if (typeof value === 'string' && REACT_ID.test(value)) return value;
+  return expect(ctx, field, 'a RE&CT response action id such as RA3101');
 }
 
 export const RETRY_DEFAULTS = { backoffMs: 1_000, factor: 2, maxDelayMs: 300_000, jitter: true } as const;

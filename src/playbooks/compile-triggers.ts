@@ -21,7 +21,13 @@ export const NO_TRIGGERS: PlaybookTriggers = { alert: null, case: [], schedule: 
 const CRON_PROBE = new Date('2000-01-01T00:00:00Z');
 
 export function compileTriggers(ctx: CompileContext, field: Field): PlaybookTriggers | null {
-  const fields = readMapping(ctx, field.value, field.path, ['alert', 'case', 'schedule', 'manual']);
+  const fields = readMapping(ctx, field.value, field.path, [
+    'alert',
+    'case',
+    'schedule',
+    'manual',
+    'fallback',
+  ]);
   if (fields === null) return null;
   let ok = true;
   const triggers: PlaybookTriggers = { ...NO_TRIGGERS, case: [], schedule: [] };
@@ -47,6 +53,20 @@ export function compileTriggers(ctx: CompileContext, field: Field): PlaybookTrig
     const value = readBoolean(ctx, manual);
     ok &&= value !== null;
     triggers.manual = value ?? false;
+  }
+  const fallback = fields.get('fallback');
+  if (fallback !== undefined) {
+    const value = readBoolean(ctx, fallback);
+    ok &&= value !== null;
+    if (value === true && alert === undefined) {
+      ctx.issues.error(
+        fieldOffset(fallback),
+        fallback.path,
+        'fallback applies to the alert trigger: add alert (e.g. alert: true) next to it',
+      );
+      ok = false;
+    }
+    if (value === true) triggers.fallback = true;
   }
   return ok ? triggers : null;
 }

@@ -14,6 +14,8 @@ export interface PlanGraphNode {
   /** The block the step is in (`main`, `<forEach>.do`, `<parallel>.<n>`). */
   block: string;
   line: number;
+  /** The RE&CT response action the step carries out, when it names one (or its action does). */
+  react?: string;
 }
 
 export interface PlanGraphEdge {
@@ -38,6 +40,7 @@ export function planGraph(plan: PlaybookPlan): PlanGraph {
       label: labelOf(step),
       block: step.block,
       line: step.position.line,
+      ...(step.react === undefined ? {} : { react: step.react }),
     });
     const add = (to: string | null, label: string) => {
       if (to) edges.push({ from: step.id, to, label });

@@ -46,6 +46,10 @@ const Triggers = Closed(
       },
     ),
     manual: Type.Boolean({ description: 'Can be started by hand or through the API (default false).' }),
+    fallback: Type.Boolean({
+      description:
+        'With alert: run only for alerts that no other playbook’s alert trigger matched (default false).',
+    }),
   },
   [],
   { description: 'What starts a run.' },

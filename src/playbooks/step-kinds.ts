@@ -18,14 +18,16 @@ export const KIND_KEYS: Record<StepKind, string> = {
 };
 
 export const ALL_COMMON_KEYS = ['next', 'on_error', 'continue_on_error', 'retry', 'timeout'];
+/** The steps that carry out a response action (or ask a person to) may name its RE&CT id. */
+const RESPONSE_KEYS = [...ALL_COMMON_KEYS, 'react'];
 export const KIND_FIELDS: Record<StepKind, { own: string[]; common: string[] }> = {
-  action: { own: ['uses', 'with'], common: ALL_COMMON_KEYS },
-  playbook: { own: ['playbook', 'with'], common: ALL_COMMON_KEYS },
+  action: { own: ['uses', 'with'], common: RESPONSE_KEYS },
+  playbook: { own: ['playbook', 'with'], common: RESPONSE_KEYS },
   for_each: { own: ['for_each', 'concurrency', 'max_items', 'do'], common: ALL_COMMON_KEYS },
   parallel: { own: ['parallel', 'join'], common: ALL_COMMON_KEYS },
   wait: { own: ['wait'], common: ALL_COMMON_KEYS },
-  task: { own: ['task'], common: ALL_COMMON_KEYS },
-  approval: { own: ['approval', 'on_deny'], common: ALL_COMMON_KEYS },
+  task: { own: ['task'], common: RESPONSE_KEYS },
+  approval: { own: ['approval', 'on_deny'], common: RESPONSE_KEYS },
   set: { own: ['set'], common: ['next', 'on_error', 'continue_on_error'] },
   if: { own: ['if', 'then', 'else'], common: ['on_error'] },
   switch: { own: ['switch', 'cases', 'default'], common: ['on_error'] },

@@ -85,6 +85,11 @@ const COMMON: Record<string, TSchema> = {
   }),
   retry: Retry,
   timeout: Duration('Fail the step when it runs longer than this.'),
+  react: Type.String({
+    pattern: '^RA[1-6]\\d{3}$',
+    description:
+      'The RE&CT response action this step carries out (e.g. RA3101 block external IP address). An action step without one takes the action’s own.',
+  }),
 };
 
 const FormField = Closed(

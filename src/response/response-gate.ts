@@ -149,7 +149,7 @@ export class ResponseGate {
       return refuse('policy', message);
     }
     const reason = `policy "${policy.name}" requires approval for ${action.id} on ${shown}`;
-    const taskId = await this.#openApproval(request, action, policy, facts, shown);
+    const taskId = await this.#openApproval(request, action, policy, facts, target);
     await this.#setGate(request, 'awaiting_approval', reason, taskId);
     await this.#log(request, action, 'response.approval_requested', reason);
     this.#onApprovalOpened(taskId);
@@ -175,7 +175,7 @@ export class ResponseGate {
     rules: Awaited<ReturnType<ResponseStore['rules']>>,
     action: ActionDefinition,
     target: { type: string; value: string } | null,
-  ): Promise<PolicyRule | undefined> {
+  ): Promise<(PolicyRule & { id?: string }) | undefined> {
     const asset =
       target && ['host', 'ipv4', 'ipv6'].includes(target.type)
         ? await this.#db
@@ -204,10 +204,11 @@ export class ResponseGate {
   async #openApproval(
     request: GateRequest,
     action: ActionDefinition,
-    policy: PolicyRule,
+    policy: PolicyRule & { id?: string },
     facts: RunFacts,
-    shown: string,
+    target: { type: string; value: string } | null,
   ): Promise<string> {
+    const shown = target ? `${target.type} ${target.value}` : 'its target';
     const approval = policy.approval ?? {
       role: 'manager',
       quorum: 1,
@@ -241,6 +242,10 @@ export class ResponseGate {
           policy: policy.name,
           action: action.id,
           target: shown,
+          // What the approvals inbox shows: the structured target and the rule that asked.
+          targetRef: target,
+          effect: action.effect,
+          ruleId: policy.id ?? null,
         }),
         assignee_role: approval.role,
         assignee_user: null,

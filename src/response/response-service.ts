@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import type { ActionCatalog, ActionDefinition } from '../core/action.ts';
+import type { LivePublisher } from '../live/live-event.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { ResponseGate } from './response-gate.ts';
 import type { LedgerEntry, ResponseStore } from './response-store.ts';
@@ -39,6 +40,7 @@ export class ResponseService {
   readonly #gate: ResponseGate;
   readonly #catalog: ActionCatalog;
   readonly #audit: AuditLog;
+  readonly #live: LivePublisher | undefined;
 
   constructor(
     db: Kysely<DatabaseSchema>,
@@ -46,12 +48,14 @@ export class ResponseService {
     gate: ResponseGate,
     catalog: ActionCatalog,
     audit: AuditLog,
+    live?: LivePublisher,
   ) {
     this.#db = db;
     this.#store = store;
     this.#gate = gate;
     this.#catalog = catalog;
     this.#audit = audit;
+    this.#live = live;
   }
 
   /** The executor's hooks: the gate, and the ledger record of each application. */
@@ -123,6 +127,13 @@ export class ResponseService {
           },
         },
       ]);
+    if (status === 'applied')
+      this.#live?.publish({
+        type: 'response.changed',
+        caseId,
+        alertId: run?.alert_id ?? null,
+        runId: job.runId,
+      });
   }
 
   ledger(filter: { caseId?: string; runId?: string }): Promise<LedgerEntry[]> {
@@ -171,6 +182,19 @@ export class ResponseService {
   }
 
   async undo(entry: LedgerEntry, as: 'rolled_back' | 'expired', actor: Actor): Promise<UndoResult> {
+    const result = await this.#undo(entry, as, actor);
+    // Refused and waiting leave the ledger as it was; every other outcome changed the entry.
+    if (result.outcome !== 'refused' && result.outcome !== 'waiting')
+      this.#live?.publish({
+        type: 'response.changed',
+        caseId: entry.caseId,
+        alertId: entry.alertId,
+        runId: entry.runId,
+      });
+    return result;
+  }
+
+  async #undo(entry: LedgerEntry, as: 'rolled_back' | 'expired', actor: Actor): Promise<UndoResult> {
     const base = {
       id: entry.id,
       action: entry.action,

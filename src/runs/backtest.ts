@@ -117,7 +117,7 @@ export async function backtest(deps: BacktestDeps, options: BacktestOptions): Pr
   const results: BacktestAlert[] = [];
   for (const alert of matched) {
     const kase = alert.caseId === null ? undefined : cases.get(alert.caseId);
-    results.push(await simulateAlert(plan, alert, kase, secrets, world));
+    results.push((await simulateAlert(plan, alert, kase, secrets, world)).report);
   }
   return {
     playbookId: plan.id,
@@ -131,6 +131,26 @@ export async function backtest(deps: BacktestDeps, options: BacktestOptions): Pr
     ...totals(results),
     alerts: results,
   };
+}
+
+/**
+ * One stored alert through a plan that need not be stored: the console's dry run of a source not saved
+ * yet. Read actions run for real, writes are only recorded, it stops where a person would be asked.
+ */
+export async function backtestAlert(
+  deps: BacktestDeps,
+  plan: PlaybookPlan,
+  alertId: string,
+): Promise<{ report: BacktestAlert; steps: { key: string; status: string }[] }> {
+  const row = await deps.db.selectFrom('alerts').selectAll().where('id', '=', alertId).executeTakeFirst();
+  if (!row) throw invalidField('/alertId', `no alert with id "${alertId}"`);
+  const alert = toAlert(row);
+  const kase = alert.caseId === null ? undefined : (await loadCases(deps.db, [alert])).get(alert.caseId);
+  const world = new BacktestWorld(deps, { playbookId: plan.id, since: alert.createdAt });
+  const { report, run } = await simulateAlert(plan, alert, kase, await deps.secrets(), world);
+  const steps = (run?.finished ?? []).map((f) => ({ key: f.step, status: f.status }));
+  for (const waiting of run?.waitingOn ?? []) steps.push({ key: waiting.step, status: 'waiting' });
+  return { report, steps };
 }
 
 function isoDate(value: string, path: string): string {
@@ -169,7 +189,7 @@ async function simulateAlert(
   kase: CaseSummary | undefined,
   secrets: Record<string, string>,
   world: BacktestWorld,
-): Promise<BacktestAlert> {
+): Promise<{ report: BacktestAlert; run: Simulation | null }> {
   const base = { alertId: alert.id, title: alert.title, createdAt: alert.createdAt };
   const options: SimulationOptions = {
     alert,
@@ -191,7 +211,7 @@ async function simulateAlert(
   };
   try {
     const run = await simulate(plan, options);
-    return {
+    const report: BacktestAlert = {
       ...base,
       status: run.status,
       path: run.path,
@@ -201,10 +221,14 @@ async function simulateAlert(
       wouldAsk: run.asked.map((t) => ({ step: t.step, kind: t.kind, title: t.title })),
       error: run.error,
     };
+    return { report, run };
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     const failure = { kind: 'simulation' as const, message: error.message };
-    return { ...base, status: 'error', path: [], wouldDo: [], wouldAsk: [], error: failure };
+    return {
+      report: { ...base, status: 'error', path: [], wouldDo: [], wouldAsk: [], error: failure },
+      run: null,
+    };
   }
 }
 

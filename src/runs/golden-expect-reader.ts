@@ -41,7 +41,9 @@ export function readExpect(
 ): GoldenExpect | null {
   const fields = readMapping(ctx, field.value, field.path, EXPECT_KEYS, ['status']);
   if (fields === null) return null;
-  const status = readEnum(ctx, fields.get('status')!, STATUSES);
+  // A missing status is already reported by readMapping; the rest of expect is still read.
+  const statusField = fields.get('status');
+  const status = statusField ? readEnum(ctx, statusField, STATUSES) : null;
   const out: GoldenExpect = { status: status ?? 'succeeded' };
   const steps = (key: string, kind: GoldenReference['kind']): string[] | undefined => {
     const f = fields.get(key);

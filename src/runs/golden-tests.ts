@@ -57,8 +57,58 @@ export function stubAction(id: string, effect: ActionEffect): ActionDefinition {
   };
 }
 
+/**
+ * Where a test file's playbooks and alert files come from: the files beside it (`riposte playbook test`),
+ * or the store and the console's editor (the server, which reads no file). A reference that cannot be
+ * resolved is an `error`, reported at the line that names it.
+ */
+export interface GoldenSources {
+  /** The playbook under test (`playbook:`, id null) or a sub-playbook (`playbooks.<id>`). */
+  playbook(
+    path: string,
+    id: string | null,
+  ): Promise<{ file: string; source: string } | { file: string; error: Error }>;
+  /** The JSON text of an `alert_file`. */
+  alert(path: string): Promise<{ file: string; text: string } | { file: string; error: Error }>;
+}
+
+/** The files beside the test file: paths in a test file are relative to it. */
+export function filesBeside(testFile: string): GoldenSources {
+  const resolve = (file: string) => (path.isAbsolute(file) ? file : path.join(path.dirname(testFile), file));
+  const read = (file: string): { file: string; text: string } | { file: string; error: Error } => {
+    const text = readText(resolve(file));
+    return text instanceof Error ? { file: resolve(file), error: text } : { file: resolve(file), text };
+  };
+  return {
+    playbook: async (file) => {
+      const found = read(file);
+      return 'error' in found ? found : { file: found.file, source: found.text };
+    },
+    alert: async (file) => read(file),
+  };
+}
+
 /** Reads the test file and its playbook, then simulates every case. Never throws on a bad file. */
 export async function runGoldenFile(file: string, catalog: ActionCatalog): Promise<GoldenFileReport> {
+  const text = readText(file);
+  if (text instanceof Error)
+    return {
+      file,
+      playbookId: null,
+      ok: false,
+      errors: [fileIssue(file, `cannot read the test file: ${text.message}`)],
+      cases: [],
+    };
+  return runGoldenText(text, file, catalog, filesBeside(file));
+}
+
+/** The same for a test file given as text (`file` names it in reports); playbooks come from `sources`. */
+export async function runGoldenText(
+  text: string,
+  file: string,
+  catalog: ActionCatalog,
+  sources: GoldenSources,
+): Promise<GoldenFileReport> {
   const failed = (errors: PlaybookIssue[], playbookId: string | null = null): GoldenFileReport => ({
     file,
     playbookId,
@@ -66,22 +116,21 @@ export async function runGoldenFile(file: string, catalog: ActionCatalog): Promi
     errors,
     cases: [],
   });
-  const text = readText(file);
-  if (text instanceof Error) return failed([fileIssue(file, `cannot read the test file: ${text.message}`)]);
   const read = readGoldenFile(text, file);
   const test = read.test;
   if (test === null) return failed(read.errors);
   const withStubs = layered(test, catalog);
-  const plan = compileFile(test, test.playbook, withStubs);
+  const plan = await compileFile(test, test.playbook, null, sources, withStubs);
   const subPlans = new Map<string, PlaybookPlan>();
   for (const [id, where] of test.playbooks) {
-    const sub = compileFile(test, where, withStubs);
+    const sub = await compileFile(test, where, id, sources, withStubs);
     if (sub && sub.id !== id)
       test.issues.error(where.offset, `playbooks.${id}`, `that file is playbook ${sub.id}, not ${id}`);
     if (sub) subPlans.set(id, sub);
   }
   if (plan) checkReferences(test, plan, withStubs);
-  const alerts = test.cases.map((c) => loadAlert(test, c));
+  const alerts: unknown[] = [];
+  for (const testCase of test.cases) alerts.push(await loadAlert(test, testCase, sources));
   if (!plan || test.issues.errors.length > 0) return failed(test.issues.errors, plan?.id ?? null);
   const cases: GoldenCaseReport[] = [];
   for (const [index, testCase] of test.cases.entries())
@@ -121,41 +170,40 @@ function layered(test: GoldenFile, base: ActionCatalog): ActionCatalog {
   };
 }
 
-/** Paths in a test file are relative to it. */
-function besideTest(test: GoldenFile, file: string): string {
-  return path.isAbsolute(file) ? file : path.join(path.dirname(test.file), file);
-}
-
 /** Compiles a playbook named by the test file; its errors are reported in its own file. */
-function compileFile(
+async function compileFile(
   test: GoldenFile,
   where: { path: string; offset: number },
+  id: string | null,
+  sources: GoldenSources,
   catalog: ActionCatalog,
-): PlaybookPlan | null {
-  const file = besideTest(test, where.path);
-  const source = readText(file);
-  if (source instanceof Error) {
-    test.issues.error(where.offset, 'playbook', `cannot read the playbook ${file}: ${source.message}`);
+): Promise<PlaybookPlan | null> {
+  const found = await sources.playbook(where.path, id);
+  if ('error' in found) {
+    test.issues.error(
+      where.offset,
+      id === null ? 'playbook' : `playbooks.${id}`,
+      `cannot read the playbook ${found.file}: ${found.error.message}`,
+    );
     return null;
   }
-  const result = compilePlaybook(source, { file, catalog });
+  const result = compilePlaybook(found.source, { file: found.file, catalog });
   if (result.ok) return result.plan;
   test.issues.errors.push(...result.errors);
   return null;
 }
 
-function loadAlert(test: GoldenFile, testCase: GoldenCase): unknown {
+async function loadAlert(test: GoldenFile, testCase: GoldenCase, sources: GoldenSources): Promise<unknown> {
   if (!testCase.alertFile) return testCase.alert ?? null;
-  const file = besideTest(test, testCase.alertFile.path);
-  const text = readText(file);
+  const found = await sources.alert(testCase.alertFile.path);
   try {
-    if (text instanceof Error) throw text;
-    return JSON.parse(text) as unknown;
+    if ('error' in found) throw found.error;
+    return JSON.parse(found.text) as unknown;
   } catch (error) {
     test.issues.error(
       testCase.alertFile.offset,
       'alert_file',
-      `cannot read the alert ${file}: ${(error as Error).message}`,
+      `cannot read the alert ${found.file}: ${(error as Error).message}`,
     );
     return null;
   }

@@ -25,6 +25,8 @@ export interface TriggerSummary {
   case: string[];
   schedule: string[];
   manual: boolean;
+  /** The alert trigger only fires for alerts no other playbook claims. */
+  fallback: boolean;
 }
 
 export interface PlaybookVersion {
@@ -59,7 +61,8 @@ function toSummary(row: PlaybookTable): PlaybookSummary {
     enabled: row.enabled === 1,
     order: Number(row.run_order),
     version: Number(row.current_version),
-    triggers: JSON.parse(row.triggers) as TriggerSummary,
+    // Rows saved before fallback triggers existed lack the key.
+    triggers: { fallback: false, ...(JSON.parse(row.triggers) as Partial<TriggerSummary>) } as TriggerSummary,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -120,6 +123,7 @@ export class PlaybookService {
       case: plan.triggers.case,
       schedule: plan.triggers.schedule,
       manual: plan.triggers.manual,
+      fallback: plan.triggers.fallback === true,
     };
     const saved = await this.#db.transaction().execute(async (trx) => {
       const current = await trx
@@ -235,6 +239,34 @@ export class PlaybookService {
       source: row.source,
       createdAt: row.created_at,
       createdBy: row.created_by,
+    };
+  }
+
+  /** Who wrote the current version of a playbook (deleted or not), and its hash; null when it never existed. */
+  async head(
+    id: string,
+  ): Promise<{ version: number; createdBy: string; sourceHash: string; deleted: boolean } | null> {
+    const row = await this.#db
+      .selectFrom('playbooks')
+      .innerJoin('playbook_versions', (join) =>
+        join
+          .onRef('playbook_versions.playbook_id', '=', 'playbooks.id')
+          .onRef('playbook_versions.version', '=', 'playbooks.current_version'),
+      )
+      .select([
+        'playbooks.current_version as version',
+        'playbooks.deleted_at as deleted_at',
+        'playbook_versions.created_by as created_by',
+        'playbook_versions.source_hash as source_hash',
+      ])
+      .where('playbooks.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      version: Number(row.version),
+      createdBy: row.created_by,
+      sourceHash: row.source_hash,
+      deleted: row.deleted_at !== null,
     };
   }
 

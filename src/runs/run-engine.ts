@@ -56,7 +56,8 @@ export interface RunEngineOptions {
   onError: (error: unknown, message: string) => void;
 }
 
-export type TransitionListener = (runId: string, state: RunState) => void;
+/** Called after the commit of each transition, with the run's case (null until it has one). */
+export type TransitionListener = (runId: string, state: RunState, caseId: string | null) => void;
 
 const MAX_CACHED_RUNS = 20_000;
 const CONTEXT_TTL_MS = 2_000;
@@ -367,7 +368,7 @@ export class RunEngine {
     if (effects.tasks.length > 0) onTaskOpened?.(effects.tasks);
     for (const entry of entries) {
       const state = entry.state as RunState;
-      for (const listener of this.#listeners) listener(entry.row.id, state);
+      for (const listener of this.#listeners) listener(entry.row.id, state, entry.row.case_id);
       if (TERMINAL_RUN_STATUSES.includes(state.status)) this.#cache.delete(entry.row.id);
     }
   }

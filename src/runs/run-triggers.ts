@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { CaseChange } from '../cases/case-change.ts';
 import { newId } from '../core/ids.ts';
-import type { ExpressionScope } from '../core/playbook.ts';
 import { toAlert } from '../ingest/alert-query.ts';
 import type { AlertTable, DatabaseSchema, RunTable } from '../store/schema.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
+import { routeAlert } from './alert-routing.ts';
 import type { PlaybookService, VersionedPlan } from './playbook-service.ts';
 import { queuedRunRow } from './run-commands.ts';
 import type { RunTrigger } from './run-record.ts';
@@ -22,12 +22,11 @@ export interface RunTriggerOptions {
   onError: (error: unknown, message: string) => void;
 }
 
-const EMPTY_SCOPE: Omit<ExpressionScope, 'alert'> = { inputs: {}, steps: {}, vars: {}, secrets: {} };
-
 /**
- * Playbook triggers on alerts and case events. The runs they start are inserted as queued rows in the
- * same transaction as the alert or case change, so an acknowledged alert never loses its run; the
- * engine starts queued runs after the commit (or on recovery).
+ * Playbook triggers on alerts and case events (which playbooks an alert starts: `routeAlert`). The
+ * runs they start are inserted as queued rows in the same transaction as the alert or case change, so
+ * an acknowledged alert never loses its run; the engine starts queued runs after the commit (or on
+ * recovery).
  */
 export class RunTriggers {
   readonly #options: RunTriggerOptions;
@@ -47,9 +46,10 @@ export class RunTriggers {
           const now = new Date().toISOString();
           for (const row of alerts) {
             const alert = toAlert(row);
-            for (const { plan, version } of plans) {
-              if (!this.#matches(plan.id, () => plan.triggers.alert!.evaluate({ ...EMPTY_SCOPE, alert })))
-                continue;
+            const routed = routeAlert(plans, alert, (error, playbookId) =>
+              this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`),
+            );
+            for (const { plan, version } of routed) {
               const run = this.#row(
                 plan.id,
                 version,
@@ -112,15 +112,6 @@ export class RunTriggers {
       // A broken playbook must not stop ingestion; the alert is stored, the trigger is reported.
       this.#options.onError(error, 'playbook triggers could not be loaded');
       return [];
-    }
-  }
-
-  #matches(playbookId: string, evaluate: () => unknown): boolean {
-    try {
-      return evaluate() === true;
-    } catch (error) {
-      this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`);
-      return false;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { MentionNotification } from '../cases/case-mentions.ts';
 import type { TaskSummary } from './task-service.ts';
 
 export type TaskNotificationKind = 'opened' | 'reminder' | 'escalated' | 'expired';
@@ -23,18 +24,45 @@ export function webhookNotifier(
 ): NotificationHook {
   return async (notification) => {
     log({ msg: `task ${notification.kind}`, taskId: notification.task.id, kind: notification.task.kind });
-    if (!url) return;
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(notification),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok)
-        log({ msg: 'notification webhook refused', status: response.status, taskId: notification.task.id });
-    } catch (error) {
-      log({ msg: 'notification webhook failed', err: String(error), taskId: notification.task.id });
-    }
+    await post(url, notification, log, { taskId: notification.task.id });
   };
+}
+
+/**
+ * Mentions in case comments go to the same webhook: `{ kind: "mention", case, comment, mentioned,
+ * at, url }`, `url` being the case in the console.
+ */
+export function webhookMentionNotifier(
+  url: string | undefined,
+  publicUrl: string,
+  log: (line: Record<string, unknown>) => void,
+): (notification: MentionNotification) => Promise<void> {
+  return async (notification) => {
+    log({ msg: 'case mention', caseId: notification.case.id, mentioned: notification.mentioned });
+    const body = {
+      ...notification,
+      url: `${publicUrl}/ui/cases/${encodeURIComponent(notification.case.id)}`,
+    };
+    await post(url, body, log, { caseId: notification.case.id });
+  };
+}
+
+async function post(
+  url: string | undefined,
+  body: unknown,
+  log: (line: Record<string, unknown>) => void,
+  ref: Record<string, string>,
+): Promise<void> {
+  if (!url) return;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) log({ msg: 'notification webhook refused', status: response.status, ...ref });
+  } catch (error) {
+    log({ msg: 'notification webhook failed', err: String(error), ...ref });
+  }
 }

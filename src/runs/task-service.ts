@@ -4,8 +4,11 @@ import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { ROLES, type Role } from '../core/role.ts';
 import type { ApprovalCommandSpec, EngineEvent, TaskCommandSpec } from '../engine/engine-types.ts';
 import type { DatabaseSchema, TaskTable } from '../store/schema.ts';
+import { runIdsOfCase } from '../cases/case-runs.ts';
 import { checkAnswer } from './task-answer.ts';
 import type { RunEngine } from './run-engine.ts';
+import type { LivePublisher } from '../live/live-event.ts';
+import { publishTasks } from '../live/task-events.ts';
 
 export type TaskStatus = 'open' | 'completed' | 'expired' | 'cancelled';
 
@@ -49,8 +52,12 @@ export interface TaskFilter {
   status?: string;
   kind?: string;
   runId?: string;
+  /** Only tasks of the case's runs (started on it or on one of its alerts). */
+  caseId?: string;
   /** Only tasks this person may act on. */
   mine?: Decider;
+  /** Only tasks older than this id (the list's cursor). */
+  before?: string;
   limit?: number;
 }
 
@@ -102,11 +109,13 @@ export class TaskService {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #audit: AuditLog;
   readonly #engine: RunEngine;
+  readonly #live: LivePublisher | undefined;
 
-  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, engine: RunEngine) {
+  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, engine: RunEngine, live?: LivePublisher) {
     this.#db = db;
     this.#audit = audit;
     this.#engine = engine;
+    this.#live = live;
   }
 
   async list(filter: TaskFilter): Promise<TaskSummary[]> {
@@ -122,6 +131,8 @@ export class TaskService {
       query = query.where('kind', '=', filter.kind);
     }
     if (filter.runId) query = query.where('run_id', '=', filter.runId);
+    if (filter.caseId) query = query.where('run_id', 'in', runIdsOfCase(this.#db, filter.caseId));
+    if (filter.before) query = query.where('id', '<', filter.before);
     const mine = filter.mine;
     if (mine && mine.role !== 'admin') {
       const roles = ROLES.slice(ROLES.indexOf(mine.role));
@@ -258,6 +269,8 @@ export class TaskService {
           .where('id', '=', row.id)
           .execute();
     }
+    // Answered, decided (a partial approval too) or expired: committed by now.
+    if (this.#live) await publishTasks(this.#db, this.#live, [row.id]);
   }
 
   async #complete(

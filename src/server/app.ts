@@ -14,12 +14,16 @@ import { intelRoutes } from './routes/intel-routes.ts';
 import { openapiImportRoutes } from './routes/openapi-import-routes.ts';
 import { edlRoutes } from './routes/edl-routes.ts';
 import { playbookRoutes } from './routes/playbook-routes.ts';
+import { playbookTestRoutes } from './routes/playbook-test-routes.ts';
 import { responseRoutes } from './routes/response-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { taskRoutes } from './routes/task-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
+import { dashboardRoutes } from './routes/dashboard-routes.ts';
+import { streamRoutes } from './routes/stream-routes.ts';
+import { viewRoutes } from './routes/view-routes.ts';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (tests); `stream` captures the lines (tests that read the logs). */
@@ -73,9 +77,13 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   consoleRoutes(app);
   ingestRoutes(app, riposte, metrics);
   alertRoutes(app, riposte);
+  streamRoutes(app, riposte);
+  dashboardRoutes(app, riposte);
+  viewRoutes(app, riposte);
   caseRoutes(app, riposte);
   adminRoutes(app, riposte);
   playbookRoutes(app, riposte);
+  playbookTestRoutes(app, riposte);
   runRoutes(app, riposte);
   taskRoutes(app, riposte);
   secretRoutes(app, riposte);

@@ -7,6 +7,11 @@ import * as intel from './migrations/0004-intel.ts';
 import * as openapi from './migrations/0005-openapi.ts';
 import * as response from './migrations/0006-response.ts';
 import * as edl from './migrations/0007-edl.ts';
+import * as consoleViews from './migrations/0008-console-views.ts';
+import * as caseWork from './migrations/0009-case-work.ts';
+import * as playbookTests from './migrations/0010-playbook-tests.ts';
+import * as consoleAdmin from './migrations/0011-console-admin.ts';
+import * as listIndexes from './migrations/0012-list-indexes.ts';
 
 interface Migration {
   name: string;
@@ -22,6 +27,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005-openapi', up: openapi.up },
   { name: '0006-response', up: response.up },
   { name: '0007-edl', up: edl.up },
+  { name: '0008-console-views', up: consoleViews.up },
+  { name: '0009-case-work', up: caseWork.up },
+  { name: '0010-playbook-tests', up: playbookTests.up },
+  { name: '0011-console-admin', up: consoleAdmin.up },
+  { name: '0012-list-indexes', up: listIndexes.up },
 ];
 
 export interface MigrationResult {

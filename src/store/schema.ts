@@ -68,6 +68,8 @@ export interface CaseTable {
   updated_at: string;
   closed_at: string | null;
   last_alert_at: string;
+  /** When the case was first assigned or closed (its acknowledge SLA). */
+  acknowledged_at?: string | null;
 }
 
 export interface CaseTagTable {
@@ -258,6 +260,11 @@ export interface IntegrationInstanceTable {
   last_test_at: string | null;
   last_test_ok: number | null;
   last_test_error: string | null;
+  /** The last action run through the instance: which, when, and how it went (no credentials). */
+  last_action: string | null;
+  last_action_at: string | null;
+  last_action_ok: number | null;
+  last_action_error: string | null;
 }
 
 export interface EnrichmentCacheTable {
@@ -448,4 +455,35 @@ export interface EdlEntryTable {
 export interface DatabaseSchema {
   edl_lists: EdlListTable;
   edl_entries: EdlEntryTable;
+}
+
+/** A playbook's golden test file, stored for the console (migration 0010). */
+export interface PlaybookTestTable {
+  playbook_id: string;
+  /** The test file YAML (docs/playbook-testing.md). */
+  source: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface DatabaseSchema {
+  playbook_tests: PlaybookTestTable;
+}
+
+/** A saved filter of the alert or case list (migration 0008). */
+export interface SavedViewTable {
+  id: string;
+  name: string;
+  /** alerts | cases */
+  page: string;
+  /** The list's query string, without `?` and without a cursor. */
+  query: string;
+  /** Who saved it: a username, or `token:<name>`. */
+  owner: string;
+  shared: number;
+  created_at: string;
+}
+
+export interface DatabaseSchema {
+  saved_views: SavedViewTable;
 }

@@ -26,10 +26,18 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'POST /api/v1/sources/:name/alerts': 'source',
   'GET /api/v1/alerts': ALL,
   'GET /api/v1/alerts/:id': ALL,
+  'POST /api/v1/alerts/bulk': ANALYST,
+  'GET /api/v1/stream': ALL,
+  'GET /api/v1/dashboard': ALL,
+  'GET /api/v1/views': ALL,
+  'POST /api/v1/views': ALL,
+  'DELETE /api/v1/views/:id': ALL,
   'GET /api/v1/cases': ALL,
   'GET /api/v1/cases/:id': ALL,
   'PATCH /api/v1/cases/:id': ANALYST,
   'POST /api/v1/cases/:id/comments': ANALYST,
+  'GET /api/v1/cases/:id/timeline': ALL,
+  'GET /api/v1/people': ALL,
   'GET /api/v1/sources': ANALYST,
   'POST /api/v1/sources': ADMIN,
   'DELETE /api/v1/sources/:name': ADMIN,
@@ -53,6 +61,11 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'DELETE /api/v1/playbooks/:id': ANALYST,
   'GET /api/v1/playbooks/:id/versions': ALL,
   'GET /api/v1/playbooks/:id/versions/:version': ALL,
+  'GET /api/v1/playbooks/run-outcomes': ALL,
+  'GET /api/v1/playbooks/:id/tests': ALL,
+  'PUT /api/v1/playbooks/:id/tests': ANALYST,
+  'POST /api/v1/playbooks/:id/tests/run': ANALYST,
+  'POST /api/v1/playbooks/:id/dry-run': ANALYST,
   'GET /api/v1/runs': ALL,
   'POST /api/v1/runs': ANALYST,
   'GET /api/v1/runs/:id': ALL,
@@ -71,6 +84,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'DELETE /api/v1/secrets/:name': ADMIN,
   'GET /api/v1/integrations': ALL,
   'GET /api/v1/integrations/:id': ALL,
+  'GET /api/v1/integration-instances': ALL,
   'PUT /api/v1/integrations/:id/instances/:name': ADMIN,
   'DELETE /api/v1/integrations/:id/instances/:name': ADMIN,
   'POST /api/v1/integrations/:id/instances/:name/test': ANALYST,
@@ -125,7 +139,11 @@ describe('route × role matrix', () => {
   for (const [route, allowed] of Object.entries(MATRIX)) {
     if (allowed === 'public' || allowed === 'source') continue;
     const [method, template] = route.split(' ') as [string, string];
-    const url = template.replace(':id', 'does-not-exist').replace(':name', 'does-not-exist');
+    // The live stream never ends by itself: `max=0` closes it right after it opens.
+    const url =
+      template === '/api/v1/stream'
+        ? '/api/v1/stream?max=0'
+        : template.replace(':id', 'does-not-exist').replace(':name', 'does-not-exist');
     it(`${route}: ${allowed.join(', ')} allowed, the rest 403, anonymous 401`, async () => {
       const anonymous = await h.app.inject({
         method: method as 'GET',

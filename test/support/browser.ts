@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Config } from '../../src/config.ts';
 import type { Role } from '../../src/core/role.ts';
 import { CONSOLE_DIST } from '../../src/server/routes/console-routes.ts';
 import { startHarness, type Harness, type HarnessOptions } from './harness.ts';
@@ -46,10 +47,11 @@ function ensureBuilt(): void {
 
 export async function startConsole(
   executablePath: string,
-  options: HarnessOptions = {},
+  options: HarnessOptions & { config?: Partial<Config> } = {},
 ): Promise<ConsoleHarness> {
   ensureBuilt();
-  const harness = await startHarness('sqlite', {}, { worker: true, ...options });
+  const { config = {}, ...harnessOptions } = options;
+  const harness = await startHarness('sqlite', config, { worker: true, ...harnessOptions });
   for (const role of ['admin', 'manager', 'analyst', 'viewer'] as const) {
     await harness.riposte.users.create({ username: role, role, password: PASSWORD }, ACTOR);
   }

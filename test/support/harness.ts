@@ -37,7 +37,8 @@ export async function startHarness(
   const db = await createTestDatabase(kind);
   const config = loadConfig(
     {},
-    { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...overrides },
+    // Tests start from an empty playbook list unless they ask for the built-ins.
+    { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false, ...overrides },
   );
   const riposte = await openRiposte(config, options.notify ? { notify: options.notify } : {});
   await options.setup?.(riposte);

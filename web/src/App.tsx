@@ -14,6 +14,7 @@ import { IntegrationsPage } from './pages/IntegrationsPage.tsx';
 import { PlaybookPage } from './pages/PlaybookPage.tsx';
 import { PlaybooksPage } from './pages/PlaybooksPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
+import { KillSwitchBanner } from './components/KillSwitchBanner.tsx';
 
 interface Route {
   pattern: string;
@@ -144,6 +145,7 @@ function Shell({
         <button onClick={() => session.logout().then(() => navigate('/'))}>Log out</button>
       </nav>
       <main className="main" id="main" tabIndex={-1}>
+        <KillSwitchBanner />
         {page}
       </main>
     </div>

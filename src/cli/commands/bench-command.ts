@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` / `riposte bench engine` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `bench engine` / `bench console` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -16,5 +16,11 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  throw new UsageError('bench needs a scenario: ingest or engine');
+  if (which === 'console') {
+    const { runConsoleBench } = await import('../../../bench/console-bench.ts');
+    const result = await runConsoleBench(rest, io);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  throw new UsageError('bench needs a scenario: ingest, engine or console');
 }

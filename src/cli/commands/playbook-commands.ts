@@ -4,6 +4,7 @@ import { offlineCatalog } from '../../connections/offline-catalog.ts';
 import { formatIssues } from '../../playbooks/compile-playbook.ts';
 import { compilePlaybook } from '../../playbooks/compile-playbook.ts';
 import { RiposteError } from '../../core/riposte-error.ts';
+import { interceptedActions } from '../../runs/dry-run.ts';
 import { CLI_ACTOR, UsageError, withRiposte, type Io } from '../cli-context.ts';
 
 function readSource(file: string): string {
@@ -61,7 +62,7 @@ export async function playbookListCommand(args: string[], io: Io): Promise<numbe
   const playbooks = await withRiposte((riposte) => riposte.playbooks.list());
   for (const p of playbooks) {
     const triggers = [
-      p.triggers.alert ? 'alert' : null,
+      p.triggers.alert ? (p.triggers.fallback ? 'alert(fallback)' : 'alert') : null,
       p.triggers.case.length ? `case(${p.triggers.case.join(',')})` : null,
       p.triggers.schedule.length ? `schedule(${p.triggers.schedule.join(',')})` : null,
       p.triggers.manual ? 'manual' : null,
@@ -116,9 +117,7 @@ export async function playbookRunCommand(args: string[], io: Io): Promise<number
     });
     scope.add(run.id);
     const detail = await riposte.runs.settle(run.id, waitMs);
-    const intercepted = detail.steps
-      .filter((s) => (s.output as { dryRun?: unknown } | undefined)?.dryRun === true)
-      .map((s) => ({ step: s.key, ...(s.output as Record<string, unknown>) }));
+    const intercepted = interceptedActions(detail);
     io.stdout(
       `${JSON.stringify({ ...detail, ...(detail.dryRun ? { wouldHaveDone: intercepted } : {}) }, null, 2)}\n`,
     );

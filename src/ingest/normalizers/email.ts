@@ -8,40 +8,19 @@ import {
   urlObservables,
 } from '../../core/observable.ts';
 import { RiposteError } from '../../core/riposte-error.ts';
+import { analyzeMessage, hrefs, reportedMessage } from '../email-analysis.ts';
 import { addresses, parseMessage, type MimeMessage } from '../mime-message.ts';
 import type { Normalizer } from '../normalizer.ts';
+import { mailboxOptions } from '../../sources/mailbox-options.ts';
 import { isoTime } from './record-reader.ts';
 
 const MAX_MESSAGE = 25 * 1024 * 1024;
-
-/** SPF, DKIM and DMARC results from Authentication-Results (RFC 8601). */
-export function authenticationResults(
-  message: MimeMessage,
-): Record<'spf' | 'dkim' | 'dmarc', string | undefined> {
-  const text = message.headersNamed('authentication-results').join('; ');
-  const result = (method: string) => new RegExp(`\\b${method}=(\\w+)`, 'i').exec(text)?.[1]?.toLowerCase();
-  return {
-    spf: result('spf') ?? /^(\w+)/.exec(message.header('received-spf') ?? '')?.[1]?.toLowerCase(),
-    dkim: result('dkim'),
-    dmarc: result('dmarc'),
-  };
-}
-
-/** The message a user reported: the attached original when they forwarded it as an attachment. */
-function reported(message: MimeMessage): { suspect: MimeMessage; forwarded: boolean } {
-  const attached = message.parts.find((p) => p.message)?.message;
-  return attached ? { suspect: attached, forwarded: true } : { suspect: message, forwarded: false };
-}
-
-function hrefs(html: string): string[] {
-  return [...html.matchAll(/\bhref\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
-}
 
 function domainOf(address: string | undefined): string | undefined {
   return address?.split('@')[1];
 }
 
-function observablesOf(m: MimeMessage): (Observable | null)[] {
+function observablesOf(m: MimeMessage, urls: readonly string[]): (Observable | null)[] {
   const from = addresses(m.header('from'))[0];
   const replyTo = addresses(m.header('reply-to'))[0];
   const returnPath = addresses(m.header('return-path'))[0];
@@ -65,10 +44,9 @@ function observablesOf(m: MimeMessage): (Observable | null)[] {
       .flatMap((p) => [
         observable('filename', p.filename, 'file'),
         p.message ? null : observable('sha256', createHash('sha256').update(p.body).digest('hex'), 'file'),
-        ...(p.contentType === 'text/html'
-          ? hrefs(p.body.toString('utf8')).flatMap((href) => urlObservables(href, 'related'))
-          : []),
       ]),
+    // Links in attachments (HTML, text, uncompressed PDF) as the analysis finds them.
+    ...urls.flatMap((url) => urlObservables(url, 'related')),
   ];
 }
 
@@ -76,6 +54,8 @@ function observablesOf(m: MimeMessage): (Observable | null)[] {
 export const email: Normalizer = {
   format: 'email',
   split: (body) => (body.trim() === '' ? [] : [{ ok: true, record: body }]),
+  // A source may read a reporting mailbox itself (docs/ingest.md); its settings are checked here.
+  validateOptions: (options) => void mailboxOptions(options),
   normalize(record, ctx) {
     if (typeof record !== 'string')
       throw new RiposteError('invalid_record', 'an email record is the raw RFC 822 message text', {
@@ -96,18 +76,24 @@ export const email: Normalizer = {
         { path: '/headers' },
       );
     }
-    const { suspect, forwarded } = reported(outer);
-    const subject = suspect.header('subject')?.trim() || '(no subject)';
-    const from = addresses(suspect.header('from'))[0];
-    const replyTo = addresses(suspect.header('reply-to'))[0];
-    const auth = authenticationResults(suspect);
-    const mismatch = replyTo && from && domainOf(replyTo)?.toLowerCase() !== domainOf(from)?.toLowerCase();
+    const { suspect, forwarded } = reportedMessage(outer);
+    const analysis = analyzeMessage(outer);
+    const subject = analysis.subject;
+    const auth = analysis.authentication;
+    const mismatch = analysis.sender_mismatches.includes('reply_to');
     const failed = auth.spf === 'fail' || auth.dmarc === 'fail' || auth.dkim === 'fail';
-    const severity: Severity = failed || mismatch ? 'high' : 'medium';
+    const severity: Severity = failed || mismatch || analysis.display_name_spoof ? 'high' : 'medium';
+    const replyTo = analysis.reply_to?.address;
+    const returnPath = analysis.return_path?.address;
     const notes = [
       `From ${suspect.header('from') ?? '(none)'}`,
       replyTo ? `Reply-To ${replyTo}${mismatch ? ' (differs from the sender domain)' : ''}` : undefined,
-      `SPF ${auth.spf ?? 'none'}, DKIM ${auth.dkim ?? 'none'}, DMARC ${auth.dmarc ?? 'none'}`,
+      returnPath && analysis.sender_mismatches.includes('return_path')
+        ? `Return-Path ${returnPath} (differs from the sender domain)`
+        : undefined,
+      analysis.display_name_spoof ? 'the display name names another address' : undefined,
+      `SPF ${auth.spf}, DKIM ${auth.dkim}, DMARC ${auth.dmarc}`,
+      `${analysis.received.length} Received hop(s)${analysis.origin_ip ? `, origin ${analysis.origin_ip}` : ''}`,
       forwarded ? `reported by ${outer.header('from') ?? 'unknown'}` : undefined,
     ].filter(Boolean);
     const messageId = suspect.header('message-id')?.trim().replace(/^<|>$/g, '') || undefined;
@@ -120,7 +106,9 @@ export const email: Normalizer = {
       rule: { id: 'reported-email', name: 'Reported e-mail' },
       eventTime: isoTime(Date.parse(suspect.header('date') ?? '')) ?? ctx.receivedAt,
       observables: dedupeObservables([
-        ...observablesOf(suspect),
+        // The first public hop of the Received path: the host that sent the message.
+        ipObservable(analysis.origin_ip, 'source'),
+        ...observablesOf(suspect, analysis.urls),
         ...(forwarded ? addresses(outer.header('from')).map((a) => observable('email', a, 'actor')) : []),
       ]),
       mitre: [{ tactic: 'Initial Access', technique: 'T1566' }],

@@ -8,6 +8,7 @@ import {
   performHostAction,
   type FalconStatus,
 } from './falcon-hosts.ts';
+import { hashPrevalence } from './falcon-indicators.ts';
 import { falconRequest } from './falcon-session.ts';
 
 /** Host names as Falcon stores them; the pattern also keeps quotes out of the FQL filter. */
@@ -69,7 +70,8 @@ export const crowdstrike = defineIntegration({
       label: 'API client ID',
       secret: false,
       required: true,
-      description: 'An API client with the Hosts: Read and Write scopes.',
+      description:
+        'An API client with the Hosts: Read and Write scopes (and IOCs: Read for hash_prevalence).',
     },
     { name: 'client_secret', label: 'API client secret', secret: true, required: true },
   ],
@@ -111,5 +113,6 @@ export const crowdstrike = defineIntegration({
       alreadyApplied: async (input, context) => RELEASED.includes((await findHost(context, input)).status),
       run: (input, context) => setContainment(context, input, false),
     }),
+    hashPrevalence,
   ],
 });

@@ -24,6 +24,8 @@ export interface FakeCrowdStrikeOptions {
   /** Seconds from the 429 to `X-RateLimit-RetryAfter`. */
   retryAfterSeconds?: number;
   faults?: Record<string, FakeFalconFault>;
+  /** Hosts (agent ids) that observed an indicator, keyed `type:value` (`sha256:ab…`). */
+  observed?: Record<string, string[]>;
 }
 
 export interface FakeCrowdStrike extends FakeServer {
@@ -54,8 +56,8 @@ const PENDING: Partial<Record<FalconStatus, FalconStatus>> = {
 };
 
 /**
- * A stand-in for the Falcon API's OAuth2 token endpoint and the Hosts collection (device query,
- * device details, containment actions). Containment is stateful: an action leaves the host pending,
+ * A stand-in for the Falcon API's OAuth2 token endpoint, the Hosts collection (device query,
+ * device details, containment actions) and the indicator prevalence endpoints. Containment is stateful: an action leaves the host pending,
  * and the sensor "acknowledges" it after the next read of the host.
  */
 export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {}): Promise<FakeCrowdStrike> {
@@ -185,7 +187,60 @@ export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {})
     };
   };
 
+  /** Falcon's indicator endpoints take `type` and `value`; none observed is a 404 with an errors entry. */
+  const observedBy = (request: FakeRequest): string[] | FakeReply => {
+    const type = request.query.get('type');
+    const value = request.query.get('value');
+    if (!type || !value) return failure(400, 'type and value are required');
+    if (!['sha256', 'md5', 'domain', 'ipv4', 'ipv6'].includes(type))
+      return failure(400, `Invalid indicator type: ${type}`);
+    const ids = options.observed?.[`${type}:${value.toLowerCase()}`] ?? [];
+    return ids.length > 0
+      ? ids
+      : {
+          status: 404,
+          json: envelope({
+            resources: [],
+            errors: [{ code: 404, message: `No results found for ${type} - ${value}` }],
+          }),
+        };
+  };
+
+  const devicesCount = (request: FakeRequest): FakeReply => {
+    const ids = observedBy(request);
+    if (!Array.isArray(ids)) return ids;
+    const type = request.query.get('type')!;
+    const value = request.query.get('value')!;
+    return {
+      json: envelope({
+        resources: [{ id: `${type}:${value}`, type, value, device_count: ids.length }],
+        errors: [],
+      }),
+    };
+  };
+
+  const devicesRanOn = (request: FakeRequest): FakeReply => {
+    const ids = observedBy(request);
+    if (!Array.isArray(ids)) return ids;
+    const limit = Number(request.query.get('limit') ?? '100');
+    const offset = Number(request.query.get('offset') ?? '0');
+    return {
+      json: {
+        meta: {
+          query_time: 0.01,
+          pagination: { offset, limit, total: ids.length },
+          powered_by: 'ioc-api',
+          trace_id: randomUUID(),
+        },
+        resources: ids.slice(offset, offset + limit),
+        errors: [],
+      },
+    };
+  };
+
   const server = await startFakeServer([
+    ['GET', '/indicators/aggregates/devices-count/v1', guarded(devicesCount)],
+    ['GET', '/indicators/queries/devices/v1', guarded(devicesRanOn)],
     ['POST', '/oauth2/token', token],
     ['GET', '/devices/queries/devices/v1', guarded(queryDevices)],
     ['GET', '/devices/entities/devices/v2', guarded(deviceDetails)],

@@ -11,6 +11,7 @@ import {
   quarantined,
 } from './defender-machines.ts';
 import { ENTRA_CREDENTIALS } from '../sdk/entra-session.ts';
+import { fileMachines } from './file-machines.ts';
 
 const MachineFields = {
   machine: Type.Optional(
@@ -173,5 +174,6 @@ export const defender = defineIntegration({
         quarantined(await machineActions(context, (await findMachine(context, input)).id), input.sha1),
       run: (input, context) => stopAndQuarantine(context, input),
     }),
+    fileMachines,
   ],
 });

@@ -34,6 +34,8 @@ export interface FakeDefenderOptions {
   retryAfterSeconds?: number;
   /** Machine names whose lookup misbehaves. */
   faults?: Record<string, FakeDefenderFault>;
+  /** Machine ids that saw a file, by SHA-1. */
+  files?: Record<string, string[]>;
 }
 
 export interface FakeDefender extends FakeServer {
@@ -234,7 +236,20 @@ export async function startFakeDefender(options: FakeDefenderOptions = {}): Prom
     };
   };
 
+  /** Documented: SHA-1 only; an unknown file is an empty list. */
+  const fileMachines = (request: FakeRequest): FakeReply => {
+    const id = request.params['id']!.toLowerCase();
+    if (!/^[0-9a-f]{40}$/.test(id))
+      return defenderError(400, 'InvalidInput', `Invalid file identifier ${id}.`);
+    const ids = options.files?.[id] ?? [];
+    const value = machines.filter((m) => ids.includes(m.id)).map(machineJson);
+    return {
+      json: { '@odata.context': 'https://api.securitycenter.microsoft.com/api/$metadata#Machines', value },
+    };
+  };
+
   const server = await startFakeServer([
+    ['GET', '/api/files/:id/machines', api(fileMachines)],
     ['POST', '/:tenant/oauth2/v2.0/token', (r) => entra.handle(r)],
     ['GET', '/api/machines', api(listMachines)],
     ['GET', '/api/machines/:id', api(getMachine)],

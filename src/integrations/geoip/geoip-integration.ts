@@ -94,4 +94,7 @@ export function geoipIntegration(databases = new GeoipDatabases()) {
   });
 }
 
-export const geoip = geoipIntegration();
+/** The databases the built-in instance reads, shared with `locate-offline.ts` so they load once. */
+export const sharedGeoipDatabases = new GeoipDatabases();
+
+export const geoip = geoipIntegration(sharedGeoipDatabases);

@@ -137,7 +137,7 @@ export class OutboundHttp {
   async #admit(url: URL, options: ClientOptions): Promise<void> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) !== 0 || this.#proxied) {
-      if (isIP(host) !== 0) this.#guard.check(host, host);
+      if (isIP(host) !== 0) this.#guard.check(host, host, portOf(url));
       else
         await new Promise<void>((resolve, reject) =>
           this.#guard.lookup(host, {}, (error) => (error ? reject(error) : resolve())),
@@ -146,6 +146,11 @@ export class OutboundHttp {
     const wait = options.bucket?.take() ?? 0;
     if (wait > 0) await sleep(wait, options.signal);
   }
+}
+
+/** The port a URL connects to: its own, or its scheme's default. */
+function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
 function buildUrl(

@@ -31,13 +31,26 @@ for (const [network, prefix] of [
 ] as const)
   FORBIDDEN.addSubnet(network, prefix, 'ipv6');
 
-/** Exceptions: `127.0.0.1`, `10.0.0.0/8`, `fake.test` (a host name allows whatever it resolves to). */
+/** `127.0.0.1:8443` or `[::1]:8443`: one port of one address. */
+const ADDRESS_PORT = /^(?:\[([0-9a-f:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/i;
+
+/**
+ * Exceptions: `127.0.0.1`, `10.0.0.0/8`, `fake.test` (a host name allows whatever it resolves to), and
+ * `127.0.0.1:8443` (only that port, for URLs that name the address itself — the demo allows exactly
+ * the ports of its fake vendor servers this way).
+ */
 export class SsrfGuard {
   readonly #allowed = new BlockList();
   readonly #hosts = new Set<string>();
+  readonly #ports = new Set<string>();
 
   constructor(allow: readonly string[] = []) {
     for (const entry of allow) {
+      const withPort = ADDRESS_PORT.exec(entry);
+      if (withPort && isIP(withPort[1] ?? withPort[2]!) !== 0) {
+        this.#ports.add(`${(withPort[1] ?? withPort[2]!).toLowerCase()}|${Number(withPort[3])}`);
+        continue;
+      }
       const [address, prefix] = entry.split('/');
       const family = isIP(address ?? '');
       if (family === 0) this.#hosts.add(entry.toLowerCase());
@@ -46,14 +59,15 @@ export class SsrfGuard {
     }
   }
 
-  /** Throws when the address may not be reached. */
-  check(hostname: string, address: string): void {
+  /** Throws when the address may not be reached (on `port`, when the caller knows it). */
+  check(hostname: string, address: string, port?: number): void {
     if (this.#hosts.has(hostname.toLowerCase())) return;
     const family: 'ipv4' | 'ipv6' = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
     const [judged, judgedFamily]: [string, 'ipv4' | 'ipv6'] = mapped ? [mapped, 'ipv4'] : [address, family];
     if (this.#allowed.check(judged, judgedFamily)) return;
+    if (port !== undefined && this.#ports.has(`${judged.toLowerCase()}|${port}`)) return;
     if (FORBIDDEN.check(judged, judgedFamily))
       throw new ActionError(
         'ssrf_blocked',

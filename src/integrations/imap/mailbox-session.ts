@@ -29,6 +29,10 @@ export interface MailboxSession {
   setKeywords(folder: string, uids: number[], keywords: string[], add: boolean): Promise<boolean>;
   /** \Deleted, then UID EXPUNGE of exactly those UIDs (UIDPLUS), never a plain EXPUNGE. */
   remove(folder: string, uids: number[]): Promise<void>;
+  /** UIDs of the messages without this keyword, oldest first; null when the folder does not exist. */
+  withoutKeyword(folder: string, keyword: string): Promise<number[] | null>;
+  /** A message's size and raw source (RFC 822), the source only when it is at most `maxBytes`. */
+  source(folder: string, uid: number, maxBytes: number): Promise<{ size: number; raw: Buffer | null } | null>;
 }
 
 const PARALLEL = 4;
@@ -184,6 +188,28 @@ function session(imap: ImapFlow, settings: ImapSettings, mailbox: string, login:
           ? imap.messageFlagsAdd(uids, keywords, { uid: true })
           : imap.messageFlagsRemove(uids, keywords, { uid: true });
       })) ?? false,
+    withoutKeyword: (folder, keyword) =>
+      inFolder(folder, async () => {
+        try {
+          const uids = await imap.search({ unKeyword: keyword }, { uid: true });
+          return (uids || []).sort((a, b) => a - b);
+        } catch (error) {
+          throw fail(error, `search ${folder}`);
+        }
+      }),
+    source: async (folder, uid, maxBytes) =>
+      (await inFolder(folder, async () => {
+        try {
+          const head = await imap.fetchOne(String(uid), { uid: true, size: true }, { uid: true });
+          if (!head) return null;
+          const size = head.size ?? 0;
+          if (size > maxBytes) return { size, raw: null };
+          const full = await imap.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+          return full ? { size, raw: full.source ?? Buffer.alloc(0) } : null;
+        } catch (error) {
+          throw fail(error, `fetch ${uid} from ${folder}`);
+        }
+      })) ?? null,
     remove: async (folder, uids) => {
       requireExtensions();
       await inFolder(folder, async () => {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ActionError } from '../../core/action.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
 import { defineAction } from '../sdk/integration.ts';
 import { textToAdf } from './jira-adf.ts';
@@ -36,11 +37,16 @@ async function findByLabel(context: IntegrationContext, label: string) {
     : null;
 }
 
+/** YYYY-MM-DD, `days` after today in UTC. */
+export function daysFromToday(days: number, now = Date.now()): string {
+  return new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 export const createIssue = defineAction({
   name: 'create_issue',
   title: 'Create a Jira issue',
   description:
-    'Creates an issue (summary, plain-text description sent as ADF, issue type, labels, priority). Idempotent ' +
+    'Creates an issue (summary, plain-text description sent as ADF, issue type, labels, priority, due date). Idempotent ' +
     'per step: the issue carries the label riposte-<idempotency key>, searched for before creating.',
   effect: 'write',
   input: Type.Object(
@@ -51,11 +57,28 @@ export const createIssue = defineAction({
       issue_type: Type.Optional(Type.String({ minLength: 1, default: 'Task' })),
       labels: Type.Optional(Type.Array(Label, { maxItems: 50 })),
       priority: Type.Optional(Type.String({ minLength: 1, description: 'priority name (High)' })),
+      due_date: Type.Optional(
+        Type.String({
+          pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+          description: 'the due date, YYYY-MM-DD (Jira duedate)',
+        }),
+      ),
+      due_in_days: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 3650,
+          description: 'the due date as days from today (UTC), for an SLA; not with due_date',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
   output: CreateIssueOutput,
   async run(input, context) {
+    if (input.due_date !== undefined && input.due_in_days !== undefined)
+      throw new ActionError('invalid_input', 'give due_date or due_in_days, not both', { retryable: false });
+    const due =
+      input.due_date ?? (input.due_in_days === undefined ? undefined : daysFromToday(input.due_in_days));
     const label = idempotencyLabel(context.idempotencyKey);
     // Check before act: an attempt that created the issue but crashed before the engine recorded it.
     const earlier = await findByLabel(context, label);
@@ -68,6 +91,7 @@ export const createIssue = defineAction({
       issuetype: { name: input.issue_type ?? 'Task' },
       labels: [...new Set([...(input.labels ?? []), label])],
       ...(input.priority ? { priority: { name: input.priority } } : {}),
+      ...(due ? { duedate: due } : {}),
     };
     const response = await jiraRequest(context, {
       method: 'POST',

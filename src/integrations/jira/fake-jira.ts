@@ -10,6 +10,8 @@ export interface FakeJiraIssue {
     issuetype: { name: string };
     labels: string[];
     priority: { name: string } | null;
+    /** YYYY-MM-DD. */
+    duedate?: string | null;
   };
   comments: { id: string; body: unknown; created: string }[];
 }
@@ -118,6 +120,11 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
     const priority = (fields['priority'] as { name?: string } | undefined)?.name;
     if (priority !== undefined && !priorities.has(priority))
       errors['priority'] = `Priority name '${priority}' is not valid`;
+    const due = fields['duedate'];
+    const validDate = (v: string) =>
+      /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+    if (due !== undefined && due !== null && (typeof due !== 'string' || !validDate(due)))
+      errors['duedate'] = `Error parsing date string: ${String(due)}`;
     if (Object.keys(errors).length > 0) return jiraError(400, [], errors);
     const id = String(++nextId);
     const issue: FakeJiraIssue = {
@@ -130,6 +137,7 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
         issuetype: { name: type },
         labels,
         priority: priority ? { name: priority } : null,
+        duedate: typeof due === 'string' ? due : null,
       },
       comments: [],
     };

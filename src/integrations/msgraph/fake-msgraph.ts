@@ -16,6 +16,11 @@ export interface FakeGraphUser {
   userPrincipalName: string;
   accountEnabled?: boolean;
   displayName?: string;
+  /**
+   * An administrator: Graph refuses an app-only passwordProfile change for them (403) unless the app
+   * holds a role above theirs, which this fake's app never does.
+   */
+  privileged?: boolean;
   /** What the user's mailbox holds at the start (every fake user has a mailbox). */
   messages?: FakeMailSeed[];
 }
@@ -39,9 +44,16 @@ export interface FakeMsGraph extends FakeServer {
   clientSecret: string;
   /** The token endpoint this fake serves, for the instance's token_url field. */
   tokenUrl: string;
-  user(
-    idOrUpn: string,
-  ): (FakeGraphUser & { accountEnabled: boolean; signInSessionsValidFrom: string | null }) | undefined;
+  user(idOrUpn: string):
+    | (FakeGraphUser & {
+        accountEnabled: boolean;
+        signInSessionsValidFrom: string | null;
+        passwordProfile: {
+          forceChangePasswordNextSignIn: boolean;
+          forceChangePasswordNextSignInWithMfa: boolean;
+        };
+      })
+    | undefined;
   /** A user's mailbox, to seed it further or read its state back. */
   mailbox(idOrUpn: string): FakeMailbox | undefined;
   revokeTokens(): void;
@@ -50,7 +62,7 @@ export interface FakeMsGraph extends FakeServer {
 
 /**
  * A stand-in for Microsoft Graph's users endpoints a responder needs (get with `$select`, PATCH
- * accountEnabled, revokeSignInSessions) and each user's Exchange Online mailbox (fake-msgraph-mail.ts),
+ * accountEnabled and passwordProfile, revokeSignInSessions) and each user's Exchange Online mailbox (fake-msgraph-mail.ts),
  * behind a fake Entra ID token endpoint on the same server.
  */
 export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promise<FakeMsGraph> {
@@ -59,6 +71,7 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
     displayName: u.userPrincipalName.split('@')[0]!,
     accountEnabled: true,
     signInSessionsValidFrom: null as string | null,
+    passwordProfile: { forceChangePasswordNextSignIn: false, forceChangePasswordNextSignInWithMfa: false },
     ...u,
     mailbox: new FakeMailbox(u.messages),
   }));
@@ -111,6 +124,8 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
       displayName: user.displayName,
       accountEnabled: user.accountEnabled,
       signInSessionsValidFromDateTime: user.signInSessionsValidFrom,
+      // Graph never gives the password back: it reads null.
+      passwordProfile: { ...user.passwordProfile, password: null },
     };
     const select = request.query.get('$select')?.split(',');
     // Without $select Graph returns its default set, which leaves accountEnabled out.
@@ -131,15 +146,38 @@ export async function startFakeMsGraph(options: FakeMsGraphOptions = {}): Promis
     } catch {
       return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
     }
-    if ('accountEnabled' in body) {
-      if (typeof body['accountEnabled'] !== 'boolean')
+    // Graph checks the whole body before it changes anything.
+    if ('accountEnabled' in body && typeof body['accountEnabled'] !== 'boolean')
+      return graphError(
+        400,
+        'Request_BadRequest',
+        "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+      );
+    const flags = ['forceChangePasswordNextSignIn', 'forceChangePasswordNextSignInWithMfa'] as const;
+    const profile =
+      'passwordProfile' in body ? (body['passwordProfile'] as Record<string, unknown> | null) : undefined;
+    if (profile !== undefined) {
+      if (
+        !profile ||
+        typeof profile !== 'object' ||
+        flags.some((f) => f in profile && typeof profile[f] !== 'boolean')
+      )
         return graphError(
           400,
           'Request_BadRequest',
-          "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+          "Invalid value specified for property 'passwordProfile' of resource 'User'.",
         );
-      user.accountEnabled = body['accountEnabled'];
+      if (user.privileged)
+        return graphError(
+          403,
+          'Authorization_RequestDenied',
+          'Insufficient privileges to complete the operation.',
+        );
     }
+    if (typeof body['accountEnabled'] === 'boolean') user.accountEnabled = body['accountEnabled'];
+    if (profile)
+      for (const flag of flags)
+        if (typeof profile[flag] === 'boolean') user.passwordProfile[flag] = profile[flag];
     return { status: 204, text: '' };
   };
 

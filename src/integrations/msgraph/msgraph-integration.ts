@@ -5,6 +5,7 @@ import { defineAction, defineIntegration } from '../sdk/integration.ts';
 import { ENTRA_CREDENTIALS } from '../sdk/entra-session.ts';
 import { graphRequest } from './graph-request.ts';
 import { deleteMessage } from './delete-message.ts';
+import { forcePasswordChange } from './force-password-change.ts';
 import { DEFAULT_QUARANTINE_FOLDER } from './quarantine-folder.ts';
 import { quarantineMessage } from './quarantine-message.ts';
 import { releaseMessage } from './release-message.ts';
@@ -102,7 +103,7 @@ export const msgraph = defineIntegration({
         ? {
             ...c,
             description:
-              'An app registration granted User.ReadWrite.All and User.RevokeSessions.All (application), and Mail.ReadWrite for the mail actions',
+              'An app registration granted User.ReadWrite.All and User.RevokeSessions.All (application), User-PasswordProfile.ReadWrite.All with the User Administrator role for force_password_change, and Mail.ReadWrite for the mail actions',
           }
         : c,
     ),
@@ -177,6 +178,7 @@ export const msgraph = defineIntegration({
         return { userId: user.id, userPrincipalName: user.userPrincipalName };
       },
     }),
+    forcePasswordChange,
     searchMessages,
     quarantineMessage,
     releaseMessage,

@@ -28,6 +28,8 @@ export interface FakeOkta extends FakeServer {
   user(login: string): Required<FakeOktaUser> | undefined;
   /** `oauthTokens` of the last session clearing, per user id. */
   oauthTokensCleared: Map<string, boolean>;
+  /** Every reset_password accepted, in order, with whether Okta was asked to mail the link. */
+  passwordResets: { userId: string; sendEmail: boolean }[];
 }
 
 // The documented error object: errorCode, errorSummary, errorLink (= the code), errorId, errorCauses.
@@ -50,7 +52,8 @@ const oktaError = (
 
 /**
  * A stand-in for an Okta org's Users API: get a user, suspend and unsuspend (refused unless the
- * status allows it, as E0000001), clear sessions, SSWS auth and the X-Rate-Limit-* headers.
+ * status allows it, as E0000001), expire or reset the password, clear sessions, SSWS auth and the
+ * X-Rate-Limit-* headers.
  */
 export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<FakeOkta> {
   const apiToken = options.apiToken ?? `00${randomBytes(20).toString('base64url')}`;
@@ -62,6 +65,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
     ...u,
   }));
   const oauthTokensCleared = new Map<string, boolean>();
+  const passwordResets: { userId: string; sendEmail: boolean }[] = [];
   const limit = options.requestsPerMinute ?? 600;
   let used = 0;
   const windowEnd = Math.ceil(Date.now() / 1000) + 60;
@@ -141,6 +145,25 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
           'Api validation failed: Cannot unsuspend a user that is not suspended',
         );
       user.status = 'ACTIVE';
+    } else if (operation === 'expire_password') {
+      if (!['ACTIVE', 'PASSWORD_EXPIRED'].includes(user.status))
+        return oktaError(400, 'E0000001', 'Api validation failed: password expiration');
+      user.status = 'PASSWORD_EXPIRED';
+      return { json: userJson(user) };
+    } else if (operation === 'reset_password') {
+      if (!['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY', 'LOCKED_OUT'].includes(user.status))
+        return oktaError(400, 'E0000001', 'Api validation failed: password reset');
+      user.status = 'RECOVERY';
+      const sendEmail = request.query.get('sendEmail') !== 'false';
+      passwordResets.push({ userId: user.id, sendEmail });
+      // With sendEmail=false Okta hands the one-time link to the caller instead of mailing it.
+      return {
+        json: sendEmail
+          ? {}
+          : {
+              resetPasswordUrl: `http://${request.headers.host}/reset_password/drp${randomBytes(12).toString('hex')}`,
+            },
+      };
     } else return notFound(request.path);
     return { status: 200, text: '' };
   };
@@ -162,6 +185,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
   return Object.assign(server, {
     apiToken,
     oauthTokensCleared,
+    passwordResets,
     user: (login: string) => find(login),
   });
 }

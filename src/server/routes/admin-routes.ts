@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { toAuditRecord } from '../../audit/audit-log.ts';
+import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
-import { RiposteError } from '../../core/riposte-error.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
@@ -180,41 +179,35 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       ),
   );
 
-  app.get<{
-    Querystring: { afterSeq?: string; limit?: string; actor?: string; action?: string; targetId?: string };
-  }>(
+  app.get<{ Querystring: AuditQuery }>(
     '/api/v1/audit',
     {
       config: { auth: MANAGER },
       schema: {
-        summary: 'Read the audit log, oldest first',
+        summary: 'Read the audit log with filters, oldest first (or newest first with order=desc)',
+        description:
+          "Filters: actor, actorType, action (exact, or a prefix ending in *), targetType, targetId, since and until (ISO-8601, inclusive). Pages by `cursor` (the previous answer's nextCursor); afterSeq still pages oldest first.",
         tags: ['audit'],
         querystring: {
           type: 'object',
           properties: {
             afterSeq: { type: 'string', pattern: '^[0-9]{1,15}$' },
+            cursor: { type: 'string', maxLength: 200 },
             limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
-            actor: { type: 'string' },
-            action: { type: 'string' },
-            targetId: { type: 'string' },
+            order: { type: 'string', enum: ['asc', 'desc'] },
+            actor: { type: 'string', maxLength: 200 },
+            actorType: { type: 'string', maxLength: 20 },
+            action: { type: 'string', maxLength: 200 },
+            targetType: { type: 'string', maxLength: 100 },
+            targetId: { type: 'string', maxLength: 500 },
+            since: { type: 'string', maxLength: 40 },
+            until: { type: 'string', maxLength: 40 },
           },
+          additionalProperties: false,
         },
       },
     },
-    async (request) => {
-      const limit = Number(request.query.limit ?? 100);
-      if (limit < 1 || limit > 1000)
-        throw new RiposteError('validation_failed', 'limit must be from 1 to 1000', { path: 'limit' });
-      let query = riposte.database.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .where('seq', '>', Number(request.query.afterSeq ?? 0));
-      if (request.query.actor) query = query.where('actor', '=', request.query.actor);
-      if (request.query.action) query = query.where('action', '=', request.query.action);
-      if (request.query.targetId) query = query.where('target_id', '=', request.query.targetId);
-      const rows = await query.orderBy('seq').limit(limit).execute();
-      return { items: rows.map(toAuditRecord) };
-    },
+    async (request) => queryAudit(riposte.database.db, request.query),
   );
   app.get(
     '/api/v1/audit/verify',

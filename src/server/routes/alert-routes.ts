@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
-import { ANY_ROLE } from '../route-auth.ts';
+import { ANALYST, ANY_ROLE } from '../route-auth.ts';
 import { idParams, pageQuery } from './route-schemas.ts';
+import { BULK_ACTIONS, type BulkRequest } from '../../cases/alert-triage.ts';
+import { SEVERITIES } from '../../core/alert.ts';
 
 export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
   app.get<{
@@ -11,6 +13,11 @@ export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
       severity?: string;
       status?: string;
       caseId?: string;
+      rule?: string;
+      hasCase?: string;
+      q?: string;
+      from?: string;
+      to?: string;
       cursor?: string;
       limit?: string;
     };
@@ -21,11 +28,26 @@ export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
       schema: {
         summary: 'List alerts, newest first',
         tags: ['alerts'],
+        description:
+          'Every filter reads an index: source, severity, status, case (or none), rule, a time range (ids are time-ordered), and text through the case search index.',
         querystring: pageQuery({
           source: { type: 'string' },
           severity: { type: 'string' },
           status: { type: 'string' },
           caseId: { type: 'string' },
+          rule: {
+            type: 'string',
+            maxLength: 500,
+            description: "the rule's id, or its name when it has none",
+          },
+          hasCase: { type: 'string', enum: ['true', 'false'], description: 'in a case or not (yet)' },
+          q: {
+            type: 'string',
+            maxLength: 200,
+            description: "words that must all appear in the alert's title, rule name or observable values",
+          },
+          from: { type: 'string', maxLength: 40, description: 'received at or after (ISO 8601)' },
+          to: { type: 'string', maxLength: 40, description: 'received before (ISO 8601)' },
         }),
       },
     },
@@ -49,5 +71,33 @@ export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
       ]);
       return { ...alert, enrichment: await riposte.enrichment.summaries(alert.observables) };
     },
+  );
+
+  app.post<{ Body: BulkRequest }>(
+    '/api/v1/alerts/bulk',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary: 'Change many alerts at once: into an open case, into a new case, or a new severity',
+        description:
+          'Answers each id with done, unchanged or not_found; every change is audited. At most 500 ids.',
+        tags: ['alerts'],
+        body: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: [...BULK_ACTIONS] },
+            ids: { type: 'array', items: { type: 'string' }, maxItems: 500 },
+            caseId: { type: 'string', description: 'attach: the open case to put the alerts in' },
+            title: {
+              type: 'string',
+              description: "open_case: the new case's title (default: the first alert's)",
+            },
+            severity: { type: 'string', enum: [...SEVERITIES], description: 'set_severity' },
+          },
+          required: ['action', 'ids'],
+        },
+      },
+    },
+    async (request) => riposte.triage.bulk(request.body, actorOf(request)),
   );
 }

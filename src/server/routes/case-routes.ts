@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { CasePatch } from '../../cases/case-service.ts';
+import type { CaseFilter, CasePatch } from '../../cases/case-service.ts';
+import { CASE_SORTS } from '../../cases/case-list.ts';
 import { CASE_STATUSES, RESOLUTIONS } from '../../core/case.ts';
 import { SEVERITIES } from '../../core/alert.ts';
 import type { Riposte } from '../../riposte.ts';
@@ -8,28 +9,22 @@ import { ANALYST, ANY_ROLE } from '../route-auth.ts';
 import { idParams, pageQuery } from './route-schemas.ts';
 
 export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
-  app.get<{
-    Querystring: {
-      status?: string;
-      severity?: string;
-      assignee?: string;
-      tag?: string;
-      q?: string;
-      cursor?: string;
-      limit?: string;
-    };
-  }>(
+  app.get<{ Querystring: Omit<CaseFilter, 'me' | 'limit'> & { limit?: string } }>(
     '/api/v1/cases',
     {
       config: { auth: ANY_ROLE },
       schema: {
-        summary: 'List cases, newest first, with filters and full-text search',
+        summary:
+          'List cases (newest first, oldest first or by priority) with filters, full-text search and SLA',
+        description:
+          'Each case carries its SLA: `sla.state` is ok, at_risk (75 % of a target used), breached or met, from the acknowledge and resolve targets of its severity (docs/configuration.md). `assignee` is a username, `me` or `unassigned`.',
         tags: ['cases'],
         querystring: pageQuery({
           status: { type: 'string', enum: [...CASE_STATUSES] },
           severity: { type: 'string', enum: [...SEVERITIES] },
-          assignee: { type: 'string' },
+          assignee: { type: 'string', maxLength: 128, description: 'a username, `me` or `unassigned`' },
           tag: { type: 'string' },
+          sort: { type: 'string', enum: [...CASE_SORTS], description: 'default newest' },
           q: {
             type: 'string',
             maxLength: 500,
@@ -38,7 +33,39 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
         }),
       },
     },
-    async (request) => riposte.cases.list(request.query),
+    async (request) => riposte.cases.list({ ...request.query, me: request.principal?.name }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>(
+    '/api/v1/cases/:id/timeline',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary:
+          "A case's timeline from the audit log, newest first: the case, its alerts, runs, tasks, approvals and response actions",
+        tags: ['cases'],
+        params: idParams,
+        querystring: pageQuery({}),
+      },
+    },
+    async (request) => riposte.cases.timeline(request.params.id, request.query),
+  );
+
+  app.get(
+    '/api/v1/people',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary:
+          'Active users by username and role: whom a case can be assigned to or a comment can @mention',
+        tags: ['cases'],
+      },
+    },
+    async () => ({
+      items: (await riposte.users.list())
+        .filter((u) => !u.disabled)
+        .map((u) => ({ username: u.username, role: u.role })),
+    }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -78,7 +105,8 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
     {
       config: { auth: ANALYST },
       schema: {
-        summary: 'Comment on a case; @username mentions are recorded',
+        summary:
+          'Comment on a case; @username mentions of existing users are stored with it and notified (the notification webhook)',
         tags: ['cases'],
         params: idParams,
         body: { type: 'object', properties: { body: { type: 'string' } }, required: ['body'] },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { manifestOf } from '../../connections/integration-catalog.ts';
 import { integrationContext } from '../../connections/integration-actions.ts';
+import { withoutCredentials } from '../../connections/instance-store.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, ANY_ROLE } from '../route-auth.ts';
@@ -32,6 +33,19 @@ export function integrationRoutes(app: FastifyInstance, riposte: Riposte): void 
     async () => ({ items: riposte.integrations.list().map(manifestOf) }),
   );
 
+  app.get(
+    '/api/v1/integration-instances',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary:
+          'Every configured instance with its health: last connection test and last action (never secret values)',
+        tags: ['integrations'],
+      },
+    },
+    async () => ({ items: await riposte.instances.list() }),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/api/v1/integrations/:id',
     {
@@ -54,7 +68,8 @@ export function integrationRoutes(app: FastifyInstance, riposte: Riposte): void 
       config: { auth: ADMIN },
       schema: {
         summary: 'Create or update an instance: { fields: {…}, isDefault? }; secret fields are write-only',
-        description: 'A secret field left out keeps its stored value. Responses never contain secret values.',
+        description:
+          'A secret field left out or sent empty keeps its stored value; `clearSecrets: ["name"]` removes one. Responses never contain secret values.',
         tags: ['integrations'],
         params: instanceParams,
         body: { type: 'object' },
@@ -115,7 +130,8 @@ export function integrationRoutes(app: FastifyInstance, riposte: Riposte): void 
       } catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
       }
-      await riposte.instances.recordTest(integration.id, instance.name, error);
+      await riposte.instances.recordTest(integration, instance, error);
+      if (error !== null) error = withoutCredentials(error, integration, instance);
       return { ok: error === null, tested: true, error, ms: Date.now() - started };
     },
   );

@@ -4,6 +4,8 @@ import { isRole } from '../../core/role.ts';
 import type { Riposte } from '../../riposte.ts';
 import type { Decider } from '../../runs/task-service.ts';
 import { ANALYST, ANY_ROLE, MANAGER } from '../route-auth.ts';
+import { describeTasks } from '../../runs/task-details.ts';
+import { decodeCursor, parseLimit, toPage } from '../../store/cursor.ts';
 import { approvalPage } from '../approval-page.ts';
 import { idParams } from './route-schemas.ts';
 import { deciderOf } from './run-routes.ts';
@@ -13,7 +15,10 @@ const listQuery = {
   properties: {
     status: { type: 'string', enum: ['open', 'completed', 'expired', 'cancelled'] },
     runId: { type: 'string' },
+    caseId: { type: 'string', maxLength: 200, description: "the case's runs (started on it or its alerts)" },
     mine: { type: 'string', enum: ['true', 'false'], description: 'only what you may act on (default true)' },
+    cursor: { type: 'string', maxLength: 200 },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
   },
 } as const;
 
@@ -23,7 +28,14 @@ const linkQuery = {
   required: ['u', 'e', 's'],
 } as const;
 
-type ListQuery = { status?: string; runId?: string; mine?: string };
+type ListQuery = {
+  status?: string;
+  runId?: string;
+  caseId?: string;
+  mine?: string;
+  cursor?: string;
+  limit?: string;
+};
 type LinkQuery = { u: string; e: string; s: string };
 
 export function taskRoutes(app: FastifyInstance, riposte: Riposte): void {
@@ -40,19 +52,28 @@ export function taskRoutes(app: FastifyInstance, riposte: Riposte): void {
       {
         config: { auth: ANY_ROLE },
         schema: {
-          summary: `List ${plural} (by default, open ones you may act on)`,
+          summary: `List ${plural} (by default, open ones you may act on), newest first`,
+          description:
+            'Each item names its playbook, run and case, the response action and target it guards (when the response gate asked), what requires it (a policy or the playbook step) and, for approvals, the quorum so far.',
           tags: ['tasks'],
           querystring: listQuery,
         },
       },
-      async (request) => ({
-        items: await riposte.tasks.list({
+      async (request) => {
+        const limit = parseLimit(request.query.limit, 100, 200);
+        const before = decodeCursor(request.query.cursor);
+        const rows = await riposte.tasks.list({
           kind,
-          status: request.query.status ?? (request.query.runId ? undefined : 'open'),
+          status: request.query.status ?? (request.query.runId || request.query.caseId ? undefined : 'open'),
           ...(request.query.runId ? { runId: request.query.runId } : {}),
+          ...(request.query.caseId ? { caseId: request.query.caseId } : {}),
           ...(request.query.mine === 'false' ? {} : { mine: deciderOf(request) }),
-        }),
-      }),
+          ...(before ? { before } : {}),
+          limit: limit + 1,
+        });
+        const page = toPage(rows, limit);
+        return { ...page, items: await describeTasks(riposte.database.db, page.items) };
+      },
     );
     app.get<{ Params: { id: string } }>(
       `/api/v1/${plural}/:id`,
@@ -61,7 +82,8 @@ export function taskRoutes(app: FastifyInstance, riposte: Riposte): void {
         const task = await riposte.tasks.get(request.params.id);
         if (task.kind !== kind)
           throw new RiposteError('not_found', `no ${kind} with id "${request.params.id}"`);
-        return task;
+        const [view] = await describeTasks(riposte.database.db, [task]);
+        return view;
       },
     );
   }

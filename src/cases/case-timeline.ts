@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
+import { RiposteError } from '../core/riposte-error.ts';
+import { parseLimit, type Page } from '../store/cursor.ts';
+import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
+import { runIdsOfCase } from './case-runs.ts';
+
+function encodeSeq(seq: number): string {
+  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeSeq(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match)
+    throw new RiposteError('invalid_cursor', 'cursor is not one this API returned; start again without it', {
+      path: 'cursor',
+    });
+  return Number(match[1]);
+}
+
+const OWN_TARGETS = new Set(['case', 'alert', 'run', 'task', 'approval']);
+
+/**
+ * A case's timeline from the audit log, newest first: rows about the case, its alerts, its runs, their
+ * tasks and approvals, and the response actions applied or undone for it. Views are left out.
+ */
+export async function caseTimeline(
+  db: Kysely<DatabaseSchema>,
+  caseId: string,
+  page: { cursor?: string; limit?: unknown },
+): Promise<Page<AuditRecord>> {
+  const limit = parseLimit(page.limit);
+  let before = decodeSeq(page.cursor);
+  // Response rows name the target they acted on (a host, an IP), which other cases may share: keep
+  // those whose run is one of this case's ledger entries.
+  const ledger = await db
+    .selectFrom('action_ledger')
+    .select(['target_type', 'target_value', 'action', 'run_id'])
+    .where((eb) =>
+      eb.or([
+        eb('case_id', '=', caseId),
+        eb(
+          'alert_id',
+          'in',
+          eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
+        ),
+      ]),
+    )
+    .limit(1000)
+    .execute();
+  const ledgerRuns = new Set(ledger.map((l) => l.run_id));
+  const targets = new Map<string, { type: string; id: string }>();
+  for (const l of ledger) {
+    const target = l.target_type
+      ? { type: l.target_type, id: l.target_value ?? '' }
+      : { type: 'action', id: l.action };
+    targets.set(`${target.type}\u0000${target.id}`, target);
+  }
+  const keep = (row: AuditLogTable): boolean => {
+    if (row.target_type !== null && OWN_TARGETS.has(row.target_type)) return true;
+    const details = JSON.parse(row.details) as { runId?: unknown; caseId?: unknown };
+    return details.caseId === caseId || (typeof details.runId === 'string' && ledgerRuns.has(details.runId));
+  };
+  const kept: AuditLogTable[] = [];
+  const batch = limit + 1;
+  for (;;) {
+    let query = db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('target_type', '=', 'case'), eb('target_id', '=', caseId)]),
+          eb.and([
+            eb('target_type', '=', 'alert'),
+            eb(
+              'target_id',
+              'in',
+              eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
+            ),
+          ]),
+          eb.and([eb('target_type', '=', 'run'), eb('target_id', 'in', runIdsOfCase(db, caseId))]),
+          eb.and([
+            eb('target_type', 'in', ['task', 'approval']),
+            eb(
+              'target_id',
+              'in',
+              eb.selectFrom('tasks').select('tasks.id').where('tasks.run_id', 'in', runIdsOfCase(db, caseId)),
+            ),
+          ]),
+          ...[...targets.values()].map((t) =>
+            eb.and([
+              eb('target_type', '=', t.type),
+              eb('target_id', '=', t.id),
+              eb('action', 'like', 'response.%'),
+            ]),
+          ),
+        ]),
+      )
+      .where('action', 'not like', '%.view');
+    if (before !== undefined) query = query.where('seq', '<', before);
+    const rows = await query.orderBy('seq', 'desc').limit(batch).execute();
+    for (const row of rows) {
+      before = Number(row.seq);
+      if (keep(row)) kept.push(row);
+      if (kept.length > limit) break;
+    }
+    if (kept.length > limit || rows.length < batch) break;
+  }
+  const items = kept.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(toAuditRecord),
+    nextCursor: kept.length > limit && last ? encodeSeq(Number(last.seq)) : null,
+  };
+}

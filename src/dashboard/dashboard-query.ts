@@ -1,0 +1,304 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { SEVERITIES, type Severity } from '../core/alert.ts';
+import { idFloor } from '../core/ids.ts';
+import { ROLES, type Role } from '../core/role.ts';
+import type { Dialect } from '../store/database.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
+import { parseWindow } from './dashboard-window.ts';
+
+export interface Dashboard {
+  window: string;
+  from: string;
+  to: string;
+  openCases: { total: number; bySeverity: Record<Severity, number> };
+  /** The last 24 hours, oldest first, one entry per hour (UTC) — the current hour so far last. */
+  alertsPerHour: { hour: string; count: number }[];
+  pending: { tasks: number; approvals: number; mine: { tasks: number; approvals: number } };
+  mtta: { ms: number | null; cases: number; unacknowledged: number };
+  mttr: { ms: number | null; cases: number };
+  automation: {
+    closedCases: number;
+    automatedCases: number;
+    rate: number | null;
+    alerts: number;
+    automatedAlerts: number;
+    alertRate: number | null;
+  };
+  topRules: {
+    source: string;
+    rule: string;
+    name: string | null;
+    alerts: number;
+    closedCases: number;
+    falsePositives: number;
+    falsePositiveRate: number | null;
+  }[];
+}
+
+export interface DashboardViewer {
+  name: string;
+  role: Role;
+}
+
+const HOUR_MS = 3_600_000;
+const TOP_RULES = 10;
+/** Who counts as a person in the audit log: people, API clients and the CLI — not playbooks (`system`). */
+const PERSON_ACTORS = ['user', 'token', 'cli'];
+
+/** Milliseconds from `earlier` to `later` (ISO 8601 text columns), the one dialect-specific piece. */
+function msBetween(dialect: Dialect, later: string, earlier: string): RawBuilder<number> {
+  return dialect === 'sqlite'
+    ? sql<number>`(julianday(${sql.ref(later)}) - julianday(${sql.ref(earlier)})) * 86400000.0`
+    : sql<number>`extract(epoch from (${sql.ref(later)}::timestamptz - ${sql.ref(earlier)}::timestamptz)) * 1000`;
+}
+
+function num(value: unknown): number {
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+function average(value: unknown): number | null {
+  return value === null || value === undefined ? null : Math.round(Number(value));
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+/**
+ * The dashboard's figures, each one aggregate query over an index: open cases by severity, alerts per
+ * hour, pending tasks and approvals, MTTA, MTTR, the automation rate and the noisiest detection rules
+ * with their false-positive rate. Definitions: docs/console.md § Dashboard.
+ */
+export class DashboardQuery {
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
+  readonly #now: () => Date;
+
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#now = now;
+  }
+
+  async figures(windowText: string | undefined, viewer: DashboardViewer): Promise<Dashboard> {
+    const window = parseWindow(windowText);
+    const to = this.#now();
+    const fromMs = to.getTime() - window.ms;
+    const from = new Date(fromMs).toISOString();
+    return {
+      window: window.label,
+      from,
+      to: to.toISOString(),
+      openCases: await this.#openCases(),
+      alertsPerHour: await this.#alertsPerHour(to.getTime()),
+      pending: await this.#pending(viewer),
+      mtta: await this.#mtta(fromMs, from),
+      mttr: await this.#mttr(from),
+      automation: await this.#automation(from),
+      topRules: await this.#topRules(fromMs, from),
+    };
+  }
+
+  async #openCases(): Promise<Dashboard['openCases']> {
+    const rows = await this.#db
+      .selectFrom('cases')
+      .select(['severity', (eb) => eb.fn.countAll().as('n')])
+      .where('status', '=', 'open')
+      .groupBy('severity')
+      .execute();
+    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    let total = 0;
+    for (const row of rows) {
+      if (row.severity in bySeverity) bySeverity[row.severity as Severity] += num(row.n);
+      total += num(row.n);
+    }
+    return { total, bySeverity };
+  }
+
+  async #alertsPerHour(nowMs: number): Promise<Dashboard['alertsPerHour']> {
+    const startMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
+    const start = new Date(startMs).toISOString();
+    const hour = sql<string>`substr(created_at, 1, 13)`;
+    const rows = await this.#db
+      .selectFrom('alerts')
+      .select([hour.as('hour'), (eb) => eb.fn.countAll().as('n')])
+      // Ids are time-ordered: the id bound reads the primary key from the window's start only.
+      .where('id', '>=', idFloor('alert_', startMs))
+      .where('created_at', '>=', start)
+      .groupBy(hour)
+      .execute();
+    const counts = new Map(rows.map((r) => [r.hour, num(r.n)]));
+    return Array.from({ length: 24 }, (_, i) => {
+      const at = new Date(startMs + i * HOUR_MS).toISOString();
+      return { hour: at, count: counts.get(at.slice(0, 13)) ?? 0 };
+    });
+  }
+
+  async #pending(viewer: DashboardViewer): Promise<Dashboard['pending']> {
+    // Mine: what this person may act on — assigned to them, or to a role theirs covers (task-service.ts).
+    const covered = ROLES.slice(ROLES.indexOf(viewer.role));
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .select((eb) => [
+        'kind',
+        eb.fn.countAll().as('n'),
+        eb.fn
+          .sum(
+            viewer.role === 'admin'
+              ? sql<number>`1`
+              : eb
+                  .case()
+                  .when(
+                    eb.or([
+                      eb('assignee_user', '=', viewer.name),
+                      eb.and([eb('assignee_user', 'is', null), eb('assignee_role', 'in', covered)]),
+                    ]),
+                  )
+                  .then(1)
+                  .else(0)
+                  .end(),
+          )
+          .as('mine'),
+      ])
+      .where('status', '=', 'open')
+      .groupBy('kind')
+      .execute();
+    const pending = { tasks: 0, approvals: 0, mine: { tasks: 0, approvals: 0 } };
+    for (const row of rows) {
+      const key = row.kind === 'approval' ? 'approvals' : 'tasks';
+      pending[key] += num(row.n);
+      pending.mine[key] += num(row.mine);
+    }
+    return pending;
+  }
+
+  /** Cases opened in the window: how long until their first acknowledgement (assignment or closing). */
+  async #mtta(fromMs: number, from: string): Promise<Dashboard['mtta']> {
+    const row = await this.#db
+      .selectFrom('cases')
+      .select((eb) => [
+        eb.fn.count('acknowledged_at').as('acknowledged'),
+        eb.fn.avg(msBetween(this.#dialect, 'acknowledged_at', 'created_at')).as('ms'),
+        eb.fn.sum(eb.case().when('acknowledged_at', 'is', null).then(1).else(0).end()).as('unacknowledged'),
+      ])
+      .where('id', '>=', idFloor('case_', fromMs))
+      .where('created_at', '>=', from)
+      .executeTakeFirstOrThrow();
+    return {
+      ms: average(row.ms),
+      cases: num(row.acknowledged),
+      unacknowledged: num(row.unacknowledged),
+    };
+  }
+
+  /** Cases closed in the window: how long from opening to closing. */
+  async #mttr(from: string): Promise<Dashboard['mttr']> {
+    const row = await this.#db
+      .selectFrom('cases')
+      .select((eb) => [
+        eb.fn.countAll().as('n'),
+        eb.fn.avg(msBetween(this.#dialect, 'closed_at', 'created_at')).as('ms'),
+      ])
+      // closed_at is set only while a case is closed (reopening clears it): no status test, so the
+      // closed_at index is the one read.
+      .where('closed_at', '>=', from)
+      .executeTakeFirstOrThrow();
+    return { ms: average(row.ms), cases: num(row.n) };
+  }
+
+  /**
+   * Of the cases closed in the window, those a playbook closed with no person involved: a run changed
+   * the case, and no person (user, API token, CLI) changed or commented on it — viewing is not
+   * acting — nor answered a task or approval of a run on the case or on one of its alerts.
+   */
+  async #automation(from: string): Promise<Dashboard['automation']> {
+    const automated = sql<boolean>`EXISTS (
+        SELECT 1 FROM audit_log a
+        WHERE a.target_type = 'case' AND a.target_id = c.id AND a.actor LIKE 'run:%')
+      AND NOT EXISTS (
+        SELECT 1 FROM audit_log a
+        WHERE a.target_type = 'case' AND a.target_id = c.id
+          AND a.actor_type IN (${sql.join(PERSON_ACTORS)}) AND a.action <> 'case.view')
+      AND NOT EXISTS (
+        SELECT 1 FROM tasks t
+        WHERE t.status = 'completed' AND t.run_id IN (
+          SELECT r.id FROM runs r WHERE r.case_id = c.id
+          UNION ALL
+          SELECT r.id FROM runs r WHERE r.alert_id IN (SELECT al.id FROM alerts al WHERE al.case_id = c.id)))`;
+    const row = await this.#db
+      .selectFrom('cases as c')
+      .select((eb) => [
+        eb.fn.countAll().as('closed'),
+        eb.fn.sum('c.alert_count').as('alerts'),
+        eb.fn.sum(eb.case().when(automated).then(1).else(0).end()).as('automated'),
+        eb.fn
+          .sum(eb.case().when(automated).then(eb.ref('c.alert_count')).else(0).end())
+          .as('automatedAlerts'),
+      ])
+      .where('c.closed_at', '>=', from)
+      .executeTakeFirstOrThrow();
+    const closedCases = num(row.closed);
+    const automatedCases = num(row.automated);
+    const alerts = num(row.alerts);
+    const automatedAlerts = num(row.automatedAlerts);
+    return {
+      closedCases,
+      automatedCases,
+      rate: ratio(automatedCases, closedCases),
+      alerts,
+      automatedAlerts,
+      alertRate: ratio(automatedAlerts, alerts),
+    };
+  }
+
+  /** The rules with the most alerts in the window, and how their cases closed in the window were resolved. */
+  async #topRules(fromMs: number, from: string): Promise<Dashboard['topRules']> {
+    const rule = sql<string>`coalesce(rule_id, rule_name)`;
+    const rows = await this.#db
+      .selectFrom('alerts')
+      .select((eb) => [
+        'source',
+        rule.as('rule'),
+        eb.fn.max('rule_name').as('name'),
+        eb.fn.countAll().as('n'),
+      ])
+      .where('id', '>=', idFloor('alert_', fromMs))
+      .where('created_at', '>=', from)
+      .where(rule, 'is not', null)
+      .groupBy(['source', rule])
+      .orderBy('n', 'desc')
+      .orderBy('source')
+      .orderBy('rule')
+      .limit(TOP_RULES)
+      .execute();
+    if (rows.length === 0) return [];
+    // The case's rule key is `<source>:<rule id, else name>` (src/cases/case-keys.ts).
+    const keys = rows.map((r) => `${r.source}:${r.rule}`);
+    const closed = await this.#db
+      .selectFrom('cases')
+      .select((eb) => [
+        'rule_key',
+        eb.fn.countAll().as('closed'),
+        eb.fn.sum(eb.case().when('resolution', '=', 'false_positive').then(1).else(0).end()).as('fp'),
+      ])
+      .where('rule_key', 'in', keys)
+      .where('closed_at', '>=', from)
+      .groupBy('rule_key')
+      .execute();
+    const byKey = new Map(closed.map((c) => [c.rule_key, c]));
+    return rows.map((r) => {
+      const c = byKey.get(`${r.source}:${r.rule}`);
+      const closedCases = num(c?.closed);
+      const falsePositives = num(c?.fp);
+      return {
+        source: r.source,
+        rule: r.rule,
+        name: r.name ?? null,
+        alerts: num(r.n),
+        closedCases,
+        falsePositives,
+        falsePositiveRate: ratio(falsePositives, closedCases),
+      };
+    });
+  }
+}

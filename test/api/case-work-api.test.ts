@@ -1,0 +1,440 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { containment, startContainmentTarget } from '../support/test-response.ts';
+import { databaseKinds } from '../support/test-databases.ts';
+
+const ACTOR = { id: 't', type: 'system' as const };
+
+/** An alert of rule 9101 opens a task; answering "block" blocks the alert's destination IP. */
+const ASK_THEN_BLOCK = `
+id: ask_then_block
+name: Ask, then block
+triggers:
+  alert: \${{ alert.rule.id == "9101" }}
+steps:
+  - id: ask
+    task:
+      title: Block \${{ alert.observables.filter(o, o.type == "ipv4" && o.role == "destination")[0].value }}?
+      assignee: { role: analyst }
+      choices: [block, leave]
+  - id: decide
+    if: \${{ steps.ask.output.choice == "leave" }}
+    then: done
+  - id: block
+    uses: contain.block_ip
+    with:
+      ip: \${{ alert.observables.filter(o, o.type == "ipv4" && o.role == "destination")[0].value }}
+  - id: done
+    end: true
+`;
+
+const BLOCK_ONE = `
+id: block_one
+name: Block one address
+triggers: { manual: true }
+inputs:
+  ip: { type: string, required: true }
+steps:
+  - id: act
+    uses: contain.block_ip
+    with:
+      ip: \${{ inputs.ip }}
+`;
+
+/** Receives what the notification webhook is sent. */
+async function startWebhook(): Promise<{ url: string; bodies: Record<string, unknown>[]; server: Server }> {
+  const bodies: Record<string, unknown>[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    request.on('end', () => {
+      bodies.push(JSON.parse(text) as Record<string, unknown>);
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/hook`, bodies, server };
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 250; i++) {
+    const value = await probe();
+    if (ok(value)) return value;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await probe()).slice(0, 2000)}`);
+}
+
+for (const kind of databaseKinds()) {
+  describe(`case work queue and case view API on ${kind}`, () => {
+    let h: Harness;
+    let source: string;
+    let webhook: Awaited<ReturnType<typeof startWebhook>>;
+    let target: Awaited<ReturnType<typeof startContainmentTarget>>;
+    let sid = 5000;
+
+    before(async () => {
+      webhook = await startWebhook();
+      target = await startContainmentTarget();
+      h = await startHarness(
+        kind,
+        {
+          notifyWebhookUrl: webhook.url,
+          outboundAllow: ['127.0.0.1'],
+          sla: {
+            high: { acknowledgeSeconds: 3600, resolveSeconds: 24 * 3600 },
+            medium: { acknowledgeSeconds: 4 * 3600, resolveSeconds: 3 * 86400 },
+          },
+        },
+        { worker: true, setup: (r) => r.addIntegration(containment) },
+      );
+      await h.riposte.instances.put(
+        h.riposte.integrations.get('contain'),
+        'lab',
+        { fields: { base_url: target.url } },
+        ACTOR,
+      );
+      source = (await h.riposte.sources.create({ name: 'ids', format: 'suricata' }, ACTOR)).token;
+      for (const username of ['alice', 'bob'])
+        await h.riposte.users.create({ username, role: 'analyst', password: 'correct horse battery' }, ACTOR);
+      for (const playbook of [ASK_THEN_BLOCK, BLOCK_ONE]) {
+        const res = await h.as('analyst', {
+          method: 'POST',
+          url: '/api/v1/playbooks',
+          payload: { source: playbook },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+    });
+    after(async () => {
+      await h.close();
+      await target.close();
+      webhook.server.close();
+    });
+
+    /** A case of its own (a new rule and host), opened from one ingested alert. */
+    const newCase = async (options: { severity?: number; rule?: number; destIp?: string } = {}) => {
+      const n = sid++;
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/ids/alerts',
+        payload: JSON.stringify(
+          eveAlert({
+            sid: options.rule ?? n,
+            srcIp: `10.61.${Math.floor(n / 250) % 250}.${n % 250}`,
+            destIp: options.destIp ?? '198.51.100.200',
+            hostname: `host-${n}.example.org`,
+            severity: options.severity ?? 1,
+          }),
+        ),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${source}` },
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      const [alertId] = res.json().alertIds as string[];
+      await h.riposte.grouping.drain();
+      const alert = await h.riposte.database.db
+        .selectFrom('alerts')
+        .select('case_id')
+        .where('id', '=', alertId!)
+        .executeTakeFirstOrThrow();
+      return { caseId: alert.case_id!, alertId: alertId! };
+    };
+    const get = async (url: string, role: 'viewer' | 'analyst' = 'viewer') => {
+      const res = await h.as(role, { method: 'GET', url });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    };
+    const patch = async (caseId: string, payload: object, role: 'analyst' | 'manager' = 'analyst') => {
+      const res = await h.as(role, { method: 'PATCH', url: `/api/v1/cases/${caseId}`, payload });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    };
+    const openedMinutesAgo = async (caseId: string, minutes: number) =>
+      h.riposte.database.db
+        .updateTable('cases')
+        .set({ created_at: new Date(Date.now() - minutes * 60_000).toISOString() })
+        .where('id', '=', caseId)
+        .execute();
+
+    it('returns each case SLA from its severity: ok, at risk, breached, then met once taken and closed', async () => {
+      const fresh = await newCase();
+      const risky = await newCase();
+      const late = await newCase();
+      await openedMinutesAgo(risky.caseId, 50); // 50 of 60 minutes: 83 %
+      await openedMinutesAgo(late.caseId, 90);
+      const list = await get('/api/v1/cases?status=open&limit=500');
+      const sla = (id: string) => list.items.find((c: { id: string }) => c.id === id).sla;
+      assert.equal(sla(fresh.caseId).state, 'ok');
+      assert.equal(sla(fresh.caseId).acknowledge.targetSeconds, 3600);
+      assert.equal(sla(risky.caseId).state, 'at_risk');
+      assert.equal(sla(risky.caseId).acknowledge.state, 'at_risk');
+      assert.equal(sla(late.caseId).state, 'breached');
+      assert.equal(sla(late.caseId).resolve.state, 'ok');
+
+      const taken = await patch(risky.caseId, { assignee: 'alice' });
+      assert.ok(taken.acknowledgedAt);
+      assert.equal(taken.sla.acknowledge.state, 'met');
+      assert.equal(taken.sla.state, 'ok');
+      const closed = await patch(fresh.caseId, { status: 'closed', resolution: 'false_positive' });
+      assert.equal(closed.sla.state, 'met');
+      assert.equal(closed.acknowledgedAt, closed.closedAt);
+      // A later reassignment does not move the acknowledgement.
+      const again = await patch(risky.caseId, { assignee: 'bob' });
+      assert.equal(again.acknowledgedAt, taken.acknowledgedAt);
+      const detail = await get(`/api/v1/cases/${late.caseId}`);
+      assert.equal(detail.sla.state, 'breached');
+      // Medium severity has its own, longer targets.
+      const medium = await newCase({ severity: 2 });
+      assert.equal((await get(`/api/v1/cases/${medium.caseId}`)).sla.acknowledge.targetSeconds, 4 * 3600);
+    });
+
+    it('filters by assignee me and unassigned, and sorts by priority across pages and by age', async () => {
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await newCase());
+      const priorities = [40, 90, 40, 70, 40];
+      for (const [i, c] of made.entries())
+        await h.riposte.database.db
+          .updateTable('cases')
+          .set({ priority: priorities[i]!, tags: '["queue-test"]' })
+          .where('id', '=', c.caseId)
+          .execute();
+      for (const c of made)
+        await h.riposte.database.db
+          .insertInto('case_tags')
+          .values({ case_id: c.caseId, tag: 'queue-test' })
+          .execute();
+      // The analyst token's principal is named test-analyst; a person named analyst too.
+      const me = (await get('/api/v1/session', 'analyst')).principal.name as string;
+      await h.riposte.users.create(
+        { username: me, role: 'analyst', password: 'correct horse battery' },
+        ACTOR,
+      );
+      await patch(made[1]!.caseId, { assignee: me });
+      await patch(made[3]!.caseId, { assignee: 'alice' });
+
+      const mine = await get('/api/v1/cases?assignee=me&tag=queue-test', 'analyst');
+      assert.deepEqual(
+        mine.items.map((c: { id: string }) => c.id),
+        [made[1]!.caseId],
+      );
+      const unassigned = await get('/api/v1/cases?assignee=unassigned&tag=queue-test');
+      assert.deepEqual(
+        new Set(unassigned.items.map((c: { id: string }) => c.id)),
+        new Set([made[0]!.caseId, made[2]!.caseId, made[4]!.caseId]),
+      );
+
+      const seen: { id: string; priority: number }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: { id: string; priority: number }[]; nextCursor: string | null } = await get(
+          `/api/v1/cases?tag=queue-test&sort=priority&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      const newestFirst = (a: string, b: string) => (a < b ? 1 : -1);
+      const expected = [
+        made[1]!.caseId,
+        made[3]!.caseId,
+        ...[made[0]!.caseId, made[2]!.caseId, made[4]!.caseId].sort(newestFirst),
+      ];
+      assert.deepEqual(
+        seen.map((c) => c.id),
+        expected,
+      );
+      const oldest = await get('/api/v1/cases?tag=queue-test&sort=oldest&limit=2');
+      assert.deepEqual(
+        oldest.items.map((c: { id: string }) => c.id),
+        [made[0]!.caseId, made[1]!.caseId],
+      );
+      const rest = await get(`/api/v1/cases?tag=queue-test&sort=oldest&limit=10&cursor=${oldest.nextCursor}`);
+      assert.deepEqual(
+        rest.items.map((c: { id: string }) => c.id),
+        made.slice(2).map((c) => c.caseId),
+      );
+      const bad = await h.as('viewer', { method: 'GET', url: '/api/v1/cases?sort=priority&cursor=bm9wZQ' });
+      assert.equal(bad.statusCode, 400);
+      assert.equal((await h.as('viewer', { method: 'GET', url: '/api/v1/cases?sort=size' })).statusCode, 400);
+    });
+
+    if (kind === 'sqlite')
+      it('reads the queue filters and the priority order from indexes', async () => {
+        const plan = async (query: ReturnType<typeof sql>) =>
+          (await query.execute(h.riposte.database.db)).rows
+            .map((r) => String((r as { detail: string }).detail))
+            .join(' | ');
+        const priority = await plan(
+          sql`EXPLAIN QUERY PLAN SELECT * FROM cases WHERE status = 'open' ORDER BY priority DESC, id DESC LIMIT 51`,
+        );
+        assert.match(priority, /USING INDEX cases_status_priority/);
+        assert.doesNotMatch(priority, /TEMP B-TREE/);
+        const mine = await plan(
+          sql`EXPLAIN QUERY PLAN SELECT * FROM cases WHERE assignee = 'alice' AND status = 'open' ORDER BY priority DESC, id DESC LIMIT 51`,
+        );
+        assert.match(mine, /USING INDEX cases_assignee_status_priority/);
+        assert.doesNotMatch(mine, /TEMP B-TREE/);
+        const next = await plan(
+          sql`EXPLAIN QUERY PLAN SELECT * FROM cases WHERE status = 'open' AND (priority, id) < (50, 'case_x') ORDER BY priority DESC, id DESC LIMIT 51`,
+        );
+        assert.match(next, /USING INDEX cases_status_priority \(status=\? AND \(priority,id\)<\(\?,\?\)\)/);
+        const unassigned = await plan(
+          sql`EXPLAIN QUERY PLAN SELECT * FROM cases WHERE assignee IS NULL AND status = 'open' ORDER BY id DESC LIMIT 51`,
+        );
+        assert.match(unassigned, /USING INDEX cases_assignee_status \(assignee=\? AND status=\?\)/);
+        assert.doesNotMatch(unassigned, /TEMP B-TREE/);
+      });
+
+    it('stores the @mentions of existing users with a comment and sends them to the notification webhook', async () => {
+      const { caseId } = await newCase();
+      const res = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/cases/${caseId}/comments`,
+        payload: { body: '@alice please check this. @nobody, mail bob@example.org, and @bob.' },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.deepEqual(res.json().mentions, ['alice', 'bob']);
+      const detail = await get(`/api/v1/cases/${caseId}`);
+      assert.deepEqual(detail.comments.at(-1).mentions, ['alice', 'bob']);
+      const sent = await until(
+        async () =>
+          webhook.bodies.filter((b) => b.kind === 'mention' && (b.case as { id: string }).id === caseId),
+        (found) => found.length > 0,
+        'the mention notification',
+      );
+      assert.equal(sent.length, 1);
+      assert.deepEqual(sent[0]!.mentioned, ['alice', 'bob']);
+      assert.equal((sent[0]!.comment as { id: string }).id, res.json().id);
+      assert.match(String(sent[0]!.url), new RegExp(`/ui/cases/${caseId}$`));
+      const none = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/cases/${caseId}/comments`,
+        payload: { body: 'no one named here' },
+      });
+      assert.deepEqual(none.json().mentions, []);
+      const people = await get('/api/v1/people');
+      assert.ok(
+        people.items.some(
+          (p: { username: string; role: string }) => p.username === 'alice' && p.role === 'analyst',
+        ),
+      );
+    });
+
+    it("lists a case's runs and tasks, and its timeline: the case, its run's task and response actions, newest first", async () => {
+      const { caseId, alertId } = await newCase({ rule: 9101, destIp: '198.51.100.91' });
+      const other = await newCase({ rule: 9101, destIp: '198.51.100.92' });
+      const runs = await until(
+        () => get(`/api/v1/runs?caseId=${caseId}`),
+        (page) => page.items.length === 1,
+        "the alert's run under its case",
+      );
+      assert.equal(runs.items[0].alertId, alertId);
+      const tasks = await until(
+        () => get(`/api/v1/tasks?caseId=${caseId}&mine=false`),
+        (page) => page.items.length === 1,
+        "the case's task",
+      );
+      assert.equal(tasks.items[0].runId, runs.items[0].id);
+      const otherTasks = await until(
+        () => get(`/api/v1/tasks?caseId=${other.caseId}&mine=false`),
+        (page) => page.items.length === 1,
+        "the other case's task",
+      );
+      assert.notEqual(otherTasks.items[0].id, tasks.items[0].id);
+
+      await patch(caseId, { assignee: 'alice', severity: 'critical' });
+      await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/cases/${caseId}/comments`,
+        payload: { body: 'on it' },
+      });
+      const answer = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/tasks/${tasks.items[0].id}/answer`,
+        payload: { choice: 'block' },
+      });
+      assert.equal(answer.statusCode, 200, answer.body);
+      await until(
+        async () => target.state.blocked.has('198.51.100.91'),
+        (v) => v,
+        'the block',
+      );
+      const actions = await until(
+        () => get(`/api/v1/cases/${caseId}/actions`),
+        (page) => page.items.length === 1,
+        'the ledger entry',
+      );
+      assert.equal(actions.items[0].status, 'applied');
+      const rollback = await h.as('analyst', { method: 'POST', url: `/api/v1/cases/${caseId}/rollback` });
+      assert.equal(rollback.statusCode, 200, rollback.body);
+      assert.equal(rollback.json().items[0].outcome, 'undone');
+      // The same address blocked again by a run of no case: not this case's history.
+      const manual = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: { playbookId: 'block_one', inputs: { ip: '198.51.100.91' } },
+      });
+      assert.equal(manual.statusCode, 201, manual.body);
+      await until(
+        async () => target.state.blocked.has('198.51.100.91'),
+        (v) => v,
+        'the second block',
+      );
+      await until(
+        async () =>
+          (
+            await h.riposte.database.db
+              .selectFrom('audit_log')
+              .select('seq')
+              .where('action', '=', 'response.applied')
+              .where('target_id', '=', '198.51.100.91')
+              .execute()
+          ).length,
+        (n) => n === 2,
+        'the second response.applied row',
+      );
+      await get(`/api/v1/cases/${caseId}`); // a view: not on the timeline
+
+      const timeline = await get(`/api/v1/cases/${caseId}/timeline?limit=100`);
+      const actionsSeen = timeline.items.map((r: { action: string }) => r.action);
+      assert.deepEqual(actionsSeen, [
+        'case.rollback',
+        'response.rolled_back',
+        'response.applied',
+        'task.answered',
+        'case.comment',
+        'case.update',
+        'case.create',
+      ]);
+      const seqs = timeline.items.map((r: { seq: number }) => r.seq);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => b - a),
+      );
+      const otherTimeline = await get(`/api/v1/cases/${other.caseId}/timeline`);
+      assert.ok(!otherTimeline.items.some((r: { action: string }) => r.action.startsWith('response.')));
+
+      // Pages of two continue where the last ended.
+      const pages: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: { seq: number }[]; nextCursor: string | null } = await get(
+          `/api/v1/cases/${caseId}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        pages.push(...page.items.map((r) => r.seq));
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.deepEqual(pages, seqs);
+      assert.equal(
+        (await h.as('viewer', { method: 'GET', url: '/api/v1/cases/case_nope/timeline' })).statusCode,
+        404,
+      );
+    });
+  });
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DAY, HOUR, MINUTE, SOC_WEEK, seedDashboard } from '../support/dashboard-seed.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { databaseKinds } from '../support/test-databases.ts';
+
+const hourOf = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+
+for (const kind of databaseKinds()) {
+  describe(`dashboard API on ${kind}`, () => {
+    let h: Harness;
+    const now = Date.now();
+
+    before(async () => {
+      h = await startHarness(kind);
+      await seedDashboard(h.riposte, now, SOC_WEEK);
+    });
+    after(() => h.close());
+
+    const dashboard = async (role: 'analyst' | 'manager', window?: string) => {
+      const res = await h.as(role, {
+        method: 'GET',
+        url: `/api/v1/dashboard${window ? `?window=${window}` : ''}`,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    };
+
+    it('counts open cases by severity', async () => {
+      const d = await dashboard('analyst');
+      assert.equal(d.window, '7d');
+      assert.equal(d.openCases.total, 3);
+      assert.deepEqual(d.openCases.bySeverity, {
+        unknown: 0,
+        informational: 0,
+        low: 0,
+        medium: 0,
+        high: 2,
+        critical: 1,
+      });
+    });
+
+    it('counts alerts per hour over the last 24 hours, oldest first', async () => {
+      const d = await dashboard('analyst');
+      assert.equal(d.alertsPerHour.length, 24);
+      assert.equal(d.alertsPerHour.at(-1).hour.slice(0, 13), hourOf(now));
+      const expected = new Map<string, number>();
+      for (const ago of [10 * MINUTE, 10 * MINUTE, 2 * HOUR, 2 * HOUR, 2 * HOUR, 5 * HOUR, HOUR])
+        expected.set(hourOf(now - ago), (expected.get(hourOf(now - ago)) ?? 0) + 1);
+      for (const bucket of d.alertsPerHour)
+        assert.equal(bucket.count, expected.get(bucket.hour.slice(0, 13)) ?? 0, bucket.hour);
+    });
+
+    it('counts pending tasks and approvals, and those the caller may act on', async () => {
+      const analyst = await dashboard('analyst');
+      assert.deepEqual(analyst.pending, { tasks: 1, approvals: 2, mine: { tasks: 1, approvals: 1 } });
+      const manager = await dashboard('manager');
+      assert.deepEqual(manager.pending, { tasks: 1, approvals: 2, mine: { tasks: 1, approvals: 1 } });
+    });
+
+    it('computes MTTA over cases opened in the window and MTTR over cases closed in it', async () => {
+      const d = await dashboard('analyst');
+      // Acknowledged: c1 1 h, c3 30 min, c4 2 h, c5 4 h, c7 1 h, c8 2 h; c2 is open and unacknowledged.
+      assert.deepEqual(d.mtta, { ms: 105 * MINUTE, cases: 6, unacknowledged: 1 });
+      // Closed in the last 7 days: c4 1 d, c5 4 h, c7 1 h, c8 2 h (c6 closed 10 days ago).
+      assert.deepEqual(d.mttr, { ms: 465 * MINUTE, cases: 4 });
+      const month = await dashboard('analyst', '30d');
+      // c6 joins: opened 20 days ago, acknowledged after 1 h, closed after 10 days.
+      assert.deepEqual(month.mtta, { ms: Math.round((690 * MINUTE) / 7), cases: 7, unacknowledged: 1 });
+      assert.deepEqual(month.mttr, { ms: (1860 * MINUTE + 10 * DAY) / 5, cases: 5 });
+    });
+
+    it('counts as automated only cases a playbook closed without a person', async () => {
+      const d = await dashboard('analyst');
+      // c5: closed by a run, only viewed by a person. c4 closed by a person, c7 commented on, c8 had an
+      // approval answered by a person.
+      assert.deepEqual(d.automation, {
+        closedCases: 4,
+        automatedCases: 1,
+        rate: 0.25,
+        alerts: 10,
+        automatedAlerts: 3,
+        alertRate: 0.3,
+      });
+    });
+
+    it('ranks detection rules by alerts in the window with their false-positive rate', async () => {
+      const week = await dashboard('analyst');
+      assert.deepEqual(
+        week.topRules.map((r: Record<string, unknown>) => [
+          r.rule,
+          r.name,
+          r.alerts,
+          r.closedCases,
+          r.falsePositives,
+        ]),
+        [
+          ['R1', 'Port scan', 5, 3, 2],
+          ['R2', 'SSH brute force', 3, 1, 0],
+          ['Beacon', 'Beacon', 2, 0, 0],
+        ],
+      );
+      assert.equal(week.topRules[0].falsePositiveRate, 2 / 3);
+      assert.equal(week.topRules[1].falsePositiveRate, 0);
+      assert.equal(week.topRules[2].falsePositiveRate, null);
+      const month = await dashboard('analyst', '30d');
+      const r2 = month.topRules.find((r: { rule: string }) => r.rule === 'R2');
+      assert.deepEqual([r2.alerts, r2.closedCases, r2.falsePositives], [4, 2, 1]);
+    });
+
+    it('refuses a window it cannot read', async () => {
+      for (const window of ['7w', '0d', '91d', 'week']) {
+        const res = await h.as('viewer', { method: 'GET', url: `/api/v1/dashboard?window=${window}` });
+        assert.equal(res.statusCode, 400, window);
+        assert.equal(res.json().code, 'validation_failed');
+      }
+    });
+  });
+}

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { chromiumPath, startConsole, type ConsoleHarness } from '../support/browser.ts';
+import { containment, startContainmentTarget } from '../support/test-response.ts';
+
+const chrome = chromiumPath();
+const ACTOR = { id: 't', type: 'system' as const };
+
+/** Rule 9101: a person is asked; "block" blocks the alert's destination address, reversibly. */
+const ASK_THEN_BLOCK = `
+id: ask_then_block
+name: Ask, then block
+triggers:
+  alert: \${{ alert.rule.id == "9101" }}
+steps:
+  - id: ask
+    task:
+      title: Block \${{ alert.observables.filter(o, o.type == "ipv4" && o.role == "destination")[0].value }}?
+      assignee: { role: analyst }
+      choices: [block, leave]
+  - id: decide
+    if: \${{ steps.ask.output.choice == "leave" }}
+    then: done
+  - id: block
+    uses: contain.block_ip
+    with:
+      ip: \${{ alert.observables.filter(o, o.type == "ipv4" && o.role == "destination")[0].value }}
+  - id: done
+    end: true
+`;
+
+describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : false }, () => {
+  let c: ConsoleHarness;
+  let target: Awaited<ReturnType<typeof startContainmentTarget>>;
+  let hook: Server;
+  const mentions: { mentioned: string[] }[] = [];
+  let caseId = '';
+
+  before(async () => {
+    target = await startContainmentTarget();
+    hook = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      request.on('end', () => {
+        const body = JSON.parse(text) as { kind: string; mentioned: string[] };
+        if (body.kind === 'mention') mentions.push(body);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const address = hook.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    c = await startConsole('path' in chrome ? chrome.path : '', {
+      setup: (r) => r.addIntegration(containment),
+      config: { outboundAllow: ['127.0.0.1'], notifyWebhookUrl: `http://127.0.0.1:${port}/hook` },
+    });
+    const { riposte } = c.harness;
+    await riposte.instances.put(
+      riposte.integrations.get('contain'),
+      'lab',
+      { fields: { base_url: target.url } },
+      ACTOR,
+    );
+    const saved = await c.harness.as('analyst', {
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      payload: { source: ASK_THEN_BLOCK },
+    });
+    assert.equal(saved.statusCode, 201, saved.body);
+    const token = (await riposte.sources.create({ name: 'ids', format: 'suricata' }, ACTOR)).token;
+    const alerts = [
+      eveAlert({ sid: 4001, severity: 2, srcIp: '10.3.0.4', hostname: 'wiki.example.org' }),
+      eveAlert({ sid: 4002, severity: 3, srcIp: '10.3.0.5', hostname: 'cdn.example.net' }),
+      eveAlert({
+        sid: 4003,
+        severity: 1,
+        signature: 'ET SCAN VPN brute force',
+        srcIp: '10.3.0.6',
+        hostname: 'vpn.example.org',
+      }),
+      eveAlert({
+        sid: 4004,
+        severity: 1,
+        signature: 'ET PHISHING credential page',
+        srcIp: '10.3.0.7',
+        hostname: 'mail.example.org',
+      }),
+      eveAlert({
+        sid: 9101,
+        severity: 2,
+        signature: 'ET MALWARE beacon to known C2',
+        srcIp: '10.3.0.9',
+        destIp: '198.51.100.66',
+        hostname: 'c2.example.com',
+      }),
+    ];
+    const res = await c.harness.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources/ids/alerts',
+      payload: JSON.stringify(alerts),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    await riposte.grouping.drain();
+    const caseOf = async (i: number) =>
+      (await riposte.alerts.get((res.json().alertIds as string[])[i]!)).caseId!;
+    caseId = await caseOf(4);
+    assert.ok(caseId);
+    // A queue with some history: a high case 50 minutes old (its hour to acknowledge at risk), and one
+    // taken three hours after it opened (acknowledged late: breached).
+    const openedAgo = (id: string, minutes: number) =>
+      riposte.database.db
+        .updateTable('cases')
+        .set({ created_at: new Date(Date.now() - minutes * 60_000).toISOString() })
+        .where('id', '=', id)
+        .execute();
+    await openedAgo(await caseOf(2), 50);
+    const late = await caseOf(3);
+    await openedAgo(late, 180);
+    await riposte.cases.update(late, { assignee: 'manager', tags: ['phishing', 'vip'] }, ACTOR);
+  });
+  after(async () => {
+    await c?.close();
+    await target?.close();
+    hook?.close();
+  });
+
+  it('triages a case, answers its task, rolls back the containment and closes it with a resolution', async () => {
+    const page = await c.loginAs('analyst');
+    await page.goto('/ui/cases?sort=priority');
+    const queue = page.getByRole('region', { name: 'Case queue' });
+    const row = queue.getByRole('row').filter({ hasText: 'ET MALWARE beacon to known C2' });
+    await row.waitFor();
+    assert.equal(await queue.getByRole('row').count(), 6); // the header and five cases
+    await queue
+      .getByRole('row')
+      .filter({ hasText: 'ET SCAN VPN brute force' })
+      .getByText('SLA at risk')
+      .waitFor();
+    await queue
+      .getByRole('row')
+      .filter({ hasText: 'ET PHISHING credential page' })
+      .getByText('SLA breached')
+      .waitFor();
+    // The priority explains itself.
+    await row.getByRole('button', { name: /^Priority \d+: why$/ }).click();
+    await row.getByRole('note').getByText('severity').first().waitFor();
+    await row.getByRole('button', { name: /^Priority \d+: why$/ }).click();
+    await c.screenshot(page, 'cases');
+
+    await row.getByRole('button', { name: /Assign ".*" to me/ }).click();
+    await row.getByRole('cell', { name: 'analyst', exact: true }).waitFor();
+    await page.getByLabel('Assignee').selectOption('me');
+    await page.waitForURL(/assignee=me/);
+    await queue.getByRole('row').nth(2).waitFor({ state: 'detached' });
+    assert.equal(await queue.getByRole('row').count(), 2);
+
+    await queue.getByRole('link', { name: 'ET MALWARE beacon to known C2' }).click();
+    await page.waitForURL(new RegExp(`/ui/cases/${caseId}$`));
+    const summary = page.getByRole('region', { name: 'Summary' });
+    assert.equal(await summary.getByTestId('case-assignee').textContent(), 'analyst');
+    await summary.getByLabel('Severity').selectOption('critical');
+    await page.getByRole('heading', { level: 1 }).getByText('critical').waitFor();
+
+    const comments = page.getByRole('region', { name: 'Comments' });
+    const box = comments.getByLabel(/^Comment/);
+    await box.pressSequentially('Beacon confirmed, @man');
+    await comments.getByRole('button', { name: 'Mention @manager' }).click();
+    await box.pressSequentially('please review the block.');
+    await comments.getByRole('button', { name: 'Add comment' }).click();
+    await comments.locator('mark.mention', { hasText: '@manager' }).waitFor();
+    for (let i = 0; i < 100 && mentions.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(mentions[0]?.mentioned, ['manager']);
+
+    // The run waits for a person: answer from the case view and watch it go on.
+    const tasks = page.getByRole('region', { name: 'Tasks and approvals' });
+    await tasks.getByRole('heading', { name: 'Task: Block 198.51.100.66?' }).waitFor();
+    const runs = page.getByRole('region', { name: 'Playbook runs' });
+    await runs.getByTestId('run-status').getByText('waiting').waitFor();
+    await tasks
+      .getByRole('group', { name: /Answers to/ })
+      .getByRole('button', { name: 'block' })
+      .click();
+    await runs.getByTestId('run-status').getByText('succeeded').waitFor();
+    await runs.locator('[data-step="block"].st-succeeded').waitFor();
+    assert.ok(target.state.blocked.has('198.51.100.66'));
+    await tasks.getByText('Nothing is waiting for a person.').waitFor();
+    await runs.getByRole('button', { name: /^block: contain\.block_ip, succeeded$/ }).click();
+    const step = runs.getByRole('region', { name: 'Step block' });
+    await step.getByText('198.51.100.66').first().waitFor();
+    await step.getByRole('heading', { name: 'Outputs' }).waitFor();
+
+    const actions = page.getByRole('region', { name: 'Actions taken' });
+    const entry = actions.getByTestId('ledger-entry').filter({ hasText: 'contain.block_ip' });
+    await entry.getByText('applied').waitFor();
+    await c.screenshot(page, 'case');
+    await actions.getByRole('button', { name: 'Roll back containment' }).click();
+    await actions.getByRole('button', { name: 'Confirm rollback' }).click();
+    await actions
+      .getByRole('status')
+      .getByText(/undone/)
+      .waitFor();
+    await entry.getByText('rolled back').waitFor();
+    assert.equal(target.state.blocked.has('198.51.100.66'), false);
+
+    await summary.getByRole('combobox', { name: /^Resolution/ }).selectOption('true_positive');
+    await summary
+      .getByLabel('Resolution note')
+      .fill('C2 beacon from a lab machine; block rolled back after reimage.');
+    await summary.getByRole('button', { name: 'Close case' }).click();
+    await summary.getByTestId('case-resolution').getByText('true positive').waitFor();
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline.getByText('commented, mentioning manager').waitFor();
+    await timeline.getByText(/rolled back containment/).waitFor();
+
+    const stored = await c.harness.riposte.cases.get(caseId);
+    assert.equal(stored.status, 'closed');
+    assert.equal(stored.resolution, 'true_positive');
+    assert.equal(stored.severity, 'critical');
+    assert.equal(stored.assignee, 'analyst');
+    assert.deepEqual(stored.comments.at(-1)?.mentions, ['manager']);
+    await page.context().close();
+  });
+
+  it('offers a viewer the queue and the case without the controls to change them', async () => {
+    const page = await c.loginAs('viewer');
+    await page.goto(`/ui/cases/${caseId}`);
+    await page.getByRole('region', { name: 'Summary' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Assign to me' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Add comment' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Roll back containment' }).count(), 0);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,111 @@
+import { useEffect, useState } from 'react';
+import { api, errorText, type Page } from '../../api.ts';
+import { ErrorBox, Loading } from '../../components/ui.tsx';
+import type { AuditRecord } from './case-types.ts';
+
+function text(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed.join(', ') || 'none';
+    } catch {
+      // plain text
+    }
+    return value.replace(/_/g, ' ');
+  }
+  return JSON.stringify(value);
+}
+
+/** One audit row in words. */
+export function describe(row: AuditRecord): string {
+  const d = row.details;
+  const target = row.targetType && row.targetId ? `${row.targetType} ${row.targetId}` : '';
+  switch (row.action) {
+    case 'case.create':
+      return 'opened the case';
+    case 'case.update': {
+      const changes = (d.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
+      const list = Object.entries(changes).map(
+        ([field, c]) => `${field.replace(/([A-Z])/g, ' $1').toLowerCase()} ${text(c.from)} → ${text(c.to)}`,
+      );
+      return `changed ${list.join('; ') || 'the case'}`;
+    }
+    case 'case.comment': {
+      const mentions = Array.isArray(d.mentions) ? (d.mentions as string[]) : [];
+      return mentions.length > 0 ? `commented, mentioning ${mentions.join(', ')}` : 'commented';
+    }
+    case 'case.rollback': {
+      const results = Array.isArray(d.results) ? (d.results as { outcome: string }[]) : [];
+      return `rolled back containment (${results.map((r) => r.outcome).join(', ') || 'nothing to undo'})`;
+    }
+    case 'response.applied':
+      return `applied ${String(d.action)} to ${target}`;
+    case 'response.rolled_back':
+      return `undid ${String(d.action)} on ${target} (${String(d.inverse)})`;
+    case 'response.expired':
+      return `undid ${String(d.action)} on ${target} when it expired`;
+    case 'run.start':
+      return `started playbook ${String(d.playbookId)} (${row.targetId ?? ''})`;
+    case 'run.cancel':
+      return `cancelled run ${row.targetId ?? ''}${d.reason ? `: ${String(d.reason)}` : ''}`;
+    case 'run.retry':
+      return `retried run ${row.targetId ?? ''}`;
+    default: {
+      if (row.targetType === 'task' || row.targetType === 'approval') {
+        const what = row.action.split('.')[1] ?? row.action;
+        return `${row.targetType} ${what.replace(/_/g, ' ')} (step ${String(d.stepKey)})${d.reason ? `: ${String(d.reason)}` : ''}`;
+      }
+      return `${row.action}${target ? ` on ${target}` : ''}`;
+    }
+  }
+}
+
+/** The case's history from the audit log, newest first, one page at a time. */
+export function CaseTimeline({ caseId, refresh }: { caseId: string; refresh: number }) {
+  const [rows, setRows] = useState<AuditRecord[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const load = async (cursor: string | null) => {
+    setLoading(true);
+    try {
+      const page = await api.get<Page<AuditRecord>>(`/api/v1/cases/${encodeURIComponent(caseId)}/timeline`, {
+        cursor,
+        limit: 25,
+      });
+      setRows((old) => (cursor ? [...old, ...page.items] : page.items));
+      setNext(page.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void load(null);
+  }, [caseId, refresh]);
+  return (
+    <section className="panel" aria-label="Timeline">
+      <h2>Timeline</h2>
+      <ErrorBox error={error} />
+      {loading && rows.length === 0 && <Loading what="the timeline" />}
+      <ol className="plain timeline">
+        {rows.map((r) => (
+          <li key={r.seq}>
+            <time dateTime={r.at} className="muted small">
+              {new Date(r.at).toLocaleString()}
+            </time>{' '}
+            <strong>{r.actor}</strong> {describe(r)}
+          </li>
+        ))}
+      </ol>
+      {next && (
+        <button type="button" disabled={loading} onClick={() => void load(next)}>
+          Load older entries
+        </button>
+      )}
+    </section>
+  );
+}

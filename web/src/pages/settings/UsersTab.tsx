@@ -1,0 +1,144 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api.ts';
+import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+import { useSession, type Role } from '../../session.tsx';
+
+interface User {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export const ROLES: Role[] = ['admin', 'manager', 'analyst', 'viewer'];
+
+/** People: create with a password, change a role, disable or enable (admin). */
+export function UsersTab() {
+  const users = useAsync(() => api.get<{ items: User[] }>('/api/v1/users'), []);
+  const { principal } = useSession();
+  const action = useAction();
+  const update = (user: User, patch: Partial<Pick<User, 'role' | 'disabled'>>) =>
+    action.run(async () => {
+      await api.patch(`/api/v1/users/${encodeURIComponent(user.id)}`, patch);
+      users.reload();
+    });
+  return (
+    <>
+      <Panel title="Users and roles">
+        <ErrorBox error={users.error ?? action.error} />
+        {!users.data && <Loading what="users" />}
+        {users.data && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="muted">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.items.map((user) => {
+                const self = principal.kind === 'user' && principal.name === user.username;
+                return (
+                  <tr key={user.id}>
+                    <td>
+                      {user.username}
+                      {self && <span className="muted small"> (you)</span>}
+                    </td>
+                    <td>
+                      <select
+                        aria-label={`Role of ${user.username}`}
+                        value={user.role}
+                        disabled={action.busy || self}
+                        onChange={(e) => update(user, { role: e.target.value as Role })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r}>{r}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>{user.disabled ? <span className="bad-text">disabled</span> : 'active'}</td>
+                    <td>
+                      <Time value={user.createdAt} />
+                    </td>
+                    <td>
+                      {!self && (
+                        <button
+                          onClick={() => update(user, { disabled: !user.disabled })}
+                          disabled={action.busy}
+                          aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}
+                        >
+                          {user.disabled ? 'Enable' : 'Disable'}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        <p className="muted small">
+          Disabling a user ends their sessions; a new role applies from their next request.
+        </p>
+      </Panel>
+      <NewUser onCreated={users.reload} />
+    </>
+  );
+}
+
+function NewUser({ onCreated }: { onCreated: () => void }) {
+  const [username, setUsername] = useState('');
+  const [role, setRole] = useState<Role>('analyst');
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setDone(null);
+    if (await action.run(() => api.post('/api/v1/users', { username, role, password }))) {
+      setDone(`Created ${username} (${role}).`);
+      setUsername('');
+      setPassword('');
+      onCreated();
+    }
+  };
+  return (
+    <Panel title="New user">
+      <form className="row" onSubmit={submit} aria-label="New user">
+        <label>
+          Username
+          <input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            autoComplete="new-password"
+          />
+        </label>
+        <button className="primary" type="submit" disabled={action.busy}>
+          Create user
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+      {done && <p role="status">{done}</p>}
+    </Panel>
+  );
+}
