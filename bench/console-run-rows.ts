@@ -150,6 +150,6 @@ export function taskRow(id: string, run: RunPlan, status: string, at: number, n:
     created_at: createdAt,
     expires_at: expiresAt,
     remind_at: null,
-    completed_at: done ? new Date(at + 3_600_000).toISOString() : null,
+    completed_at: done ? new Date(Math.min(at + 3_600_000, Date.now())).toISOString() : null,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { parseLimit, type Page } from '../store/cursor.ts';
@@ -62,46 +62,49 @@ export async function caseTimeline(
     const details = JSON.parse(row.details) as { runId?: unknown; caseId?: unknown };
     return details.caseId === caseId || (typeof details.runId === 'string' && ledgerRuns.has(details.runId));
   };
+  // One branch per kind of target, each read newest first through `audit_target` and cut at the
+  // batch size, then merged: an OR of them made PostgreSQL walk the whole log backwards instead.
+  const alertIds = db.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId);
+  const runIds = runIdsOfCase(db, caseId);
+  const branches: ((eb: ExpressionBuilder<DatabaseSchema, 'audit_log'>) => Expression<SqlBool>)[] = [
+    (eb) => eb.and([eb('target_type', '=', 'case'), eb('target_id', '=', caseId)]),
+    (eb) => eb.and([eb('target_type', '=', 'alert'), eb('target_id', 'in', alertIds)]),
+    (eb) => eb.and([eb('target_type', '=', 'run'), eb('target_id', 'in', runIds)]),
+    (eb) =>
+      eb.and([
+        eb('target_type', 'in', ['task', 'approval']),
+        eb('target_id', 'in', db.selectFrom('tasks').select('tasks.id').where('tasks.run_id', 'in', runIds)),
+      ]),
+    ...[...targets.values()].map(
+      (t) => (eb: ExpressionBuilder<DatabaseSchema, 'audit_log'>) =>
+        eb.and([
+          eb('target_type', '=', t.type),
+          eb('target_id', '=', t.id),
+          eb('action', 'like', 'response.%'),
+        ]),
+    ),
+  ];
   const kept: AuditLogTable[] = [];
+  const seen = new Set<number>();
   const batch = limit + 1;
   for (;;) {
-    let query = db
-      .selectFrom('audit_log')
+    const parts = branches.map((where) => {
+      let part = db.selectFrom('audit_log').selectAll().where(where).where('action', 'not like', '%.view');
+      if (before !== undefined) part = part.where('seq', '<', before);
+      return db.selectFrom(part.orderBy('seq', 'desc').limit(batch).as('b')).selectAll();
+    });
+    const merged = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
+    const rows = await db
+      .selectFrom(merged.as('m'))
       .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('target_type', '=', 'case'), eb('target_id', '=', caseId)]),
-          eb.and([
-            eb('target_type', '=', 'alert'),
-            eb(
-              'target_id',
-              'in',
-              eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
-            ),
-          ]),
-          eb.and([eb('target_type', '=', 'run'), eb('target_id', 'in', runIdsOfCase(db, caseId))]),
-          eb.and([
-            eb('target_type', 'in', ['task', 'approval']),
-            eb(
-              'target_id',
-              'in',
-              eb.selectFrom('tasks').select('tasks.id').where('tasks.run_id', 'in', runIdsOfCase(db, caseId)),
-            ),
-          ]),
-          ...[...targets.values()].map((t) =>
-            eb.and([
-              eb('target_type', '=', t.type),
-              eb('target_id', '=', t.id),
-              eb('action', 'like', 'response.%'),
-            ]),
-          ),
-        ]),
-      )
-      .where('action', 'not like', '%.view');
-    if (before !== undefined) query = query.where('seq', '<', before);
-    const rows = await query.orderBy('seq', 'desc').limit(batch).execute();
+      .orderBy('seq', 'desc')
+      .limit(batch)
+      .execute();
     for (const row of rows) {
       before = Number(row.seq);
+      // A response target could also be one of the case's own targets: count each row once.
+      if (seen.has(before)) continue;
+      seen.add(before);
       if (keep(row)) kept.push(row);
       if (kept.length > limit) break;
     }

@@ -116,7 +116,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   },
   demo: {
     run: demoCommand,
-    usage: 'demo [--port N] [--data-dir DIR] [--fresh]  sample alerts worked end to end against local fakes',
+    usage: 'demo [--port N] [--data-dir DIR] [--fresh]   sample alerts worked end to end against local fakes',
   },
   bench: {
     run: benchCommand,

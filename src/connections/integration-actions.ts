@@ -28,9 +28,16 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * Every action's input also takes `instance` (which configured instance to use; the default one when
- * absent), and an action with an inverse takes `ttl`: undo it automatically after this long.
+ * absent), and an action with an inverse takes `ttl`: undo it automatically after this long. An input
+ * that is a union of objects (`anyOf` / `oneOf`: "a username or an e-mail") takes them in each member,
+ * since a closed member would otherwise refuse them.
  */
-function withRuntimeInputs(input: TSchema, undoable: boolean): TSchema {
+export function withRuntimeInputs(input: TSchema, undoable: boolean): TSchema {
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const members = (input as Record<string, unknown>)[key];
+    if (Array.isArray(members))
+      return { ...input, [key]: members.map((m) => withRuntimeInputs(m as TSchema, undoable)) } as TSchema;
+  }
   const object = input as TObject;
   if (object.type !== 'object' || !object.properties) return input;
   const ttl = Type.Optional(

@@ -43,7 +43,17 @@ function canonicalIp(value: string, version: 4 | 6): string | null {
 const domainCache = new Map<string, string | null>();
 const DOMAIN_CACHE_SIZE = 10_000;
 
-/** A registrable host name with a public suffix (ICANN or private section of the PSL). */
+/**
+ * Names under the special-use TLDs that RFC 6761 says applications should treat as ordinary domain
+ * names: `example` (documentation, RFC 2606) and `test` (testing). `invalid` (never resolves) and
+ * `localhost` (this machine) name nothing on the internet, so they are not indicators.
+ */
+const ORDINARY_RESERVED_TLDS = new Set(['example', 'test']);
+
+/**
+ * A registrable host name with a public suffix (ICANN or private section of the PSL), or under one of
+ * the reserved TLDs that are ordinary names (`login.paypa1-secure.example`).
+ */
 export function canonicalDomain(value: string): string | null {
   if (value.length > 253) return null;
   const hit = domainCache.get(value);
@@ -65,8 +75,9 @@ function uncachedDomain(value: string): string | null {
   )
     return null;
   const parsed = parseDomain(ascii, { allowPrivateDomains: true });
-  if (!parsed.domain || !(parsed.isIcann || parsed.isPrivate)) return null;
-  return ascii;
+  if (!parsed.domain) return null;
+  if (parsed.isIcann || parsed.isPrivate || ORDINARY_RESERVED_TLDS.has(parsed.publicSuffix ?? '')) return ascii;
+  return null;
 }
 
 export function canonicalUrl(value: string): string | null {

@@ -1,5 +1,6 @@
 import type { Format } from '../core/format.ts';
 import { demoEmails } from './demo-emails.ts';
+import { ago, falcon, json, oktaSignIn, sentinelAlert, suricata, wazuhVulnerability } from './demo-records.ts';
 import { ADDRESSES, C2_DOMAIN, CVES, FILES, HOSTS, PEOPLE } from './demo-world.ts';
 
 /** The built-in scenario an alert belongs to (docs/builtin-playbooks.md). */
@@ -27,105 +28,6 @@ export interface DemoAlert {
   at: number;
   /** The request body, with event times around `now`. */
   body(now: Date): string;
-}
-
-const ago = (now: Date, minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
-const json = (value: unknown) => JSON.stringify(value);
-
-function suricata(now: Date, src: string, sid: number, signature: string, port: number): string {
-  return json({
-    timestamp: ago(now, 1),
-    flow_id: 1_500_000 + sid,
-    in_iface: 'eth1',
-    event_type: 'alert',
-    src_ip: src,
-    src_port: 51_234,
-    dest_ip: ADDRESSES.internalDb,
-    dest_port: port,
-    proto: 'TCP',
-    alert: {
-      action: 'allowed',
-      gid: 1,
-      signature_id: sid,
-      rev: 3,
-      signature,
-      category: 'Attempted Information Leak',
-      severity: 2,
-    },
-  });
-}
-
-function falcon(
-  now: Date,
-  id: string,
-  host: string,
-  ip: string,
-  user: string,
-  detection: Record<string, unknown>,
-): string {
-  return json({
-    metadata: { eventType: 'DetectionSummaryEvent', eventCreationTime: Date.parse(ago(now, 1)), offset: 1 },
-    event: {
-      DetectId: id,
-      ComputerName: host,
-      LocalIP: ip,
-      UserName: user,
-      MachineDomain: 'CONTOSO',
-      UTCTimestamp: Date.parse(ago(now, 2)),
-      ...detection,
-    },
-  });
-}
-
-function oktaSignIn(
-  now: Date,
-  uuid: string,
-  minutesAgo: number,
-  ip: string,
-  place: { city: string; country: string; lat: number; lon: number; asn: number; asOrg: string },
-): string {
-  return json({
-    uuid,
-    published: ago(now, minutesAgo),
-    eventType: 'user.session.start',
-    displayMessage: 'User login to Okta',
-    severity: 'INFO',
-    actor: { id: PEOPLE.jane.oktaId, type: 'User', alternateId: PEOPLE.jane.login, displayName: 'Jane Doe' },
-    client: {
-      ipAddress: ip,
-      userAgent: { os: 'Windows 10', browser: 'FIREFOX' },
-      geographicalContext: {
-        city: place.city,
-        country: place.country,
-        geolocation: { lat: place.lat, lon: place.lon },
-      },
-    },
-    outcome: { result: 'SUCCESS', reason: null },
-    securityContext: { asNumber: place.asn, asOrg: place.asOrg, isProxy: false },
-  });
-}
-
-function wazuhVulnerability(
-  now: Date,
-  id: string,
-  agent: string,
-  ip: string,
-  cve: string,
-  pkg: string,
-  level: number,
-) {
-  return json({
-    timestamp: ago(now, 3),
-    id,
-    rule: {
-      level,
-      description: `${cve} affects ${pkg}`,
-      id: level >= 10 ? '23506' : '23504',
-      groups: ['vulnerability-detector'],
-    },
-    agent: { id: '004', name: agent, ip },
-    data: { vulnerability: { cve, package: { name: pkg }, severity: level >= 10 ? 'Critical' : 'Low' } },
-  });
 }
 
 /** The sample alerts, in the order they are sent. */
@@ -335,26 +237,9 @@ export const DEMO_ALERTS: readonly DemoAlert[] = [
     format: 'sentinel',
     contentType: 'application/json',
     at: 0.56,
-    // A SecurityAlert row as Log Analytics returns it (Entities is a JSON string).
+    // The REST API's shape: camelCase entity properties, the account's domain in upnSuffix.
     body: (now) =>
-      json({
-        TimeGenerated: ago(now, 3),
-        DisplayName: 'Atypical travel',
-        AlertName: 'Atypical travel',
-        AlertSeverity: 'Medium',
-        Description: "Sign-in from an atypical location based on the user's recent sign-ins.",
-        ProviderName: 'IPC',
-        ProductName: 'Azure Active Directory Identity Protection',
-        SystemAlertId: 'd1c5f3a2-7e1b-4b9c-9a0e-3f2d1c0b9a88',
-        AlertType: 'AtypicalTravel',
-        Tactics: 'InitialAccess',
-        Techniques: '["T1078"]',
-        StartTime: ago(now, 4),
-        Entities: JSON.stringify([
-          { $id: '2', Name: 'adele.vance', UPNSuffix: 'contoso.example', Type: 'account' },
-          { $id: '3', Address: '203.0.113.145', Type: 'ip' },
-        ]),
-      }),
+      sentinelAlert(now, 'd1c5f3a2-7e1b-4b9c-9a0e-3f2d1c0b9a88', 'Atypical travel', 'AtypicalTravel', '203.0.113.145'),
   },
   {
     key: 'phish-suspicious',

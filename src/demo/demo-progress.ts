@@ -97,3 +97,14 @@ export function describeProgress(progress: AlertProgress, consoleUrl: string): s
   const link = progress.caseId ? ` → ${consoleUrl}cases/${progress.caseId}` : '';
   return `${mark} ${progress.alert.scenario.padEnd(18)} "${progress.title}": ${runs}${link}`;
 }
+
+/** The lines printed once every sample alert has settled. */
+export function summary(all: readonly AlertProgress[], consoleUrl: string): string[] {
+  const runs = all.flatMap((p) => p.runs);
+  const waiting = runs.filter((r) => r.waitingOn.length > 0).length;
+  return [
+    '',
+    `All ${all.length} sample alerts were worked: ${runs.length - waiting} runs finished, ${waiting} wait for a person.`,
+    `Answer them in the console (${consoleUrl}approvals); a new line follows each answer. Ctrl-C stops the demo.`,
+  ];
+}

@@ -68,17 +68,17 @@ export const PHISH = {
   url: 'https://login.paypa1-secure.example/verify',
   host: 'login.paypa1-secure.example',
   messageId: 'a41f9c3e.7d2b@paypa1-secure.example',
-  /** Alice got it as a blind copy (not in To or Cc) and reported it. */
+  /** Alice (in To; Bob and Carol in Cc) reported it: the playbook names her mailbox twice. */
   reporter: 'alice@corp.example',
-  recipients: ['bob@corp.example', 'carol@corp.example'],
+  recipients: ['alice@corp.example', 'bob@corp.example', 'carol@corp.example'],
 } as const;
 
 export const INVOICE_MAIL = {
   url: 'https://portal.acme-supplies.example/invoices/2291',
   messageId: '20250107101500.77ab@acme-supplies.example',
-  /** Dave got it as a blind copy and reported it. */
+  /** Dave, one of its three recipients, reported it. */
   reporter: 'dave@corp.example',
-  recipients: ['erin@corp.example', 'frank@corp.example'],
+  recipients: ['dave@corp.example', 'erin@corp.example', 'frank@corp.example'],
 } as const;
 
 export const PEOPLE = {

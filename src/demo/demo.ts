@@ -3,12 +3,13 @@ import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openRiposte, type Riposte } from '../riposte.ts';
 import { CONSOLE_DIST } from '../server/routes/console-routes.ts';
-import { buildServer } from '../server/app.ts';
+import { buildServer, type RiposteServer } from '../server/app.ts';
+import { RiposteError } from '../core/riposte-error.ts';
 import { DEMO_ALERTS, demoSourceName, type DemoAlert } from './demo-alerts.ts';
 import { prepareDemoDir, readDemoState, writeDemoState, type DemoState } from './demo-data-dir.ts';
 import { startDemoFakes, type DemoFakes } from './demo-fakes.ts';
 import { feedAlerts } from './demo-feed.ts';
-import { isSettled, type AlertProgress } from './demo-progress.ts';
+import { isSettled, summary, type AlertProgress } from './demo-progress.ts';
 import {
   DEMO_BLOCK_LISTS,
   configureInstances,
@@ -24,7 +25,6 @@ export interface DemoOptions {
   /** The demo's own data directory (never a real deployment's). */
   dataDir: string;
   port: number;
-  host?: string;
   /** Empty the data directory first. */
   fresh: boolean;
   /** How long sending the sample alerts takes (default 30 s). */
@@ -51,12 +51,7 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-function banner(demo: {
-  consoleUrl: string;
-  logins: DemoLogin[];
-  reused: boolean;
-  dataDir: string;
-}): string[] {
+function banner(demo: { consoleUrl: string; logins: DemoLogin[]; dataDir: string }): string[] {
   const width = Math.max(...demo.logins.map((l) => l.username.length));
   const fresh = demo.logins.filter((l) => l.password !== null);
   return [
@@ -73,6 +68,92 @@ function banner(demo: {
   ];
 }
 
+async function listen(app: RiposteServer['app'], host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      throw new RiposteError(
+        'conflict',
+        `${host}:${port} is taken (a running riposte serve?): pick another --port`,
+        {
+          path: '--port',
+        },
+      );
+    throw error;
+  }
+}
+
+/** Riposte with its server on the demo's data directory, allowed to reach the fakes' ports only. */
+async function openDemoRiposte(
+  dataDir: string,
+  port: number,
+  fakes: DemoFakes,
+  err: (line: string) => void,
+): Promise<{ riposte: Riposte; server: RiposteServer }> {
+  const config = loadConfig(
+    {},
+    {
+      dataDir,
+      databaseUrl: `sqlite://${path.join(dataDir, 'riposte.db')}`,
+      port,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      builtinPlaybooks: true,
+      // The SSRF guard stays on: only the fakes' loopback ports are let through.
+      outboundAllow: fakes.allow,
+    },
+  );
+  // The watcher prints what waits for whom; the notification log lines would only repeat it.
+  const riposte = await openRiposte(config, {
+    notify: async () => undefined,
+    notifyMention: async () => undefined,
+  });
+  try {
+    const server = await buildServer(riposte, {
+      logger: { level: 'warn', stream: { write: (line) => err(line.trimEnd()) } },
+    });
+    return { riposte, server };
+  } catch (error) {
+    await riposte.close();
+    throw error;
+  }
+}
+
+/** Sends the sample alerts once, noting each in the state file as Riposte acknowledges it. */
+async function feedOnce(
+  riposte: Riposte,
+  url: string,
+  dataDir: string,
+  state: DemoState,
+  spreadMs: number,
+  signal: AbortSignal,
+  onSent: (alert: DemoAlert, ids: string[]) => void,
+): Promise<void> {
+  const tokens = await createSources(
+    riposte,
+    DEMO_ALERTS.map((a) => a.format),
+    demoSourceName,
+  );
+  await feedAlerts({
+    baseUrl: url,
+    tokens,
+    alerts: DEMO_ALERTS,
+    spreadMs,
+    signal,
+    onSent: (alert, ids) => {
+      state.alerts[alert.key] = ids;
+      writeDemoState(dataDir, state);
+      onSent(alert, ids);
+    },
+  });
+  if (signal.aborted) return;
+  state.fedAt = new Date().toISOString();
+  writeDemoState(dataDir, state);
+}
+
+const message = (error: unknown) => `riposte demo: ${error instanceof Error ? error.message : String(error)}`;
+
 /**
  * `riposte demo`: Riposte on SQLite in its own data directory with every integration the built-in
  * playbooks use pointed at a local fake, sample alerts sent through the real ingest path, and a line
@@ -83,33 +164,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const { reused } = prepareDemoDir(dataDir, options.fresh);
   const state: DemoState = reused ? readDemoState(dataDir) : { fedAt: null, alerts: {} };
   const fakes = await startDemoFakes();
-  const config = loadConfig(
-    {},
-    {
-      dataDir,
-      databaseUrl: `sqlite://${path.join(dataDir, 'riposte.db')}`,
-      port: options.port,
-      host: options.host ?? '127.0.0.1',
-      logLevel: 'warn',
-      builtinPlaybooks: true,
-      // The SSRF guard stays on: only the fakes' loopback ports are let through.
-      outboundAllow: fakes.allow,
-    },
-  );
-  let riposte: Riposte;
+  let opened: { riposte: Riposte; server: RiposteServer };
   try {
-    // The watcher prints what waits for whom; the notification log lines would only repeat it.
-    riposte = await openRiposte(config, {
-      notify: async () => undefined,
-      notifyMention: async () => undefined,
-    });
+    opened = await openDemoRiposte(dataDir, options.port, fakes, options.err);
   } catch (error) {
     await fakes.close();
     throw error;
   }
-  const server = await buildServer(riposte, {
-    logger: { level: 'warn', stream: { write: (line) => options.err(line.trimEnd()) } },
-  });
+  const { riposte, server } = opened;
   const closeAll = async () => {
     await server.shutdown();
     await riposte.close();
@@ -118,12 +180,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let url: string;
   let logins: DemoLogin[];
   try {
+    // Listening first: a taken port stops the demo before it creates people whose passwords it
+    // would never get to show.
+    url = await listen(server.app, riposte.config.host, riposte.config.port);
     await configureInstances(riposte, fakes.instances);
     const assets = await loadAssets(riposte);
     await createBlockLists(riposte);
     logins = await createPeople(riposte);
     await riposte.startWorker();
-    url = await server.app.listen({ port: config.port, host: config.host });
     options.out(`Riposte demo — data in ${dataDir}${reused ? ' (from an earlier start)' : ''}`);
     options.out(
       `  ${fakes.instances.length} integrations point at local fakes (outbound allowed to their ports only); ` +
@@ -134,7 +198,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     throw error;
   }
   const consoleUrl = `${url}/ui/`;
-  for (const line of banner({ consoleUrl, logins, reused, dataDir })) options.out(line);
+  for (const line of banner({ consoleUrl, logins, dataDir })) options.out(line);
   if (!existsSync(path.join(CONSOLE_DIST, 'index.html')))
     options.err('The console is not built: run `npm run build:web` (the API works without it).');
 
@@ -142,56 +206,27 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   for (const alert of DEMO_ALERTS) watcher.track(alert, state.alerts[alert.key] ?? []);
   const abort = new AbortController();
   const spreadMs = options.spreadMs ?? 30_000;
-  let fedAll = state.fedAt !== null;
-  const fed = fedAll
-    ? Promise.resolve()
-    : (async () => {
-        options.out(
-          `Sending ${DEMO_ALERTS.length} sample alerts over ${Math.round(spreadMs / 1000)} s; a line per alert as its playbook finishes or waits for a person:`,
-        );
-        const tokens = await createSources(
-          riposte,
-          DEMO_ALERTS.map((a) => a.format),
-          demoSourceName,
-        );
-        await feedAlerts({
-          baseUrl: url,
-          tokens,
-          alerts: DEMO_ALERTS,
-          spreadMs,
-          signal: abort.signal,
-          onSent: (alert: DemoAlert, ids) => {
-            state.alerts[alert.key] = ids;
-            writeDemoState(dataDir, state);
-            watcher.track(alert, ids);
-          },
-        });
-        if (abort.signal.aborted) return;
-        state.fedAt = new Date().toISOString();
-        writeDemoState(dataDir, state);
-        fedAll = true;
-      })();
-  fed.catch((error: unknown) =>
-    options.err(`riposte demo: ${error instanceof Error ? error.message : String(error)}`),
-  );
-  if (state.fedAt !== null) options.out('The sample alerts were sent at an earlier start; where they stand:');
+  if (state.fedAt === null)
+    options.out(
+      `Sending ${DEMO_ALERTS.length} sample alerts over ${Math.round(spreadMs / 1000)} s; a line per alert as its playbook finishes or waits for a person:`,
+    );
+  else options.out('The sample alerts were sent at an earlier start; where they stand:');
+  const fed =
+    state.fedAt === null
+      ? feedOnce(riposte, url, dataDir, state, spreadMs, abort.signal, (alert, ids) =>
+          watcher.track(alert, ids),
+        )
+      : Promise.resolve();
+  fed.catch((error: unknown) => options.err(message(error)));
 
   let summarized = false;
   watcher.start(
     options.pollMs ?? 1_000,
-    (error) => options.err(`riposte demo: ${error instanceof Error ? error.message : String(error)}`),
+    (error) => options.err(message(error)),
     (all) => {
-      if (summarized || !fedAll || !all.every(isSettled)) return;
+      if (summarized || state.fedAt === null || !all.every(isSettled)) return;
       summarized = true;
-      const runs = all.flatMap((p) => p.runs);
-      const waiting = runs.filter((r) => r.waitingOn.length > 0).length;
-      options.out('');
-      options.out(
-        `All ${all.length} sample alerts were worked: ${runs.length - waiting} runs finished, ${waiting} wait for a person.`,
-      );
-      options.out(
-        `Answer them in the console (${consoleUrl}approvals); a new line follows each answer. Ctrl-C stops the demo.`,
-      );
+      for (const line of summary(all, consoleUrl)) options.out(line);
     },
   );
 

@@ -115,6 +115,8 @@ export type EngineCommand =
       attempt: number;
       idempotencyKey: string;
       timeoutMs: number | null;
+      /** The RE&CT id the step carries out: its own `react:`, else its action's. */
+      react?: string;
     }
   | { type: 'open_task'; stepKey: string; spec: TaskCommandSpec | ApprovalCommandSpec }
   | { type: 'close_task'; stepKey: string; reason: string }

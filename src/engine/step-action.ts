@@ -35,6 +35,7 @@ export function executeCommand(
       attempt,
       idempotencyKey: idempotencyKey(d.base.runId, at.key, attempt),
       timeoutMs: step.timeoutMs,
+      ...(step.react === undefined ? {} : { react: step.react }),
     },
   };
 }

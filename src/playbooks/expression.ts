@@ -12,6 +12,7 @@ import { withSuggestion } from './did-you-mean.ts';
 import { ExpressionError } from './expression-error.ts';
 import { expressionGuard, mayRunLong } from './expression-guard.ts';
 import { collectReferences } from './expression-references.ts';
+import { withScopedFlags } from './regex-flags.ts';
 import type { ExpressionRead } from './expression-references.ts';
 
 export { ExpressionError } from './expression-error.ts';
@@ -77,6 +78,9 @@ export function compileExpression(source: string, options: ExpressionOptions = {
       offset: checked.error?.range?.start ?? null,
     });
   }
+  // RE2's leading `(?i)` in a `matches` pattern, as JavaScript's `(?i:…)`; errors keep the user's offsets.
+  const rewritten = withScopedFlags(source, parsed.ast);
+  const runnable = rewritten === null ? parsed : parseCel(rewritten, roots);
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
   const guarded = mayRunLong(source, macroDepth) ? roots : null;
@@ -85,7 +89,7 @@ export function compileExpression(source: string, options: ExpressionOptions = {
     reads: ownReads,
     readsSecrets,
     type: checked.type ?? 'dyn',
-    evaluate: (scope) => evaluate(source, parsed, rootsRead, ownReads, scope, guarded),
+    evaluate: (scope) => evaluate(source, runnable, rootsRead, ownReads, scope, guarded),
   };
 }
 

@@ -13,6 +13,8 @@ export interface ActionJob {
   timeoutMs: number | null;
   /** Intercept side effects: write and destructive actions report what they would do instead. */
   dryRun: boolean;
+  /** The RE&CT id the step carries out (its `react:`, else its action's), for the action ledger. */
+  react?: string;
 }
 
 export type JobHandler = (job: ActionJob) => Promise<void>;

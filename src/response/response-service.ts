@@ -25,6 +25,8 @@ interface AppliedJob {
   idempotencyKey: string;
   action: string;
   effect: string;
+  /** The step's RE&CT id (its `react:`, else its action's). */
+  react?: string;
 }
 
 const UNDO_TIMEOUT_MS = 60_000;
@@ -90,6 +92,8 @@ export class ResponseService {
     // alert, and a case's entries are found through its alerts too (ofCase).
     const caseId = run?.case_id ?? null;
     const target = action.target?.(input) ?? null;
+    // What the step says it does: `edl.add_entry` blocks an address (RA3101) or a domain (RA3103).
+    const react = job.react ?? action.react ?? null;
     const now = new Date();
     await this.#store.record({
       idempotency_key: job.idempotencyKey,
@@ -100,7 +104,7 @@ export class ResponseService {
       alert_id: run?.alert_id ?? null,
       action: action.id,
       effect: action.effect,
-      react: action.react ?? null,
+      react,
       target_type: target?.type ?? null,
       target_value: target?.value ?? null,
       input: JSON.stringify(input),
@@ -123,7 +127,7 @@ export class ResponseService {
             runId: job.runId,
             stepKey: job.stepKey,
             caseId,
-            react: action.react ?? null,
+            react,
           },
         },
       ]);

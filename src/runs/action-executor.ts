@@ -4,6 +4,7 @@ import { parseDuration } from '../playbooks/duration.ts';
 import type { ResponseGate } from '../response/response-gate.ts';
 import type { EngineEvent, StepFailure } from '../engine/engine-types.ts';
 import type { ActionJob } from '../queue/work-queue.ts';
+import { refusedInput } from './action-input-check.ts';
 
 export type EventSink = (runId: string, event: EngineEvent) => Promise<unknown>;
 
@@ -95,15 +96,8 @@ export class ActionExecutor {
       }
     }
     // The compiler checks literal inputs; values computed at run time are checked here, before any effect.
-    if (!Value.Check(action.input, input)) {
-      const first = [...Value.Errors(action.input, input)][0];
-      return failed({
-        kind: 'action',
-        code: 'invalid_input',
-        message: `${action.id} inputs are not valid${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`,
-        retryable: false,
-      });
-    }
+    const refused = refusedInput(action, input);
+    if (refused !== null) return failed({ kind: 'action', code: 'invalid_input', message: refused, retryable: false });
     if (job.dryRun && action.effect !== 'read') {
       const output: InterceptedAction = {
         dryRun: true,

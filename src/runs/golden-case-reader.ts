@@ -10,6 +10,7 @@ import {
   fieldOffset,
   offsetOf,
   readBoolean,
+  readDuration,
   readEntries,
   readEnum,
   readMapping,
@@ -26,6 +27,7 @@ const CASE_KEYS = [
   'alert',
   'alert_file',
   'case',
+  'grouped_after',
   'inputs',
   'secrets',
   'mocks',
@@ -66,6 +68,8 @@ export function readCase(
         `${path}.secrets.${key}`,
         `secret ${key} must be a string`,
       );
+  const groupedField = fields.get('grouped_after');
+  const groupedAfterMs = groupedField ? readDuration(ctx, groupedField) : null;
   const expectField = fields.get('expect');
   const expected = expectField ? readExpect(ctx, expectField, references) : null;
   const mocks = new Map<string, ActionResult[]>();
@@ -110,6 +114,7 @@ export function readCase(
       ? { alertFile: { path: alertFile, offset: fieldOffset(alertFileField) } }
       : {}),
     ...(fields.has('case') ? { case: json('case') } : {}),
+    ...(groupedAfterMs !== null ? { groupedAfterMs } : {}),
     inputs: object('inputs'),
     secrets: secrets as Record<string, string>,
     mocks,

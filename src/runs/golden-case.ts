@@ -47,6 +47,8 @@ export interface GoldenCase {
   alert?: unknown;
   alertFile?: { path: string; offset: number };
   case?: unknown;
+  /** `grouped_after`: the alert gets its case this long after the run starts (see SimulationOptions). */
+  groupedAfterMs?: number;
   inputs: Record<string, unknown>;
   secrets: Record<string, string>;
   mocks: Map<string, ActionResult[]>;

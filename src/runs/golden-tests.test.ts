@@ -194,6 +194,64 @@ describe('golden tests', () => {
     assert.deepEqual(echoed.cases[0]?.run?.actions[0]?.result, { output: { ip: '192.0.2.66', key: '***' } });
   });
 
+  it('fails a case whose playbook gives an action inputs its schema refuses, mock or not', async () => {
+    const tell = (to: string) =>
+      `id: tell\nname: Tell\nsteps:\n  - id: tell_reporter\n    uses: smtp.send_mail\n` +
+      `    with: { to: '${to}', subject: Your report, text: Thanks }\n    continue_on_error: true\n`;
+    const expectations = `cases:
+  - name: told
+    alert: { reporter: alice@corp.example }
+    mocks:
+      tell_reporter: { output: { message_id: m1, accepted: [alice@corp.example], rejected: [], response: 250 ok } }
+    expect:
+      status: succeeded
+      actions: [{ action: smtp.send_mail, step: tell_reporter }]
+`;
+    writeFileSync(path.join(dir, 'tell-string.yaml'), tell('${{ alert.reporter }}'));
+    const refused = await run(expectations, 'playbook: ./tell-string.yaml\n');
+    assert.match(
+      failuresOf(refused),
+      /step tell_reporter calls smtp\.send_mail with inputs it refuses \(smtp\.send_mail inputs are not valid at \/to: Expected array\)/,
+    );
+    writeFileSync(path.join(dir, 'tell-list.yaml'), tell('${{ [alert.reporter] }}'));
+    assert.equal(failuresOf(await run(expectations, 'playbook: ./tell-list.yaml\n')), '');
+  });
+
+  it('grouped_after: the case is null until grouping assigns it, as for a run started at ingest', async () => {
+    const playbook = (first: string) =>
+      `id: grouped\nname: Grouped\noutputs:\n  early: \${{ vars.early }}\nsteps:\n` +
+      `  - id: early\n    set: { early: '\${{ case != null ? case.id : "none" }}' }\n${first}` +
+      `  - id: has_case\n    if: \${{ alert.caseId != null }}\n    else: done\n` +
+      `  - id: comment\n    uses: riposte.add_case_comment\n    with: { case_id: '\${{ alert.caseId }}', body: '\${{ case.title }}' }\n` +
+      `  - id: done\n    end: true\n`;
+    const wait = `  - id: wait_case\n    wait: { until: '\${{ alert.caseId != null }}', poll: 2s, timeout: 2m }\n    continue_on_error: true\n`;
+    writeFileSync(path.join(dir, 'grouped-wait.yaml'), playbook(wait));
+    writeFileSync(path.join(dir, 'grouped-nowait.yaml'), playbook(''));
+    const cases = (groupedAfter: string) => `cases:
+  - name: grouped
+    alert: { id: alert_1, caseId: null }
+    case: { id: case_7, title: Brute force }
+${groupedAfter}    expect:
+      status: succeeded
+      outputs: { early: none }
+      actions: [{ action: riposte.add_case_comment, with: { case_id: case_7, body: Brute force } }]
+`;
+    const waits = await run(cases('    grouped_after: 1s\n'), 'playbook: ./grouped-wait.yaml\n');
+    assert.equal(failuresOf(waits), '');
+    assert.deepEqual(waits.cases[0]!.run!.path, ['early', 'wait_case', 'has_case', 'comment', 'done']);
+    // Without the wait, the case is not there yet where the playbook looks for it.
+    const misses = await run(cases('    grouped_after: 1s\n'), 'playbook: ./grouped-nowait.yaml\n');
+    assert.match(failuresOf(misses), /riposte\.add_case_comment/);
+    // Without grouped_after the case is there from the start.
+    const early = await run(cases(''), 'playbook: ./grouped-wait.yaml\n');
+    assert.match(failuresOf(early), /outputs\.early: expected "none", got "case_7"/);
+    const nothing = await run(
+      cases('    grouped_after: 1s\n').replace('    case: { id: case_7, title: Brute force }\n', ''),
+      'playbook: ./grouped-wait.yaml\n',
+    );
+    assert.match(failuresOf(nothing), /grouped_after needs the case it assigns/);
+  });
+
   it('gives one mocked result per attempt, so a retry can be tested', async () => {
     const report = await run(`cases:
   - name: second attempt works

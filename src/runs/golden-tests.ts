@@ -9,6 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { ActionCatalog, ActionDefinition } from '../core/action.ts';
 import type { ActionEffect, PlaybookPlan } from '../core/playbook.ts';
 import { compilePlaybook, type PlaybookIssue } from '../playbooks/compile-playbook.ts';
+import { refusedInput } from './action-input-check.ts';
 import { compareRun } from './golden-expectations.ts';
 import { checkReferences, stepIdOf } from './golden-references.ts';
 import { readGoldenFile, type GoldenCase, type GoldenFile } from './golden-test-file.ts';
@@ -134,7 +135,7 @@ export async function runGoldenText(
   if (!plan || test.issues.errors.length > 0) return failed(test.issues.errors, plan?.id ?? null);
   const cases: GoldenCaseReport[] = [];
   for (const [index, testCase] of test.cases.entries())
-    cases.push(await runCase(test, plan, subPlans, testCase, alerts[index]));
+    cases.push(await runCase(test, plan, subPlans, testCase, alerts[index], withStubs));
   return { file, playbookId: plan.id, ok: cases.every((c) => c.ok), errors: [], cases };
 }
 
@@ -212,20 +213,27 @@ async function loadAlert(test: GoldenFile, testCase: GoldenCase, sources: Golden
 /** A failure of the test itself (an unmocked read action), reported as the case's failure. */
 class HermeticityError extends Error {}
 
+/** Inputs the real action would refuse: the playbook is wrong, whatever the mock answers. */
+class RefusedInputError extends Error {}
+
 async function runCase(
   test: GoldenFile,
   plan: PlaybookPlan,
   subPlans: Map<string, PlaybookPlan>,
   testCase: GoldenCase,
   alert: unknown,
+  catalog: ActionCatalog,
 ): Promise<GoldenCaseReport> {
   const base = { name: testCase.name, line: testCase.line };
+  const grouped = groupedAlert(testCase, alert);
+  if ('problem' in grouped) return { ...base, ok: false, failures: [grouped.problem] };
   const options: SimulationOptions = {
     inputs: testCase.inputs,
-    alert: alert ?? undefined,
+    alert: grouped.alert ?? undefined,
     case: testCase.case ?? undefined,
+    ...(testCase.groupedAfterMs === undefined ? {} : { groupedAfterMs: testCase.groupedAfterMs }),
     secrets: testCase.secrets,
-    actions: (command) => resolveAction(test, testCase, command),
+    actions: (command) => resolveAction(test, testCase, command, catalog),
     tasks: (command) => resolveTask(testCase, command),
     events: (key) => testCase.events.get(key) ?? testCase.events.get(stepIdOf(key)) ?? 'stop',
     subruns: (command, nest) => resolveSubrun(test, testCase, subPlans, command, nest),
@@ -241,6 +249,19 @@ async function runCase(
   return { ...base, ok: failures.length === 0, failures, run: summary };
 }
 
+/**
+ * With `grouped_after`, the alert as it is once grouped: its `caseId` is the case's when the alert
+ * does not name one. A problem when neither gives the case id.
+ */
+function groupedAlert(testCase: GoldenCase, alert: unknown): { alert: unknown } | { problem: string } {
+  if (testCase.groupedAfterMs === undefined) return { alert };
+  const record = typeof alert === 'object' && alert !== null ? (alert as Record<string, unknown>) : null;
+  const caseId = record?.['caseId'] ?? (testCase.case as { id?: unknown } | undefined)?.id;
+  if (typeof caseId !== 'string')
+    return { problem: 'grouped_after needs the case it assigns: give case: { id: … } or the alert a caseId' };
+  return { alert: record ? { ...record, caseId } : alert };
+}
+
 function mockFor(testCase: GoldenCase, key: string, action?: string): ActionResult[] | undefined {
   return (
     testCase.mocks.get(key) ??
@@ -249,7 +270,19 @@ function mockFor(testCase: GoldenCase, key: string, action?: string): ActionResu
   );
 }
 
-function resolveAction(test: GoldenFile, testCase: GoldenCase, command: ExecuteActionCommand): ActionResult {
+function resolveAction(
+  test: GoldenFile,
+  testCase: GoldenCase,
+  command: ExecuteActionCommand,
+  catalog: ActionCatalog,
+): ActionResult {
+  // As at run time, inputs are checked against the action's schema before anything answers.
+  const action = catalog.get(command.action);
+  const refused = action ? refusedInput(action, command.input) : null;
+  if (refused !== null)
+    throw new RefusedInputError(
+      `step ${command.stepKey} calls ${command.action} with inputs it refuses (${refused}): at run time the step fails with invalid_input`,
+    );
   const results = mockFor(testCase, command.stepKey, command.action);
   if (results) return results[Math.min(command.attempt, results.length) - 1]!;
   if (test.unmocked === 'echo') return { output: command.input };

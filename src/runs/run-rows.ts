@@ -64,6 +64,7 @@ export function actionJobs(runId: string, dryRun: boolean, commands: readonly En
       idempotencyKey: command.idempotencyKey,
       timeoutMs: command.timeoutMs,
       dryRun,
+      ...(command.react === undefined ? {} : { react: command.react }),
     });
   }
   return jobs;

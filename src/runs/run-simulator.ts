@@ -46,6 +46,8 @@ class Simulator {
   readonly #depth: number;
   readonly #secretValues: string[];
   readonly #startMs: number;
+  /** When the alert gets its case (virtual time); null: it has it from the start. */
+  readonly #groupedAtMs: number | null;
   #nowMs: number;
   #state!: RunState;
   readonly #queue: EngineCommand[] = [];
@@ -71,6 +73,7 @@ class Simulator {
     this.#startMs = Date.parse(options.start ?? DEFAULT_START);
     if (Number.isNaN(this.#startMs)) throw new SimulationError(`start "${options.start}" is not a date`);
     this.#nowMs = this.#startMs;
+    this.#groupedAtMs = options.groupedAfterMs === undefined ? null : this.#startMs + options.groupedAfterMs;
   }
 
   async run(): Promise<Simulation> {
@@ -91,10 +94,12 @@ class Simulator {
   }
 
   #ctx(): EngineContext {
+    const grouped = this.#groupedAtMs === null || this.#nowMs >= this.#groupedAtMs;
+    const alert = this.#options.alert;
     return {
       now: new Date(this.#nowMs).toISOString(),
-      alert: this.#options.alert,
-      case: this.#options.case,
+      alert: grouped || typeof alert !== 'object' || alert === null ? alert : { ...alert, caseId: null },
+      case: grouped ? this.#options.case : undefined,
       secrets: this.#options.secrets ?? {},
       random: this.#options.random ?? (() => 0.5),
     };
@@ -187,6 +192,8 @@ class Simulator {
         inputs: command.inputs,
         runId: `${this.#state.runId}/${command.stepKey}`,
         start: new Date(this.#nowMs).toISOString(),
+        groupedAfterMs:
+          this.#groupedAtMs === null ? undefined : Math.max(0, this.#groupedAtMs - this.#nowMs),
       };
       return new Simulator(plan, child, this.#budget, this.#depth + 1).run();
     };

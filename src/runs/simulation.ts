@@ -29,6 +29,11 @@ export interface SimulationOptions {
   inputs?: Record<string, unknown>;
   alert?: unknown;
   case?: unknown;
+  /**
+   * The alert gets its case this long after the start, as grouping does for a run started at ingest:
+   * until then the run sees `alert.caseId` and `case` as null. Default: from the start.
+   */
+  groupedAfterMs?: number;
   /** Values for `secrets.<name>`; reading one that is missing is an expression error, as in a real run. */
   secrets?: Record<string, string>;
   /** Where the virtual clock starts (ISO 8601). Fixed by default, so a simulation is repeatable. */

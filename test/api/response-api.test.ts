@@ -33,6 +33,18 @@ steps:
         continue_on_error: true
 `;
 
+/** A step that states its RE&CT id: blocking an internal address is RA3102, not block_ip's RA3101. */
+const BLOCK_INTERNAL = `
+id: block_internal
+name: Block an internal address
+triggers: { manual: true }
+steps:
+  - id: act
+    uses: contain.block_ip
+    with: { ip: 10.7.0.9 }
+    react: RA3102
+`;
+
 const ONE = (action: string, field: string, value: string) => `
 id: one_${action}
 name: One ${action}
@@ -72,6 +84,7 @@ for (const kind of databaseKinds()) {
       source = (await h.riposte.sources.create({ name: 'ids', format: 'suricata' }, ACTOR)).token;
       for (const p of [
         CONTAIN,
+        BLOCK_INTERNAL,
         ONE('block_ip', 'ip', '203.0.113.77'),
         ONE('isolate_host', 'host', 'dc01'),
         ONE('lock_account', 'username', 'kim'),
@@ -256,6 +269,22 @@ for (const kind of databaseKinds()) {
       assert.equal((done.steps[0]!.output as { noop?: boolean }).noop, true);
       assert.equal(target.state.changes, before);
       target.state.isolated.clear();
+    });
+
+    it('the ledger records the RE&CT id the step states, over its action’s', async () => {
+      const id = await start('block_internal');
+      const done = await h.riposte.runs.settle(id, 5000, { untilTerminal: true });
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      const entries = await h.riposte.responseRules.entries({ runId: id });
+      assert.deepEqual(
+        entries.map((e) => [e.action, e.react]),
+        [['contain.block_ip', 'RA3102']],
+      );
+      const audit = (await h.as('manager', { method: 'GET', url: '/api/v1/audit?limit=1000' })).json()
+        .items as { action: string; details: { runId?: string; react?: string } }[];
+      const applied = audit.find((a) => a.action === 'response.applied' && a.details.runId === id);
+      assert.equal(applied?.details.react, 'RA3102');
+      target.state.blocked.delete('10.7.0.9');
     });
 
     it('a protected entity is refused with its reason; an admin override with a reason lets it run', async () => {

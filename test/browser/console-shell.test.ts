@@ -44,6 +44,26 @@ describe('console shell in Chromium', { skip: 'skip' in chrome ? chrome.skip : f
     await manager.context().close();
   });
 
+  it("lets an admin set a person's password in Settings, and the person logs in with it", async () => {
+    const admin = await c.loginAs('admin');
+    await admin.goto('/ui/settings');
+    await admin.getByRole('tab', { name: 'Users' }).click();
+    const form = admin.getByRole('form', { name: 'Set a password' });
+    await form.getByLabel('Person').selectOption({ label: 'viewer' });
+    await form.getByLabel('New password').fill('a brand new passphrase');
+    await form.getByRole('button', { name: 'Set password' }).click();
+    await admin.getByText('viewer has a new password').waitFor();
+    await admin.context().close();
+    const context = await c.browser.newContext({ baseURL: c.baseUrl });
+    const page = await context.newPage();
+    await page.goto('/ui/');
+    await page.getByLabel('Username').fill('viewer');
+    await page.getByLabel('Password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    assert.equal(await page.getByTestId('who').textContent(), 'viewer · viewer');
+    await context.close();
+  });
+
   it('switches to the dark theme and keeps it after a reload', async () => {
     const page = await c.loginAs('analyst');
     await page.getByLabel('Dark theme').check();

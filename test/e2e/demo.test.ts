@@ -25,6 +25,7 @@ describe('riposte demo', { timeout: 150_000 }, () => {
   const errors: string[] = [];
   let demo: Demo;
   let all: AlertProgress[] = [];
+  let started = 0;
   const of = (key: string) => {
     const found = all.find((p) => p.alert.key === key);
     assert.ok(found, `no progress for ${key}`);
@@ -33,6 +34,7 @@ describe('riposte demo', { timeout: 150_000 }, () => {
   const runOf = async (key: string) => demo.riposte.runs.get(of(key).runs[0]!.id);
 
   before(async () => {
+    started = Date.now();
     demo = await startDemo({
       dataDir,
       port: 0,
@@ -47,7 +49,15 @@ describe('riposte demo', { timeout: 150_000 }, () => {
     do {
       await new Promise((resolve) => setTimeout(resolve, 500));
       all = await demo.progress();
-    } while (!(all.length === DEMO_ALERTS.length && all.every(isSettled)) && Date.now() < deadline);
+      // The watcher prints its summary on its own next look, which may come after this one.
+    } while (
+      !(
+        all.length === DEMO_ALERTS.length &&
+        all.every(isSettled) &&
+        lines.some((l) => l.startsWith('All '))
+      ) &&
+      Date.now() < deadline
+    );
   });
   after(async () => {
     await demo.close();
@@ -76,7 +86,11 @@ describe('riposte demo', { timeout: 150_000 }, () => {
       lines.some((l) => l.startsWith(`All ${DEMO_ALERTS.length} sample alerts were worked`)),
       lines.join('\n'),
     );
-    assert.deepEqual(errors, []);
+    // Only the hint about an unbuilt console (web/dist) is allowed on stderr.
+    assert.deepEqual(
+      errors.filter((e) => !e.startsWith('The console is not built')),
+      [],
+    );
   });
 
   it('malicious file: Falcon isolated the low-criticality workstation; the critical server waits for a manager', async () => {
@@ -88,6 +102,9 @@ describe('riposte demo', { timeout: 150_000 }, () => {
       [['ws042agent']],
     );
     assert.equal((await runOf('falcon-workstation')).vars['isolation'], 'automatic');
+    // The run started at ingest, before grouping gave the alert its case: the verdict still reaches it.
+    const workstationCase = await demo.riposte.cases.get(of('falcon-workstation').caseId!);
+    assert.ok(workstationCase.tags.includes('verdict:malicious'), workstationCase.tags.join());
     const server = of('falcon-critical-server').runs[0]!;
     assert.deepEqual(
       server.waitingOn.map((q) => [q.kind, q.assignee]),
@@ -125,7 +142,7 @@ describe('riposte demo', { timeout: 150_000 }, () => {
       [run.status, run.outputs['verdict'], run.outputs['quarantined']],
       ['succeeded', 'malicious', true],
     );
-    for (const mailbox of [PHISH.reporter, ...PHISH.recipients])
+    for (const mailbox of PHISH.recipients)
       assert.deepEqual(
         demo.fakes.msgraph.mailbox(mailbox)!.whereIs(`<${PHISH.messageId}>`),
         ['Quarantine'],
@@ -136,13 +153,23 @@ describe('riposte demo', { timeout: 150_000 }, () => {
       suspicious.waitingOn.map((q) => [q.kind, q.assignee]),
       [['approval', 'manager']],
     );
-    for (const mailbox of [INVOICE_MAIL.reporter, ...INVOICE_MAIL.recipients])
+    for (const mailbox of INVOICE_MAIL.recipients)
       assert.deepEqual(
         demo.fakes.msgraph.mailbox(mailbox)!.whereIs(`<${INVOICE_MAIL.messageId}>`),
         ['Inbox'],
         mailbox,
       );
     assert.ok(demo.fakes.jira.issues.some((i) => i.fields.summary.startsWith('Phishing (malicious)')));
+    // The reporter was among the recipients (her mailbox named twice); she was told.
+    assert.ok(
+      demo.fakes.smtp.received.some(
+        (m) => m.to.includes(PHISH.reporter) && m.subject.startsWith('Your report'),
+      ),
+      'the reporter was told',
+    );
+    // The link's host, under the reserved .example TLD, was looked up like any other domain.
+    assert.equal(run.steps.find((s) => s.key === 'host_reputation[0].vt_domain')?.status, 'succeeded');
+    assert.ok(demo.fakes.virustotal.requests.some((r) => r.path === `/api/v3/domains/${PHISH.host}`));
   });
 
   it('network IDS: the known-bad scanner was blocked on the perimeter list for 24 h; the research scanner case was closed', async () => {
@@ -154,7 +181,6 @@ describe('riposte demo', { timeout: 150_000 }, () => {
     );
     assert.ok(entry?.expiresAt, JSON.stringify(entry));
     assert.equal(Date.parse(entry.expiresAt) - Date.parse(entry.appliedAt), 24 * 3600_000);
-    assert.equal(entry.react, 'RA3101');
     const scanner = await demo.riposte.cases.get(of('ids-research-scanner').caseId!);
     assert.deepEqual([scanner.status, scanner.resolution], ['closed', 'benign_positive']);
   });
@@ -167,14 +193,21 @@ describe('riposte demo', { timeout: 150_000 }, () => {
     );
   });
 
-  it('account compromise: Okta and Graph sessions revoked and passwords reset; the locks wait for a manager', () => {
+  it('account compromise: Okta and Graph sessions revoked and passwords reset; the locks wait for a manager', async () => {
     const jane = demo.fakes.okta.user(PEOPLE.jane.login)!;
     assert.equal(demo.fakes.okta.oauthTokensCleared.get(jane.id), true);
     assert.deepEqual(
       demo.fakes.okta.passwordResets.map((r) => r.userId),
       [jane.id],
     );
-    assert.equal(jane.status, 'ACTIVE', 'not locked without an approval');
+    // A reset leaves the account in RECOVERY; only an approved lock suspends it.
+    assert.equal(jane.status, 'RECOVERY');
+    // The Sentinel alert came in the REST API's shape: the user keeps the domain of its upnSuffix.
+    const sentinel = await demo.riposte.alerts.get(of('sentinel-adele-travel').alertId);
+    assert.ok(
+      sentinel.observables.some((o) => o.type === 'user' && o.value === PEOPLE.adele.upn),
+      JSON.stringify(sentinel.observables),
+    );
     const adele = demo.fakes.msgraph.user(PEOPLE.adele.upn)!;
     assert.ok(adele.signInSessionsValidFrom !== null);
     assert.equal(adele.passwordProfile.forceChangePasswordNextSignIn, true);
@@ -192,7 +225,12 @@ describe('riposte demo', { timeout: 150_000 }, () => {
     const log4shell = demo.fakes.jira.issues.find((i) => i.fields.summary.includes(CVES.log4shell));
     assert.ok(log4shell);
     assert.ok(log4shell.fields.labels.includes('known-exploited'), log4shell.fields.labels.join());
-    assert.equal(log4shell.fields.duedate, new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10));
+    // Due in 2 days from the day the ticket was opened (the test may have crossed midnight UTC).
+    const inTwoDays = (at: number) => new Date(at + 2 * 86_400_000).toISOString().slice(0, 10);
+    assert.ok(
+      [inTwoDays(started), inTwoDays(Date.now())].includes(log4shell.fields.duedate ?? ''),
+      String(log4shell.fields.duedate),
+    );
     const low = demo.fakes.jira.issues.find((i) => i.fields.summary.includes(CVES.passwd));
     assert.ok(low?.fields.labels.includes('sla-90d'), JSON.stringify(low?.fields.labels));
     assert.ok(demo.fakes.smtp.received.some((m) => m.to.includes('web-team@corp.example')));
@@ -203,7 +241,7 @@ describe('riposte demo', { timeout: 150_000 }, () => {
     assert.equal((await runOf('ocsf-regresshion')).outputs['sla_days'], 7);
   });
 
-  it('ransomware: people are told at once, containment waits for a manager', () => {
+  it('ransomware: people are told at once, containment waits for a manager', async () => {
     assert.ok(demo.fakes.pagerduty.alerts.some((a) => a.summary.includes(HOSTS.fileServer)));
     assert.ok([...demo.fakes.slack.messages.values()].flat().some((m) => m.text.includes(HOSTS.fileServer)));
     for (const key of ['defender-ransomware', 'falcon-shadow-copies'])
@@ -216,6 +254,9 @@ describe('riposte demo', { timeout: 150_000 }, () => {
       demo.fakes.defender.actions.filter((a) => a.computerDnsName === HOSTS.fileServer),
       [],
     );
+    // Raised at once, though the run started before grouping gave the alert its case.
+    const raised = await demo.riposte.cases.get(of('defender-ransomware').caseId!);
+    assert.deepEqual([raised.severity, raised.tags.includes('ransomware')], ['critical', true]);
   });
 
   it('credentials are sealed; the SSRF guard lets the integrations reach the fakes’ ports and no other', async () => {
@@ -262,6 +303,44 @@ describe('riposte demo', { timeout: 150_000 }, () => {
         ['demo', 'admin'],
         ['analyst', 'analyst'],
       ],
+    );
+  });
+
+  it('a manager’s approval in the console lets the run go on, and the demo prints where it got to', async () => {
+    const admin = demo.logins.find((l) => l.username === 'demo')!;
+    const login = await fetch(`${demo.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: admin.username, password: admin.password }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const runId = of('falcon-critical-server').runs[0]!.id;
+    const [approval] = await demo.riposte.tasks.list({ runId, status: 'open', kind: 'approval' });
+    assert.ok(approval);
+    const decided = await fetch(`${demo.url}/api/v1/approvals/${approval.id}/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ decision: 'approve', reason: 'confirmed with the DBA on call' }),
+    });
+    assert.equal(decided.status, 200, await decided.text());
+    const deadline = Date.now() + 30_000;
+    let progress = of('falcon-critical-server');
+    while (Date.now() < deadline) {
+      progress = (await demo.progress()).find((p) => p.alert.key === 'falcon-critical-server')!;
+      if (isSettled(progress) && !progress.runs[0]!.waitingOn.some((q) => q.kind === 'approval')) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(
+      demo.fakes.crowdstrike.requests.some(
+        (r) =>
+          r.query.get('action_name') === 'contain' &&
+          (JSON.parse(r.body) as { ids: string[] }).ids.includes('srvdb01agent'),
+      ),
+    );
+    assert.equal((await demo.riposte.runs.get(runId)).vars['isolation'], 'approved');
+    assert.ok(
+      lines.some((l) => l.includes(progress.title) && l.includes('Quarantine')),
+      lines.join('\n'),
     );
   });
 

@@ -63,6 +63,26 @@ describe('riposte serve', () => {
     assert.match(metrics, /riposte_http_request_duration_seconds_bucket/);
   });
 
+  it('creates the first admin once, prints its password and the console address, and the console logs it in', async () => {
+    await waitFor(() => /password\n {2}(\S+)/.test(stderr));
+    const password = /password\n {2}(\S+)/.exec(stderr)![1]!;
+    assert.match(stderr, /console: http:\/\/127\.0\.0\.1:\d+\/ui\//);
+    const page = await fetch(`${base}/ui/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="root">/);
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const me = (await (await fetch(`${base}/api/v1/session`, { headers: { cookie } })).json()) as {
+      principal: { role: string };
+    };
+    assert.equal(me.principal.role, 'admin');
+  });
+
   it('ingests over real HTTP and counts it in /metrics', async () => {
     const res = await fetch(`${base}/api/v1/sources/lab/alerts`, {
       method: 'POST',
@@ -134,3 +154,11 @@ describe('riposte serve', () => {
     assert.ok(rows >= 2 + accepted, `${rows} audit rows for ${accepted} accepted requests`);
   });
 });
+
+async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -21,18 +21,16 @@ for (const kind of databaseKinds()) {
   describe(`riposte.lookup_indicator on ${kind}`, () => {
     let h: Harness;
     const lookup = (type: string, value: string) =>
-      h.riposte.actions
-        .get('riposte.lookup_indicator')!
-        .run(
-          { type, value },
-          {
-            idempotencyKey: 'k',
-            attempt: 1,
-            runId: 'run_t',
-            stepKey: 's',
-            signal: new AbortController().signal,
-          },
-        ) as Promise<Record<string, unknown>>;
+      h.riposte.actions.get('riposte.lookup_indicator')!.run(
+        { type, value },
+        {
+          idempotencyKey: 'k',
+          attempt: 1,
+          runId: 'run_t',
+          stepKey: 's',
+          signal: new AbortController().signal,
+        },
+      ) as Promise<Record<string, unknown>>;
 
     before(async () => {
       h = await startHarness(kind);

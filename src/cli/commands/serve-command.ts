@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.ts';
 import { openRiposte } from '../../riposte.ts';
 import { buildServer } from '../../server/app.ts';
+import { randomBytes } from 'node:crypto';
+import type { Riposte } from '../../riposte.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
 export function untilSignal(io: Io): Promise<void> {
@@ -51,8 +53,38 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   io.stderr(
     `riposte listening on ${address} (role: ${values.role}, database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
   );
+  io.stderr(`console: ${consoleUrl(address)}\n`);
+  const first = await firstAdmin(riposte);
+  if (first)
+    io.stderr(
+      `nobody could log in yet, so the person "${first.username}" (role admin) was created with the password\n` +
+        `  ${first.password}\n` +
+        `(shown only now; change it under Settings → Users, or add people with \`riposte user create\`)\n`,
+    );
   await untilSignal(io);
   await server.shutdown();
   await riposte.close();
   return 0;
+}
+
+/** The console's address for people: a wildcard listen address is reached on the loopback. */
+export function consoleUrl(address: string): string {
+  const url = new URL(address);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+  url.pathname = '/ui/';
+  return url.toString();
+}
+
+/**
+ * On the first start there is no person to log in as: create `admin` with a random password, once. Nothing
+ * happens when any person exists (created by `riposte user create`, the console, or an earlier start).
+ */
+export async function firstAdmin(riposte: Riposte): Promise<{ username: string; password: string } | null> {
+  if ((await riposte.users.list()).length > 0) return null;
+  const password = randomBytes(15).toString('base64url');
+  await riposte.users.create(
+    { username: 'admin', role: 'admin', password },
+    { id: 'system:first-start', type: 'system' },
+  );
+  return { username: 'admin', password };
 }

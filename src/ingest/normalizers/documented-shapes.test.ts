@@ -137,6 +137,23 @@ describe('documented JSON shapes', () => {
     ]);
   });
 
+  it('Sentinel REST SecurityAlert with its entities: camelCase properties, the account with its upnSuffix', () => {
+    // The alert as `incidents/{id}/alerts` returns it, with the entities `incidents/{id}/entities`
+    // lists for it: kind + properties, camelCase (`accountName`, `upnSuffix`, `hostName`).
+    const [d] = normalizeFile('sentinel', 'sentinel-rest-alert-entities.json') as [AlertDraft];
+    assert.equal(d.title, 'Atypical travel');
+    assert.equal(d.severity, 'medium');
+    assert.equal(d.sourceRef, '4b1f7c2e-93a0-4d5b-8e61-2f0c9d7a1b35');
+    assert.equal(d.eventTime, '2026-11-20T09:28:00.000Z');
+    assert.deepEqual(d.mitre, [{ technique: 'T1078', tactic: 'Initial Access' }]);
+    // The sign-in name, not the directory object id (aadUserId) nor the bare account name.
+    assert.deepEqual(values(d), [
+      'user:adele.vance@corp.example.com:target',
+      'ipv4:203.0.113.145:related',
+      'host:wks-042.corp.example.com:target',
+    ]);
+  });
+
   it('CrowdStrike Alerts API ({resources:[…]}): 0–100 severity, ATT&CK technique', () => {
     const [d] = normalizeFile('crowdstrike', 'crowdstrike-alerts-api.json') as [AlertDraft];
     assert.equal(d.title, 'CredentialDumpingViaLsass');

@@ -11,7 +11,7 @@ export function microsoftEntity(entity: unknown): (Observable | null)[] {
   if (!isObject(entity)) return [];
   const e = isObject(entity.properties) ? { ...entity.properties, kind: entity.kind } : entity;
   const kind = (str(e, 'Type', 'type', 'kind', 'entityType') ?? '').toLowerCase();
-  const pick = (...names: string[]) => str(e, ...names.flatMap((n) => [n, n[0]!.toLowerCase() + n.slice(1)]));
+  const pick = (...names: string[]) => str(e, ...names.flatMap(spellings));
   switch (kind) {
     case 'ip':
       return [ipObservable(pick('Address', 'IpAddress'), 'related')];
@@ -25,11 +25,12 @@ export function microsoftEntity(entity: unknown): (Observable | null)[] {
     }
     case 'account':
     case 'user': {
-      const name = pick('UserPrincipalName', 'AadUserId') ?? pick('Name', 'AccountName');
+      // The sign-in name a person would use: the UPN, else name@suffix; the directory object id
+      // only when neither is there.
+      const name = pick('Name', 'AccountName');
       const suffix = pick('UPNSuffix');
-      return [
-        observable('user', name && suffix && !name.includes('@') ? `${name}@${suffix}` : name, 'target'),
-      ];
+      const upn = pick('UserPrincipalName') ?? (name && suffix && !name.includes('@') ? `${name}@${suffix}` : null);
+      return [observable('user', upn ?? pick('AadUserId') ?? name, 'target')];
     }
     case 'url':
       return urlObservables(pick('Url'), 'related');
@@ -58,6 +59,15 @@ export function microsoftEntity(entity: unknown): (Observable | null)[] {
     default:
       return [];
   }
+}
+
+/**
+ * A member's names as the shapes spell it: PascalCase in Log Analytics rows (`UPNSuffix`), camelCase
+ * in the REST API (`upnSuffix`: a leading acronym is lowered whole, `hostName`: one letter).
+ */
+function spellings(name: string): string[] {
+  const camel = name.replace(/^[A-Z]+(?=[A-Z][a-z])|^[A-Z]/, (head) => head.toLowerCase());
+  return camel === name ? [name] : [name, camel];
 }
 
 /** Entities arrive as a list, or (in Log Analytics rows) as a JSON string holding the list. */

@@ -17,12 +17,29 @@ export const MailboxInput = Type.String({
   description: 'A mailbox owner’s object id or userPrincipalName',
 });
 
+/**
+ * Duplicates are allowed (a playbook joining a message's recipients and its reporter names some
+ * mailboxes twice): each mailbox is worked on once, see `distinctMailboxes`.
+ */
 export const MailboxesInput = Type.Array(MailboxInput, {
   minItems: 1,
   maxItems: 500,
-  uniqueItems: true,
-  description: 'The mailboxes to look in (at most 500)',
+  description: 'The mailboxes to look in (at most 500; each is looked in once, however often it is named)',
 });
+
+/**
+ * Each mailbox once, first spelling kept: userPrincipalNames and object ids are case-insensitive,
+ * so `Alice@corp.example` and `alice@corp.example` are one mailbox.
+ */
+export function distinctMailboxes(mailboxes: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return mailboxes.filter((m) => {
+    const key = m.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 /** Graph stores `internetMessageId` with its angle brackets (`<…@…>`): the canonical form here too. */
 export function canonicalMessageId(value: string): string {

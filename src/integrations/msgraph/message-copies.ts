@@ -4,7 +4,7 @@ import type { HttpResponse } from '../sdk/http-client.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
 import { graphPages } from './graph-pages.ts';
 import { graphCode, graphReason, graphRequest } from './graph-request.ts';
-import { mailboxPath, odataString } from './internet-message-id.ts';
+import { distinctMailboxes, mailboxPath, odataString } from './internet-message-id.ts';
 import { mapConcurrently } from './map-concurrently.ts';
 
 export const MessageCopy = Type.Object({
@@ -72,8 +72,9 @@ export async function copiesIn(
 }
 
 /**
- * The copies in every mailbox, in input order. An unknown mailbox fails the whole search (before a
- * write action changes anything) unless `tolerate` collects it.
+ * The copies in every mailbox, in input order, each mailbox searched once however often it is named.
+ * An unknown mailbox fails the whole search (before a write action changes anything) unless
+ * `tolerate` collects it.
  */
 export async function copiesAcross(
   context: IntegrationContext,
@@ -81,7 +82,7 @@ export async function copiesAcross(
   internetMessageId: string,
   tolerate?: (mailbox: string, error: ActionError) => void,
 ): Promise<MessageCopy[]> {
-  const perMailbox = await mapConcurrently(mailboxes, MAILBOX_CONCURRENCY, async (mailbox) => {
+  const perMailbox = await mapConcurrently(distinctMailboxes(mailboxes), MAILBOX_CONCURRENCY, async (mailbox) => {
     try {
       return await copiesIn(context, mailbox, internetMessageId);
     } catch (error) {

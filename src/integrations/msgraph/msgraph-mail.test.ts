@@ -175,6 +175,23 @@ describe('msgraph mail', () => {
     assert.equal(other.found, false);
   });
 
+  it('looks in a mailbox named twice (the reporter among the recipients, another case) once', async () => {
+    const mailboxes = [ALICE, BOB, ALICE.toUpperCase(), BOB];
+    const found = await run<SearchOutput>('search_messages', { internetMessageId: PHISH, mailboxes });
+    assert.deepEqual(
+      found.messages.map((m) => m.mailbox),
+      [ALICE, ALICE, BOB],
+    );
+    assert.equal(count('GET', '/messages'), 3, 'alice’s two pages and bob’s one, nothing twice');
+    // What search_messages found, mailbox by mailbox, is what a playbook hands to quarantine_message.
+    const output = await run<QuarantineOutput>('quarantine_message', {
+      internetMessageId: PHISH,
+      mailboxes: found.messages.map((m) => m.mailbox),
+    });
+    assert.equal(output.moved.length, 3);
+    assert.deepEqual(fake.mailbox(ALICE)!.whereIs(PHISH), ['Quarantine', 'Quarantine']);
+  });
+
   it('quarantines both mailboxes’ copies, creating the folder once per mailbox that holds one', async () => {
     const output = await quarantine();
     assert.equal(output.found, true);

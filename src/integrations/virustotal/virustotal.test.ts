@@ -145,6 +145,8 @@ describe('virustotal', () => {
         ['lookup_file', { hash: 'a'.repeat(64) }, `/api/v3/files/${'a'.repeat(64)}`],
         ['lookup_ip', { ip: '198.51.100.1' }, '/api/v3/ip_addresses/198.51.100.1'],
         ['lookup_domain', { domain: 'unknown.example.org' }, '/api/v3/domains/unknown.example.org'],
+        // A documentation name (RFC 2606 .example) is looked up like any other.
+        ['lookup_domain', { domain: 'Login.Paypa1-Secure.example' }, '/api/v3/domains/login.paypa1-secure.example'],
         [
           'lookup_url',
           { url: 'https://nowhere.example.org/' },
@@ -169,6 +171,7 @@ describe('virustotal', () => {
       const before = fake.requests.length;
       await failsWith(run('lookup_ip', { ip: 'not-an-ip' }), 'invalid_input');
       await failsWith(run('lookup_domain', { domain: 'no spaces.com' }), 'invalid_input');
+      await failsWith(run('lookup_domain', { domain: 'printer.invalid' }), 'invalid_input');
       await failsWith(run('lookup_url', { url: 'example.com/path' }), 'invalid_input', /absolute URL/);
       await assert.rejects(run('lookup_file', { hash: 'xyz' }), /invalid input/);
       assert.equal(fake.requests.length, before);

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, type Page } from '../api.ts';
 import { ErrorBox, Loading, Severity, Status, Time, useAction, useAsync } from '../components/ui.tsx';
 import { useLive } from '../live.ts';
-import { Link, setSearch, useLocation } from '../router.tsx';
+import { SavedViews } from '../components/SavedViews.tsx';
+import { Link, navigate, setSearch, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { CASE_SEVERITIES, label, type CaseItem, type Person } from './case/case-types.ts';
 import { PriorityScore } from './case/PriorityScore.tsx';
@@ -72,6 +73,11 @@ export function CasesPage() {
     <div>
       <h1>Cases</h1>
       <FilterBar filters={filters} people={people.data?.items ?? []} onChange={update} />
+      <SavedViews
+        page="cases"
+        query={search.toString()}
+        onApply={(q) => navigate(q ? `/cases?${q}` : '/cases')}
+      />
       <ErrorBox error={list.error ?? action.error} />
       {list.loading && !list.data ? <Loading what="cases" /> : null}
       {list.data && (

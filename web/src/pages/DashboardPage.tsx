@@ -22,8 +22,8 @@ interface Dashboard {
     alertRate: number | null;
   };
   topRules: {
-    source: string;
     rule: string;
+    source: string;
     name: string | null;
     alerts: number;
     closedCases: number;
@@ -252,7 +252,7 @@ function TopRules({ rules }: { rules: Dashboard['topRules'] }) {
       <thead>
         <tr>
           <th scope="col">Rule</th>
-          <th scope="col">Source</th>
+          <th scope="col">Latest source</th>
           <th scope="col">Alerts</th>
           <th scope="col">Closed cases</th>
           <th scope="col">False positives</th>
@@ -262,7 +262,7 @@ function TopRules({ rules }: { rules: Dashboard['topRules'] }) {
         {rules.map((r) => (
           <tr key={`${r.source}:${r.rule}`}>
             <td>
-              <Link to={withQuery('/alerts', { rule: r.rule, source: r.source })}>{r.name ?? r.rule}</Link>
+              <Link to={withQuery('/alerts', { rule: r.rule })}>{r.name ?? r.rule}</Link>
               {r.name && r.name !== r.rule && <span className="muted small"> ({r.rule})</span>}
             </td>
             <td>{r.source}</td>

@@ -88,6 +88,7 @@ export function UsersTab() {
         </p>
       </Panel>
       <NewUser onCreated={users.reload} />
+      {users.data && <SetPassword users={users.data.items} />}
     </>
   );
 }
@@ -139,6 +140,60 @@ function NewUser({ onCreated }: { onCreated: () => void }) {
       </form>
       <ErrorBox error={action.error} />
       {done && <p role="status">{done}</p>}
+    </Panel>
+  );
+}
+
+/** A new password for anyone, yourself included (it ends that person's sessions, so you log in again). */
+function SetPassword({ users }: { users: User[] }) {
+  const [userId, setUserId] = useState('');
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const user = users.find((u) => u.id === userId);
+    if (!user) return;
+    setDone(null);
+    if (await action.run(() => api.patch(`/api/v1/users/${encodeURIComponent(user.id)}`, { password }))) {
+      setPassword('');
+      setDone(`${user.username} has a new password; their sessions ended.`);
+    }
+  };
+  return (
+    <Panel title="Set a password">
+      <form className="row" onSubmit={submit} aria-label="Set a password">
+        <label>
+          Person
+          <select value={userId} onChange={(e) => setUserId(e.target.value)} required>
+            <option value="">Choose…</option>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.username}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          New password
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="new-password"
+            required
+          />
+        </label>
+        <button type="submit" className="primary" disabled={action.busy || !userId}>
+          Set password
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
     </Panel>
   );
 }
