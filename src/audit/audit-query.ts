@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
-import type { DatabaseSchema } from '../store/schema.ts';
+import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
 import { toAuditRecord, type AuditRecord } from './audit-log.ts';
 
 const ACTOR_TYPES = ['user', 'token', 'source', 'system', 'cli'];
@@ -54,6 +54,28 @@ function after(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
+/** Enough distinct actions under one prefix to merge them one by one; more, and the prefix is read as a range. */
+const MAX_PREFIX_ACTIONS = 64;
+
+/**
+ * The distinct actions starting with `prefix`, found by skipping through the `audit_action` index one
+ * action at a time (a loose index scan, a few lookups per action), or undefined when there are more
+ * than MAX_PREFIX_ACTIONS of them.
+ */
+async function actionsWithPrefix(db: Kysely<DatabaseSchema>, prefix: string): Promise<string[] | undefined> {
+  const end = after(prefix);
+  const found = await sql<{ action: string | null }>`
+    WITH RECURSIVE p(action, n) AS (
+      SELECT (SELECT min(action) FROM audit_log WHERE action >= ${prefix} AND action < ${end}), 1
+      UNION ALL
+      SELECT (SELECT min(action) FROM audit_log WHERE action > p.action AND action < ${end}), p.n + 1
+      FROM p WHERE p.action IS NOT NULL AND p.n <= ${MAX_PREFIX_ACTIONS}
+    )
+    SELECT action FROM p WHERE action IS NOT NULL`.execute(db);
+  const actions = found.rows.map((r) => r.action!);
+  return actions.length > MAX_PREFIX_ACTIONS ? undefined : actions;
+}
+
 /**
  * Reads the audit log with filters, paginated by a cursor over the sequence number. Each filter has
  * an index that yields rows in sequence order (actor, action, target) or bounds them (time), so a page
@@ -78,11 +100,15 @@ export async function queryAudit(db: Kysely<DatabaseSchema>, q: AuditQuery): Pro
   let query = db.selectFrom('audit_log').selectAll();
   if (q.actor) query = query.where('actor', '=', q.actor);
   if (q.actorType) query = query.where('actor_type', '=', q.actorType);
+  let actions: string[] | undefined;
   if (q.action) {
     if (q.action.endsWith('*')) {
       const prefix = q.action.slice(0, -1);
       if (prefix === '') throw invalidField('action', 'action needs some text before *');
-      query = query.where('action', '>=', prefix).where('action', '<', after(prefix));
+      actions = await actionsWithPrefix(db, prefix);
+      if (actions === undefined)
+        query = query.where('action', '>=', prefix).where('action', '<', after(prefix));
+      else if (actions.length === 0) return { items: [], nextCursor: null };
     } else query = query.where('action', '=', q.action);
   }
   if (q.targetType) query = query.where('target_type', '=', q.targetType);
@@ -91,10 +117,34 @@ export async function queryAudit(db: Kysely<DatabaseSchema>, q: AuditQuery): Pro
   if (until) query = query.where('at', '<=', until);
   const from = q.cursor ? decode(q.cursor) : q.afterSeq !== undefined ? Number(q.afterSeq) : undefined;
   if (from !== undefined) query = query.where('seq', order === 'asc' ? '>' : '<', from);
-  const rows = await query
-    .orderBy('seq', order)
-    .limit(limit + 1)
-    .execute();
+  let rows: AuditLogTable[];
+  if (actions === undefined) {
+    rows = await query
+      .orderBy('seq', order)
+      .limit(limit + 1)
+      .execute();
+  } else {
+    // One ordered range of `audit_action` per action, each cut at the page size, then merged: the
+    // prefix as one range would read and sort every row of every action it covers.
+    const parts = actions.map((action) =>
+      db
+        .selectFrom(
+          query
+            .where('action', '=', action)
+            .orderBy('seq', order)
+            .limit(limit + 1)
+            .as('a'),
+        )
+        .selectAll(),
+    );
+    const merged = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
+    rows = await db
+      .selectFrom(merged.as('m'))
+      .selectAll()
+      .orderBy('seq', order)
+      .limit(limit + 1)
+      .execute();
+  }
   const items = rows.slice(0, limit).map(toAuditRecord);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encode(last.seq) : null };

@@ -97,6 +97,14 @@ export class InstanceStore {
     // Every integration may point elsewhere; one that needs its own URL declares base_url itself.
     if (!known.has('base_url'))
       known.set('base_url', { name: 'base_url', label: 'Base URL', secret: false, required: false });
+    // A paid plan allows more than the integration's declared (free-tier) rate; the instance may say so.
+    if (!known.has('requests_per_minute'))
+      known.set('requests_per_minute', {
+        name: 'requests_per_minute',
+        label: 'Requests per minute (overrides the integration’s default rate limit)',
+        secret: false,
+        required: false,
+      });
     if (!Array.isArray(clearSecrets))
       throw invalidField('/clearSecrets', 'clearSecrets must be a list of secret field names');
     for (const [i, name] of clearSecrets.entries())
@@ -146,6 +154,12 @@ export class InstanceStore {
     }
     if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
       throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
+    const rate = fields['requests_per_minute'];
+    if (rate !== undefined && !(/^[0-9]{1,6}$/.test(rate) && Number(rate) >= 1))
+      throw invalidField(
+        '/fields/requests_per_minute',
+        'requests_per_minute must be a whole number from 1 to 999999',
+      );
     const now = new Date().toISOString();
     const makeDefault = isDefault === true || !(await this.#hasDefault(integration.id, name));
     await this.#db.transaction().execute(async (trx) => {

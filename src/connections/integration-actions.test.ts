@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Type, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { offlineCatalog } from './offline-catalog.ts';
-import { withRuntimeInputs } from './integration-actions.ts';
+import { rateLimitOf, withRuntimeInputs } from './integration-actions.ts';
 
 describe('the runtime inputs every integration action takes', () => {
   it('an object input takes instance, and ttl when the action can be undone', () => {
@@ -40,5 +40,19 @@ describe('the runtime inputs every integration action takes', () => {
     assert.ok(Value.Check(action.input, { username: 'alice', instance: 'ldap' }));
     assert.ok(Value.Check(action.input, { email: 'alice@corp.example', instance: 'ldap' }));
     assert.ok(!Value.Check(action.input, { username: 'alice', email: 'alice@corp.example' }));
+  });
+});
+
+describe("an instance's rate limit", () => {
+  const vt = { id: 'virustotal', rateLimit: { requests: 4, perSeconds: 60 } } as never;
+  it('is the integration’s declared one unless the instance sets requests_per_minute', () => {
+    assert.deepEqual(rateLimitOf(vt, { integration: 'virustotal', name: 'vt', fields: {} }), {
+      requests: 4,
+      perSeconds: 60,
+    });
+    assert.deepEqual(
+      rateLimitOf(vt, { integration: 'virustotal', name: 'vt', fields: { requests_per_minute: '1000' } }),
+      { requests: 1000, perSeconds: 60 },
+    );
   });
 });

@@ -64,16 +64,30 @@ export function integrationContext(
   runtime: Pick<IntegrationRuntime, 'http'>,
   call: { idempotencyKey: string; attempt: number; signal: AbortSignal },
 ): IntegrationContext {
+  const limit = rateLimitOf(integration, instance);
+  // The limit is part of the key, so changing an instance's rate takes effect at once.
+  const bucketKey = `${integration.id}/${instance.name}/${limit ? `${limit.requests}/${limit.perSeconds}` : 'none'}`;
   const http = runtime.http.client({
     baseUrl: instance.fields['base_url'] ?? integration.baseUrl,
     auth: integration.auth,
     fields: instance.fields,
-    bucket: runtime.http.bucket(`${integration.id}/${instance.name}`, integration.rateLimit),
+    bucket: runtime.http.bucket(bucketKey, limit),
     secrets: integration.credentials.filter((f) => f.secret).flatMap((f) => instance.fields[f.name] ?? []),
     timeoutMs: integration.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     signal: call.signal,
   });
   return { http, fields: instance.fields, instance: instance.name, ...call };
+}
+
+/** The instance's `requests_per_minute` (a paid plan) wins over the integration's declared rate limit. */
+export function rateLimitOf(
+  integration: IntegrationDefinition,
+  instance: ResolvedInstance,
+): IntegrationDefinition['rateLimit'] {
+  const perMinute = Number(instance.fields['requests_per_minute']);
+  return Number.isInteger(perMinute) && perMinute >= 1
+    ? { requests: perMinute, perSeconds: 60 }
+    : integration.rateLimit;
 }
 
 /** The action's own input: without the runtime's `instance` and `ttl`. */

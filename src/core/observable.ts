@@ -76,7 +76,8 @@ function uncachedDomain(value: string): string | null {
     return null;
   const parsed = parseDomain(ascii, { allowPrivateDomains: true });
   if (!parsed.domain) return null;
-  if (parsed.isIcann || parsed.isPrivate || ORDINARY_RESERVED_TLDS.has(parsed.publicSuffix ?? '')) return ascii;
+  if (parsed.isIcann || parsed.isPrivate || ORDINARY_RESERVED_TLDS.has(parsed.publicSuffix ?? ''))
+    return ascii;
   return null;
 }
 

@@ -1,6 +1,14 @@
 import type { Format } from '../core/format.ts';
 import { demoEmails } from './demo-emails.ts';
-import { ago, falcon, json, oktaSignIn, sentinelAlert, suricata, wazuhVulnerability } from './demo-records.ts';
+import {
+  ago,
+  falcon,
+  json,
+  oktaSignIn,
+  sentinelAlert,
+  suricata,
+  wazuhVulnerability,
+} from './demo-records.ts';
 import { ADDRESSES, C2_DOMAIN, CVES, FILES, HOSTS, PEOPLE } from './demo-world.ts';
 
 /** The built-in scenario an alert belongs to (docs/builtin-playbooks.md). */
@@ -239,7 +247,13 @@ export const DEMO_ALERTS: readonly DemoAlert[] = [
     at: 0.56,
     // The REST API's shape: camelCase entity properties, the account's domain in upnSuffix.
     body: (now) =>
-      sentinelAlert(now, 'd1c5f3a2-7e1b-4b9c-9a0e-3f2d1c0b9a88', 'Atypical travel', 'AtypicalTravel', '203.0.113.145'),
+      sentinelAlert(
+        now,
+        'd1c5f3a2-7e1b-4b9c-9a0e-3f2d1c0b9a88',
+        'Atypical travel',
+        'AtypicalTravel',
+        '203.0.113.145',
+      ),
   },
   {
     key: 'phish-suspicious',

@@ -52,7 +52,11 @@ export async function startDemoFakes(): Promise<DemoFakes> {
   const [shodan, nvd, kev] = await startExposureFakes();
   const [jira, slack, pagerduty, smtp] = await startTellerFakes();
   const instances: DemoInstance[] = [
-    { integration: 'virustotal', fields: { base_url: vt.apiBase, api_key: FAKE_VT_KEY } },
+    {
+      integration: 'virustotal',
+      // A premium key's rate: the demo's lookups should not queue behind the public 4 a minute.
+      fields: { base_url: vt.apiBase, api_key: FAKE_VT_KEY, requests_per_minute: '1000' },
+    },
     { integration: 'urlhaus', fields: { base_url: urlhaus.url, auth_key: DEMO_SECRET('urlhaus') } },
     { integration: 'urlscan', fields: { base_url: urlscan.apiBase, api_key: FAKE_URLSCAN_KEY } },
     { integration: 'threatfox', fields: { base_url: threatfox.url, auth_key: DEMO_SECRET('threatfox') } },

@@ -72,6 +72,17 @@ function likePattern(word: string): string {
   return `%${word.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Search documents matched past which a text search walks the alerts instead of collecting them. */
+const COMMON_MATCHES = 300;
+
+function queryWords(q: string): string[] {
+  if (q.length > 200) throw invalidField('/q', 'q may have at most 200 characters');
+  return q
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .slice(0, 8);
+}
+
 function selectAlerts(db: Kysely<DatabaseSchema>) {
   return db.selectFrom('alerts').selectAll();
 }
@@ -112,7 +123,7 @@ export class AlertQuery {
     // Ids are time-ordered (created_at is when the alert was stored): a time range is an id range.
     if (filter.from) query = query.where('id', '>=', idFloor('alert_', instant(filter.from, '/from')));
     if (filter.to) query = query.where('id', '<', idFloor('alert_', instant(filter.to, '/to')));
-    if (filter.q && filter.q.trim() !== '') query = this.#text(query, filter.q);
+    if (filter.q && filter.q.trim() !== '') query = this.#text(query, filter.q, await this.#common(filter.q));
     if (cursor) query = query.where('id', '<', cursor);
     const rows = await query
       .orderBy('id', 'desc')
@@ -129,19 +140,19 @@ export class AlertQuery {
    * those whose case's document names none of the words (words only in the title of an alert that
    * joined a case opened by another).
    */
-  #text<Q extends AlertSelect>(query: Q, q: string): Q {
-    if (q.length > 200) throw invalidField('/q', 'q may have at most 200 characters');
-    const words = q
-      .split(/\s+/)
-      .filter((w) => w !== '')
-      .slice(0, 8);
+  #text<Q extends AlertSelect>(query: Q, q: string, common: boolean): Q {
+    const words = queryWords(q);
+    // A common word: the candidate cases are kept as a set to test each alert against (`+case_id`
+    // keeps SQLite off `alerts_case`), and the alerts are walked newest first by primary key, stopping
+    // at the page size — rather than collecting every alert of thousands of cases and sorting them.
+    const caseId = common ? sql<string>`+case_id` : sql<string>`case_id`;
     // A case's document is several rows (parts), so each word is looked up on its own: cases with any
     // of the words are the candidates, and the row check below wants all of them in the alert.
     let narrowed = query.where((eb) =>
       eb.or(
         words.map((word) =>
           eb(
-            'case_id',
+            caseId,
             'in',
             eb.selectFrom('cases').select('cases.id').where(searchCondition(this.#dialect, word)),
           ),
@@ -155,6 +166,26 @@ export class AlertQuery {
       ) as Q;
     }
     return narrowed;
+  }
+
+  /**
+   * Whether the words name many cases, on SQLite: the full-text matches are counted up to a bound
+   * (cheap whatever the word), and past it the alerts are better walked newest first than collected.
+   * PostgreSQL plans the same query well either way.
+   */
+  async #common(q: string): Promise<boolean> {
+    if (this.#dialect !== 'sqlite') return false;
+    let matches = 0;
+    for (const word of queryWords(q)) {
+      const terms = word.split(/[^\p{L}\p{N}]+/u).filter((t) => t !== '');
+      if (terms.length === 0) continue;
+      const phrase = terms.map((t) => `"${t}"`).join(' ');
+      const row = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM case_search_fts
+        WHERE case_search_fts MATCH ${phrase} LIMIT ${COMMON_MATCHES})`.execute(this.#db);
+      matches += Number(row.rows[0]?.n ?? 0);
+      if (matches >= COMMON_MATCHES) return true;
+    }
+    return false;
   }
 
   async get(id: string): Promise<Alert> {

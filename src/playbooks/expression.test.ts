@@ -72,7 +72,7 @@ test('macros, string functions and ip_in_cidr', () => {
   assert.equal(evaluate('cel.bind(n, size(alert.observables), n * 2)', { alert }), 4);
 });
 
-test('matches: JavaScript regular expressions, and RE2\'s leading (?i) / (?s) / (?m) flags', () => {
+test("matches: JavaScript regular expressions, and RE2's leading (?i) / (?s) / (?m) flags", () => {
   const alert = { title: 'Suspicious PowerShell\ncommand line' };
   assert.equal(evaluate('alert.title.matches("(?i)^suspicious powershell")', { alert }), true);
   assert.equal(evaluate('alert.title.matches("^suspicious")', { alert }), false, 'case-sensitive by default');
@@ -81,7 +81,10 @@ test('matches: JavaScript regular expressions, and RE2\'s leading (?i) / (?s) / 
   assert.equal(evaluate("alert.title.matches(r'(?i)\\bPOWERSHELL\\b')", { alert }), true, 'a raw string');
   assert.equal(evaluate('alert.title.matches("(?i:SHELL)")', { alert }), true, 'a scoped group, as in RE2');
   // Only a leading group is a flag group; elsewhere RE2 flags are not JavaScript syntax.
-  assert.match(failure(() => evaluate('alert.title.matches("x(?i)y")', { alert })).message, /Invalid regular expression/);
+  assert.match(
+    failure(() => evaluate('alert.title.matches("x(?i)y")', { alert })).message,
+    /Invalid regular expression/,
+  );
   // The expression's own errors still point into what the user wrote.
   const error = failure(() => compileExpression('alert.title.matches("(?i)a") && nope > 1'));
   assert.equal(error.offset, 'alert.title.matches("(?i)a") && '.length);

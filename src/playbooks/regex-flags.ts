@@ -40,7 +40,8 @@ export function withScopedFlags(source: string, ast: ASTNode): string | null {
       const pattern = args?.length === 1 && isNode(args[0]) && args[0].op === 'value' ? args[0] : null;
       if (name === 'matches' && pattern && typeof pattern.args === 'string') {
         const scoped = scopedFlags(pattern.args);
-        if (scoped !== null) edits.push({ start: pattern.start, end: pattern.end, text: JSON.stringify(scoped) });
+        if (scoped !== null)
+          edits.push({ start: pattern.start, end: pattern.end, text: JSON.stringify(scoped) });
       }
     }
     visit(value.args);

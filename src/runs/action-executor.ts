@@ -97,7 +97,8 @@ export class ActionExecutor {
     }
     // The compiler checks literal inputs; values computed at run time are checked here, before any effect.
     const refused = refusedInput(action, input);
-    if (refused !== null) return failed({ kind: 'action', code: 'invalid_input', message: refused, retryable: false });
+    if (refused !== null)
+      return failed({ kind: 'action', code: 'invalid_input', message: refused, retryable: false });
     if (job.dryRun && action.effect !== 'read') {
       const output: InterceptedAction = {
         dryRun: true,

@@ -192,8 +192,7 @@ class Simulator {
         inputs: command.inputs,
         runId: `${this.#state.runId}/${command.stepKey}`,
         start: new Date(this.#nowMs).toISOString(),
-        groupedAfterMs:
-          this.#groupedAtMs === null ? undefined : Math.max(0, this.#groupedAtMs - this.#nowMs),
+        groupedAfterMs: this.#groupedAtMs === null ? undefined : Math.max(0, this.#groupedAtMs - this.#nowMs),
       };
       return new Simulator(plan, child, this.#budget, this.#depth + 1).run();
     };

@@ -83,6 +83,9 @@ for (const kind of databaseKinds()) {
       assert.equal(missing.json().path, '/fields/api_key');
       const unknown = await put({ fields: { api_key: KEY, colour: 'red' } });
       assert.equal(unknown.json().path, '/fields/colour');
+      const rate = await put({ fields: { api_key: KEY, requests_per_minute: 'lots' } }, 'admin', 'rated');
+      assert.equal(rate.statusCode, 400);
+      assert.equal(rate.json().path, '/fields/requests_per_minute');
       const ok = await put({ fields: { api_key: KEY, base_url: fake.url } });
       assert.equal(ok.statusCode, 200, ok.body);
       assert.deepEqual(ok.json().secrets, { api_key: 'set' });

@@ -31,6 +31,7 @@ export const PERMISSIONS = {
   managePolicies: ADMIN,
   killSwitch: MANAGER,
   manageUsers: ADMIN,
+  manageSources: ADMIN,
   approvalLinks: MANAGER,
 } as const satisfies Record<string, Role[]>;
 

@@ -29,7 +29,8 @@ export function microsoftEntity(entity: unknown): (Observable | null)[] {
       // only when neither is there.
       const name = pick('Name', 'AccountName');
       const suffix = pick('UPNSuffix');
-      const upn = pick('UserPrincipalName') ?? (name && suffix && !name.includes('@') ? `${name}@${suffix}` : null);
+      const upn =
+        pick('UserPrincipalName') ?? (name && suffix && !name.includes('@') ? `${name}@${suffix}` : null);
       return [observable('user', upn ?? pick('AadUserId') ?? name, 'target')];
     }
     case 'url':

@@ -82,17 +82,21 @@ export async function copiesAcross(
   internetMessageId: string,
   tolerate?: (mailbox: string, error: ActionError) => void,
 ): Promise<MessageCopy[]> {
-  const perMailbox = await mapConcurrently(distinctMailboxes(mailboxes), MAILBOX_CONCURRENCY, async (mailbox) => {
-    try {
-      return await copiesIn(context, mailbox, internetMessageId);
-    } catch (error) {
-      if (tolerate && error instanceof ActionError && error.code === 'not_found') {
-        tolerate(mailbox, error);
-        return [];
+  const perMailbox = await mapConcurrently(
+    distinctMailboxes(mailboxes),
+    MAILBOX_CONCURRENCY,
+    async (mailbox) => {
+      try {
+        return await copiesIn(context, mailbox, internetMessageId);
+      } catch (error) {
+        if (tolerate && error instanceof ActionError && error.code === 'not_found') {
+          tolerate(mailbox, error);
+          return [];
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+  );
   return perMailbox.flat();
 }
 

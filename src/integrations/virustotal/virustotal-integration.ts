@@ -24,7 +24,8 @@ export const virustotal = defineIntegration({
     },
   ],
   auth: { kind: 'header', header: 'x-apikey', field: 'api_key' },
-  // The public API: 4 requests per minute (and 500 a day). A premium key can raise it per instance.
+  // The public API: 4 requests per minute (and 500 a day). A premium key raises it per instance with the
+  // instance field requests_per_minute.
   rateLimit: { requests: 4, perSeconds: 60 },
   requestTimeoutMs: 30_000,
   // One authenticated lookup: a wrong key answers 401, a key that works answers 200 or NotFoundError.

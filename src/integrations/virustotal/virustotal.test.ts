@@ -146,7 +146,11 @@ describe('virustotal', () => {
         ['lookup_ip', { ip: '198.51.100.1' }, '/api/v3/ip_addresses/198.51.100.1'],
         ['lookup_domain', { domain: 'unknown.example.org' }, '/api/v3/domains/unknown.example.org'],
         // A documentation name (RFC 2606 .example) is looked up like any other.
-        ['lookup_domain', { domain: 'Login.Paypa1-Secure.example' }, '/api/v3/domains/login.paypa1-secure.example'],
+        [
+          'lookup_domain',
+          { domain: 'Login.Paypa1-Secure.example' },
+          '/api/v3/domains/login.paypa1-secure.example',
+        ],
         [
           'lookup_url',
           { url: 'https://nowhere.example.org/' },

@@ -5,14 +5,16 @@ import { useSession, type Permission } from '../session.tsx';
 import { KillSwitchTab } from './settings/KillSwitchTab.tsx';
 import { RulesTab } from './settings/RulesTab.tsx';
 import { SecretsTab } from './settings/SecretsTab.tsx';
+import { SourcesTab } from './settings/SourcesTab.tsx';
 import { TokensTab } from './settings/TokensTab.tsx';
 import { UsersTab } from './settings/UsersTab.tsx';
 
-type TabId = 'kill-switch' | 'rules' | 'users' | 'tokens' | 'secrets';
+type TabId = 'kill-switch' | 'rules' | 'sources' | 'users' | 'tokens' | 'secrets';
 
 const TABS: { id: TabId; label: string; permission?: Permission; render: () => ReactNode }[] = [
   { id: 'kill-switch', label: 'Kill switch', render: () => <KillSwitchTab /> },
   { id: 'rules', label: 'Response rules', permission: 'viewPolicies', render: () => <RulesTab /> },
+  { id: 'sources', label: 'Sources', permission: 'manageSources', render: () => <SourcesTab /> },
   { id: 'users', label: 'Users and roles', permission: 'manageUsers', render: () => <UsersTab /> },
   { id: 'tokens', label: 'API tokens', permission: 'manageUsers', render: () => <TokensTab /> },
   // Secrets are admin-only on the server, like users and tokens.

@@ -1,0 +1,172 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api.ts';
+import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+
+interface Source {
+  name: string;
+  format: string;
+  options: Record<string, unknown>;
+  requireSignature: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** The formats `POST /api/v1/sources` takes without options (`generic` needs a mapping: use the CLI or the API). */
+const FORMATS = [
+  'suricata',
+  'zeek',
+  'wazuh',
+  'elastic',
+  'sentinel',
+  'defender',
+  'guardduty',
+  'crowdstrike',
+  'okta',
+  'splunk',
+  'ocsf',
+  'cef',
+  'leef',
+  'email',
+];
+
+/** Ingest sources: where alerts come in, each with its own token shown once (admin creates and deletes). */
+export function SourcesTab() {
+  const sources = useAsync(() => api.get<{ items: Source[] }>('/api/v1/sources'), []);
+  const action = useAction();
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const remove = (name: string) =>
+    action.run(async () => {
+      await api.delete(`/api/v1/sources/${encodeURIComponent(name)}`);
+      setConfirm(null);
+      sources.reload();
+    });
+  return (
+    <>
+      <NewSource onCreated={sources.reload} />
+      <Panel title="Ingest sources">
+        <ErrorBox error={sources.error ?? action.error} />
+        {!sources.data && <Loading what="sources" />}
+        {sources.data && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Format</th>
+                <th scope="col">Signature</th>
+                <th scope="col">Endpoint</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="muted">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {sources.data.items.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="muted">
+                    No sources yet: create one above and point a tool at its endpoint.
+                  </td>
+                </tr>
+              )}
+              {sources.data.items.map((s) => (
+                <tr key={s.name}>
+                  <td>{s.name}</td>
+                  <td>{s.format}</td>
+                  <td>{s.requireSignature ? 'HMAC required' : 'token'}</td>
+                  <td>
+                    <code>{endpoint(s.name)}</code>
+                  </td>
+                  <td>
+                    <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
+                  </td>
+                  <td>
+                    {confirm === s.name ? (
+                      <span className="row">
+                        <button className="danger" onClick={() => remove(s.name)} disabled={action.busy}>
+                          Delete {s.name}
+                        </button>
+                        <button onClick={() => setConfirm(null)}>Keep</button>
+                      </span>
+                    ) : (
+                      <button onClick={() => setConfirm(s.name)} aria-label={`Delete source ${s.name}`}>
+                        Delete…
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p className="muted small">Deleting a source stops its token; the alerts it sent stay.</p>
+      </Panel>
+    </>
+  );
+}
+
+function endpoint(name: string): string {
+  return `${window.location.origin}/api/v1/sources/${encodeURIComponent(name)}/alerts`;
+}
+
+function NewSource({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [format, setFormat] = useState('suricata');
+  const [requireSignature, setRequireSignature] = useState(false);
+  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setCreated(null);
+    await action.run(async () => {
+      const answer = await api.post<Source & { token: string }>('/api/v1/sources', {
+        name,
+        format,
+        requireSignature,
+      });
+      setCreated({ name: answer.name, token: answer.token });
+      setName('');
+      onCreated();
+    });
+  };
+  return (
+    <Panel title="New source">
+      <form className="row" onSubmit={submit} aria-label="New source">
+        <label>
+          Source name
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} />
+        </label>
+        <label>
+          Format
+          <select value={format} onChange={(e) => setFormat(e.target.value)}>
+            {FORMATS.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={requireSignature}
+            onChange={(e) => setRequireSignature(e.target.checked)}
+          />
+          Require an HMAC signature
+        </label>
+        <button className="primary" type="submit" disabled={action.busy}>
+          Create source
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+      {created && (
+        <div className="notice stack" role="status">
+          <span>
+            Source <strong>{created.name}</strong> created. Its token is shown only now:
+          </span>
+          <code data-testid="source-token">{created.token}</code>
+          <pre>{`curl -X POST ${endpoint(created.name)} \\
+  -H 'Authorization: Bearer ${created.token}' \\
+  -H 'Content-Type: application/x-ndjson' --data-binary @alerts.ndjson`}</pre>
+        </div>
+      )}
+    </Panel>
+  );
+}
