@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
+import { FORMATS as SERVER_FORMATS } from '../../../../src/core/format.ts';
 import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
 
 interface Source {
@@ -11,23 +12,9 @@ interface Source {
   createdBy: string;
 }
 
-/** The formats `POST /api/v1/sources` takes without options (`generic` needs a mapping: use the CLI or the API). */
-const FORMATS = [
-  'suricata',
-  'zeek',
-  'wazuh',
-  'elastic',
-  'sentinel',
-  'defender',
-  'guardduty',
-  'crowdstrike',
-  'okta',
-  'splunk',
-  'ocsf',
-  'cef',
-  'leef',
-  'email',
-];
+// The server's own list (a pure module of the core, no dependencies); `generic` needs a mapping in its
+// options, which the CLI and the API take.
+const FORMATS = SERVER_FORMATS.filter((f) => f !== 'generic');
 
 /** Ingest sources: where alerts come in, each with its own token shown once (admin creates and deletes). */
 export function SourcesTab() {
