@@ -279,7 +279,13 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
   const riposte = await openRiposte(
     loadConfig(
       {},
-      { dataDir, logLevel: 'silent', ...(values.database ? { databaseUrl: values.database } : {}) },
+      // Only the bench's own playbooks: a built-in matching its alerts would run beside them.
+      {
+        dataDir,
+        logLevel: 'silent',
+        builtinPlaybooks: false,
+        ...(values.database ? { databaseUrl: values.database } : {}),
+      },
     ),
   );
   try {
