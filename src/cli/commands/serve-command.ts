@@ -59,7 +59,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     io.stderr(
       `nobody could log in yet, so the person "${first.username}" (role admin) was created with the password\n` +
         `  ${first.password}\n` +
-        `(shown only now; change it under Settings → Users, or add people with \`riposte user create\`)\n`,
+        `(shown only now; change it under Settings → Users and roles, or add people with \`riposte user create\`)\n`,
     );
   await untilSignal(io);
   await server.shutdown();
