@@ -37,21 +37,11 @@ export class UserAlertHistory {
     limit: number,
   ): Promise<{ alerts: Alert[]; truncated: boolean }> {
     if (users.length === 0) return { alerts: [], truncated: false };
-    const cases = await this.#db
-      .selectFrom('case_observables')
-      .select('case_id')
-      .where('type', '=', 'user')
-      .where('value', 'in', [...users])
-      .where('last_seen', '>=', window.since)
-      .orderBy('last_seen', 'desc')
-      .limit(MAX_CASES + 1)
-      .execute();
-    let truncated = cases.length > MAX_CASES;
-    const caseIds = [...new Set(cases.slice(0, MAX_CASES).map((c) => c.case_id))];
     const floor = idFloor('alert_', Date.parse(window.since) - SKEW_MS);
     const wanted = new Set(users.map((u) => u.toLowerCase()));
     const found = new Map<string, Alert>();
-    for (const caseId of [...caseIds, null]) {
+    let truncated = false;
+    const read = async (caseId: string | null) => {
       let query = this.#db
         .selectFrom('alerts')
         .selectAll()
@@ -69,7 +59,22 @@ export class UserAlertHistory {
         if (alert.observables.some((o) => o.type === 'user' && wanted.has(o.value.toLowerCase())))
           found.set(alert.id, alert);
       }
-    }
+    };
+    // The alerts not grouped yet first, then the cases: an alert the grouping stage moves into a case
+    // between the reads is then found twice (and kept once) rather than missed — grouping writes the
+    // alert's case and the case's observables in one transaction.
+    await read(null);
+    const cases = await this.#db
+      .selectFrom('case_observables')
+      .select('case_id')
+      .where('type', '=', 'user')
+      .where('value', 'in', [...users])
+      .where('last_seen', '>=', window.since)
+      .orderBy('last_seen', 'desc')
+      .limit(MAX_CASES + 1)
+      .execute();
+    if (cases.length > MAX_CASES) truncated = true;
+    for (const caseId of new Set(cases.slice(0, MAX_CASES).map((c) => c.case_id))) await read(caseId);
     const alerts = [...found.values()].sort(
       (a, b) => b.eventTime.localeCompare(a.eventTime) || b.id.localeCompare(a.id),
     );
