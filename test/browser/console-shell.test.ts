@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { chromiumPath, startConsole, type ConsoleHarness } from '../support/browser.ts';
 
 const chrome = chromiumPath();
@@ -70,6 +71,44 @@ describe('console shell in Chromium', { skip: 'skip' in chrome ? chrome.skip : f
     await page.reload();
     await page.getByTestId('who').waitFor();
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    // Alerts, so the dark screenshot shows a case.
+    const { token } = await c.harness.riposte.sources.create(
+      { name: 'dark-ids', format: 'suricata' },
+      { id: 'test-setup', type: 'system' },
+    );
+    const sent = await fetch(`${c.baseUrl}/api/v1/sources/dark-ids/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        eveAlert({
+          signature: 'ET SCAN Nmap scripting engine',
+          sid: 7001,
+          srcIp: '198.51.100.23',
+          severity: 2,
+        }),
+        eveAlert({
+          signature: 'ET MALWARE beacon to known C2',
+          sid: 7002,
+          destIp: '203.0.113.9',
+          severity: 1,
+        }),
+        eveAlert({
+          signature: 'ET POLICY outbound SMB',
+          sid: 7003,
+          srcIp: '10.1.0.90',
+          destIp: '192.0.2.45',
+          severity: 3,
+        }),
+      ]),
+    });
+    assert.equal(sent.status, 202);
+    await c.harness.riposte.grouping.drain();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Cases' }).click();
+    await page
+      .getByRole('link', { name: /ET (SCAN|MALWARE|POLICY)/ })
+      .first()
+      .waitFor();
+    await c.screenshot(page, 'cases-dark');
     await page.context().close();
   });
 });
