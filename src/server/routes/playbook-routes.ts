@@ -142,7 +142,7 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
         params: idParam,
       },
     },
-    async (request) => withGraph(riposte, await riposte.playbooks.get(request.params.id)),
+    async (request) => withGraph(riposte, request.params.id, await riposte.playbooks.get(request.params.id)),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -185,15 +185,23 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request) =>
-      withGraph(riposte, await riposte.playbooks.version(request.params.id, Number(request.params.version))),
+      withGraph(
+        riposte,
+        request.params.id,
+        await riposte.playbooks.version(request.params.id, Number(request.params.version)),
+      ),
   );
 }
 
-/** The source's graph for the console; null if a stored version no longer compiles (an action was removed). */
-function withGraph<T extends { source: string }>(
+/**
+ * The version's graph for the console, from the service's per-version plan cache (a version compiles
+ * once); null if a stored version no longer compiles (an action was removed).
+ */
+async function withGraph<T extends { version: number }>(
   riposte: Riposte,
+  id: string,
   playbook: T,
-): T & { graph: PlanGraph | null } {
-  const result = riposte.playbooks.validate(playbook.source);
-  return { ...playbook, graph: result.ok ? planGraph(result.plan) : null };
+): Promise<T & { graph: PlanGraph | null }> {
+  const plan = await riposte.playbooks.plan(id, playbook.version).catch(() => null);
+  return { ...playbook, graph: plan ? planGraph(plan) : null };
 }
