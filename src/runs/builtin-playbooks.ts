@@ -108,13 +108,15 @@ async function loadOne(playbooks: PlaybookService, builtin: BuiltinFile): Promis
   });
   if (head?.deleted) return load('deleted', head.version);
   if (head && head.createdBy !== BUILTIN_ACTOR.id) return load('customised', head.version);
+  const hash = createHash('sha256').update(source).digest('hex');
+  // The usual start: the file is what is stored, so there is nothing to save (or compile a second time).
+  if (head?.sourceHash === hash) return load('unchanged', head.version);
   try {
     const saved = await playbooks.save(source, BUILTIN_ACTOR, file);
     return load(!head ? 'created' : saved.changed ? 'updated' : 'unchanged', saved.playbook.version);
   } catch (error) {
     // Another process starting at the same moment may have saved the same file first.
     const now = await playbooks.head(plan.id);
-    const hash = createHash('sha256').update(source).digest('hex');
     if (now?.createdBy === BUILTIN_ACTOR.id && now.sourceHash === hash) return load('unchanged', now.version);
     throw error;
   }
