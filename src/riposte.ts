@@ -196,10 +196,16 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     });
     const writer = new IngestWriter({
       db,
+      dialect,
       audit,
       dedupWindowSeconds: config.dedupWindowSeconds,
-      onCommitted: () => grouping.notify(),
+      grouping: config.grouping,
+      onUngrouped: () => grouping.notify(),
+      onGroupingError: (error) =>
+        logError(error, 'grouping in the ingest transaction failed; stored ungrouped'),
       alertHook: triggers.alertHook,
+      caseHook: triggers.caseHook,
+      live,
     });
     const notifyMention =
       options.notifyMention ??

@@ -36,7 +36,7 @@ const ALLOWED: Record<string, string[]> = {
   security: ['core', 'security'],
   store: ['core', 'store'],
   audit: ['core', 'store', 'audit'],
-  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config'],
+  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config', 'live'],
   cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel', 'live'],
   intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],

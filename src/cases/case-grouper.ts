@@ -25,9 +25,26 @@ import {
   type CaseIntel,
 } from '../intel/indicator-matcher.ts';
 
-/** An alert about to be inserted, with its observables still parsed. */
+/** The columns of an alert that grouping reads (and `case_id`, which it sets): not the raw event. */
+export const GROUPING_COLUMNS = [
+  'id',
+  'source',
+  'title',
+  'description',
+  'severity',
+  'severity_id',
+  'rule_id',
+  'rule_name',
+  'event_time',
+  'case_id',
+  'observables',
+] as const;
+
+export type GroupingRow = Pick<AlertTable, (typeof GROUPING_COLUMNS)[number]>;
+
+/** An alert about to be grouped, with its observables parsed. */
 export interface GroupableAlert {
-  row: AlertTable;
+  row: GroupingRow;
   observables: Observable[];
 }
 
@@ -218,7 +235,7 @@ export async function groupAlerts(
 }
 
 /** A new case for an alert: titled after it (and its entity), with nothing in it yet. */
-function openCase(alert: AlertTable, rk: string, host: string | null, now: string): OpenCase {
+function openCase(alert: GroupingRow, rk: string, host: string | null, now: string): OpenCase {
   const id = newId('case_');
   return {
     id,

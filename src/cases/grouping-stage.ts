@@ -4,10 +4,10 @@ import type { GroupingRule } from '../config.ts';
 import type { Observable } from '../core/alert.ts';
 import type { Dialect } from '../store/database.ts';
 import type { LivePublisher } from '../live/live-event.ts';
-import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
-import { groupAlerts } from './case-grouper.ts';
+import { GROUPING_COLUMNS, groupAlerts, type GroupingRow } from './case-grouper.ts';
 
 export interface GroupingStageOptions {
   db: Kysely<DatabaseSchema>;
@@ -26,11 +26,11 @@ export interface GroupingStageOptions {
 const RETRY_MS = 1000;
 
 /**
- * The durable stage after ingest: alerts are committed (and acknowledged) first, with no case;
- * this stage then groups every alert whose case_id is still empty, in large batches, each batch in
- * one transaction. The queue is the alerts table itself, so a crash loses nothing: on start the
- * stage picks up whatever was left. Ingest keeps its latency whatever grouping costs, and grouping
- * gets cheaper per alert the further behind it is.
+ * The durable stage that groups alerts stored without a case. Ingest groups new alerts in the
+ * transaction that stores them (src/ingest/ingest-writer.ts); when that fails, it stores them
+ * ungrouped and notifies this stage, which groups every alert whose case_id is still empty, in large
+ * batches, each batch in one transaction. The queue is the alerts table itself, so a crash loses
+ * nothing: on start the stage picks up whatever was left.
  */
 export class GroupingStage {
   readonly #options: GroupingStageOptions;
@@ -87,33 +87,17 @@ export class GroupingStage {
     }
   }
 
-  #publish(rows: AlertTable[]): void {
-    const live = this.#options.live!;
-    const cases = new Set<string>();
-    for (const row of rows) {
-      live.publish({
-        type: 'alert.created',
-        id: row.id,
-        caseId: row.case_id,
-        severity: row.severity,
-        title: row.title,
-      });
-      if (row.case_id) cases.add(row.case_id);
-    }
-    for (const id of cases) live.publish({ type: 'case.changed', id });
-  }
-
   /** Groups one batch; returns how many alerts it took. */
   async #runOnce(): Promise<number> {
     const { db, dialect, audit, rules, caseHook } = this.#options;
     const hooked = caseHook ? await caseHook.prepare() : undefined;
-    let grouped: AlertTable[] = [];
+    let grouped: GroupingRow[] = [];
     const taken = await db.transaction().execute(async (trx) => {
       // One grouper at a time per database: several API processes may share a PostgreSQL.
       if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
       const rows = await trx
         .selectFrom('alerts')
-        .selectAll()
+        .select(GROUPING_COLUMNS)
         .where('case_id', 'is', null)
         .orderBy('id')
         .limit(this.#batchSize)
@@ -148,7 +132,23 @@ export class GroupingStage {
       return rows.length;
     });
     if (taken > 0) hooked?.committed();
-    if (grouped.length > 0) this.#publish(grouped);
+    if (grouped.length > 0) publishGrouped(this.#options.live!, grouped);
     return taken;
   }
+}
+
+/** Tells live listeners about alerts that now have their case: alert.created each, case.changed per case. */
+export function publishGrouped(live: LivePublisher, rows: readonly GroupingRow[]): void {
+  const cases = new Set<string>();
+  for (const row of rows) {
+    live.publish({
+      type: 'alert.created',
+      id: row.id,
+      caseId: row.case_id,
+      severity: row.severity,
+      title: row.title,
+    });
+    if (row.case_id) cases.add(row.case_id);
+  }
+  for (const id of cases) live.publish({ type: 'case.changed', id });
 }

@@ -1,7 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditEntry, AuditLog, Actor } from '../audit/audit-log.ts';
-import { SEVERITY_ID, type AlertDraft } from '../core/alert.ts';
+import type { CaseChange } from '../cases/case-change.ts';
+import { groupAlerts } from '../cases/case-grouper.ts';
+import { publishGrouped } from '../cases/grouping-stage.ts';
+import type { GroupingRule } from '../config.ts';
+import { SEVERITY_ID, type AlertDraft, type Observable } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
+import type { LivePublisher } from '../live/live-event.ts';
+import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
@@ -22,12 +28,30 @@ export interface IngestJobResult {
 
 export interface IngestWriterOptions {
   db: Kysely<DatabaseSchema>;
+  dialect: Dialect;
   audit: AuditLog;
   dedupWindowSeconds: number;
-  /** Called after each commit that stored new alerts (the grouping stage takes them from there). */
-  onCommitted?: () => void;
+  /**
+   * Grouping rules: new alerts are grouped into cases in the transaction that stores them, so each
+   * alert row is written once, with its case. Without rules (or when grouping fails) alerts are
+   * stored without a case and `onUngrouped` hands them to the grouping stage.
+   */
+  grouping?: readonly GroupingRule[];
+  /** Called after a commit that stored alerts without their case (the grouping stage takes them). */
+  onUngrouped?: () => void;
+  /** Called when grouping in the ingest transaction failed (the alerts were then stored without a case). */
+  onGroupingError?: (error: unknown) => void;
   /** Sees every new alert inside the transaction that stores it (playbook triggers). */
   alertHook?: TransactionHook<AlertTable>;
+  /** Sees the cases grouping opens, inside that transaction (playbook triggers). */
+  caseHook?: TransactionHook<CaseChange>;
+  /** Told each grouped alert (alert.created) and each case it touched (case.changed), after the commit. */
+  live?: LivePublisher;
+}
+
+interface Hooks {
+  alerts?: HookedTransaction<AlertTable>;
+  cases?: HookedTransaction<CaseChange>;
 }
 
 interface Known {
@@ -40,11 +64,13 @@ interface Known {
 }
 
 const CHUNK = 400;
+const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, 16)`;
 
 /**
- * Writes ingested alerts durably: dedup by fingerprint within the window, the alerts themselves and
- * one audit row per request, all in one transaction per group commit. Grouping into cases follows in
- * its own durable stage (src/cases/grouping-stage.ts), told after each commit.
+ * Writes ingested alerts durably: dedup by fingerprint within the window, grouping into cases, the
+ * alerts themselves and one audit row per request, all in one transaction per group commit. If
+ * grouping fails, the batch is written again without it and the grouping stage
+ * (src/cases/grouping-stage.ts) groups those alerts later: a grouping fault never costs an alert.
  */
 export class IngestWriter {
   readonly #options: IngestWriterOptions;
@@ -64,15 +90,39 @@ export class IngestWriter {
   }
 
   async #flush(jobs: IngestJob[]): Promise<IngestJobResult[]> {
-    const hook = this.#options.alertHook;
-    const hooked = hook ? await hook.prepare() : undefined;
-    const results = await this.#commit(jobs, hooked);
-    this.#options.onCommitted?.();
-    hooked?.committed();
+    const { grouping, onGroupingError, onUngrouped, live } = this.#options;
+    if (grouping && grouping.length > 0) {
+      const hooks = await this.#prepare(true);
+      try {
+        const { results, fresh } = await this.#commit(jobs, hooks, grouping);
+        hooks.alerts?.committed();
+        hooks.cases?.committed();
+        if (live?.listening && fresh.length > 0) publishGrouped(live, fresh);
+        return results;
+      } catch (error) {
+        onGroupingError?.(error);
+      }
+    }
+    const hooks = await this.#prepare(false);
+    const { results, fresh } = await this.#commit(jobs, hooks);
+    hooks.alerts?.committed();
+    if (fresh.length > 0) onUngrouped?.();
     return results;
   }
 
-  async #commit(jobs: IngestJob[], hooked?: HookedTransaction<AlertTable>): Promise<IngestJobResult[]> {
+  async #prepare(grouped: boolean): Promise<Hooks> {
+    const { alertHook, caseHook } = this.#options;
+    return {
+      ...(alertHook ? { alerts: await alertHook.prepare() } : {}),
+      ...(grouped && caseHook ? { cases: await caseHook.prepare() } : {}),
+    };
+  }
+
+  async #commit(
+    jobs: IngestJob[],
+    hooks: Hooks,
+    grouping?: readonly GroupingRule[],
+  ): Promise<{ results: IngestJobResult[]; fresh: AlertTable[] }> {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
     return db.transaction().execute(async (trx) => {
@@ -94,10 +144,17 @@ export class IngestWriter {
         const from = new Date(earliest - windowMs).toISOString();
         const to = new Date(latest + windowMs).toISOString();
         for (let i = 0; i < fingerprints.length; i += CHUNK) {
+          const part = fingerprints.slice(i, i + CHUNK);
           const rows = await trx
             .selectFrom('alerts')
             .select(['id', 'fingerprint', 'first_seen', 'last_seen'])
-            .where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK))
+            // The index is on this prefix (migration 0013); the full fingerprint settles collisions.
+            .where(
+              FINGERPRINT_PREFIX,
+              'in',
+              part.map((f) => f.slice(0, 16)),
+            )
+            .where('fingerprint', 'in', part)
             .where('last_seen', '>=', from)
             .where('first_seen', '<=', to)
             .execute();
@@ -119,6 +176,7 @@ export class IngestWriter {
           : undefined;
 
       const fresh: AlertTable[] = [];
+      const observables: Observable[][] = [];
       const auditEntries: AuditEntry[] = [];
       const results = jobs.map((job): IngestJobResult => {
         const alertIds: string[] = [];
@@ -135,6 +193,7 @@ export class IngestWriter {
           }
           const row = toRow(job, draft, fingerprint, now);
           fresh.push(row);
+          observables.push(draft.observables);
           const entry = {
             id: row.id,
             firstSeen: row.first_seen,
@@ -163,6 +222,8 @@ export class IngestWriter {
         row.first_seen = firstSeen;
         row.last_seen = lastSeen;
       }
+      const cases = grouping ? await this.#group(trx, fresh, observables, grouping, now) : [];
+      auditEntries.push(...cases);
       for (let i = 0; i < fresh.length; i += CHUNK) {
         await trx
           .insertInto('alerts')
@@ -182,9 +243,34 @@ export class IngestWriter {
           .execute();
       }
       await audit.append(trx, auditEntries, now);
-      if (hooked && fresh.length > 0) await hooked.write(trx, fresh);
-      return results;
+      if (hooks.alerts && fresh.length > 0) await hooks.alerts.write(trx, fresh);
+      const created = cases.filter((e) => e.action === 'case.create' && e.targetId);
+      if (hooks.cases && created.length > 0)
+        await hooks.cases.write(
+          trx,
+          created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
+        );
+      return { results, fresh };
     });
+  }
+
+  /** Groups the batch's new alerts (sets their case_id before they are inserted); returns the audit entries. */
+  async #group(
+    trx: Transaction<DatabaseSchema>,
+    fresh: AlertTable[],
+    observables: Observable[][],
+    rules: readonly GroupingRule[],
+    now: string,
+  ): Promise<AuditEntry[]> {
+    if (fresh.length === 0) return [];
+    // One grouper at a time per database (the grouping stage takes the same lock).
+    if (this.#options.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+    return groupAlerts(
+      trx,
+      fresh.map((row, i) => ({ row, observables: observables[i]! })),
+      rules,
+      now,
+    );
   }
 }
 

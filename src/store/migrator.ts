@@ -12,6 +12,7 @@ import * as caseWork from './migrations/0009-case-work.ts';
 import * as playbookTests from './migrations/0010-playbook-tests.ts';
 import * as consoleAdmin from './migrations/0011-console-admin.ts';
 import * as listIndexes from './migrations/0012-list-indexes.ts';
+import * as fingerprintPrefix from './migrations/0013-fingerprint-prefix.ts';
 
 interface Migration {
   name: string;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0010-playbook-tests', up: playbookTests.up },
   { name: '0011-console-admin', up: consoleAdmin.up },
   { name: '0012-list-indexes', up: listIndexes.up },
+  { name: '0013-fingerprint-prefix', up: fingerprintPrefix.up },
 ];
 
 export interface MigrationResult {

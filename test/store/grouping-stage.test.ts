@@ -14,8 +14,9 @@ import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
 /**
- * The grouping stage's queue is the alerts table: alerts committed by a process that died before
- * grouping them are grouped by the next process that opens the database.
+ * Ingest groups alerts in the transaction that stores them. The grouping stage's queue is the alerts
+ * table: alerts stored without a case (grouping failed, or a process died before grouping them) are
+ * grouped by the stage, in the next process that opens the database if need be.
  */
 for (const kind of databaseKinds()) {
   describe(`grouping stage on ${kind}`, () => {
@@ -25,6 +26,84 @@ for (const kind of databaseKinds()) {
     });
     after(() => t.drop());
 
+    it('groups new alerts in the transaction that stores them; a grouping fault stores them ungrouped', async () => {
+      const database = openDatabase(t.url);
+      await migrate(database);
+      const box = new SecretBox(loadMasterKey(undefined, t.dataDir));
+      const audit = new AuditLog(box.deriveKey('audit-chain'), kind);
+      const suricata = normalizerFor('suricata');
+      const job = (sid: number, srcIp: string, destIp: string, hostname: string) => {
+        const draft = suricata.normalize(eveAlert({ srcIp, sid, destIp, hostname }), {
+          receivedAt: new Date().toISOString(),
+          options: {},
+        });
+        return {
+          source: 'ids',
+          format: 'suricata',
+          actor: { id: 'ids', type: 'source' as const },
+          drafts: [{ draft, fingerprint: fingerprint('ids', draft) }],
+          rejected: 0,
+        };
+      };
+      const caseCount = async () =>
+        Number(
+          (
+            await database.db
+              .selectFrom('cases')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      try {
+        const ungrouped: string[] = [];
+        const errors: unknown[] = [];
+        let failCaseHook = false;
+        const writer = new IngestWriter({
+          db: database.db,
+          dialect: kind,
+          audit,
+          dedupWindowSeconds: 3600,
+          grouping: loadConfig({}, { dataDir: t.dataDir }).grouping,
+          onUngrouped: () => ungrouped.push('notified'),
+          onGroupingError: (error) => errors.push(error),
+          caseHook: {
+            prepare: async () => ({
+              write: async () => {
+                if (failCaseHook) throw new Error('case trigger broke');
+              },
+              committed: () => undefined,
+            }),
+          },
+        });
+
+        const first = await writer.write(job(7001, '10.70.0.1', '198.51.100.71', 'one.example.org'));
+        const [stored] = await database.db
+          .selectFrom('alerts')
+          .select(['case_id'])
+          .where('id', '=', first.alertIds[0]!)
+          .execute();
+        assert.ok(stored!.case_id, 'the alert has its case when the write is acknowledged');
+        assert.equal(await caseCount(), 1);
+        assert.deepEqual(ungrouped, []);
+
+        failCaseHook = true;
+        const second = await writer.write(job(7002, '10.70.0.2', '198.51.100.72', 'two.example.org'));
+        const [kept] = await database.db
+          .selectFrom('alerts')
+          .select(['case_id'])
+          .where('id', '=', second.alertIds[0]!)
+          .execute();
+        assert.ok(kept, 'the alert is stored even though grouping failed');
+        assert.equal(kept.case_id, null, 'stored without a case, for the grouping stage');
+        assert.equal(await caseCount(), 1, 'the case grouping opened was rolled back with it');
+        assert.deepEqual(ungrouped, ['notified']);
+        assert.match(String(errors[0]), /case trigger broke/);
+        assert.equal((await audit.verify(database.db)).ok, true);
+      } finally {
+        await database.close();
+      }
+    });
+
     it('groups alerts left without a case by a process that stopped after the ingest commit', async () => {
       // A "crashed" process: the ingest writer commits, nothing groups.
       const database = openDatabase(t.url);
@@ -32,6 +111,7 @@ for (const kind of databaseKinds()) {
       const box = new SecretBox(loadMasterKey(undefined, t.dataDir));
       const writer = new IngestWriter({
         db: database.db,
+        dialect: kind,
         audit: new AuditLog(box.deriveKey('audit-chain'), kind),
         dedupWindowSeconds: 3600,
       });
@@ -55,6 +135,7 @@ for (const kind of databaseKinds()) {
         .selectFrom('alerts')
         .select('id')
         .where('case_id', 'is', null)
+        .where('id', 'in', alertIds)
         .execute();
       assert.equal(waiting.length, 3);
       await database.close();
