@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SEVERITIES, type Severity } from './core/alert.ts';
@@ -60,6 +61,8 @@ export interface Config {
   expressionTimeoutMs: number;
   /** Load the built-in playbooks (playbooks/builtin) into the store at start-up (RIPOSTE_BUILTIN_PLAYBOOKS). */
   builtinPlaybooks: boolean;
+  /** Worker threads that prepare large ingest bodies (RIPOSTE_INGEST_THREADS; 0 = in the request's thread). */
+  ingestThreads: number;
   /** Case SLA targets per severity (RIPOSTE_SLA_<SEVERITY>=<acknowledge>/<resolve>, e.g. 15m/4h). */
   sla: Readonly<SlaTargets>;
 }
@@ -237,6 +240,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     builtinPlaybooks:
       overrides.builtinPlaybooks ??
       boolSetting(env, 'RIPOSTE_BUILTIN_PLAYBOOKS', file.builtinPlaybooks ?? true),
+    // One fewer than the cores: the main thread (HTTP and the database) keeps one.
+    ingestThreads:
+      overrides.ingestThreads ??
+      intSetting(
+        env,
+        'RIPOSTE_INGEST_THREADS',
+        file.ingestThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1)),
+        0,
+        64,
+      ),
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),

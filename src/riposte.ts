@@ -8,6 +8,7 @@ import { UserService } from './auth/user-service.ts';
 import { CaseService } from './cases/case-service.ts';
 import { GroupingStage } from './cases/grouping-stage.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { PreparePool } from './ingest/prepare-pool.ts';
 import { IngestWriter } from './ingest/ingest-writer.ts';
 import { commitPendingKey, discardPendingKey, loadMasterKey, readPendingKey } from './security/master-key.ts';
 import { SecretBox } from './security/secret-box.ts';
@@ -291,7 +292,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const stopPolling = poller.attach();
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
     const sources = new SourceService(db, box, audit, config.signatureWindowSeconds);
-    const ingest = new IngestService(writer);
+    const preparePool = config.ingestThreads > 0 ? new PreparePool(config.ingestThreads) : undefined;
+    const ingest = new IngestService(writer, preparePool);
     const mailboxes = new MailboxPoller({
       sources,
       ingest,
@@ -387,6 +389,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       async close() {
         await writer.drain();
+        await preparePool?.close();
         await grouping.close();
         await runWorker.stop();
         await queue.close();

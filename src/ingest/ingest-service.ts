@@ -1,18 +1,11 @@
 import type { Actor } from '../audit/audit-log.ts';
-import type { AlertDraft } from '../core/alert.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Source } from '../sources/source-service.ts';
-import { checkDraft } from './draft-check.ts';
-import { fingerprint } from './fingerprint.ts';
 import type { IngestWriter } from './ingest-writer.ts';
-import { normalizerFor } from './normalizers/registry.ts';
+import { prepareBody, type PreparedBody, type Rejection } from './prepare-body.ts';
+import type { PreparePool } from './prepare-pool.ts';
 
-export interface Rejection {
-  index: number;
-  error: string;
-  code: string;
-  path?: string;
-}
+export type { Rejection } from './prepare-body.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -21,45 +14,33 @@ export interface IngestResult {
   alertIds: string[];
 }
 
+/** Bodies at least this long (characters) are prepared on an ingest thread when there is one. */
+export const THREAD_MIN_BODY = 32 * 1024;
+
 /**
- * The ingest pipeline in front of the writer: split the body into records, normalize each (a bad
- * record is rejected with its index and reason; the good ones go on), fingerprint, and hand the batch
- * to the writer, which answers after the durable commit.
+ * The ingest pipeline in front of the writer: prepare the body (split, normalize, fingerprint:
+ * src/ingest/prepare-body.ts) — on an ingest thread when it is large and there are threads — and
+ * hand the batch to the writer, which answers after the durable commit.
  */
 export class IngestService {
   readonly #writer: IngestWriter;
+  readonly #pool: PreparePool | undefined;
 
-  constructor(writer: IngestWriter) {
+  constructor(writer: IngestWriter, pool?: PreparePool) {
     this.#writer = writer;
+    this.#pool = pool;
   }
 
   async ingest(source: Source, body: string, contentType: string, actor: Actor): Promise<IngestResult> {
-    const normalizer = normalizerFor(source.format);
-    const records = normalizer.split(body, contentType);
     const receivedAt = new Date().toISOString();
-    const drafts: { draft: AlertDraft; fingerprint: string }[] = [];
-    const rejected: Rejection[] = [];
-    records.forEach((record, index) => {
-      if (!record.ok) {
-        rejected.push(rejection(index, record.error));
-        return;
-      }
-      try {
-        const draft = checkDraft(
-          normalizer.normalize(record.record, { receivedAt, options: source.options }),
-        );
-        drafts.push({ draft, fingerprint: fingerprint(source.name, draft) });
-      } catch (error) {
-        rejected.push(rejection(index, error));
-      }
-    });
-    if (drafts.length === 0) {
+    const { records, alerts, rejected } = await this.#prepare(source, body, contentType, receivedAt);
+    if (alerts.length === 0) {
       const first = rejected[0];
       throw new RiposteError(
         'no_valid_records',
-        records.length === 0
+        records === 0
           ? 'the body holds no records'
-          : `none of the ${records.length} records could be ingested; record ${first?.index}: ${first?.error}`,
+          : `none of the ${records} records could be ingested; record ${first?.index}: ${first?.error}`,
         {
           extra: { rejected },
           ...(first?.path === undefined ? {} : { path: `/${first.index}${first.path}` }),
@@ -70,26 +51,32 @@ export class IngestService {
       source: source.name,
       format: source.format,
       actor,
-      drafts,
+      drafts: alerts,
       rejected: rejected.length,
     });
     return {
-      accepted: drafts.length - result.duplicates,
+      accepted: alerts.length - result.duplicates,
       duplicates: result.duplicates,
       rejected,
       alertIds: result.alertIds,
     };
   }
-}
 
-function rejection(index: number, error: unknown): Rejection {
-  if (error instanceof RiposteError) {
-    return {
-      index,
-      error: error.message,
-      code: error.code,
-      ...(error.path === undefined ? {} : { path: error.path }),
-    };
+  async #prepare(
+    source: Source,
+    body: string,
+    contentType: string,
+    receivedAt: string,
+  ): Promise<PreparedBody> {
+    if (this.#pool && body.length >= THREAD_MIN_BODY) {
+      try {
+        return await this.#pool.prepare(source, body, contentType, receivedAt);
+      } catch (error) {
+        if (error instanceof RiposteError) throw error;
+        // The thread failed (or met a fault): prepare here instead, which gives the same answer or
+        // the same error; a lost thread is replaced on the next large body.
+      }
+    }
+    return prepareBody(source, body, contentType, receivedAt);
   }
-  return { index, error: 'the record could not be normalized', code: 'invalid_record' };
 }

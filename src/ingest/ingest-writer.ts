@@ -16,7 +16,8 @@ export interface IngestJob {
   source: string;
   format: string;
   actor: Actor;
-  drafts: { draft: AlertDraft; fingerprint: string }[];
+  /** Each with its raw event serialized (`draft.raw` may be left out: prepared on an ingest thread). */
+  drafts: { draft: AlertDraft; fingerprint: string; rawJson: string }[];
   rejected: number;
 }
 
@@ -181,7 +182,7 @@ export class IngestWriter {
       const results = jobs.map((job): IngestJobResult => {
         const alertIds: string[] = [];
         let duplicates = 0;
-        for (const { draft, fingerprint } of job.drafts) {
+        for (const { draft, fingerprint, rawJson } of job.drafts) {
           const seen = covering(fingerprint, Date.parse(draft.eventTime));
           if (seen) {
             duplicates++;
@@ -191,7 +192,7 @@ export class IngestWriter {
             alertIds.push(seen.id);
             continue;
           }
-          const row = toRow(job, draft, fingerprint, now);
+          const row = toRow(job, draft, fingerprint, rawJson, now);
           fresh.push(row);
           observables.push(draft.observables);
           const entry = {
@@ -274,7 +275,13 @@ export class IngestWriter {
   }
 }
 
-function toRow(job: IngestJob, draft: AlertDraft, fingerprint: string, now: string): AlertTable {
+function toRow(
+  job: IngestJob,
+  draft: AlertDraft,
+  fingerprint: string,
+  rawJson: string,
+  now: string,
+): AlertTable {
   return {
     id: newId('alert_'),
     source: job.source,
@@ -296,7 +303,7 @@ function toRow(job: IngestJob, draft: AlertDraft, fingerprint: string, now: stri
     status: 'new',
     observables: JSON.stringify(draft.observables),
     mitre: JSON.stringify(draft.mitre),
-    raw: JSON.stringify(draft.raw),
+    raw: rawJson,
     created_at: now,
   };
 }

@@ -41,7 +41,7 @@ for (const kind of databaseKinds()) {
           source: 'ids',
           format: 'suricata',
           actor: { id: 'ids', type: 'source' as const },
-          drafts: [{ draft, fingerprint: fingerprint('ids', draft) }],
+          drafts: [{ draft, fingerprint: fingerprint('ids', draft), rawJson: JSON.stringify(draft.raw) }],
           rejected: 0,
         };
       };
@@ -122,7 +122,7 @@ for (const kind of databaseKinds()) {
         eveAlert({ srcIp: '10.1.0.2', sid: 2, hostname: 'other.example.org' }),
       ].map((e) => {
         const draft = suricata.normalize(e, { receivedAt: new Date().toISOString(), options: {} });
-        return { draft, fingerprint: fingerprint('ids', draft) };
+        return { draft, fingerprint: fingerprint('ids', draft), rawJson: JSON.stringify(draft.raw) };
       });
       const { alertIds } = await writer.write({
         source: 'ids',

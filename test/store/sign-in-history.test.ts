@@ -58,7 +58,7 @@ for (const kind of databaseKinds()) {
       const okta = normalizerFor('okta');
       const drafts = events.map((e) => {
         const draft = okta.normalize(e, { receivedAt: new Date().toISOString(), options: {} });
-        return { draft, fingerprint: fingerprint('okta', draft) };
+        return { draft, fingerprint: fingerprint('okta', draft), rawJson: JSON.stringify(draft.raw) };
       });
       const { alertIds } = await riposte.writer.write({
         source: 'okta',

@@ -1,0 +1,81 @@
+import type { AlertDraft } from '../core/alert.ts';
+import { RiposteError } from '../core/riposte-error.ts';
+import type { Format } from '../core/format.ts';
+import { checkDraft } from './draft-check.ts';
+import { fingerprint } from './fingerprint.ts';
+import { normalizerFor } from './normalizers/registry.ts';
+
+export interface Rejection {
+  index: number;
+  error: string;
+  code: string;
+  path?: string;
+}
+
+/** What preparing a record needs of its source. */
+export interface SourceRef {
+  name: string;
+  format: Format;
+  options: Readonly<Record<string, unknown>>;
+}
+
+/** A normalized record, ready for the writer: its fingerprint and its raw event already serialized. */
+export interface PreparedAlert {
+  draft: AlertDraft;
+  fingerprint: string;
+  rawJson: string;
+}
+
+export interface PreparedBody {
+  /** How many records the body held (good and bad). */
+  records: number;
+  alerts: PreparedAlert[];
+  rejected: Rejection[];
+}
+
+/**
+ * The CPU part of ingestion, before any storage: split the body into records, normalize each (a bad
+ * record is rejected with its index and reason; the good ones go on), check, fingerprint, and
+ * serialize the raw event. Pure, so it runs the same in the request's thread or in an ingest thread
+ * (src/ingest/prepare-pool.ts).
+ */
+export function prepareBody(
+  source: SourceRef,
+  body: string,
+  contentType: string,
+  receivedAt: string,
+): PreparedBody {
+  const normalizer = normalizerFor(source.format);
+  const records = normalizer.split(body, contentType);
+  const alerts: PreparedAlert[] = [];
+  const rejected: Rejection[] = [];
+  records.forEach((record, index) => {
+    if (!record.ok) {
+      rejected.push(rejection(index, record.error));
+      return;
+    }
+    try {
+      const draft = checkDraft(normalizer.normalize(record.record, { receivedAt, options: source.options }));
+      alerts.push({
+        draft,
+        fingerprint: fingerprint(source.name, draft),
+        rawJson: JSON.stringify(draft.raw),
+      });
+    } catch (error) {
+      rejected.push(rejection(index, error));
+    }
+  });
+  return { records: records.length, alerts, rejected };
+}
+
+function rejection(index: number, error: unknown): Rejection {
+  if (error instanceof RiposteError) {
+    return {
+      index,
+      error: error.message,
+      code: error.code,
+      ...(error.path === undefined ? {} : { path: error.path }),
+    };
+  }
+  return { index, error: 'the record could not be normalized', code: 'invalid_record' };
+}

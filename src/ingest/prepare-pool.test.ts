@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { eveAlert } from '../../test/fixtures/own/suricata-eve.ts';
+import type { Source } from '../sources/source-service.ts';
+import { IngestService, THREAD_MIN_BODY } from './ingest-service.ts';
+import type { IngestJob, IngestWriter } from './ingest-writer.ts';
+import { prepareBody, type SourceRef } from './prepare-body.ts';
+import { PreparePool } from './prepare-pool.ts';
+
+const source: SourceRef = { name: 'ids', format: 'suricata', options: {} };
+const receivedAt = '2026-11-30T10:00:00.000Z';
+
+function ndjson(count: number, badAt: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i === badAt) lines.push('{"event_type": "alert", "alert": ');
+    else lines.push(JSON.stringify(eveAlert({ srcIp: `10.9.${i >> 8}.${i & 255}`, sid: 9000 + i })));
+  }
+  return lines.join('\n');
+}
+
+describe('ingest threads', () => {
+  const pool = new PreparePool(2);
+  after(() => pool.close());
+
+  it('prepare a body exactly as the request thread does, without sending the parsed raw events back', async () => {
+    const body = ndjson(300, 17);
+    const here = prepareBody(source, body, 'application/x-ndjson', receivedAt);
+    const there = await pool.prepare(source, body, 'application/x-ndjson', receivedAt);
+    assert.equal(there.records, 300);
+    assert.deepEqual(there.rejected, here.rejected);
+    assert.equal(there.rejected[0]!.index, 17);
+    assert.equal(there.alerts.length, 299);
+    for (const [i, alert] of there.alerts.entries()) {
+      const expected = here.alerts[i]!;
+      assert.equal(alert.fingerprint, expected.fingerprint);
+      assert.equal(alert.rawJson, expected.rawJson);
+      assert.deepEqual(JSON.parse(alert.rawJson), expected.draft.raw);
+      assert.equal(alert.draft.raw, null);
+      assert.deepEqual({ ...alert.draft, raw: null }, { ...expected.draft, raw: null });
+    }
+  });
+
+  it('spread concurrent bodies over the threads and answer each with its own alerts', async () => {
+    const bodies = [0, 1, 2, 3, 4, 5].map((k) =>
+      JSON.stringify([
+        eveAlert({ srcIp: `10.8.0.${k}`, sid: 100 + k }),
+        eveAlert({ srcIp: '10.8.1.1', sid: k }),
+      ]),
+    );
+    const results = await Promise.all(
+      bodies.map((b) => pool.prepare(source, b, 'application/json', receivedAt)),
+    );
+    results.forEach((result, k) => {
+      assert.equal(result.alerts.length, 2);
+      assert.equal(JSON.parse(result.alerts[0]!.rawJson).src_ip, `10.8.0.${k}`);
+    });
+  });
+
+  it('refuse work once closed (the ingest service then prepares in the request thread)', async () => {
+    const closed = new PreparePool(1);
+    await closed.prepare(source, ndjson(2, -1), 'application/x-ndjson', receivedAt);
+    await closed.close();
+    await assert.rejects(closed.prepare(source, '{}', 'application/json', receivedAt), /closed/);
+  });
+});
+
+describe('ingest service with ingest threads', () => {
+  const stored: Source = { ...source, requireSignature: false, createdAt: receivedAt, createdBy: 'test' };
+  const actor = { id: 'ids', type: 'source' as const };
+  const recording = () => {
+    const jobs: IngestJob[] = [];
+    const writer = {
+      write: async (job: IngestJob) => {
+        jobs.push(job);
+        return { alertIds: job.drafts.map((_, i) => `alert_${i}`), duplicates: 0 };
+      },
+    } as unknown as IngestWriter;
+    return { jobs, writer };
+  };
+
+  it('sends large bodies to a thread and keeps small ones in the request thread', async () => {
+    const pool = new PreparePool(1);
+    try {
+      const { jobs, writer } = recording();
+      const service = new IngestService(writer, pool);
+      const large = ndjson(200, -1);
+      assert.ok(large.length >= THREAD_MIN_BODY);
+      const small = ndjson(2, -1);
+      assert.ok(small.length < THREAD_MIN_BODY);
+      assert.equal((await service.ingest(stored, large, 'application/x-ndjson', actor)).accepted, 200);
+      assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
+      assert.equal(
+        jobs[0]!.drafts[0]!.draft.raw,
+        null,
+        'prepared on a thread: the parsed event stayed there',
+      );
+      assert.notEqual(jobs[1]!.drafts[0]!.draft.raw, null, 'prepared here');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('prepares in the request thread when the threads are gone', async () => {
+    const pool = new PreparePool(1);
+    await pool.close();
+    const { jobs, writer } = recording();
+    const result = await new IngestService(writer, pool).ingest(
+      stored,
+      ndjson(200, 5),
+      'application/x-ndjson',
+      actor,
+    );
+    assert.equal(result.accepted, 199);
+    assert.deepEqual(
+      result.rejected.map((r) => r.index),
+      [5],
+    );
+    assert.equal(jobs[0]!.drafts.length, 199);
+  });
+});

@@ -1,0 +1,109 @@
+import { Worker } from 'node:worker_threads';
+import type { ErrorCode } from '../core/error-catalogue.ts';
+import { RiposteError } from '../core/riposte-error.ts';
+import type { PreparedBody, SourceRef } from './prepare-body.ts';
+
+export interface PrepareRequest {
+  id: number;
+  source: SourceRef;
+  body: string;
+  contentType: string;
+  receivedAt: string;
+}
+
+export type PrepareReply =
+  | { id: number; ok: true; prepared: PreparedBody }
+  | {
+      id: number;
+      ok: false;
+      error: { code?: ErrorCode; message: string; path?: string; extra?: Record<string, unknown> };
+    };
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void }>;
+}
+
+/**
+ * Ingest threads: splitting, normalizing and fingerprinting a large body is pure CPU work, and on the
+ * thread that serves HTTP and runs SQLite it competes with the commits. The pool hands large bodies
+ * to worker threads (started on first use; a body goes to the least busy), so that work runs on the
+ * other cores while the main thread writes the previous batch.
+ */
+export class PreparePool {
+  readonly #size: number;
+  readonly #threads: Thread[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  prepare(source: SourceRef, body: string, contentType: string, receivedAt: string): Promise<PreparedBody> {
+    if (this.#closed) return Promise.reject(new Error('the ingest threads are closed'));
+    const thread = this.#leastBusy();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(id, { resolve, reject });
+      const request: PrepareRequest = {
+        id,
+        source: { name: source.name, format: source.format, options: source.options },
+        body,
+        contentType,
+        receivedAt,
+      };
+      thread.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const threads = this.#threads.splice(0);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+
+  #leastBusy(): Thread {
+    let best: Thread | undefined;
+    for (const thread of this.#threads) if (!best || thread.pending.size < best.pending.size) best = thread;
+    if (best && (best.pending.size === 0 || this.#threads.length >= this.#size)) return best;
+    return this.#start();
+  }
+
+  #start(): Thread {
+    const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url));
+    // An idle thread does not keep the process alive; one with work does (see prepare()).
+    worker.unref();
+    const thread: Thread = { worker, pending: new Map() };
+    worker.on('message', (reply: PrepareReply) => {
+      const waiting = thread.pending.get(reply.id);
+      if (!waiting) return;
+      thread.pending.delete(reply.id);
+      if (thread.pending.size === 0) worker.unref();
+      if (reply.ok) waiting.resolve(reply.prepared);
+      else if (reply.error.code)
+        waiting.reject(
+          new RiposteError(reply.error.code, reply.error.message, {
+            ...(reply.error.path === undefined ? {} : { path: reply.error.path }),
+            ...(reply.error.extra === undefined ? {} : { extra: reply.error.extra }),
+          }),
+        );
+      else waiting.reject(new Error(reply.error.message));
+    });
+    const fail = (error: Error): void => {
+      const index = this.#threads.indexOf(thread);
+      if (index >= 0) this.#threads.splice(index, 1);
+      for (const waiting of thread.pending.values()) waiting.reject(error);
+      thread.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`an ingest thread exited (code ${code})`)));
+    this.#threads.push(thread);
+    return thread;
+  }
+}

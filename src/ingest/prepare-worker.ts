@@ -1,0 +1,35 @@
+import { parentPort } from 'node:worker_threads';
+import { RiposteError } from '../core/riposte-error.ts';
+import type { PrepareReply, PrepareRequest } from './prepare-pool.ts';
+import { prepareBody } from './prepare-body.ts';
+
+/**
+ * An ingest thread (src/ingest/prepare-pool.ts): prepares each body it is sent and answers with the
+ * alerts, their raw events already serialized (the parsed objects stay here: cloning them back would
+ * cost more than the serializing did).
+ */
+const port = parentPort!;
+
+port.on('message', (request: PrepareRequest) => {
+  let reply: PrepareReply;
+  try {
+    const prepared = prepareBody(request.source, request.body, request.contentType, request.receivedAt);
+    for (const alert of prepared.alerts) alert.draft.raw = null;
+    reply = { id: request.id, ok: true, prepared };
+  } catch (error) {
+    reply =
+      error instanceof RiposteError
+        ? {
+            id: request.id,
+            ok: false,
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.path === undefined ? {} : { path: error.path }),
+              ...(error.extra === undefined ? {} : { extra: error.extra }),
+            },
+          }
+        : { id: request.id, ok: false, error: { message: String((error as Error)?.message ?? error) } };
+  }
+  port.postMessage(reply);
+});
