@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrator.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+
+/** The SQLite settings durability and ingest throughput rest on (docs/architecture.md, docs/benchmarks.md). */
+describe('SQLite settings', () => {
+  let t: TestDatabase;
+  let database: Database;
+  before(async () => {
+    t = await createTestDatabase('sqlite');
+    database = openDatabase(t.url);
+    await migrate(database);
+  });
+  after(async () => {
+    await database.close();
+    await t.drop();
+  });
+
+  const pragma = async (name: string): Promise<unknown> =>
+    Object.values((await sql.raw(`PRAGMA ${name}`).execute(database.db)).rows[0] as object)[0];
+
+  it('a new database: WAL, synchronous=FULL (a commit is on disk before the 202), 8 KiB pages', async () => {
+    assert.equal(await pragma('journal_mode'), 'wal');
+    assert.equal(await pragma('synchronous'), 2);
+    assert.equal(await pragma('page_size'), 8192);
+    assert.equal(await pragma('foreign_keys'), 1);
+  });
+
+  it('an existing database keeps the page size it was made with', async () => {
+    const other = await createTestDatabase('sqlite');
+    try {
+      const file = other.url.slice('sqlite://'.length);
+      const { default: SQLite } = await import('better-sqlite3');
+      const made = new SQLite(file);
+      made.pragma('page_size = 4096');
+      made.exec('CREATE TABLE earlier (x)');
+      made.close();
+      const reopened = openDatabase(other.url);
+      try {
+        const rows = (await sql.raw('PRAGMA page_size').execute(reopened.db)).rows as { page_size: number }[];
+        assert.equal(rows[0]!.page_size, 4096);
+        await migrate(reopened);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await other.drop();
+    }
+  });
+});
