@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
+import { insertRows } from '../store/bulk-insert.ts';
 
 export type ActorType = 'user' | 'token' | 'source' | 'system' | 'cli';
 
@@ -91,12 +92,7 @@ export class AuditLog {
       prev = this.hashOf(row);
       return { ...row, hash: prev };
     });
-    for (let i = 0; i < rows.length; i += 500) {
-      await trx
-        .insertInto('audit_log')
-        .values(rows.slice(i, i + 500))
-        .execute();
-    }
+    await insertRows(trx, this.#dialect, 'audit_log', rows);
   }
 
   async write(db: Kysely<DatabaseSchema>, entries: AuditEntry[]): Promise<void> {

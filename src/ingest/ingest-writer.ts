@@ -9,6 +9,7 @@ import { newId } from '../core/ids.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
+import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
@@ -225,12 +226,7 @@ export class IngestWriter {
       }
       const cases = grouping ? await this.#group(trx, fresh, observables, grouping, now) : [];
       auditEntries.push(...cases);
-      for (let i = 0; i < fresh.length; i += CHUNK) {
-        await trx
-          .insertInto('alerts')
-          .values(fresh.slice(i, i + CHUNK))
-          .execute();
-      }
+      await insertRows(trx, this.#options.dialect, 'alerts', fresh);
       for (const entry of [...known.values()].flat()) {
         if (entry.fresh || entry.addedCount === 0) continue;
         await trx

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { insertRows } from '../../src/store/bulk-insert.ts';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrator.ts';
+import type { AssetTable } from '../../src/store/schema.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+
+for (const kind of databaseKinds()) {
+  describe(`multi-row INSERT without the query builder on ${kind}`, () => {
+    let t: TestDatabase;
+    let database: Database;
+    before(async () => {
+      t = await createTestDatabase(kind);
+      database = openDatabase(t.url);
+      await migrate(database);
+    });
+    after(async () => {
+      await database.close();
+      await t.drop();
+    });
+
+    const asset = (i: number): AssetTable => ({
+      type: 'host',
+      value: `h${String(i).padStart(4, '0')}.example.org`,
+      criticality: i % 2 ? 'high' : 'low',
+      owner: i % 3 ? `owner-${i}` : null,
+      tags: JSON.stringify([`t${i}`, 'it\'s "quoted"']),
+      updated_at: '2026-11-30T10:00:00.000Z',
+    });
+
+    it('stores every row with its values, across several statements, in the caller’s transaction', async () => {
+      const rows = Array.from({ length: 901 }, (_, i) => asset(i));
+      await database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', rows));
+      const stored = await database.db.selectFrom('assets').selectAll().orderBy('value').execute();
+      assert.deepEqual(stored, rows);
+    });
+
+    it('writes nothing when the transaction rolls back', async () => {
+      await assert.rejects(
+        database.db.transaction().execute(async (trx) => {
+          await insertRows(trx, kind, 'assets', [asset(5000)]);
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      const found = await database.db
+        .selectFrom('assets')
+        .select('value')
+        .where('value', '=', asset(5000).value)
+        .execute();
+      assert.deepEqual(found, []);
+    });
+
+    it('fails the statement on a duplicate key, like any INSERT', async () => {
+      await assert.rejects(
+        database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', [asset(1)])),
+      );
+    });
+  });
+}
