@@ -203,7 +203,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       grouping: config.grouping,
       onUngrouped: () => grouping.notify(),
       onGroupingError: (error) =>
-        logError(error, 'grouping in the ingest transaction failed; stored ungrouped'),
+        logError(
+          error,
+          'the ingest transaction with grouping failed; writing the batch again without grouping',
+        ),
       alertHook: triggers.alertHook,
       caseHook: triggers.caseHook,
       live,

@@ -41,7 +41,10 @@ export interface IngestWriterOptions {
   grouping?: readonly GroupingRule[];
   /** Called after a commit that stored alerts without their case (the grouping stage takes them). */
   onUngrouped?: () => void;
-  /** Called when grouping in the ingest transaction failed (the alerts were then stored without a case). */
+  /**
+   * Called when the transaction with grouping failed, whatever the cause; the batch is then written
+   * again without grouping (and if that fails too, the write fails as any other).
+   */
   onGroupingError?: (error: unknown) => void;
   /** Sees every new alert inside the transaction that stores it (playbook triggers). */
   alertHook?: TransactionHook<AlertTable>;
