@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { SEVERITIES, SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
@@ -8,7 +8,7 @@ import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
 import { refreshPriority } from './case-derived-state.ts';
-import { placeAlerts } from './case-grouper.ts';
+import { lockGrouping, placeAlerts } from './case-grouper.ts';
 
 export const BULK_ACTIONS = ['attach', 'open_case', 'set_severity'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -110,7 +110,7 @@ export class AlertTriage {
   ): Promise<BulkResult> {
     const hooked = action === 'open_case' && this.#caseHook ? await this.#caseHook.prepare() : undefined;
     const result = await this.#db.transaction().execute(async (trx) => {
-      await this.#lockGrouping(trx);
+      await lockGrouping(trx, this.#dialect);
       const rows = await this.#alerts(trx, ids);
       const into =
         action === 'attach'
@@ -274,10 +274,5 @@ export class AlertTriage {
           .execute()),
       );
     return rows;
-  }
-
-  /** The grouping stage's lock: an alert it is about to group is not moved under it (PostgreSQL). */
-  async #lockGrouping(trx: Transaction<DatabaseSchema>): Promise<void> {
-    if (this.#dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
   }
 }

@@ -1,9 +1,11 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { GroupingRule } from '../config.ts';
 import { SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
+import type { Dialect } from '../store/database.ts';
 import type { AlertTable, CaseSearchTable, CaseTable, DatabaseSchema } from '../store/schema.ts';
+import type { CaseChange } from './case-change.ts';
 import { observableKey, primaryEntity, ruleKey } from './case-keys.ts';
 import {
   lookupAssets,
@@ -41,6 +43,22 @@ export const GROUPING_COLUMNS = [
 ] as const;
 
 export type GroupingRow = Pick<AlertTable, (typeof GROUPING_COLUMNS)[number]>;
+
+/**
+ * One grouper at a time per database: ingest, the grouping stage and bulk triage take this lock
+ * before they place alerts, so an alert is not moved under another grouper (several API processes may
+ * share a PostgreSQL; SQLite already lets one writer in at a time).
+ */
+export async function lockGrouping(trx: Transaction<DatabaseSchema>, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+}
+
+/** The cases a grouping batch opened, read off its audit entries: what case triggers start on. */
+export function openedCases(entries: readonly AuditEntry[]): CaseChange[] {
+  return entries.flatMap((e) =>
+    e.action === 'case.create' && e.targetId ? [{ caseId: e.targetId, event: 'created' as const }] : [],
+  );
+}
 
 /** An alert about to be grouped, with its observables parsed. */
 export interface GroupableAlert {

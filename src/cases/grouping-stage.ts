@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { GroupingRule } from '../config.ts';
 import type { Observable } from '../core/alert.ts';
@@ -7,7 +7,13 @@ import type { LivePublisher } from '../live/live-event.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
-import { GROUPING_COLUMNS, groupAlerts, type GroupingRow } from './case-grouper.ts';
+import {
+  GROUPING_COLUMNS,
+  groupAlerts,
+  lockGrouping,
+  openedCases,
+  type GroupingRow,
+} from './case-grouper.ts';
 
 export interface GroupingStageOptions {
   db: Kysely<DatabaseSchema>;
@@ -93,8 +99,7 @@ export class GroupingStage {
     const hooked = caseHook ? await caseHook.prepare() : undefined;
     let grouped: GroupingRow[] = [];
     const taken = await db.transaction().execute(async (trx) => {
-      // One grouper at a time per database: several API processes may share a PostgreSQL.
-      if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+      await lockGrouping(trx, dialect);
       const rows = await trx
         .selectFrom('alerts')
         .select(GROUPING_COLUMNS)
@@ -122,12 +127,8 @@ export class GroupingStage {
         }
       }
       await audit.append(trx, entries, now);
-      const created = entries.filter((e) => e.action === 'case.create' && e.targetId);
-      if (hooked && created.length > 0)
-        await hooked.write(
-          trx,
-          created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
-        );
+      const opened = openedCases(entries);
+      if (hooked && opened.length > 0) await hooked.write(trx, opened);
       if (this.#options.live?.listening) grouped = rows;
       return rows.length;
     });

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditEntry, AuditLog, Actor } from '../audit/audit-log.ts';
 import type { CaseChange } from '../cases/case-change.ts';
-import { groupAlerts } from '../cases/case-grouper.ts';
+import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts';
 import { publishGrouped } from '../cases/grouping-stage.ts';
 import type { GroupingRule } from '../config.ts';
 import { SEVERITY_ID, type AlertDraft, type Observable } from '../core/alert.ts';
@@ -244,12 +244,8 @@ export class IngestWriter {
       }
       await audit.append(trx, auditEntries, now);
       if (hooks.alerts && fresh.length > 0) await hooks.alerts.write(trx, fresh);
-      const created = cases.filter((e) => e.action === 'case.create' && e.targetId);
-      if (hooks.cases && created.length > 0)
-        await hooks.cases.write(
-          trx,
-          created.map((e) => ({ caseId: e.targetId!, event: 'created' as const })),
-        );
+      const opened = openedCases(cases);
+      if (hooks.cases && opened.length > 0) await hooks.cases.write(trx, opened);
       return { results, fresh };
     });
   }
@@ -263,8 +259,7 @@ export class IngestWriter {
     now: string,
   ): Promise<AuditEntry[]> {
     if (fresh.length === 0) return [];
-    // One grouper at a time per database (the grouping stage takes the same lock).
-    if (this.#options.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+    await lockGrouping(trx, this.#options.dialect);
     return groupAlerts(
       trx,
       fresh.map((row, i) => ({ row, observables: observables[i]! })),
