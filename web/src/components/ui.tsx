@@ -200,3 +200,56 @@ export function Tabs<T extends string>({
     </div>
   );
 }
+
+/** A table's header row: the named columns, then a quiet "Actions" column unless `actions` is false. */
+export function TableHead({ columns, actions = true }: { columns: readonly string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th scope="col" key={c}>
+            {c}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span className="muted">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}
+
+/** Delete with a second click: "Delete" asks, "Confirm delete" acts, "Keep" backs out. */
+export function ConfirmDelete({
+  name,
+  confirming,
+  busy,
+  onAsk,
+  onConfirm,
+  onKeep,
+}: {
+  /** What is deleted, as the buttons' labels name it. */
+  name: string;
+  confirming: boolean;
+  busy: boolean;
+  onAsk: () => void;
+  onConfirm: () => void;
+  onKeep: () => void;
+}) {
+  if (!confirming)
+    return (
+      <button onClick={onAsk} aria-label={`Delete ${name}`}>
+        Delete
+      </button>
+    );
+  return (
+    <>
+      <button className="danger" onClick={onConfirm} disabled={busy} aria-label={`Confirm delete ${name}`}>
+        Confirm delete
+      </button>{' '}
+      <button onClick={onKeep}>Keep</button>
+    </>
+  );
+}

@@ -1,6 +1,16 @@
 import { useMemo, useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Loading, Panel, Time, duration, useAction, useAsync } from '../components/ui.tsx';
+import {
+  ConfirmDelete,
+  ErrorBox,
+  Loading,
+  Panel,
+  TableHead,
+  Time,
+  duration,
+  useAction,
+  useAsync,
+} from '../components/ui.tsx';
 import { useSession } from '../session.tsx';
 import { InstanceForm, type Health, type Instance, type Manifest } from './integrations/InstanceForm.tsx';
 
@@ -60,17 +70,7 @@ export function IntegrationsPage() {
         )}
         {instances.data && instances.data.items.length > 0 && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Settings</th>
-                <th scope="col">Last connection test</th>
-                <th scope="col">Last action</th>
-                <th scope="col">
-                  <span className="muted">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Instance', 'Settings', 'Last connection test', 'Last action']} />
             <tbody>
               {instances.data.items.map((instance) => (
                 <InstanceRow
@@ -180,24 +180,16 @@ function InstanceRow({
               Edit
             </button>
           )}
-          {canManage &&
-            (confirming ? (
-              <>
-                <button
-                  className="danger"
-                  onClick={remove}
-                  disabled={action.busy}
-                  aria-label={`Confirm delete ${id}`}
-                >
-                  Confirm delete
-                </button>
-                <button onClick={() => setConfirming(false)}>Keep</button>
-              </>
-            ) : (
-              <button onClick={() => setConfirming(true)} aria-label={`Delete ${id}`}>
-                Delete
-              </button>
-            ))}
+          {canManage && (
+            <ConfirmDelete
+              name={id}
+              confirming={confirming}
+              busy={action.busy}
+              onAsk={() => setConfirming(true)}
+              onConfirm={remove}
+              onKeep={() => setConfirming(false)}
+            />
+          )}
         </div>
         <ErrorBox error={action.error} />
         {result && (

@@ -1,6 +1,14 @@
 import { useState } from 'react';
 import { api } from '../../api.ts';
-import { ErrorBox, Loading, Panel, useAction, useAsync } from '../../components/ui.tsx';
+import {
+  ConfirmDelete,
+  ErrorBox,
+  Loading,
+  Panel,
+  TableHead,
+  useAction,
+  useAsync,
+} from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
 import { NewRuleForm, type Rule } from './NewRuleForm.tsx';
 
@@ -83,17 +91,7 @@ export function RulesTab() {
                 <p className="muted">None.</p>
               ) : (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Rule</th>
-                      {edit && (
-                        <th scope="col">
-                          <span className="muted">Actions</span>
-                        </th>
-                      )}
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Name', 'Rule']} actions={edit} />
                   <tbody>
                     {items.map((rule) => {
                       const label = rule.kind === 'protected' ? `${rule.type} ${rule.value}` : rule.name;
@@ -105,23 +103,14 @@ export function RulesTab() {
                           <td>{describe(rule)}</td>
                           {edit && (
                             <td>
-                              {confirming === rule.id ? (
-                                <>
-                                  <button
-                                    className="danger"
-                                    onClick={() => remove(rule.id)}
-                                    disabled={action.busy}
-                                    aria-label={`Confirm delete ${label}`}
-                                  >
-                                    Confirm delete
-                                  </button>{' '}
-                                  <button onClick={() => setConfirming(null)}>Keep</button>
-                                </>
-                              ) : (
-                                <button onClick={() => setConfirming(rule.id)} aria-label={`Delete ${label}`}>
-                                  Delete
-                                </button>
-                              )}
+                              <ConfirmDelete
+                                name={label}
+                                confirming={confirming === rule.id}
+                                busy={action.busy}
+                                onAsk={() => setConfirming(rule.id)}
+                                onConfirm={() => remove(rule.id)}
+                                onKeep={() => setConfirming(null)}
+                              />
                             </td>
                           )}
                         </tr>

@@ -1,6 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
-import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+import {
+  ConfirmDelete,
+  ErrorBox,
+  Loading,
+  Panel,
+  TableHead,
+  Time,
+  useAction,
+  useAsync,
+} from '../../components/ui.tsx';
 
 interface SecretInfo {
   name: string;
@@ -31,16 +40,7 @@ export function SecretsTab() {
         {secrets.data && secrets.data.items.length === 0 && <p className="muted">No secrets yet.</p>}
         {secrets.data && secrets.data.items.length > 0 && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="muted">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Value', 'Updated']} />
             <tbody>
               {secrets.data.items.map((s) => (
                 <tr key={s.name}>
@@ -52,23 +52,14 @@ export function SecretsTab() {
                     <Time value={s.updatedAt} /> <span className="muted small">by {s.updatedBy}</span>
                   </td>
                   <td>
-                    {confirming === s.name ? (
-                      <>
-                        <button
-                          className="danger"
-                          onClick={() => remove(s.name)}
-                          disabled={action.busy}
-                          aria-label={`Confirm delete ${s.name}`}
-                        >
-                          Confirm delete
-                        </button>{' '}
-                        <button onClick={() => setConfirming(null)}>Keep</button>
-                      </>
-                    ) : (
-                      <button onClick={() => setConfirming(s.name)} aria-label={`Delete ${s.name}`}>
-                        Delete
-                      </button>
-                    )}
+                    <ConfirmDelete
+                      name={s.name}
+                      confirming={confirming === s.name}
+                      busy={action.busy}
+                      onAsk={() => setConfirming(s.name)}
+                      onConfirm={() => remove(s.name)}
+                      onKeep={() => setConfirming(null)}
+                    />
                   </td>
                 </tr>
               ))}

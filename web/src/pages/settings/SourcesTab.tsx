@@ -1,7 +1,16 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
 import { FORMATS as SERVER_FORMATS } from '../../../../src/core/format.ts';
-import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+import {
+  ConfirmDelete,
+  ErrorBox,
+  Loading,
+  Panel,
+  TableHead,
+  Time,
+  useAction,
+  useAsync,
+} from '../../components/ui.tsx';
 
 interface Source {
   name: string;
@@ -35,18 +44,7 @@ export function SourcesTab() {
         {!sources.data && <Loading what="sources" />}
         {sources.data && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Format</th>
-                <th scope="col">Signature</th>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="muted">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Format', 'Signature', 'Endpoint', 'Created']} />
             <tbody>
               {sources.data.items.length === 0 && (
                 <tr>
@@ -67,18 +65,14 @@ export function SourcesTab() {
                     <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
                   </td>
                   <td>
-                    {confirm === s.name ? (
-                      <span className="row">
-                        <button className="danger" onClick={() => remove(s.name)} disabled={action.busy}>
-                          Delete {s.name}
-                        </button>
-                        <button onClick={() => setConfirm(null)}>Keep</button>
-                      </span>
-                    ) : (
-                      <button onClick={() => setConfirm(s.name)} aria-label={`Delete source ${s.name}`}>
-                        Delete…
-                      </button>
-                    )}
+                    <ConfirmDelete
+                      name={`source ${s.name}`}
+                      confirming={confirm === s.name}
+                      busy={action.busy}
+                      onAsk={() => setConfirm(s.name)}
+                      onConfirm={() => remove(s.name)}
+                      onKeep={() => setConfirm(null)}
+                    />
                   </td>
                 </tr>
               ))}

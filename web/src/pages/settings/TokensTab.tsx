@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
-import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+import { ErrorBox, Loading, Panel, TableHead, Time, useAction, useAsync } from '../../components/ui.tsx';
 import type { Role } from '../../session.tsx';
 import { ROLES } from './UsersTab.tsx';
 
@@ -32,19 +32,7 @@ export function TokensTab() {
         {!tokens.data && <Loading what="tokens" />}
         {tokens.data && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span className="muted">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Role', 'Created', 'Expires', 'Last used', 'State']} />
             <tbody>
               {tokens.data.items.map((t) => {
                 const expired = t.expiresAt !== null && Date.parse(t.expiresAt) <= Date.now();

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
-import { ErrorBox, Loading, Panel, Time, useAction, useAsync } from '../../components/ui.tsx';
+import { ErrorBox, Loading, Panel, TableHead, Time, useAction, useAsync } from '../../components/ui.tsx';
 import { useSession, type Role } from '../../session.tsx';
 
 interface User {
@@ -30,17 +30,7 @@ export function UsersTab() {
         {!users.data && <Loading what="users" />}
         {users.data && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="muted">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['User', 'Role', 'State', 'Created']} />
             <tbody>
               {users.data.items.map((user) => {
                 const self = principal.kind === 'user' && principal.name === user.username;
