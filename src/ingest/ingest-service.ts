@@ -51,7 +51,7 @@ export class IngestService {
       source: source.name,
       format: source.format,
       actor,
-      drafts: alerts,
+      alerts,
       rejected: rejected.length,
     });
     return {

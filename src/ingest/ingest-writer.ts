@@ -4,21 +4,21 @@ import type { CaseChange } from '../cases/case-change.ts';
 import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts';
 import { publishGrouped } from '../cases/grouping-stage.ts';
 import type { GroupingRule } from '../config.ts';
-import { SEVERITY_ID, type AlertDraft, type Observable } from '../core/alert.ts';
+import { SEVERITY_ID, type Observable } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import type { PreparedAlert } from './prepare-body.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
 export interface IngestJob {
   source: string;
   format: string;
   actor: Actor;
-  /** Each with its raw event serialized (`draft.raw` may be left out: prepared on an ingest thread). */
-  drafts: { draft: AlertDraft; fingerprint: string; rawJson: string }[];
+  alerts: PreparedAlert[];
   rejected: number;
 }
 
@@ -69,7 +69,9 @@ interface Known {
 }
 
 const CHUNK = 400;
-const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, 16)`;
+/** What the dedup index holds (migration 0014); a lookup names the same expression to use it. */
+const PREFIX_LENGTH = 6;
+const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_LENGTH)})`;
 
 /**
  * Writes ingested alerts durably: dedup by fingerprint within the window, grouping into cases, the
@@ -132,15 +134,15 @@ export class IngestWriter {
     const windowMs = dedupWindowSeconds * 1000;
     return db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
-      const fingerprints = [...new Set(jobs.flatMap((j) => j.drafts.map((d) => d.fingerprint)))];
+      const fingerprints = [...new Set(jobs.flatMap((j) => j.alerts.map((a) => a.fingerprint)))];
       // Every stored alert with a fingerprint of this batch whose time range could cover one of its
       // records: a fingerprint can have several alerts, one per burst separated by more than the window.
       const known = new Map<string, Known[]>();
       let earliest = Infinity;
       let latest = -Infinity;
       for (const job of jobs) {
-        for (const { draft } of job.drafts) {
-          const at = Date.parse(draft.eventTime);
+        for (const { eventTime } of job.alerts) {
+          const at = Date.parse(eventTime);
           if (at < earliest) earliest = at;
           if (at > latest) latest = at;
         }
@@ -153,11 +155,11 @@ export class IngestWriter {
           const rows = await trx
             .selectFrom('alerts')
             .select(['id', 'fingerprint', 'first_seen', 'last_seen'])
-            // The index is on this prefix (migration 0013); the full fingerprint settles collisions.
+            // The index is on this prefix; the full fingerprint settles collisions.
             .where(
               FINGERPRINT_PREFIX,
               'in',
-              part.map((f) => f.slice(0, 16)),
+              part.map((f) => f.slice(0, PREFIX_LENGTH)),
             )
             .where('fingerprint', 'in', part)
             .where('last_seen', '>=', from)
@@ -181,24 +183,23 @@ export class IngestWriter {
           : undefined;
 
       const fresh: AlertTable[] = [];
-      const observables: Observable[][] = [];
       const auditEntries: AuditEntry[] = [];
       const results = jobs.map((job): IngestJobResult => {
         const alertIds: string[] = [];
         let duplicates = 0;
-        for (const { draft, fingerprint, rawJson } of job.drafts) {
-          const seen = covering(fingerprint, Date.parse(draft.eventTime));
+        for (const alert of job.alerts) {
+          const { fingerprint, eventTime } = alert;
+          const seen = covering(fingerprint, Date.parse(eventTime));
           if (seen) {
             duplicates++;
             seen.addedCount++;
-            if (draft.eventTime > seen.lastSeen) seen.lastSeen = draft.eventTime;
-            if (draft.eventTime < seen.firstSeen) seen.firstSeen = draft.eventTime;
+            if (eventTime > seen.lastSeen) seen.lastSeen = eventTime;
+            if (eventTime < seen.firstSeen) seen.firstSeen = eventTime;
             alertIds.push(seen.id);
             continue;
           }
-          const row = toRow(job, draft, fingerprint, rawJson, now);
+          const row = toRow(job, alert, now);
           fresh.push(row);
-          observables.push(draft.observables);
           const entry = {
             id: row.id,
             firstSeen: row.first_seen,
@@ -227,7 +228,7 @@ export class IngestWriter {
         row.first_seen = firstSeen;
         row.last_seen = lastSeen;
       }
-      const cases = grouping ? await this.#group(trx, fresh, observables, grouping, now) : [];
+      const cases = grouping ? await this.#group(trx, fresh, grouping, now) : [];
       auditEntries.push(...cases);
       await insertRows(trx, this.#options.dialect, 'alerts', fresh);
       for (const entry of [...known.values()].flat()) {
@@ -254,7 +255,6 @@ export class IngestWriter {
   async #group(
     trx: Transaction<DatabaseSchema>,
     fresh: AlertTable[],
-    observables: Observable[][],
     rules: readonly GroupingRule[],
     now: string,
   ): Promise<AuditEntry[]> {
@@ -262,42 +262,36 @@ export class IngestWriter {
     await lockGrouping(trx, this.#options.dialect);
     return groupAlerts(
       trx,
-      fresh.map((row, i) => ({ row, observables: observables[i]! })),
+      fresh.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] })),
       rules,
       now,
     );
   }
 }
 
-function toRow(
-  job: IngestJob,
-  draft: AlertDraft,
-  fingerprint: string,
-  rawJson: string,
-  now: string,
-): AlertTable {
+function toRow(job: IngestJob, alert: PreparedAlert, now: string): AlertTable {
   return {
     id: newId('alert_'),
     source: job.source,
     format: job.format,
-    source_ref: draft.sourceRef ?? null,
-    fingerprint,
-    title: draft.title,
-    description: draft.description ?? null,
-    severity: draft.severity,
-    severity_id: SEVERITY_ID[draft.severity],
-    category: draft.category,
-    rule_id: draft.rule?.id ?? null,
-    rule_name: draft.rule?.name ?? null,
-    event_time: draft.eventTime,
-    first_seen: draft.eventTime,
-    last_seen: draft.eventTime,
+    source_ref: alert.sourceRef,
+    fingerprint: alert.fingerprint,
+    title: alert.title,
+    description: alert.description,
+    severity: alert.severity,
+    severity_id: SEVERITY_ID[alert.severity],
+    category: alert.category,
+    rule_id: alert.ruleId,
+    rule_name: alert.ruleName,
+    event_time: alert.eventTime,
+    first_seen: alert.eventTime,
+    last_seen: alert.eventTime,
     count: 1,
     case_id: null,
     status: 'new',
-    observables: JSON.stringify(draft.observables),
-    mitre: JSON.stringify(draft.mitre),
-    raw: rawJson,
+    observables: alert.observables,
+    mitre: alert.mitre,
+    raw: alert.raw,
     created_at: now,
   };
 }

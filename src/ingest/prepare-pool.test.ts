@@ -23,7 +23,7 @@ describe('ingest threads', () => {
   const pool = new PreparePool(2);
   after(() => pool.close());
 
-  it('prepare a body exactly as the request thread does, without sending the parsed raw events back', async () => {
+  it('prepare a body exactly as the request thread does', async () => {
     const body = ndjson(300, 17);
     const here = prepareBody(source, body, 'application/x-ndjson', receivedAt);
     const there = await pool.prepare(source, body, 'application/x-ndjson', receivedAt);
@@ -31,14 +31,22 @@ describe('ingest threads', () => {
     assert.deepEqual(there.rejected, here.rejected);
     assert.equal(there.rejected[0]!.index, 17);
     assert.equal(there.alerts.length, 299);
-    for (const [i, alert] of there.alerts.entries()) {
-      const expected = here.alerts[i]!;
-      assert.equal(alert.fingerprint, expected.fingerprint);
-      assert.equal(alert.rawJson, expected.rawJson);
-      assert.deepEqual(JSON.parse(alert.rawJson), expected.draft.raw);
-      assert.equal(alert.draft.raw, null);
-      assert.deepEqual({ ...alert.draft, raw: null }, { ...expected.draft, raw: null });
-    }
+    assert.deepEqual(there.alerts, here.alerts);
+    const second = there.alerts[17]!;
+    assert.equal(JSON.parse(second.raw).src_ip, '10.9.0.18');
+    assert.equal(second.ruleId, '9018');
+    assert.ok((JSON.parse(second.observables) as { value: string }[]).some((o) => o.value === '10.9.0.18'));
+  });
+
+  it('prepare the fields the writer stores, the lists and the raw event as their JSON', () => {
+    const event = eveAlert({ srcIp: '10.9.9.9', sid: 4242 });
+    const [alert] = prepareBody(source, JSON.stringify(event), 'application/json', receivedAt).alerts;
+    assert.ok(alert);
+    assert.equal(alert.raw, JSON.stringify(event));
+    assert.equal(alert.ruleId, '4242');
+    assert.equal(typeof alert.title, 'string');
+    assert.match(alert.fingerprint, /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(Array.isArray(JSON.parse(alert.mitre)));
   });
 
   it('spread concurrent bodies over the threads and answer each with its own alerts', async () => {
@@ -53,7 +61,7 @@ describe('ingest threads', () => {
     );
     results.forEach((result, k) => {
       assert.equal(result.alerts.length, 2);
-      assert.equal(JSON.parse(result.alerts[0]!.rawJson).src_ip, `10.8.0.${k}`);
+      assert.equal(JSON.parse(result.alerts[0]!.raw).src_ip, `10.8.0.${k}`);
     });
   });
 
@@ -73,7 +81,7 @@ describe('ingest service with ingest threads', () => {
     const writer = {
       write: async (job: IngestJob) => {
         jobs.push(job);
-        return { alertIds: job.drafts.map((_, i) => `alert_${i}`), duplicates: 0 };
+        return { alertIds: job.alerts.map((_, i) => `alert_${i}`), duplicates: 0 };
       },
     } as unknown as IngestWriter;
     return { jobs, writer };
@@ -81,21 +89,26 @@ describe('ingest service with ingest threads', () => {
 
   it('sends large bodies to a thread and keeps small ones in the request thread', async () => {
     const pool = new PreparePool(1);
+    let onThread = 0;
+    const counting = {
+      prepare: (...args: Parameters<PreparePool['prepare']>) => {
+        onThread++;
+        return pool.prepare(...args);
+      },
+    } as PreparePool;
     try {
       const { jobs, writer } = recording();
-      const service = new IngestService(writer, pool);
+      const service = new IngestService(writer, counting);
       const large = ndjson(200, -1);
       assert.ok(large.length >= THREAD_MIN_BODY);
       const small = ndjson(2, -1);
       assert.ok(small.length < THREAD_MIN_BODY);
       assert.equal((await service.ingest(stored, large, 'application/x-ndjson', actor)).accepted, 200);
+      assert.equal(onThread, 1, 'the large body went to the thread');
       assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
-      assert.equal(
-        jobs[0]!.drafts[0]!.draft.raw,
-        null,
-        'prepared on a thread: the parsed event stayed there',
-      );
-      assert.notEqual(jobs[1]!.drafts[0]!.draft.raw, null, 'prepared here');
+      assert.equal(onThread, 1, 'the small one was prepared here');
+      assert.equal(jobs[0]!.alerts.length, 200);
+      assert.equal(jobs[1]!.alerts.length, 2);
     } finally {
       await pool.close();
     }
@@ -116,6 +129,6 @@ describe('ingest service with ingest threads', () => {
       result.rejected.map((r) => r.index),
       [5],
     );
-    assert.equal(jobs[0]!.drafts.length, 199);
+    assert.equal(jobs[0]!.alerts.length, 199);
   });
 });

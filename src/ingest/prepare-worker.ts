@@ -5,8 +5,8 @@ import { prepareBody } from './prepare-body.ts';
 
 /**
  * An ingest thread (src/ingest/prepare-pool.ts): prepares each body it is sent and answers with the
- * alerts, their raw events already serialized (the parsed objects stay here: cloning them back would
- * cost more than the serializing did).
+ * prepared alerts, flat strings (the parsed events and drafts stay here: cloning their objects back
+ * would cost the main thread more than serializing them costs this one).
  */
 const port = parentPort!;
 
@@ -14,7 +14,6 @@ port.on('message', (request: PrepareRequest) => {
   let reply: PrepareReply;
   try {
     const prepared = prepareBody(request.source, request.body, request.contentType, request.receivedAt);
-    for (const alert of prepared.alerts) alert.draft.raw = null;
     reply = { id: request.id, ok: true, prepared };
   } catch (error) {
     reply =

@@ -13,6 +13,7 @@ import * as playbookTests from './migrations/0010-playbook-tests.ts';
 import * as consoleAdmin from './migrations/0011-console-admin.ts';
 import * as listIndexes from './migrations/0012-list-indexes.ts';
 import * as fingerprintPrefix from './migrations/0013-fingerprint-prefix.ts';
+import * as fingerprintShortPrefix from './migrations/0014-fingerprint-short-prefix.ts';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0011-console-admin', up: consoleAdmin.up },
   { name: '0012-list-indexes', up: listIndexes.up },
   { name: '0013-fingerprint-prefix', up: fingerprintPrefix.up },
+  { name: '0014-fingerprint-short-prefix', up: fingerprintShortPrefix.up },
 ];
 
 export interface MigrationResult {

@@ -153,6 +153,8 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     // The graph preview follows the text; selecting a step jumps to its line.
     await page.getByRole('tab', { name: 'Graph preview' }).click();
     await page.getByRole('button', { name: /^note:/ }).click();
+    // The editor moves its cursor on the next frame: wait for the line rather than read it at once.
+    await editor.locator('.cm-activeLine', { hasText: /- id: note/ }).waitFor({ timeout: 5000 });
     assert.match((await editor.locator('.cm-activeLine').textContent()) ?? '', /- id: note/);
 
     await page.getByRole('tab', { name: 'Versions' }).click();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../../src/audit/audit-log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
-import { fingerprint } from '../../src/ingest/fingerprint.ts';
+import { preparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import { openRiposte } from '../../src/riposte.ts';
 import { loadMasterKey } from '../../src/security/master-key.ts';
@@ -41,7 +41,7 @@ for (const kind of databaseKinds()) {
           source: 'ids',
           format: 'suricata',
           actor: { id: 'ids', type: 'source' as const },
-          drafts: [{ draft, fingerprint: fingerprint('ids', draft), rawJson: JSON.stringify(draft.raw) }],
+          alerts: [preparedAlert('ids', draft)],
           rejected: 0,
         };
       };
@@ -116,19 +116,19 @@ for (const kind of databaseKinds()) {
         dedupWindowSeconds: 3600,
       });
       const suricata = normalizerFor('suricata');
-      const drafts = [
+      const alerts = [
         eveAlert({ srcIp: '10.1.0.1', sid: 1 }),
         eveAlert({ srcIp: '10.1.0.1', sid: 1, destIp: '198.51.100.77', timestamp: '2026-11-20T11:00:00Z' }),
         eveAlert({ srcIp: '10.1.0.2', sid: 2, hostname: 'other.example.org' }),
       ].map((e) => {
         const draft = suricata.normalize(e, { receivedAt: new Date().toISOString(), options: {} });
-        return { draft, fingerprint: fingerprint('ids', draft), rawJson: JSON.stringify(draft.raw) };
+        return preparedAlert('ids', draft);
       });
       const { alertIds } = await writer.write({
         source: 'ids',
         format: 'suricata',
         actor: { id: 'ids', type: 'source' },
-        drafts,
+        alerts,
         rejected: 0,
       });
       const waiting = await database.db

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { fingerprint } from '../../src/ingest/fingerprint.ts';
+import { preparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import { UserAlertHistory } from '../../src/ingest/user-alert-history.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
@@ -56,15 +56,15 @@ for (const kind of databaseKinds()) {
 
     const ingest = async (events: ReturnType<typeof oktaEvent>[]) => {
       const okta = normalizerFor('okta');
-      const drafts = events.map((e) => {
+      const alerts = events.map((e) => {
         const draft = okta.normalize(e, { receivedAt: new Date().toISOString(), options: {} });
-        return { draft, fingerprint: fingerprint('okta', draft), rawJson: JSON.stringify(draft.raw) };
+        return preparedAlert('okta', draft);
       });
       const { alertIds } = await riposte.writer.write({
         source: 'okta',
         format: 'okta',
         actor: { id: 'okta', type: 'source' },
-        drafts,
+        alerts,
         rejected: 0,
       });
       return alertIds;

@@ -1,0 +1,128 @@
+import { Worker } from 'node:worker_threads';
+
+/** What the checkpoint thread answers after each checkpoint (the three numbers of `PRAGMA wal_checkpoint`). */
+export type CheckpointReply =
+  { ok: true; busy: number; walFrames: number; checkpointedFrames: number } | { ok: false; message: string };
+
+export interface CheckpointStats {
+  /** Checkpoints the thread finished. */
+  checkpoints: number;
+  /** Frames in the WAL and frames copied into the database file, after the last checkpoint. */
+  walFrames: number;
+  checkpointedFrames: number;
+  failures: number;
+  lastError?: string;
+}
+
+/**
+ * SQLite copies the WAL back into the database file (a checkpoint) in the connection that commits,
+ * once the WAL passes `wal_autocheckpoint` pages: page reads, page writes and an fsync of the database
+ * file on the thread that serves HTTP. Here a thread with its own connection runs passive checkpoints
+ * after commits, on another core; the main connection keeps a far higher automatic threshold as a
+ * backstop, so the WAL stays bounded even if this thread falls behind or fails. A passive checkpoint
+ * never blocks a writer and changes nothing about durability: commits are still synced to the WAL.
+ * If the thread fails, it stops and the main connection checkpoints as SQLite does by default.
+ */
+export class WalCheckpointer {
+  readonly #file: string;
+  readonly #onGiveUp: () => void;
+  #worker: Worker | undefined;
+  #running = false;
+  #again = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #idle: (() => void)[] = [];
+  readonly stats: CheckpointStats = { checkpoints: 0, walFrames: 0, checkpointedFrames: 0, failures: 0 };
+
+  /** `onGiveUp` runs once, at the first failure: the committing connection takes checkpoints back. */
+  constructor(file: string, onGiveUp: () => void) {
+    this.#file = file;
+    this.#onGiveUp = onGiveUp;
+  }
+
+  /** Called after a commit: starts a checkpoint, or one more after the one running. */
+  committed(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#run();
+  }
+
+  /** Resolves when no checkpoint is running or asked for (tests). */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#worker ? this.#stop(this.#worker) : Promise.resolve();
+    return this.#closing;
+  }
+
+  #run(): void {
+    this.#running = true;
+    this.#again = false;
+    const worker = (this.#worker ??= this.#start());
+    worker.ref();
+    worker.postMessage('checkpoint');
+  }
+
+  #start(): Worker {
+    const worker = new Worker(new URL('./wal-checkpoint-worker.ts', import.meta.url), {
+      workerData: { file: this.#file },
+    });
+    worker.unref();
+    worker.on('message', (reply: CheckpointReply) => this.#finished(reply));
+    worker.on('error', (error) => this.#failed(error.message));
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      if (!this.#closed) this.#failed(`the checkpoint thread exited (code ${code})`);
+    });
+    return worker;
+  }
+
+  #finished(reply: CheckpointReply): void {
+    if (reply.ok) {
+      this.stats.checkpoints++;
+      this.stats.walFrames = reply.walFrames;
+      this.stats.checkpointedFrames = reply.checkpointedFrames;
+    } else {
+      this.#failed(reply.message);
+      return;
+    }
+    if (this.#again && !this.#closed) return this.#run();
+    this.#settle();
+  }
+
+  /** A checkpoint that fails is not retried here: the thread stops and the main connection checkpoints. */
+  #failed(message: string): void {
+    if (this.#closed) return this.#settle();
+    this.stats.failures++;
+    this.stats.lastError = message;
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, time: Date.now(), msg: 'SQLite checkpoint thread failed; the committing connection checkpoints from now on', err: message })}\n`,
+    );
+    this.#onGiveUp();
+    void this.close();
+    this.#settle();
+  }
+
+  #settle(): void {
+    this.#running = false;
+    this.#again = false;
+    // Closing, the thread must keep the process alive until it has closed its connection and exited.
+    if (!this.#closed) this.#worker?.unref();
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #stop(worker: Worker): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage('close');
+    await exited;
+    this.#settle();
+  }
+}
