@@ -26,7 +26,11 @@ export interface CheckpointStats {
 export class WalCheckpointer {
   readonly #file: string;
   readonly #onGiveUp: () => void;
+  readonly #intervalMs: number;
   #worker: Worker | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastStart = -Infinity;
+  /** A checkpoint is running, or waiting for its turn. */
   #running = false;
   #again = false;
   #closed = false;
@@ -34,20 +38,30 @@ export class WalCheckpointer {
   #idle: (() => void)[] = [];
   readonly stats: CheckpointStats = { checkpoints: 0, walFrames: 0, checkpointedFrames: 0, failures: 0 };
 
-  /** `onGiveUp` runs once, at the first failure: the committing connection takes checkpoints back. */
-  constructor(file: string, onGiveUp: () => void) {
+  /**
+   * `onGiveUp` runs once, at the first failure: the committing connection takes checkpoints back.
+   * Checkpoints start at most once per `intervalMs`: each ends with an fsync of the database file,
+   * and a stream of small commits (single-alert posts) would otherwise keep a core busy with them.
+   */
+  constructor(file: string, onGiveUp: () => void, intervalMs = 100) {
     this.#file = file;
     this.#onGiveUp = onGiveUp;
+    this.#intervalMs = intervalMs;
   }
 
-  /** Called after a commit: starts a checkpoint, or one more after the one running. */
+  /** Called after a commit: a checkpoint starts (or is due), or one more follows the one running. */
   committed(): void {
     if (this.#closed) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#run();
+    this.#running = true;
+    const wait = this.#lastStart + this.#intervalMs - performance.now();
+    if (wait <= 0) return this.#run();
+    this.#timer = setTimeout(() => this.#run(), wait);
+    // A checkpoint skipped at exit is no loss: SQLite checkpoints when the last connection closes.
+    this.#timer.unref();
   }
 
   /** Resolves when no checkpoint is running or asked for (tests). */
@@ -58,13 +72,18 @@ export class WalCheckpointer {
 
   close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#worker) this.#settle();
     this.#closing ??= this.#worker ? this.#stop(this.#worker) : Promise.resolve();
     return this.#closing;
   }
 
   #run(): void {
-    this.#running = true;
+    this.#timer = undefined;
+    if (this.#closed) return this.#settle();
     this.#again = false;
+    this.#lastStart = performance.now();
     const worker = (this.#worker ??= this.#start());
     worker.ref();
     worker.postMessage('checkpoint');
@@ -93,7 +112,13 @@ export class WalCheckpointer {
       this.#failed(reply.message);
       return;
     }
-    if (this.#again && !this.#closed) return this.#run();
+    if (this.#again && !this.#closed) {
+      // Commits came in while it ran: one more, in its turn (idle() waits for that one too).
+      this.#running = false;
+      this.#worker?.unref();
+      this.committed();
+      return;
+    }
     this.#settle();
   }
 

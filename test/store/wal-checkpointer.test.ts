@@ -66,6 +66,26 @@ describe('SQLite checkpoint thread', () => {
     assert.ok(checkpointer.stats.walFrames < 100, `${checkpointer.stats.walFrames} frames since the restart`);
   });
 
+  it('a stream of small commits gets a checkpoint per interval (100 ms), not one per commit', async () => {
+    const checkpointer = database.checkpointer!;
+    await checkpointer.idle();
+    const before = checkpointer.stats.checkpoints;
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) {
+      await database.db
+        .transaction()
+        .execute((trx) => sql`INSERT INTO filler VALUES (${i}, NULL)`.execute(trx));
+      // As in a server, the event loop turns between commits (the thread's answers arrive).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await checkpointer.idle();
+    const made = checkpointer.stats.checkpoints - before;
+    const intervals = (performance.now() - started) / 100;
+    assert.ok(made >= 1, 'the last commit was checkpointed');
+    assert.ok(made <= Math.ceil(intervals) + 1, `${made} checkpoints in ${intervals.toFixed(1)} intervals`);
+    assert.equal(checkpointer.stats.checkpointedFrames, checkpointer.stats.walFrames);
+  });
+
   it('an in-memory database has none', () => {
     const memory = openDatabase('sqlite://:memory:');
     assert.equal(memory.checkpointer, undefined);
@@ -74,7 +94,7 @@ describe('SQLite checkpoint thread', () => {
 
   it('a thread that fails gives checkpoints back to the committing connection, once', async () => {
     let gaveUp = 0;
-    const broken = new WalCheckpointer('/nonexistent-directory/riposte.db', () => gaveUp++);
+    const broken = new WalCheckpointer('/nonexistent-directory/riposte.db', () => gaveUp++, 0);
     const stderr = process.stderr.write;
     const lines: string[] = [];
     process.stderr.write = ((chunk: string) => {
