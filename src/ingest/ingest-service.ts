@@ -16,11 +16,17 @@ export interface IngestResult {
 
 /** Bodies at least this long (characters) are prepared on an ingest thread when there is one. */
 export const THREAD_MIN_BODY = 32 * 1024;
+/**
+ * A smaller body (a webhook's single alert) goes to a thread too, unless every thread has at least
+ * this much unanswered work (a bulk body): then it is prepared here rather than wait behind it.
+ */
+export const SMALL_BODY_MAX_BACKLOG = 64 * 1024;
 
 /**
  * The ingest pipeline in front of the writer: prepare the body (split, normalize, fingerprint:
- * src/ingest/prepare-body.ts) — on an ingest thread when it is large and there are threads — and
- * hand the batch to the writer, which answers after the durable commit.
+ * src/ingest/prepare-body.ts) — on an ingest thread when there are threads, unless the body is small
+ * and the threads are busy with large ones — and hand the batch to the writer, which answers after
+ * the durable commit.
  */
 export class IngestService {
   readonly #writer: IngestWriter;
@@ -68,9 +74,10 @@ export class IngestService {
     contentType: string,
     receivedAt: string,
   ): Promise<PreparedBody> {
-    if (this.#pool && body.length >= THREAD_MIN_BODY) {
+    const pool = this.#pool;
+    if (pool && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG)) {
       try {
-        return await this.#pool.prepare(source, body, contentType, receivedAt);
+        return await pool.prepare(source, body, contentType, receivedAt);
       } catch (error) {
         if (error instanceof RiposteError) throw error;
         // The thread failed (or met a fault): prepare here instead, which gives the same answer or

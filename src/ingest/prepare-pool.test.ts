@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { eveAlert } from '../../test/fixtures/own/suricata-eve.ts';
 import type { Source } from '../sources/source-service.ts';
-import { IngestService, THREAD_MIN_BODY } from './ingest-service.ts';
+import { IngestService, SMALL_BODY_MAX_BACKLOG, THREAD_MIN_BODY } from './ingest-service.ts';
 import type { IngestJob, IngestWriter } from './ingest-writer.ts';
 import { prepareBody, type SourceRef } from './prepare-body.ts';
 import { PreparePool } from './prepare-pool.ts';
@@ -87,7 +87,7 @@ describe('ingest service with ingest threads', () => {
     return { jobs, writer };
   };
 
-  it('sends large bodies to a thread and keeps small ones in the request thread', async () => {
+  it('sends bodies to a thread, but prepares a small one here while the threads are busy with large ones', async () => {
     const pool = new PreparePool(1);
     let onThread = 0;
     const counting = {
@@ -95,20 +95,31 @@ describe('ingest service with ingest threads', () => {
         onThread++;
         return pool.prepare(...args);
       },
+      backlog: () => pool.backlog(),
     } as PreparePool;
     try {
       const { jobs, writer } = recording();
       const service = new IngestService(writer, counting);
       const large = ndjson(200, -1);
-      assert.ok(large.length >= THREAD_MIN_BODY);
+      assert.ok(large.length >= THREAD_MIN_BODY && large.length >= SMALL_BODY_MAX_BACKLOG);
       const small = ndjson(2, -1);
       assert.ok(small.length < THREAD_MIN_BODY);
-      assert.equal((await service.ingest(stored, large, 'application/x-ndjson', actor)).accepted, 200);
-      assert.equal(onThread, 1, 'the large body went to the thread');
+
+      assert.equal(pool.backlog(), 0, 'no thread yet: one can be started');
       assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
-      assert.equal(onThread, 1, 'the small one was prepared here');
-      assert.equal(jobs[0]!.alerts.length, 200);
-      assert.equal(jobs[1]!.alerts.length, 2);
+      assert.equal(onThread, 1, 'a small body goes to an idle thread');
+
+      const bulk = service.ingest(stored, large, 'application/x-ndjson', actor);
+      assert.equal(onThread, 2, 'the large body went to the thread');
+      assert.equal(pool.backlog(), large.length);
+      assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
+      assert.equal(onThread, 2, 'the small one did not wait behind it');
+      assert.equal((await bulk).accepted, 200);
+      assert.equal(pool.backlog(), 0);
+      assert.deepEqual(
+        jobs.map((j) => j.alerts.length).sort((a, b) => a - b),
+        [2, 2, 200],
+      );
     } finally {
       await pool.close();
     }

@@ -21,7 +21,9 @@ export type PrepareReply =
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void }>;
+  pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
+  /** Characters of the bodies sent and not answered yet. */
+  backlog: number;
 }
 
 /**
@@ -44,13 +46,23 @@ export class PreparePool {
     return this.#size;
   }
 
+  /**
+   * Characters a body sent now would wait behind: the least busy thread's unanswered bodies (0 when
+   * a thread is idle, or one more can be started).
+   */
+  backlog(): number {
+    if (this.#threads.length < this.#size) return 0;
+    return Math.min(...this.#threads.map((t) => t.backlog));
+  }
+
   prepare(source: SourceRef, body: string, contentType: string, receivedAt: string): Promise<PreparedBody> {
     if (this.#closed) return Promise.reject(new Error('the ingest threads are closed'));
     const thread = this.#leastBusy();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
-      thread.pending.set(id, { resolve, reject });
+      thread.pending.set(id, { resolve, reject, size: body.length });
+      thread.backlog += body.length;
       const request: PrepareRequest = {
         id,
         source: { name: source.name, format: source.format, options: source.options },
@@ -79,11 +91,12 @@ export class PreparePool {
     const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url));
     // An idle thread does not keep the process alive; one with work does (see prepare()).
     worker.unref();
-    const thread: Thread = { worker, pending: new Map() };
+    const thread: Thread = { worker, pending: new Map(), backlog: 0 };
     worker.on('message', (reply: PrepareReply) => {
       const waiting = thread.pending.get(reply.id);
       if (!waiting) return;
       thread.pending.delete(reply.id);
+      thread.backlog -= waiting.size;
       if (thread.pending.size === 0) worker.unref();
       if (reply.ok) waiting.resolve(reply.prepared);
       else if (reply.error.code)
@@ -100,6 +113,7 @@ export class PreparePool {
       if (index >= 0) this.#threads.splice(index, 1);
       for (const waiting of thread.pending.values()) waiting.reject(error);
       thread.pending.clear();
+      thread.backlog = 0;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`an ingest thread exited (code ${code})`)));

@@ -9,6 +9,9 @@ import type { CheckpointReply } from './wal-checkpointer.ts';
 const port = parentPort!;
 const db = new SQLite((workerData as { file: string }).file);
 db.pragma('busy_timeout = 5000');
+// A checkpoint syncs the database file before it marks frames copied, after which the WAL may start
+// over: with synchronous=OFF here, a power cut could lose frames that were only in that file's cache.
+db.pragma('synchronous = FULL');
 
 port.on('message', (message: 'checkpoint' | 'close') => {
   if (message === 'close') {
