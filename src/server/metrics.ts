@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import type { RunEngine } from '../runs/run-engine.ts';
+import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
 export class ServerMetrics {
@@ -65,6 +66,35 @@ export class ServerMetrics {
         { playbook: state.playbookId },
         (Date.parse(state.finishedAt) - Date.parse(state.startedAt)) / 1000,
       );
+    });
+  }
+
+  /** SQLite's checkpoint thread (src/store/wal-checkpointer.ts), read at each scrape. */
+  watchCheckpoints(checkpointer: WalCheckpointer): void {
+    const { stats } = checkpointer;
+    new Gauge({
+      name: 'riposte_sqlite_checkpoints',
+      help: 'WAL checkpoints the checkpoint thread finished since start',
+      registers: [this.registry],
+      collect() {
+        this.set(stats.checkpoints);
+      },
+    });
+    new Gauge({
+      name: 'riposte_sqlite_wal_frames',
+      help: 'Frames in the SQLite WAL at the last checkpoint',
+      registers: [this.registry],
+      collect() {
+        this.set(stats.walFrames);
+      },
+    });
+    new Gauge({
+      name: 'riposte_sqlite_checkpoint_thread_up',
+      help: '1 while the checkpoint thread checkpoints; 0 once it failed and the main connection took over',
+      registers: [this.registry],
+      collect() {
+        this.set(stats.failures === 0 ? 1 : 0);
+      },
     });
   }
 

@@ -31,6 +31,20 @@ for (const kind of databaseKinds()) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       });
 
+    it('/metrics shows the SQLite checkpoint thread at work (SQLite only: PostgreSQL has none)', async () => {
+      const res = await post(JSON.stringify(eveAlert({ srcIp: '10.1.9.9', sid: 7701 })));
+      assert.equal(res.statusCode, 202, res.body);
+      await h.riposte.database.checkpointer?.idle();
+      const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      if (kind === 'postgres') {
+        assert.doesNotMatch(metrics, /riposte_sqlite_/);
+        return;
+      }
+      assert.match(metrics, /^riposte_sqlite_checkpoints [1-9]\d*$/m);
+      assert.match(metrics, /^riposte_sqlite_wal_frames \d+$/m);
+      assert.match(metrics, /^riposte_sqlite_checkpoint_thread_up 1$/m);
+    });
+
     it('stores one event, answers 202 with its id, and the alert reads back normalized', async () => {
       const res = await post(JSON.stringify(eveAlert({ srcIp: '10.1.1.1' })));
       assert.equal(res.statusCode, 202, res.body);
