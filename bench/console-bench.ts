@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Io } from '../src/cli/cli-context.ts';
+import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import { openRiposte, type Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -45,15 +45,18 @@ function readSettings(args: string[]): Settings {
   });
   const whole = (name: string, raw: string | undefined, fallback: number, least: number) => {
     const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < least) throw new Error(`--${name} must be a whole number ≥ ${least}`);
+    if (!Number.isInteger(n) || n < least)
+      throw new UsageError(`--${name} must be a whole number ≥ ${least}`);
     return n;
   };
   const alerts = whole('alerts', values.alerts, 0, 100);
   const cases = whole('cases', values.cases, 0, 10);
-  if (cases > alerts) throw new Error('--cases must not exceed --alerts: every case has an alert');
+  if (cases > alerts) throw new UsageError('--cases must not exceed --alerts: every case has an alert');
   const databaseUrl = values['database-url'];
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
-    throw new Error('--database-url must be a postgres:// URL (SQLite is the default, in a temp directory)');
+    throw new UsageError(
+      '--database-url must be a postgres:// URL (SQLite is the default, in a temp directory)',
+    );
   return {
     volumes: {
       alerts,

@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Type } from '@sinclair/typebox';
-import type { Io } from '../src/cli/cli-context.ts';
+import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import type { ActionDefinition } from '../src/core/action.ts';
 import { newId } from '../src/core/ids.ts';
@@ -261,19 +261,25 @@ async function latencyPhase(
   };
 }
 
-/** `riposte bench engine [--runs N] [--latency-seconds S] [--database URL]` — JSON on stdout. */
+/** `riposte bench engine [--runs N] [--latency-seconds S] [--latency-rate R] [--database URL]` — JSON on stdout. */
 export async function runEngineBench(args: string[], io: Io): Promise<Record<string, unknown>> {
   const { values } = parseArgs({
     args,
     options: {
       runs: { type: 'string', default: '20000' },
       'latency-seconds': { type: 'string', default: '5' },
+      // Alerts per second offered in the latency phase; by default half the measured peak. Fixed, it
+      // compares two builds (or two machines) at the same load.
+      'latency-rate': { type: 'string' },
       database: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
   const latencySeconds = Number(values['latency-seconds']);
-  if (!Number.isInteger(runs) || runs < 100) throw new Error('--runs must be an integer ≥ 100');
+  if (!Number.isInteger(runs) || runs < 100) throw new UsageError('--runs must be an integer ≥ 100');
+  const fixedRate = values['latency-rate'] === undefined ? undefined : Number(values['latency-rate']);
+  if (fixedRate !== undefined && !(Number.isFinite(fixedRate) && fixedRate >= 1))
+    throw new UsageError('--latency-rate must be a number of alerts per second ≥ 1');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-engine-'));
   const firstActionAt = new Map<string, number>();
   const riposte = await openRiposte(
@@ -321,10 +327,9 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
     const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
     const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
 
-    io.stderr(
-      `bench engine: alert → first action at ${Math.round(runsPerSecond / 2)} alerts/s for ${latencySeconds} s\n`,
-    );
-    const latency = await latencyPhase(riposte, runsPerSecond / 2, latencySeconds, firstActionAt);
+    const rate = fixedRate ?? runsPerSecond / 2;
+    io.stderr(`bench engine: alert → first action at ${Math.round(rate)} alerts/s for ${latencySeconds} s\n`);
+    const latency = await latencyPhase(riposte, rate, latencySeconds, firstActionAt);
     const result = {
       scenario: 'engine',
       database: riposte.database.dialect,
@@ -345,7 +350,8 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
       p99ReceivedToFirstActionMs: round(latency.p99, 2),
       maxReceivedToFirstActionMs: round(latency.max, 2),
       latencyPhase: {
-        alertsPerSecond: Math.round(runsPerSecond / 2),
+        alertsPerSecond: Math.round(rate),
+        rateFixed: fixedRate !== undefined,
         seconds: latencySeconds,
         alerts: latency.alerts,
         runs: latency.runs,

@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
-import type { Io } from '../src/cli/cli-context.ts';
+import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import { openRiposte, type Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -49,7 +49,7 @@ function readSettings(args: string[]): Settings {
     const least = name === 'warmup' ? 0 : name === 'duration' ? 0.1 : 1;
     const whole = name !== 'duration' && name !== 'warmup';
     if (!Number.isFinite(n) || n < least || (whole && !Number.isInteger(n)))
-      throw new Error(`--${name} must be ${whole ? 'a whole number' : 'a number'} ≥ ${least}`);
+      throw new UsageError(`--${name} must be ${whole ? 'a whole number' : 'a number'} ≥ ${least}`);
   }
   return {
     durationMs: numbers.duration * 1000,

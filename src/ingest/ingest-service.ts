@@ -17,8 +17,9 @@ export interface IngestResult {
 /** Bodies at least this long (characters) are prepared on an ingest thread when there is one. */
 export const THREAD_MIN_BODY = 32 * 1024;
 /**
- * A smaller body (a webhook's single alert) goes to a thread too, unless every thread has at least
- * this much unanswered work (a bulk body): then it is prepared here rather than wait behind it.
+ * A smaller body (a webhook's single alert) goes to a thread too, unless no thread is ready yet or
+ * every ready thread has at least this much unanswered work (a bulk body): then it is prepared here
+ * rather than wait.
  */
 export const SMALL_BODY_MAX_BACKLOG = 64 * 1024;
 
@@ -75,7 +76,11 @@ export class IngestService {
     receivedAt: string,
   ): Promise<PreparedBody> {
     const pool = this.#pool;
-    if (pool && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG)) {
+    const toThread =
+      pool !== undefined && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG);
+    // A small body never waits for a thread to start; it starts one for the bodies after it.
+    if (pool && !toThread) pool.warm();
+    if (pool && toThread) {
       try {
         return await pool.prepare(source, body, contentType, receivedAt);
       } catch (error) {

@@ -96,6 +96,7 @@ describe('ingest service with ingest threads', () => {
         return pool.prepare(...args);
       },
       backlog: () => pool.backlog(),
+      warm: () => pool.warm(),
     } as PreparePool;
     try {
       const { jobs, writer } = recording();
@@ -105,7 +106,11 @@ describe('ingest service with ingest threads', () => {
       const small = ndjson(2, -1);
       assert.ok(small.length < THREAD_MIN_BODY);
 
-      assert.equal(pool.backlog(), 0, 'no thread yet: one can be started');
+      assert.equal(pool.backlog(), Infinity, 'no thread yet');
+      assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
+      assert.equal(onThread, 0, 'a small body does not wait for a thread to start…');
+      await pool.ready();
+      assert.equal(pool.backlog(), 0, '…but starts one');
       assert.equal((await service.ingest(stored, small, 'application/x-ndjson', actor)).accepted, 2);
       assert.equal(onThread, 1, 'a small body goes to an idle thread');
 
@@ -118,7 +123,7 @@ describe('ingest service with ingest threads', () => {
       assert.equal(pool.backlog(), 0);
       assert.deepEqual(
         jobs.map((j) => j.alerts.length).sort((a, b) => a - b),
-        [2, 2, 200],
+        [2, 2, 2, 200],
       );
     } finally {
       await pool.close();

@@ -12,6 +12,8 @@ export interface PrepareRequest {
 }
 
 export type PrepareReply =
+  /** Sent once, when the thread has loaded its modules and takes bodies. */
+  | { ready: true }
   | { id: number; ok: true; prepared: PreparedBody }
   | {
       id: number;
@@ -24,6 +26,7 @@ interface Thread {
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
   /** Characters of the bodies sent and not answered yet. */
   backlog: number;
+  ready: boolean;
 }
 
 /**
@@ -47,12 +50,25 @@ export class PreparePool {
   }
 
   /**
-   * Characters a body sent now would wait behind: the least busy thread's unanswered bodies (0 when
-   * a thread is idle, or one more can be started).
+   * Characters a body sent now would wait behind: the least busy ready thread's unanswered bodies,
+   * or Infinity while no thread is ready (starting one takes tens of milliseconds: a small body
+   * is better prepared where it is, see `warm`).
    */
   backlog(): number {
-    if (this.#threads.length < this.#size) return 0;
-    return Math.min(...this.#threads.map((t) => t.backlog));
+    let least = Infinity;
+    for (const t of this.#threads) if (t.ready && t.backlog < least) least = t.backlog;
+    return least;
+  }
+
+  /** Starts a thread if there is none, without waiting for it, so that later bodies find one ready. */
+  warm(): void {
+    if (!this.#closed && this.#threads.length === 0) this.#start();
+  }
+
+  /** Resolves once a thread is ready (tests). */
+  async ready(): Promise<void> {
+    this.warm();
+    while (!this.#threads.some((t) => t.ready)) await new Promise((r) => setTimeout(r, 5));
   }
 
   prepare(source: SourceRef, body: string, contentType: string, receivedAt: string): Promise<PreparedBody> {
@@ -91,8 +107,12 @@ export class PreparePool {
     const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url));
     // An idle thread does not keep the process alive; one with work does (see prepare()).
     worker.unref();
-    const thread: Thread = { worker, pending: new Map(), backlog: 0 };
+    const thread: Thread = { worker, pending: new Map(), backlog: 0, ready: false };
     worker.on('message', (reply: PrepareReply) => {
+      if ('ready' in reply) {
+        thread.ready = true;
+        return;
+      }
       const waiting = thread.pending.get(reply.id);
       if (!waiting) return;
       thread.pending.delete(reply.id);

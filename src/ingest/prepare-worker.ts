@@ -32,3 +32,5 @@ port.on('message', (request: PrepareRequest) => {
   }
   port.postMessage(reply);
 });
+
+port.postMessage({ ready: true } satisfies PrepareReply);

@@ -109,16 +109,15 @@ for (const kind of databaseKinds()) {
 }
 
 describe('riposte bench console arguments', () => {
-  it('refuses volumes it cannot seed', async () => {
+  it('refuses volumes it cannot seed, as a usage error (exit 2) that names the option', async () => {
+    let stderr = '';
     const io: Io = {
       stdout: () => undefined,
-      stderr: () => undefined,
+      stderr: (text) => void (stderr += text),
       readStdin: async () => '',
       isTTY: false,
     };
-    await assert.rejects(
-      main(['bench', 'console', '--alerts', '100', '--cases', '500'], io),
-      /--cases must not exceed --alerts/,
-    );
+    assert.equal(await main(['bench', 'console', '--alerts', '100', '--cases', '500'], io), 2);
+    assert.match(stderr, /--cases must not exceed --alerts/);
   });
 });
