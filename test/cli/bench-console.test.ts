@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { main } from '../../src/cli/main.ts';
-import type { Io } from '../../src/cli/cli-context.ts';
+import { runCli } from '../support/cli-io.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 interface Figures {
@@ -25,18 +24,19 @@ interface Measured {
 
 /** The console benchmark end to end at a tiny scale: figures are not checked, only that they exist. */
 async function bench(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readStdin: async () => '',
-    isTTY: false,
-  };
-  const code = await main(
-    ['bench', 'console', '--alerts', '2000', '--cases', '200', '--requests', '2', '--warmup', '0', ...args],
-    io,
-  );
+  const { code, stdout, stderr } = await runCli([
+    'bench',
+    'console',
+    '--alerts',
+    '2000',
+    '--cases',
+    '200',
+    '--requests',
+    '2',
+    '--warmup',
+    '0',
+    ...args,
+  ]);
   assert.equal(code, 0, stderr);
   return { result: JSON.parse(stdout) as Record<string, unknown>, stderr };
 }
@@ -110,14 +110,8 @@ for (const kind of databaseKinds()) {
 
 describe('riposte bench console arguments', () => {
   it('refuses volumes it cannot seed, as a usage error (exit 2) that names the option', async () => {
-    let stderr = '';
-    const io: Io = {
-      stdout: () => undefined,
-      stderr: (text) => void (stderr += text),
-      readStdin: async () => '',
-      isTTY: false,
-    };
-    assert.equal(await main(['bench', 'console', '--alerts', '100', '--cases', '500'], io), 2);
+    const { code, stderr } = await runCli(['bench', 'console', '--alerts', '100', '--cases', '500']);
+    assert.equal(code, 2);
     assert.match(stderr, /--cases must not exceed --alerts/);
   });
 });

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main.ts';
-import type { Io } from '../../src/cli/cli-context.ts';
+import { runCli } from '../support/cli-io.ts';
 
 /** The engine benchmark end to end at a tiny scale: the figures exist and the options are honoured. */
-async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readStdin: async () => '',
-    isTTY: false,
-  };
-  const code = await main(['bench', 'engine', '--runs', '200', '--latency-seconds', '0.5', ...args], io);
-  return { code, stdout, stderr };
-}
+const bench = (args: string[]) =>
+  runCli(['bench', 'engine', '--runs', '200', '--latency-seconds', '0.5', ...args]);
 
 describe('riposte bench engine', () => {
   it('runs the latency phase at the rate asked for, and says it was fixed', async () => {
