@@ -39,6 +39,7 @@ export class PreparePool {
   readonly #size: number;
   readonly #threads: Thread[] = [];
   #nextId = 1;
+  #warmedAt = -Infinity;
   #closed = false;
 
   constructor(size: number) {
@@ -60,14 +61,22 @@ export class PreparePool {
     return least;
   }
 
-  /** Starts a thread if there is none, without waiting for it, so that later bodies find one ready. */
+  /**
+   * Starts a thread if there is none, without waiting for it, so that later bodies find one ready.
+   * At most once a second: if threads keep failing to start, small bodies stay here without
+   * starting one each.
+   */
   warm(): void {
-    if (!this.#closed && this.#threads.length === 0) this.#start();
+    if (this.#closed || this.#threads.length > 0) return;
+    const now = performance.now();
+    if (now - this.#warmedAt < 1000) return;
+    this.#warmedAt = now;
+    this.#start();
   }
 
   /** Resolves once a thread is ready (tests). */
   async ready(): Promise<void> {
-    this.warm();
+    if (this.#threads.length === 0) this.#start();
     while (!this.#threads.some((t) => t.ready)) await new Promise((r) => setTimeout(r, 5));
   }
 
