@@ -75,8 +75,8 @@ const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_L
 
 /**
  * Writes ingested alerts durably: dedup by fingerprint within the window, grouping into cases, the
- * alerts themselves and one audit row per request, all in one transaction per group commit. If
- * grouping fails, the batch is written again without it and the grouping stage
+ * alerts themselves and one audit row per source and sender, all in one transaction per group
+ * commit. If grouping fails, the batch is written again without it and the grouping stage
  * (src/cases/grouping-stage.ts) groups those alerts later: a grouping fault never costs an alert.
  */
 export class IngestWriter {
@@ -184,6 +184,7 @@ export class IngestWriter {
 
       const fresh: AlertTable[] = [];
       const auditEntries: AuditEntry[] = [];
+      const ingested = new IngestAudit();
       const results = jobs.map((job): IngestJobResult => {
         const alertIds: string[] = [];
         let duplicates = 0;
@@ -212,15 +213,11 @@ export class IngestWriter {
           else known.set(fingerprint, [entry]);
           alertIds.push(row.id);
         }
-        auditEntries.push({
-          actor: job.actor,
-          action: 'alerts.ingest',
-          targetType: 'source',
-          targetId: job.source,
-          details: { accepted: alertIds.length, duplicates, rejected: job.rejected },
-        });
+        // As in the 202: accepted = stored as new; duplicates counted on earlier alerts.
+        ingested.add(job, alertIds.length - duplicates, duplicates);
         return { alertIds, duplicates };
       });
+      auditEntries.push(...ingested.entries());
 
       for (const { fresh: row, addedCount, firstSeen, lastSeen } of [...known.values()].flat()) {
         if (!row) continue;
@@ -267,6 +264,44 @@ export class IngestWriter {
       now,
     );
   }
+}
+
+/**
+ * The audit rows of one commit: one per source and sender (actor and address), however many requests
+ * it holds — a webhook sending one alert per request would otherwise add an audit row per alert.
+ */
+class IngestAudit {
+  readonly #bySender = new Map<string, AuditEntry & { details: IngestCounts }>();
+
+  add(job: IngestJob, accepted: number, duplicates: number): void {
+    const key = `${job.source}\u0002${job.actor.type}\u0002${job.actor.id}\u0002${job.actor.ip ?? ''}`;
+    const entry = this.#bySender.get(key);
+    if (entry) {
+      entry.details.requests++;
+      entry.details.accepted += accepted;
+      entry.details.duplicates += duplicates;
+      entry.details.rejected += job.rejected;
+      return;
+    }
+    this.#bySender.set(key, {
+      actor: job.actor,
+      action: 'alerts.ingest',
+      targetType: 'source',
+      targetId: job.source,
+      details: { requests: 1, accepted, duplicates, rejected: job.rejected },
+    });
+  }
+
+  entries(): AuditEntry[] {
+    return [...this.#bySender.values()];
+  }
+}
+
+interface IngestCounts {
+  requests: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
 }
 
 function toRow(job: IngestJob, alert: PreparedAlert, now: string): AlertTable {

@@ -174,7 +174,7 @@ for (const kind of databaseKinds()) {
       assert.equal(form.json().code, 'unsupported_media_type');
     });
 
-    it('writes one audit row per ingest request and the chain verifies', async () => {
+    it('writes audit rows for the ingest requests (one per commit and sender) and the chain verifies', async () => {
       const audit = await h.as('manager', {
         method: 'GET',
         url: '/api/v1/audit?action=alerts.ingest&limit=1000',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { AuditLog } from '../../src/audit/audit-log.ts';
+import { AuditLog, type Actor } from '../../src/audit/audit-log.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
@@ -11,11 +11,12 @@ import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
 /**
- * Dedup finds earlier alerts through an index of the fingerprint's first characters (migration 0014);
- * fingerprints that share those characters are told apart by the whole fingerprint.
+ * The ingest writer's commit: dedup finds earlier alerts through an index of the fingerprint's first
+ * characters (migration 0014), fingerprints that share those characters are told apart by the whole
+ * fingerprint; the requests of one commit leave one audit row per source and sender.
  */
 for (const kind of databaseKinds()) {
-  describe(`ingest dedup on ${kind}`, () => {
+  describe(`ingest writer on ${kind}`, () => {
     let t: TestDatabase;
     let database: Database;
     let writer: IngestWriter;
@@ -42,14 +43,8 @@ for (const kind of databaseKinds()) {
       });
       return { ...preparedAlert('ids', draft), fingerprint };
     };
-    const write = (alerts: PreparedAlert[]) =>
-      writer.write({
-        source: 'ids',
-        format: 'suricata',
-        actor: { id: 'ids', type: 'source' },
-        alerts,
-        rejected: 0,
-      });
+    const write = (alerts: PreparedAlert[], actor: Actor = { id: 'ids', type: 'source' }, rejected = 0) =>
+      writer.write({ source: 'ids', format: 'suricata', actor, alerts, rejected });
 
     it('keeps alerts whose fingerprints share the indexed prefix apart, and counts a repeat on the right one', async () => {
       const shared = 'AAAAAAAAAAAAAAAAAAAA';
@@ -73,6 +68,51 @@ for (const kind of databaseKinds()) {
         [
           [stored.alertIds[0], 1],
           [stored.alertIds[1], 2],
+        ],
+      );
+    });
+
+    it('leaves one audit row per source and sender for the requests of one commit, with their counts', async () => {
+      const before = await database.db
+        .selectFrom('audit_log')
+        .select('seq')
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const first = `${'D'.repeat(20)}${'e'.repeat(23)}`;
+      const lab = { id: 'ids', type: 'source' as const, ip: '192.0.2.10' };
+      const other = { id: 'ids', type: 'source' as const, ip: '192.0.2.11' };
+      // Submitted in the same tick: one group commit.
+      const results = await Promise.all([
+        write([alert(11, first)], lab, 1),
+        write([alert(12, `${'F'.repeat(20)}${'g'.repeat(23)}`)], lab),
+        write([alert(11, first)], lab, 2),
+        write([alert(13, `${'H'.repeat(20)}${'i'.repeat(23)}`)], other),
+      ]);
+      assert.equal(results[2]!.duplicates, 1, 'the third request repeats the first');
+      const rows = await database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'ip', 'action', 'target_id', 'details'])
+        .where('seq', '>', Number(before?.seq ?? 0))
+        .orderBy('seq')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => ({ ...r, details: JSON.parse(r.details) as unknown })),
+        [
+          {
+            actor: 'ids',
+            ip: '192.0.2.10',
+            action: 'alerts.ingest',
+            target_id: 'ids',
+            details: { requests: 3, accepted: 2, duplicates: 1, rejected: 3 },
+          },
+          {
+            actor: 'ids',
+            ip: '192.0.2.11',
+            action: 'alerts.ingest',
+            target_id: 'ids',
+            details: { requests: 1, accepted: 1, duplicates: 0, rejected: 0 },
+          },
         ],
       );
     });
