@@ -72,30 +72,29 @@ export class ServerMetrics {
   /** SQLite's checkpoint thread (src/store/wal-checkpointer.ts), read at each scrape. */
   watchCheckpoints(checkpointer: WalCheckpointer): void {
     const { stats } = checkpointer;
-    new Gauge({
-      name: 'riposte_sqlite_checkpoints',
-      help: 'WAL checkpoints the checkpoint thread finished since start',
-      registers: [this.registry],
-      collect() {
-        this.set(stats.checkpoints);
-      },
-    });
-    new Gauge({
-      name: 'riposte_sqlite_wal_frames',
-      help: 'Frames in the SQLite WAL at the last checkpoint',
-      registers: [this.registry],
-      collect() {
-        this.set(stats.walFrames);
-      },
-    });
-    new Gauge({
-      name: 'riposte_sqlite_checkpoint_thread_up',
-      help: '1 while the checkpoint thread checkpoints; 0 once it failed and the main connection took over',
-      registers: [this.registry],
-      collect() {
-        this.set(stats.failures === 0 ? 1 : 0);
-      },
-    });
+    const gauges: [name: string, help: string, read: () => number][] = [
+      [
+        'riposte_sqlite_checkpoints',
+        'WAL checkpoints the checkpoint thread finished since start',
+        () => stats.checkpoints,
+      ],
+      ['riposte_sqlite_wal_frames', 'Frames in the SQLite WAL at the last checkpoint', () => stats.walFrames],
+      [
+        'riposte_sqlite_checkpoint_thread_up',
+        '1 while the checkpoint thread checkpoints; 0 once it failed and the main connection took over',
+        () => (stats.failures === 0 ? 1 : 0),
+      ],
+    ];
+    for (const [name, help, read] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
   }
 
   attach(app: FastifyInstance): void {
