@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { insertRows } from '../../src/store/bulk-insert.ts';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrate } from '../../src/store/migrator.ts';
 import type { AssetTable } from '../../src/store/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts';
 
 for (const kind of databaseKinds()) {
   describe(`multi-row INSERT without the query builder on ${kind}`, () => {
-    let t: TestDatabase;
-    let database: Database;
-    before(async () => {
-      t = await createTestDatabase(kind);
-      database = openDatabase(t.url);
-      await migrate(database);
-    });
-    after(async () => {
-      await database.close();
-      await t.drop();
-    });
+    const suite = useMigratedDatabase(kind);
 
     const asset = (i: number): AssetTable => ({
       type: 'host',
@@ -31,20 +19,20 @@ for (const kind of databaseKinds()) {
 
     it('stores every row with its values, across several statements, in the caller’s transaction', async () => {
       const rows = Array.from({ length: 901 }, (_, i) => asset(i));
-      await database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', rows));
-      const stored = await database.db.selectFrom('assets').selectAll().orderBy('value').execute();
+      await suite.database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', rows));
+      const stored = await suite.database.db.selectFrom('assets').selectAll().orderBy('value').execute();
       assert.deepEqual(stored, rows);
     });
 
     it('writes nothing when the transaction rolls back', async () => {
       await assert.rejects(
-        database.db.transaction().execute(async (trx) => {
+        suite.database.db.transaction().execute(async (trx) => {
           await insertRows(trx, kind, 'assets', [asset(5000)]);
           throw new Error('changed my mind');
         }),
         /changed my mind/,
       );
-      const found = await database.db
+      const found = await suite.database.db
         .selectFrom('assets')
         .select('value')
         .where('value', '=', asset(5000).value)
@@ -54,7 +42,7 @@ for (const kind of databaseKinds()) {
 
     it('fails the statement on a duplicate key, like any INSERT', async () => {
       await assert.rejects(
-        database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', [asset(1)])),
+        suite.database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', [asset(1)])),
       );
     });
   });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { idFloor } from '../../src/core/ids.ts';
 import { ChangePoller } from '../../src/live/change-poller.ts';
 import type { LiveEvent } from '../../src/live/live-event.ts';
 import { LiveFeed } from '../../src/live/live-feed.ts';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrate } from '../../src/store/migrator.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts';
 
 const T0 = Date.parse('2026-11-30T12:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -21,17 +19,7 @@ const id = (prefix: string, ms: number) =>
  */
 for (const kind of databaseKinds()) {
   describe(`live change poller on ${kind}`, () => {
-    let t: TestDatabase;
-    let database: Database;
-    before(async () => {
-      t = await createTestDatabase(kind);
-      database = openDatabase(t.url);
-      await migrate(database);
-    });
-    after(async () => {
-      await database.close();
-      await t.drop();
-    });
+    const suite = useMigratedDatabase(kind);
 
     const runRow = (runId: string, status: string, updated: number) => ({
       id: runId,
@@ -84,7 +72,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('tells alerts, cases, runs, tasks and response actions another process committed, once each', async () => {
-      const db = database.db;
+      const db = suite.database.db;
       let now = T0;
       const feed = new LiveFeed({ now: () => now });
       const heard: string[] = [];

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { AuditLog, type Actor } from '../../src/audit/audit-log.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrate } from '../../src/store/migrator.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts';
 
 /**
  * The ingest writer's commit: dedup finds earlier alerts through an index of the fingerprint's first
@@ -17,23 +15,15 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../support
  */
 for (const kind of databaseKinds()) {
   describe(`ingest writer on ${kind}`, () => {
-    let t: TestDatabase;
-    let database: Database;
+    const suite = useMigratedDatabase(kind);
     let writer: IngestWriter;
-    before(async () => {
-      t = await createTestDatabase(kind);
-      database = openDatabase(t.url);
-      await migrate(database);
+    before(() => {
       writer = new IngestWriter({
-        db: database.db,
+        db: suite.database.db,
         dialect: kind,
         audit: new AuditLog(Buffer.alloc(32, 7), kind),
         dedupWindowSeconds: 3600,
       });
-    });
-    after(async () => {
-      await database.close();
-      await t.drop();
     });
 
     const alert = (sid: number, fingerprint: string): PreparedAlert => {
@@ -57,7 +47,7 @@ for (const kind of databaseKinds()) {
       const again = await write([alert(2, second)]);
       assert.equal(again.duplicates, 1);
       assert.deepEqual(again.alertIds, [stored.alertIds[1]]);
-      const rows = await database.db
+      const rows = await suite.database.db
         .selectFrom('alerts')
         .select(['id', 'count'])
         .where('fingerprint', 'in', [first, second])
@@ -73,7 +63,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('leaves one audit row per source and sender for the requests of one commit, with their counts', async () => {
-      const before = await database.db
+      const before = await suite.database.db
         .selectFrom('audit_log')
         .select('seq')
         .orderBy('seq', 'desc')
@@ -90,7 +80,7 @@ for (const kind of databaseKinds()) {
         write([alert(13, `${'H'.repeat(20)}${'i'.repeat(23)}`)], other),
       ]);
       assert.equal(results[2]!.duplicates, 1, 'the third request repeats the first');
-      const rows = await database.db
+      const rows = await suite.database.db
         .selectFrom('audit_log')
         .select(['actor', 'ip', 'action', 'target_id', 'details'])
         .where('seq', '>', Number(before?.seq ?? 0))
@@ -122,7 +112,7 @@ for (const kind of databaseKinds()) {
       it('the lookup by the prefix expression uses the index', async () => {
         const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT id FROM alerts
         WHERE substr(fingerprint, 1, 6) IN ('AAAAAA', 'BBBBBB') AND fingerprint IN ('x', 'y')`.execute(
-          database.db,
+          suite.database.db,
         );
         assert.match(plan.rows.map((r) => r.detail).join('\n'), /USING INDEX alerts_fingerprint_short/);
       });

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrator.ts';
 
 export interface TestDatabase {
   name: 'sqlite' | 'postgres';
@@ -59,6 +62,30 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A fresh database of the kind for the suite it is called in: created, opened and migrated before its
+ * tests, closed and dropped after them. Read `database` inside tests and hooks, not at suite level.
+ */
+export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): { readonly database: Database } {
+  let t: TestDatabase | undefined;
+  let opened: Database | undefined;
+  before(async () => {
+    t = await createTestDatabase(kind);
+    opened = openDatabase(t.url);
+    await migrate(opened);
+  });
+  after(async () => {
+    await opened?.close();
+    await t?.drop();
+  });
+  return {
+    get database(): Database {
+      if (!opened) throw new Error('the suite database is opened in before(): read it inside a test or hook');
+      return opened;
     },
   };
 }
