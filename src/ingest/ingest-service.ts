@@ -76,18 +76,17 @@ export class IngestService {
     receivedAt: string,
   ): Promise<PreparedBody> {
     const pool = this.#pool;
-    const toThread =
-      pool !== undefined && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG);
-    // A small body never waits for a thread to start; it starts one for the bodies after it.
-    if (pool && !toThread) pool.warm();
-    if (pool && toThread) {
+    if (pool && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG)) {
       try {
         return await pool.prepare(source, body, contentType, receivedAt);
       } catch (error) {
         if (error instanceof RiposteError) throw error;
         // The thread failed (or met a fault): prepare here instead, which gives the same answer or
-        // the same error; a lost thread is replaced on the next large body.
+        // the same error; a lost thread is replaced by the next body that needs one.
       }
+    } else {
+      // A small body never waits for a thread to start; it starts one for the bodies after it.
+      pool?.warm();
     }
     return prepareBody(source, body, contentType, receivedAt);
   }

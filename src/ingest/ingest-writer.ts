@@ -138,14 +138,18 @@ export class IngestWriter {
       // Every stored alert with a fingerprint of this batch whose time range could cover one of its
       // records: a fingerprint can have several alerts, one per burst separated by more than the window.
       const known = new Map<string, Known[]>();
+      const remember = (fingerprint: string, entry: Known): void => {
+        const list = known.get(fingerprint);
+        if (list) list.push(entry);
+        else known.set(fingerprint, [entry]);
+      };
+      // Each record's event time, parsed once: for the lookup's time range and for its own dedup.
+      const times = jobs.map((job) => job.alerts.map((a) => Date.parse(a.eventTime)));
       let earliest = Infinity;
       let latest = -Infinity;
-      for (const job of jobs) {
-        for (const { eventTime } of job.alerts) {
-          const at = Date.parse(eventTime);
-          if (at < earliest) earliest = at;
-          if (at > latest) latest = at;
-        }
+      for (const at of times.flat()) {
+        if (at < earliest) earliest = at;
+        if (at > latest) latest = at;
       }
       if (windowMs > 0 && earliest <= latest) {
         const from = new Date(earliest - windowMs).toISOString();
@@ -165,12 +169,13 @@ export class IngestWriter {
             .where('last_seen', '>=', from)
             .where('first_seen', '<=', to)
             .execute();
-          for (const row of rows) {
-            const entry = { id: row.id, firstSeen: row.first_seen, lastSeen: row.last_seen, addedCount: 0 };
-            const list = known.get(row.fingerprint);
-            if (list) list.push(entry);
-            else known.set(row.fingerprint, [entry]);
-          }
+          for (const row of rows)
+            remember(row.fingerprint, {
+              id: row.id,
+              firstSeen: row.first_seen,
+              lastSeen: row.last_seen,
+              addedCount: 0,
+            });
         }
       }
       const covering = (fingerprint: string, at: number): Known | undefined =>
@@ -183,14 +188,13 @@ export class IngestWriter {
           : undefined;
 
       const fresh: AlertTable[] = [];
-      const auditEntries: AuditEntry[] = [];
       const ingested = new IngestAudit();
-      const results = jobs.map((job): IngestJobResult => {
+      const results = jobs.map((job, j): IngestJobResult => {
         const alertIds: string[] = [];
         let duplicates = 0;
-        for (const alert of job.alerts) {
+        for (const [i, alert] of job.alerts.entries()) {
           const { fingerprint, eventTime } = alert;
-          const seen = covering(fingerprint, Date.parse(eventTime));
+          const seen = covering(fingerprint, times[j]![i]!);
           if (seen) {
             duplicates++;
             seen.addedCount++;
@@ -201,23 +205,19 @@ export class IngestWriter {
           }
           const row = toRow(job, alert, now);
           fresh.push(row);
-          const entry = {
+          remember(fingerprint, {
             id: row.id,
             firstSeen: row.first_seen,
             lastSeen: row.last_seen,
             addedCount: 0,
             fresh: row,
-          };
-          const list = known.get(fingerprint);
-          if (list) list.push(entry);
-          else known.set(fingerprint, [entry]);
+          });
           alertIds.push(row.id);
         }
         // As in the 202: accepted = stored as new; duplicates counted on earlier alerts.
         ingested.add(job, alertIds.length - duplicates, duplicates);
         return { alertIds, duplicates };
       });
-      auditEntries.push(...ingested.entries());
 
       for (const { fresh: row, addedCount, firstSeen, lastSeen } of [...known.values()].flat()) {
         if (!row) continue;
@@ -226,7 +226,6 @@ export class IngestWriter {
         row.last_seen = lastSeen;
       }
       const cases = grouping ? await this.#group(trx, fresh, grouping, now) : [];
-      auditEntries.push(...cases);
       await insertRows(trx, this.#options.dialect, 'alerts', fresh);
       for (const entry of [...known.values()].flat()) {
         if (entry.fresh || entry.addedCount === 0) continue;
@@ -240,7 +239,7 @@ export class IngestWriter {
           .where('id', '=', entry.id)
           .execute();
       }
-      await audit.append(trx, auditEntries, now);
+      await audit.append(trx, [...ingested.entries(), ...cases], now);
       if (hooks.alerts && fresh.length > 0) await hooks.alerts.write(trx, fresh);
       const opened = openedCases(cases);
       if (hooks.cases && opened.length > 0) await hooks.cases.write(trx, opened);

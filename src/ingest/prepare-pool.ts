@@ -23,9 +23,8 @@ export type PrepareReply =
 
 interface Thread {
   worker: Worker;
+  /** Bodies sent and not answered yet, with their length in characters. */
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
-  /** Characters of the bodies sent and not answered yet. */
-  backlog: number;
   ready: boolean;
 }
 
@@ -57,7 +56,12 @@ export class PreparePool {
    */
   backlog(): number {
     let least = Infinity;
-    for (const t of this.#threads) if (t.ready && t.backlog < least) least = t.backlog;
+    for (const t of this.#threads) {
+      if (!t.ready) continue;
+      let backlog = 0;
+      for (const { size } of t.pending.values()) backlog += size;
+      if (backlog < least) least = backlog;
+    }
     return least;
   }
 
@@ -87,7 +91,6 @@ export class PreparePool {
     return new Promise((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject, size: body.length });
-      thread.backlog += body.length;
       const request: PrepareRequest = {
         id,
         source: { name: source.name, format: source.format, options: source.options },
@@ -116,7 +119,7 @@ export class PreparePool {
     const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url));
     // An idle thread does not keep the process alive; one with work does (see prepare()).
     worker.unref();
-    const thread: Thread = { worker, pending: new Map(), backlog: 0, ready: false };
+    const thread: Thread = { worker, pending: new Map(), ready: false };
     worker.on('message', (reply: PrepareReply) => {
       if ('ready' in reply) {
         thread.ready = true;
@@ -125,7 +128,6 @@ export class PreparePool {
       const waiting = thread.pending.get(reply.id);
       if (!waiting) return;
       thread.pending.delete(reply.id);
-      thread.backlog -= waiting.size;
       if (thread.pending.size === 0) worker.unref();
       if (reply.ok) waiting.resolve(reply.prepared);
       else if (reply.error.code)
@@ -142,7 +144,6 @@ export class PreparePool {
       if (index >= 0) this.#threads.splice(index, 1);
       for (const waiting of thread.pending.values()) waiting.reject(error);
       thread.pending.clear();
-      thread.backlog = 0;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`an ingest thread exited (code ${code})`)));

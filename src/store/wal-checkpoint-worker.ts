@@ -20,17 +20,8 @@ port.on('message', (message: 'checkpoint' | 'close') => {
   }
   let reply: CheckpointReply;
   try {
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)') as {
-      busy: number;
-      log: number;
-      checkpointed: number;
-    }[];
-    reply = {
-      ok: true,
-      busy: row?.busy ?? 0,
-      walFrames: row?.log ?? 0,
-      checkpointedFrames: row?.checkpointed ?? 0,
-    };
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    reply = { ok: true, walFrames: row?.log ?? 0, checkpointedFrames: row?.checkpointed ?? 0 };
   } catch (error) {
     reply = { ok: false, message: (error as Error).message };
   }

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 
-/** What the checkpoint thread answers after each checkpoint (the three numbers of `PRAGMA wal_checkpoint`). */
+/** What the checkpoint thread answers after each checkpoint (from `PRAGMA wal_checkpoint`'s answer). */
 export type CheckpointReply =
-  { ok: true; busy: number; walFrames: number; checkpointedFrames: number } | { ok: false; message: string };
+  { ok: true; walFrames: number; checkpointedFrames: number } | { ok: false; message: string };
 
 export interface CheckpointStats {
   /** Checkpoints the thread finished. */
