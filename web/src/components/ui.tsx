@@ -201,8 +201,17 @@ export function Tabs<T extends string>({
   );
 }
 
-/** A table's header row: the named columns, then a quiet "Actions" column unless `actions` is false. */
-export function TableHead({ columns, actions = true }: { columns: readonly string[]; actions?: boolean }) {
+/**
+ * A table's header row: the named columns, then a quiet column for the row's buttons — headed
+ * "Actions", or `actions` when it is a label; none when it is false.
+ */
+export function TableHead({
+  columns,
+  actions = true,
+}: {
+  columns: readonly string[];
+  actions?: boolean | string;
+}) {
   return (
     <thead>
       <tr>
@@ -211,9 +220,9 @@ export function TableHead({ columns, actions = true }: { columns: readonly strin
             {c}
           </th>
         ))}
-        {actions && (
+        {actions !== false && (
           <th scope="col">
-            <span className="muted">Actions</span>
+            <span className="muted">{actions === true ? 'Actions' : actions}</span>
           </th>
         )}
       </tr>

@@ -255,19 +255,10 @@ function Catalog({
       {!result.data && <Loading what="the catalog" />}
       {result.data && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Integration</th>
-              <th scope="col">Categories</th>
-              <th scope="col">Actions</th>
-              <th scope="col">Credentials</th>
-              {onAdd && (
-                <th scope="col">
-                  <span className="muted">Configure</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Integration', 'Categories', 'Actions', 'Credentials']}
+            actions={onAdd ? 'Configure' : false}
+          />
           <tbody>
             {shown.map((m) => (
               <tr key={m.id}>
