@@ -126,21 +126,29 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     );
     await c.screenshot(page, 'playbook-editor');
 
-    // Clicking the error puts the cursor on its line.
+    // Clicking the error puts the cursor on its line (on the next frame, when the editor takes focus).
     await item.getByRole('button').click();
+    await page.locator('.cm-content:focus').waitFor();
     assert.match((await editor.locator('.cm-activeLine').textContent()) ?? '', /next: nowhere/);
 
     // Fix it, then ask for a key the schema allows in an action step.
     await page.keyboard.press('End');
     for (let i = 0; i < 'nowhere'.length; i++) await page.keyboard.press('Backspace');
+    // Each edit is waited for in the text before the next: under load the editor (and its completion
+    // popup) can lag a keystroke behind, and an edit landing early goes to the wrong place.
+    const activeLine = (text: RegExp) =>
+      editor.locator('.cm-activeLine', { hasText: text }).waitFor({ timeout: 5000 });
     await page.keyboard.type('done');
+    await activeLine(/next: done$/);
     await page.keyboard.press('Escape');
     await page.keyboard.insertText('\n    ');
     await page.keyboard.type('tim');
     const option = page.getByRole('option', { name: /timeout/ });
     await option.waitFor();
     await option.click();
+    await activeLine(/^\s*timeout:/);
     await page.keyboard.type('30s');
+    await activeLine(/timeout:\s*30s$/);
     await page.getByText(/^Valid, 1 warning/).waitFor();
     assert.match(
       (await page.getByRole('list', { name: 'Warnings' }).textContent()) ?? '',
