@@ -69,8 +69,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     options.onWindow?.(which);
   };
   const windowTimers = [
-    setTimeout(() => edge('start'), windowStart - performance.now()),
-    setTimeout(() => edge('end'), deadline - performance.now()),
+    // With no warm-up the window starts now: a negative delay would draw a warning from Node.
+    setTimeout(() => edge('start'), Math.max(0, windowStart - performance.now())),
+    setTimeout(() => edge('end'), Math.max(0, deadline - performance.now())),
   ];
 
   return new Promise((resolve) => {

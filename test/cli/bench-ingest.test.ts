@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../support/cli-io.ts';
+
+/**
+ * The ingest benchmark end to end at a tiny scale: real servers, real load, a real database; the
+ * figures and checks exist and the options are honoured. No figure is asserted beyond "measured".
+ */
+const TINY = [
+  '--duration',
+  '0.4',
+  '--warmup',
+  '0',
+  '--connections',
+  '4',
+  '--bulk-connections',
+  '1',
+  '--batch',
+  '20',
+];
+
+describe('riposte bench ingest', () => {
+  it('runs every phase, stores exactly what it acknowledged, and reports the median of its rounds', async () => {
+    const { code, stdout, stderr } = await runCli(['bench', 'ingest', ...TINY, '--rounds', '3']);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.valid, true, JSON.stringify(result.failures));
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.rounds.length, 3);
+    for (const key of [
+      'bulkAlertsPerSecond',
+      'singleAlertsPerSecond',
+      'baselineRequestsPerSecond',
+      'ratioToBaseline',
+    ]) {
+      const values = result.rounds
+        .map((r: Record<string, number>) => r[key])
+        .sort((a: number, b: number) => a - b);
+      assert.ok(values[0] > 0, `${key}: ${values}`);
+      assert.equal(result[key], values[1], `${key} is the median of ${values}`);
+    }
+    const median = result.rounds[result.medianRound - 1];
+    assert.equal(median.ratioToBaseline, result.ratioToBaseline);
+    assert.ok(result.rounds.every((r: { valid: boolean }) => r.valid));
+    assert.equal(result.single.batch, 1);
+    assert.equal(result.bulk.batch, 20);
+    assert.equal(result.bulk.connections, 1);
+    assert.equal(result.durability.storedEqualsAcknowledged, true);
+    assert.equal(result.durability.synchronous, 'FULL');
+    assert.equal(result.durability.duplicatesReported, 0);
+    assert.equal(result.settings.rounds, 3);
+    assert.match(stderr, /round 3 of 3/);
+  });
+
+  it('one round by default, without saying so', async () => {
+    const { code, stdout, stderr } = await runCli(['bench', 'ingest', ...TINY]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.rounds.length, 1);
+    assert.equal(result.medianRound, 1);
+    assert.equal(result.singleAlertsPerSecond, result.rounds[0].singleAlertsPerSecond);
+    assert.doesNotMatch(stderr, /round 1 of/);
+  });
+
+  it('refuses options that are not whole numbers where it needs them', async () => {
+    for (const [option, value, message] of [
+      ['--rounds', '0', /--rounds must be a whole number ≥ 1/],
+      ['--rounds', 'two', /--rounds must be a whole number ≥ 1/],
+      ['--batch', '1.5', /--batch must be a whole number ≥ 1/],
+    ] as const) {
+      const { code, stderr } = await runCli(['bench', 'ingest', option, value]);
+      assert.equal(code, 2, `${option} ${value}: ${stderr}`);
+      assert.match(stderr, message);
+    }
+  });
+});
