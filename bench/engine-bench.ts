@@ -189,19 +189,26 @@ async function latencyPhase(
   await riposte.sources.create({ name: 'bench-ids', format: 'suricata' }, ACTOR);
   const source = await riposte.sources.get('bench-ids');
   const acceptedAt = new Map<string, number>();
-  // From the moment the record is handed to ingestion (before its commit), so the figure includes the
-  // durable commit the acknowledgement waits for: an upper bound of "accepted → first action".
+  // From the record's due time (it is handed to ingestion then, or as soon after as the loop gets to
+  // it; before its commit), so the figure includes the durable commit the acknowledgement waits for:
+  // an upper bound of "accepted → first action".
   const submittedAt_ = new Map<string, number>();
+  // Open loop, on a schedule of 20 ms ticks: tick k is due at start + k × 20 ms and carries the alerts
+  // of those 20 ms. A wake-up sends every tick already due, so a late one (a busy event loop) catches up
+  // instead of sending fewer alerts, and each latency counts from its tick's due time, not from
+  // whenever the loop got round to it.
   const tickMs = 20;
-  const perTick = Math.max(1, Math.round((ratePerSecond * tickMs) / 1000));
-  const end = performance.now() + seconds * 1000;
+  const perTick = (ratePerSecond * tickMs) / 1000;
+  const total = Math.max(1, Math.round(ratePerSecond * seconds));
+  const start = performance.now();
   let n = 0;
   const pending: Promise<void>[] = [];
-  while (performance.now() < end) {
-    const tickStart = performance.now();
-    for (let k = 0; k < perTick; k++) {
+  while (n < total) {
+    const ticksDue = Math.floor((performance.now() - start) / tickMs) + 1;
+    const due = Math.min(total, Math.ceil(ticksDue * perTick));
+    while (n < due) {
       const i = n++;
-      const submittedAt = performance.now();
+      const submittedAt = start + Math.floor(i / perTick) * tickMs;
       const event = {
         timestamp: new Date().toISOString(),
         event_type: 'alert',
@@ -230,8 +237,8 @@ async function latencyPhase(
         }),
       );
     }
-    const wait = tickMs - (performance.now() - tickStart);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const next = start + ticksDue * tickMs - performance.now();
+    if (n < total) await new Promise((r) => setTimeout(r, Math.max(0, next)));
   }
   await Promise.all(pending);
   const counter = await riposte.database.db

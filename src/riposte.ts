@@ -387,7 +387,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         if (workerStarted) return;
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
         workerStarted = workerOptions.only === undefined;
-        queue.process(runExecutor.execute, config.actionConcurrency);
+        queue.process(runExecutor.dispatch, config.actionConcurrency);
         await runWorker.start(workerOptions.only);
       },
       async close() {

@@ -69,9 +69,22 @@ export class ActionExecutor {
     return this.#inFlight.size;
   }
 
+  /** Carries out one job and resolves once its outcome is delivered (committed, for the engine). */
   readonly execute = async (job: ActionJob): Promise<void> => {
     const event = await this.#outcome(job);
     if (event) await this.#sink(job.runId, event);
+  };
+
+  /**
+   * The work queue's handler: resolves once the action is done, handing its outcome to the sink
+   * without waiting for the sink's commit. The queue's concurrency bounds actions in flight; a slot
+   * held through the engine's durable commit as well would make the next run's first action wait
+   * behind other runs' commits (the sink's own queue drains on shutdown: the engine's close()).
+   */
+  readonly dispatch = async (job: ActionJob): Promise<void> => {
+    const event = await this.#outcome(job);
+    // A failed delivery is the engine's to recover (the run resumes and repeats the attempt).
+    if (event) void this.#sink(job.runId, event).catch(() => undefined);
   };
 
   async #outcome(job: ActionJob): Promise<EngineEvent | null> {
