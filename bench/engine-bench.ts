@@ -145,6 +145,11 @@ async function startRuns(riposte: Riposte, count: number, version: number): Prom
   void riposte.engine.start(ids);
 }
 
+/** A second with nothing sent: the last commits land and V8 collects the earlier phases' garbage. */
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+
 /** The pure engine alone: start + 5 action results, in memory, no storage. */
 function measureEngineCore(
   riposte: Riposte,
@@ -333,6 +338,9 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
 
     const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
     const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
+    // Settle before the latency clock starts: the core measurement above blocks the event loop for
+    // seconds and leaves its garbage, and the last throughput commits may still be in flight.
+    await settle();
 
     const rate = fixedRate ?? runsPerSecond / 2;
     io.stderr(`bench engine: alert → first action at ${Math.round(rate)} alerts/s for ${latencySeconds} s\n`);
