@@ -72,8 +72,8 @@ function readSettings(args: string[]): Settings {
  *
  * With `--rounds N` the four phases run N times (each round on a fresh database, with its own
  * baseline): the headline figures are the medians over the rounds, `rounds` lists each one, and the
- * phase details are those of the round whose ratio is the median. A noisy machine moves single runs
- * by a fifth; the median of three moves much less.
+ * phase details are those of the round whose ratio is the median. On a machine whose speed drifts
+ * (a single run moved by a fifth from one minute to the next), the median of three is steadier.
  */
 export async function runIngestBench(args: string[], io: Io): Promise<Record<string, unknown>> {
   const s = readSettings(args);
