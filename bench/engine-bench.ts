@@ -194,14 +194,11 @@ async function latencyPhase(
   await riposte.sources.create({ name: 'bench-ids', format: 'suricata' }, ACTOR);
   const source = await riposte.sources.get('bench-ids');
   const acceptedAt = new Map<string, number>();
-  // From the record's due time (it is handed to ingestion then, or as soon after as the loop gets to
-  // it; before its commit), so the figure includes the durable commit the acknowledgement waits for:
-  // an upper bound of "accepted → first action".
-  const submittedAt_ = new Map<string, number>();
   // Open loop, on a schedule of 20 ms ticks: tick k is due at start + k × 20 ms and carries the alerts
   // of those 20 ms. A wake-up sends every tick already due, so a late one (a busy event loop) catches up
-  // instead of sending fewer alerts, and each latency counts from its tick's due time, not from
-  // whenever the loop got round to it.
+  // instead of sending fewer alerts. "Received" latencies count from the tick's due time, not from
+  // whenever the loop got round to it, so they include the durable ingest commit and any wait before it.
+  const dueAt = new Map<string, number>();
   const tickMs = 20;
   const perTick = (ratePerSecond * tickMs) / 1000;
   const total = Math.max(1, Math.round(ratePerSecond * seconds));
@@ -213,7 +210,7 @@ async function latencyPhase(
     const due = Math.min(total, Math.ceil(ticksDue * perTick));
     while (n < due) {
       const i = n++;
-      const submittedAt = start + Math.floor(i / perTick) * tickMs;
+      const dueTime = start + Math.floor(i / perTick) * tickMs;
       const event = {
         timestamp: new Date().toISOString(),
         event_type: 'alert',
@@ -237,13 +234,13 @@ async function latencyPhase(
           const at = performance.now();
           for (const id of result.alertIds) {
             acceptedAt.set(id, at);
-            submittedAt_.set(id, submittedAt);
+            dueAt.set(id, dueTime);
           }
         }),
       );
     }
-    const next = start + ticksDue * tickMs - performance.now();
-    if (n < total) await new Promise((r) => setTimeout(r, Math.max(0, next)));
+    if (n < total)
+      await new Promise((r) => setTimeout(r, Math.max(0, start + ticksDue * tickMs - performance.now())));
   }
   await Promise.all(pending);
   const counter = await riposte.database.db
@@ -255,8 +252,8 @@ async function latencyPhase(
   while (counter.some((r) => !firstActionAt.has(r.id)) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   const measured = counter.filter((r) => r.alert_id && acceptedAt.has(r.alert_id) && firstActionAt.has(r.id));
-  const fromSubmit = measured
-    .map((r) => firstActionAt.get(r.id)! - submittedAt_.get(r.alert_id!)!)
+  const fromDue = measured
+    .map((r) => firstActionAt.get(r.id)! - dueAt.get(r.alert_id!)!)
     .sort((a, b) => a - b);
   // The first action is handed out the moment the commit is durable, often before the caller has its answer.
   const fromAck = measured
@@ -266,9 +263,9 @@ async function latencyPhase(
     alerts: n,
     runs: counter.length,
     measured: measured.length,
-    p50: percentile(fromSubmit, 50),
-    p99: percentile(fromSubmit, 99),
-    max: fromSubmit.at(-1) ?? NaN,
+    p50: percentile(fromDue, 50),
+    p99: percentile(fromDue, 99),
+    max: fromDue.at(-1) ?? NaN,
     p99FromAck: percentile(fromAck, 99),
   };
 }
