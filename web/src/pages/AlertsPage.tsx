@@ -165,7 +165,11 @@ export function AlertsPage() {
       )}
       <ErrorBox error={list.error} />
       <div className={open ? 'cols' : ''}>
-        <section className="panel alert-queue" aria-label="Alert queue">
+        <section
+          className="panel alert-queue"
+          aria-label="Alert queue"
+          aria-busy={list.loading || list.key !== query}
+        >
           {list.loading && list.items.length === 0 ? (
             <Loading what="alerts" />
           ) : list.items.length === 0 ? (
