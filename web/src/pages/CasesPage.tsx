@@ -81,7 +81,7 @@ export function CasesPage() {
       <ErrorBox error={list.error ?? action.error} />
       {list.loading && !list.data ? <Loading what="cases" /> : null}
       {list.data && (
-        <section className="panel case-queue" aria-label="Case queue">
+        <section className="panel case-queue" aria-label="Case queue" aria-busy={list.loading}>
           <table>
             <caption className="sr-only">
               {filters.status === 'closed' ? 'Closed' : filters.status === 'all' ? 'All' : 'Open'} cases,{' '}
