@@ -26,6 +26,8 @@ interface Thread {
   /** Bodies sent and not answered yet, with their length in characters. */
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
   ready: boolean;
+  /** Settles with the thread's ready message, or with its failure before that. */
+  started: Promise<void>;
 }
 
 /**
@@ -78,10 +80,9 @@ export class PreparePool {
     this.#start();
   }
 
-  /** Resolves once a thread is ready (tests). */
+  /** Resolves once a thread is ready, starting one if there is none (tests). */
   async ready(): Promise<void> {
-    if (this.#threads.length === 0) this.#start();
-    while (!this.#threads.some((t) => t.ready)) await new Promise((r) => setTimeout(r, 5));
+    await (this.#threads.find((t) => t.ready) ?? this.#threads[0] ?? this.#start()).started;
   }
 
   prepare(source: SourceRef, body: string, contentType: string, receivedAt: string): Promise<PreparedBody> {
@@ -119,10 +120,14 @@ export class PreparePool {
     const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url));
     // An idle thread does not keep the process alive; one with work does (see prepare()).
     worker.unref();
-    const thread: Thread = { worker, pending: new Map(), ready: false };
+    const started = Promise.withResolvers<void>();
+    // Nobody need be waiting for it: a failure reaches the bodies sent through `fail` below.
+    started.promise.catch(() => undefined);
+    const thread: Thread = { worker, pending: new Map(), ready: false, started: started.promise };
     worker.on('message', (reply: PrepareReply) => {
       if ('ready' in reply) {
         thread.ready = true;
+        started.resolve();
         return;
       }
       const waiting = thread.pending.get(reply.id);
@@ -142,6 +147,7 @@ export class PreparePool {
     const fail = (error: Error): void => {
       const index = this.#threads.indexOf(thread);
       if (index >= 0) this.#threads.splice(index, 1);
+      started.reject(error);
       for (const waiting of thread.pending.values()) waiting.reject(error);
       thread.pending.clear();
     };

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, type Database } from '../../src/store/database.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+import { createTestDatabase, useMigratedDatabase } from '../support/test-databases.ts';
 
 /** The SQLite settings durability and ingest throughput rest on (docs/architecture.md, docs/benchmarks.md). */
 describe('SQLite settings', () => {
-  let t: TestDatabase;
-  let database: Database;
-  before(async () => {
-    t = await createTestDatabase('sqlite');
-    database = openDatabase(t.url);
-    await migrate(database);
-  });
-  after(async () => {
-    await database.close();
-    await t.drop();
-  });
+  const suite = useMigratedDatabase('sqlite');
 
   const pragma = async (name: string): Promise<unknown> =>
-    Object.values((await sql.raw(`PRAGMA ${name}`).execute(database.db)).rows[0] as object)[0];
+    Object.values((await sql.raw(`PRAGMA ${name}`).execute(suite.database.db)).rows[0] as object)[0];
 
   it('a new database: WAL, synchronous=FULL (a commit is on disk before the 202), 8 KiB pages', async () => {
     assert.equal(await pragma('journal_mode'), 'wal');
