@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import { openRiposte, type Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
+import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { consoleScenarios, type DeclaredParams, type Scenario } from './console-scenarios.ts';
 import { SOURCES } from './console-data.ts';
+import { benchDatabaseUrl } from './database-option.ts';
 import { seedConsoleData, type Volumes } from './console-seed.ts';
 
 const GOAL_MS = 200;
@@ -52,11 +52,7 @@ function readSettings(args: string[]): Settings {
   const alerts = whole('alerts', values.alerts, 0, 100);
   const cases = whole('cases', values.cases, 0, 10);
   if (cases > alerts) throw new UsageError('--cases must not exceed --alerts: every case has an alert');
-  const databaseUrl = values['database-url'];
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
-    throw new UsageError(
-      '--database-url must be a postgres:// URL (SQLite is the default, in a temp directory)',
-    );
+  const databaseUrl = benchDatabaseUrl(values['database-url']);
   return {
     volumes: {
       alerts,
@@ -69,37 +65,6 @@ function readSettings(args: string[]): Settings {
     warmup: whole('warmup', values.warmup, 0, 0),
     databaseUrl,
     keep: values.keep === true,
-  };
-}
-
-/** A fresh, empty database: SQLite in a temp directory, or a new PostgreSQL database beside the given one. */
-async function freshDatabase(adminUrl: string | undefined) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-console-'));
-  if (adminUrl === undefined) {
-    const file = path.join(dataDir, 'riposte.db');
-    return {
-      dataDir,
-      url: `sqlite://${file}`,
-      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `riposte_bench_console_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    dataDir,
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -218,7 +183,7 @@ function declaredParams(server: Awaited<ReturnType<typeof buildServer>>): Declar
 export async function runConsoleBench(args: string[], io: Io): Promise<Record<string, unknown>> {
   const settings = readSettings(args);
   const loadAtStart = loadavg()[0]!;
-  const target = await freshDatabase(settings.databaseUrl);
+  const target = await createScratchDatabase(settings.databaseUrl, 'bench-console');
   let riposte: Riposte | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   try {

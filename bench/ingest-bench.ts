@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import { openRiposte, type Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
+import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { startBaselineServer } from './baseline-server.ts';
+import { benchDatabaseUrl } from './database-option.ts';
 import { runLoadPhase, type PhaseFigures } from './load-phase.ts';
 import type { LoadPhase } from './load-worker.ts';
 
@@ -23,6 +23,8 @@ interface Settings {
   batch: number;
   rounds: number;
   builtinPlaybooks: boolean;
+  /** PostgreSQL: a fresh database per round is created beside this one. Absent: SQLite in a temp directory. */
+  databaseUrl: string | undefined;
 }
 
 function readSettings(args: string[]): Settings {
@@ -38,6 +40,7 @@ function readSettings(args: string[]): Settings {
       // With the built-in playbooks loaded, each Suricata alert starts a network IDS triage run inside its
       // ingest transaction; without (the default), the figures are the ingest pipeline's alone.
       'builtin-playbooks': { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
     },
   });
   const numbers = {
@@ -62,13 +65,15 @@ function readSettings(args: string[]): Settings {
     batch: numbers.batch,
     rounds: numbers.rounds,
     builtinPlaybooks: values['builtin-playbooks'] === true,
+    databaseUrl: benchDatabaseUrl(values['database-url']),
   };
 }
 
 /**
  * `riposte bench ingest`: in one run, a bare-JSON baseline server, then the real server on a fresh
- * SQLite database (WAL, synchronous=FULL: each 202 follows a durable commit) under single-alert
- * webhook posts and bulk posts. The load comes from a child process, so the server has a core.
+ * database — SQLite (WAL, synchronous=FULL), or PostgreSQL with `--database-url` — under
+ * single-alert webhook posts and bulk posts; each 202 follows a durable commit, and the run reads
+ * back the settings that make it so. The load comes from a child process, so the server has a core.
  *
  * With `--rounds N` the four phases run N times (each round on a fresh database, with its own
  * baseline): the headline figures are the medians over the rounds, `rounds` lists each one, and the
@@ -149,6 +154,8 @@ async function measureRound(s: Settings, io: Io) {
   );
   if (!storage.storedEqualsAcknowledged)
     failures.push(`${storage.acknowledgedAlerts} alerts acknowledged but ${storage.storedAlerts} stored`);
+  if (!storage.durable)
+    failures.push(`commits were not durable when acknowledged: ${JSON.stringify(storage)}`);
   if (storage.duplicatesReported > 0)
     failures.push(`${storage.duplicatesReported} alerts were deduplicated: the bodies are not distinct`);
   const singleAlertsPerSecond = perSecond(single.window.accepted, single);
@@ -179,15 +186,24 @@ async function measureBaseline(s: Settings, io: Io) {
   }
 }
 
-/** The real server on a fresh database in a temp directory (deleted afterwards): single, then bulk. */
+/** The real server on a fresh database (dropped afterwards): single, then bulk. */
 async function measureRiposte(s: Settings, io: Io) {
   const seconds = timing(s);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-'));
-  const riposte = await openRiposte(
-    loadConfig({}, { dataDir, logLevel: 'silent', builtinPlaybooks: s.builtinPlaybooks }),
-  );
+  const target = await createScratchDatabase(s.databaseUrl, 'bench-ingest');
+  let riposte: Riposte | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   try {
+    riposte = await openRiposte(
+      loadConfig(
+        {},
+        {
+          dataDir: target.dataDir,
+          databaseUrl: target.url,
+          logLevel: 'silent',
+          builtinPlaybooks: s.builtinPlaybooks,
+        },
+      ),
+    );
     server = await buildServer(riposte, { logger: false });
     const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
     const { token } = await riposte.sources.create(
@@ -214,8 +230,8 @@ async function measureRiposte(s: Settings, io: Io) {
     };
   } finally {
     await server?.shutdown();
-    await riposte.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await riposte?.close();
+    await target.drop();
   }
 }
 
@@ -272,22 +288,40 @@ async function drainGrouping(riposte: Riposte): Promise<{ backlogAtEnd: number; 
 
 /** Every alert acknowledged is in the database, and nothing else is: the generator drains its requests. */
 async function storageCheck(riposte: Riposte, phases: PhaseFigures[]) {
-  const db = riposte.database.db;
   const storedAlerts = await count(riposte, sql`SELECT count(*) AS n FROM alerts`);
   const acknowledgedAlerts = phases.reduce((n, p) => n + p.total.accepted, 0);
-  const synchronous = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db)).rows[0]
-    ?.synchronous;
-  const journal = (await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db)).rows[0]
-    ?.journal_mode;
   return {
     database: riposte.database.dialect,
-    journalMode: journal,
-    synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][synchronous ?? -1] ?? String(synchronous),
+    ...(await commitSettings(riposte)),
     acknowledgedAlerts,
     storedAlerts,
     storedEqualsAcknowledged: storedAlerts === acknowledgedAlerts,
     duplicatesReported: phases.reduce((n, p) => n + p.total.duplicates, 0),
     rejectedReported: phases.reduce((n, p) => n + p.total.rejected, 0),
+  };
+}
+
+/**
+ * The settings that decide whether a commit is durable when it returns, and the verdict: SQLite in
+ * WAL mode with `synchronous` FULL or EXTRA (the WAL is fsynced at each commit); PostgreSQL with
+ * `fsync` on and `synchronous_commit` other than off (the commit record is flushed before it returns).
+ */
+async function commitSettings(riposte: Riposte) {
+  const db = riposte.database.db;
+  const setting = async (query: RawBuilder<Record<string, unknown>>): Promise<string> =>
+    String(Object.values((await query.execute(db)).rows[0] ?? {})[0]);
+  if (riposte.database.dialect === 'postgres') {
+    const synchronousCommit = await setting(sql`SHOW synchronous_commit`);
+    const fsync = await setting(sql`SHOW fsync`);
+    return { synchronousCommit, fsync, durable: fsync === 'on' && synchronousCommit !== 'off' };
+  }
+  const journalMode = await setting(sql`PRAGMA journal_mode`);
+  const level = Number(await setting(sql`PRAGMA synchronous`));
+  const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
+  return {
+    journalMode,
+    synchronous,
+    durable: journalMode === 'wal' && (synchronous === 'FULL' || synchronous === 'EXTRA'),
   };
 }
 

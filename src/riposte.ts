@@ -10,6 +10,7 @@ import { GroupingStage } from './cases/grouping-stage.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { PreparePool } from './ingest/prepare-pool.ts';
 import { IngestWriter } from './ingest/ingest-writer.ts';
+import { PlannerStatistics } from './store/planner-statistics.ts';
 import { commitPendingKey, discardPendingKey, loadMasterKey, readPendingKey } from './security/master-key.ts';
 import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
@@ -195,6 +196,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       live,
       onError: (error) => logError(error, 'grouping failed; retrying'),
     });
+    const statistics = new PlannerStatistics(db, dialect, (error) =>
+      logError(error, 'ANALYZE of the ingest tables failed; autovacuum will collect their statistics'),
+    );
     const writer = new IngestWriter({
       db,
       dialect,
@@ -210,6 +214,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       alertHook: triggers.alertHook,
       caseHook: triggers.caseHook,
       live,
+      onStored: (count) => statistics.stored(count),
     });
     const notifyMention =
       options.notifyMention ??
@@ -392,6 +397,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       async close() {
         await writer.drain();
+        await statistics.settled();
         await preparePool?.close();
         await grouping.close();
         await runWorker.stop();

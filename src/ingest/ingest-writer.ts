@@ -52,6 +52,8 @@ export interface IngestWriterOptions {
   caseHook?: TransactionHook<CaseChange>;
   /** Told each grouped alert (alert.created) and each case it touched (case.changed), after the commit. */
   live?: LivePublisher;
+  /** Told how many new alerts each commit stored, after it (src/store/planner-statistics.ts). */
+  onStored?: (count: number) => void;
 }
 
 interface Hooks {
@@ -97,7 +99,7 @@ export class IngestWriter {
   }
 
   async #flush(jobs: IngestJob[]): Promise<IngestJobResult[]> {
-    const { grouping, onGroupingError, onUngrouped, live } = this.#options;
+    const { grouping, onGroupingError, onUngrouped, onStored, live } = this.#options;
     if (grouping && grouping.length > 0) {
       const hooks = await this.#prepare(true);
       try {
@@ -105,6 +107,7 @@ export class IngestWriter {
         hooks.alerts?.committed();
         hooks.cases?.committed();
         if (live?.listening && fresh.length > 0) publishGrouped(live, fresh);
+        onStored?.(fresh.length);
         return results;
       } catch (error) {
         onGroupingError?.(error);
@@ -114,6 +117,7 @@ export class IngestWriter {
     const { results, fresh } = await this.#commit(jobs, hooks);
     hooks.alerts?.committed();
     if (fresh.length > 0) onUngrouped?.();
+    onStored?.(fresh.length);
     return results;
   }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { runCli } from '../support/cli-io.ts';
+import { databaseKinds } from '../support/test-databases.ts';
 
 /**
  * The ingest benchmark end to end at a tiny scale: real servers, real load, a real database; the
@@ -47,6 +49,8 @@ describe('riposte bench ingest', () => {
     assert.equal(result.bulk.connections, 1);
     assert.equal(result.durability.storedEqualsAcknowledged, true);
     assert.equal(result.durability.synchronous, 'FULL');
+    assert.equal(result.durability.journalMode, 'wal');
+    assert.equal(result.durability.durable, true);
     assert.equal(result.durability.duplicatesReported, 0);
     assert.equal(result.settings.rounds, 3);
     assert.match(stderr, /round 3 of 3/);
@@ -62,11 +66,12 @@ describe('riposte bench ingest', () => {
     assert.doesNotMatch(stderr, /round 1 of/);
   });
 
-  it('refuses options that are not whole numbers where it needs them', async () => {
+  it('refuses options it cannot use, as usage errors (exit 2) that name the option', async () => {
     for (const [option, value, message] of [
       ['--rounds', '0', /--rounds must be a whole number ≥ 1/],
       ['--rounds', 'two', /--rounds must be a whole number ≥ 1/],
       ['--batch', '1.5', /--batch must be a whole number ≥ 1/],
+      ['--database-url', 'sqlite:///tmp/x.db', /--database-url must be a postgres:\/\/ URL/],
     ] as const) {
       const { code, stderr } = await runCli(['bench', 'ingest', option, value]);
       assert.equal(code, 2, `${option} ${value}: ${stderr}`);
@@ -74,3 +79,48 @@ describe('riposte bench ingest', () => {
     }
   });
 });
+
+if (databaseKinds().includes('postgres'))
+  describe('riposte bench ingest on PostgreSQL', () => {
+    it('measures on a database of its own, checks the commits were durable, and drops it', async () => {
+      const adminUrl = process.env.RIPOSTE_TEST_POSTGRES_URL!;
+      const { code, stdout, stderr } = await runCli(['bench', 'ingest', ...TINY, '--database-url', adminUrl]);
+      assert.equal(code, 0, stderr);
+      const result = JSON.parse(stdout);
+      assert.equal(result.valid, true, JSON.stringify(result.failures));
+      assert.ok(result.singleAlertsPerSecond > 0 && result.bulkAlertsPerSecond > 0);
+      assert.equal(result.durability.database, 'postgres');
+      assert.equal(result.durability.fsync, 'on');
+      assert.notEqual(result.durability.synchronousCommit, 'off');
+      assert.equal(result.durability.durable, true);
+      assert.equal(result.durability.storedEqualsAcknowledged, true);
+      assert.ok(result.durability.storedAlerts > 0);
+
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      const { rows: left } = await client.query(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'riposte_bench_ingest_${process.pid}_%'`,
+      );
+      await client.end();
+      assert.deepEqual(left, []);
+    });
+
+    it('marks the run invalid when commits were acknowledged before they were durable', async () => {
+      const url = new URL(process.env.RIPOSTE_TEST_POSTGRES_URL!);
+      url.searchParams.set('options', '-c synchronous_commit=off');
+      const { code, stdout, stderr } = await runCli([
+        'bench',
+        'ingest',
+        ...TINY,
+        '--database-url',
+        url.toString(),
+      ]);
+      assert.equal(code, 1, 'an invalid measurement exits 1');
+      const result = JSON.parse(stdout);
+      assert.equal(result.durability.synchronousCommit, 'off');
+      assert.equal(result.durability.durable, false);
+      assert.equal(result.valid, false);
+      assert.match(result.failures.join('\n'), /commits were not durable when acknowledged/);
+      assert.match(stderr, /FAILURE: commits were not durable/);
+    });
+  });

@@ -107,6 +107,29 @@ for (const kind of databaseKinds()) {
       );
     });
 
+    it('tells onStored how many new alerts each commit stored, duplicates not counted', async () => {
+      const told: number[] = [];
+      const counting = new IngestWriter({
+        db: suite.database.db,
+        dialect: kind,
+        audit: new AuditLog(Buffer.alloc(32, 7), kind),
+        dedupWindowSeconds: 3600,
+        onStored: (n) => told.push(n),
+      });
+      const fresh = `${'J'.repeat(20)}${'k'.repeat(23)}`;
+      const job = (alerts: PreparedAlert[]) =>
+        counting.write({
+          source: 'ids',
+          format: 'suricata',
+          actor: { id: 'ids', type: 'source' },
+          alerts,
+          rejected: 0,
+        });
+      await job([alert(21, fresh), alert(22, `${'L'.repeat(20)}${'m'.repeat(23)}`)]);
+      await job([alert(21, fresh)]);
+      assert.deepEqual(told, [2, 0]);
+    });
+
     // The plan is checked on SQLite, whose planner is ours to read in a test.
     if (kind === 'sqlite')
       it('the lookup by the prefix expression uses the index', async () => {

@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before } from 'node:test';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/store/scratch-database.ts';
 
-export interface TestDatabase {
-  name: 'sqlite' | 'postgres';
-  url: string;
-  dataDir: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
 /**
  * The databases every storage-touching suite runs against. SQLite always; PostgreSQL when
@@ -25,45 +17,17 @@ export function databaseKinds(): ('sqlite' | 'postgres')[] {
   return ['sqlite'];
 }
 
-let counter = 0;
-
 /** A fresh, empty database of the kind: a temp SQLite file, or a new PostgreSQL database. */
 export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-test-'));
-  if (kind === 'sqlite') {
-    return {
-      name: 'sqlite',
-      url: `sqlite://${path.join(dataDir, 'riposte.db')}`,
-      dataDir,
-      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const admin = process.env.RIPOSTE_TEST_POSTGRES_URL!;
-  const name = `riposte_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const client = new pg.Client({ connectionString: admin });
+  const admin = kind === 'postgres' ? process.env.RIPOSTE_TEST_POSTGRES_URL : undefined;
+  if (kind === 'postgres' && !admin) throw new Error('RIPOSTE_TEST_POSTGRES_URL is not set');
   try {
-    await client.connect();
+    return await createScratchDatabase(admin, 'test');
   } catch (error) {
-    throw new Error(
-      `PostgreSQL at ${admin} is not reachable (${(error as Error).message}); start it or unset RIPOSTE_TEST_POSTGRES_URL`,
-    );
+    throw new Error(`${(error as Error).message}; start it or unset RIPOSTE_TEST_POSTGRES_URL`, {
+      cause: error,
+    });
   }
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    name: 'postgres',
-    url: url.toString(),
-    dataDir,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**
