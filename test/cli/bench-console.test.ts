@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import pg from 'pg';
 import { runCli } from '../support/cli-io.ts';
-import { databaseKinds } from '../support/test-databases.ts';
+import { databaseKinds, scratchDatabasesLeft } from '../support/test-databases.ts';
 
 interface Figures {
   p50: number;
@@ -96,13 +95,7 @@ for (const kind of databaseKinds()) {
 
       if (kind === 'postgres') {
         // The fresh database it made is gone.
-        const client = new pg.Client({ connectionString: adminUrl });
-        await client.connect();
-        const { rows: left } = await client.query(
-          `SELECT datname FROM pg_database WHERE datname LIKE 'riposte_bench_console_${process.pid}_%'`,
-        );
-        await client.end();
-        assert.deepEqual(left, []);
+        assert.deepEqual(await scratchDatabasesLeft('bench-console'), []);
       }
     });
   });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import pg from 'pg';
 import { runCli } from '../support/cli-io.ts';
-import { databaseKinds } from '../support/test-databases.ts';
+import { databaseKinds, scratchDatabasesLeft } from '../support/test-databases.ts';
 
 /**
  * The ingest benchmark end to end at a tiny scale: real servers, real load, a real database; the
@@ -96,13 +95,7 @@ if (databaseKinds().includes('postgres'))
       assert.equal(result.durability.storedEqualsAcknowledged, true);
       assert.ok(result.durability.storedAlerts > 0);
 
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      const { rows: left } = await client.query(
-        `SELECT datname FROM pg_database WHERE datname LIKE 'riposte_bench_ingest_${process.pid}_%'`,
-      );
-      await client.end();
-      assert.deepEqual(left, []);
+      assert.deepEqual(await scratchDatabasesLeft('bench-ingest'), []);
     });
 
     it('marks the run invalid when commits were acknowledged before they were durable', async () => {
