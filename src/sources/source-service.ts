@@ -54,6 +54,8 @@ export class SourceService {
   readonly #audit: AuditLog;
   readonly #signatureWindowSeconds: number;
   readonly #cache = new Map<string, CachedSource>();
+  /** Reads in flight, by source name: requests that find the entry expired together share one. */
+  readonly #loading = new Map<string, Promise<CachedSource>>();
 
   constructor(db: Kysely<DatabaseSchema>, box: SecretBox, audit: AuditLog, signatureWindowSeconds: number) {
     this.#db = db;
@@ -135,6 +137,8 @@ export class SourceService {
       ]);
     });
     this.#cache.delete(name);
+    // A read that started before the delete must not put the source back in the cache.
+    this.#loading.delete(name);
   }
 
   /**
@@ -213,19 +217,33 @@ export class SourceService {
   async #load(name: string): Promise<CachedSource> {
     const hit = this.#cache.get(name);
     if (hit && Date.now() - hit.loadedAt < CACHE_MS) return hit;
-    const row = await this.#db.selectFrom('sources').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) {
-      this.#cache.delete(name);
-      throw new RiposteError('not_found', `no source named "${name}"`);
+    // Under load, every request in flight finds the entry expired at the same moment; one read (and
+    // one unsealing of the token) serves them all instead of one each.
+    const inFlight = this.#loading.get(name);
+    if (inFlight) return inFlight;
+    const loading = this.#read(name);
+    this.#loading.set(name, loading);
+    try {
+      const entry = await loading;
+      if (this.#loading.get(name) === loading) this.#cache.set(name, entry);
+      return entry;
+    } catch (error) {
+      if (this.#loading.get(name) === loading) this.#cache.delete(name);
+      throw error;
+    } finally {
+      if (this.#loading.get(name) === loading) this.#loading.delete(name);
     }
-    const entry = {
+  }
+
+  async #read(name: string): Promise<CachedSource> {
+    const row = await this.#db.selectFrom('sources').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw new RiposteError('not_found', `no source named "${name}"`);
+    return {
       source: toSource(row),
       tokenHash: row.token_hash,
       token: this.#box.open(row.token_enc),
       loadedAt: Date.now(),
     };
-    this.#cache.set(name, entry);
-    return entry;
   }
 }
 
