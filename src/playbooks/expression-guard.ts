@@ -24,9 +24,17 @@ export function expressionGuard(): ExpressionGuard | null {
 }
 
 /**
- * Whether an expression can run long: any comprehension macro, `cel.bind`, or a function whose cost
- * grows with its input in ways the size bounds do not cap (`matches`, `split`).
+ * Whether an expression can run long: nested comprehension macros; a comprehension whose body reads
+ * more than its own variables (its cost is the list's length times the size of what it reads, both
+ * bounded only by the value limits: 10,000 items, 1 MB); `cel.bind`; or a function whose cost grows
+ * with its input in ways the size bounds do not cap (`matches`, `split`). A single comprehension
+ * whose body reads only its item (`alert.observables.exists(o, o.type == "user")`) costs about the
+ * size of the list it walks, which the value limits bound, so it runs in place.
  */
-export function mayRunLong(source: string, macroDepth: number): boolean {
-  return macroDepth > 0 || /\b(matches|split|bind)\s*\(/.test(source);
+export function mayRunLong(
+  source: string,
+  references: { macroDepth: number; rootReadInMacro: boolean },
+): boolean {
+  const { macroDepth, rootReadInMacro } = references;
+  return macroDepth > 1 || rootReadInMacro || /\b(matches|split|bind)\s*\(/.test(source);
 }

@@ -17,6 +17,11 @@ export interface ExpressionReferences {
   reads: ExpressionRead[];
   /** Deepest nesting of comprehension macros (all, exists, map, …). */
   macroDepth: number;
+  /**
+   * Whether a comprehension's body reads a root (`alert.title` inside `exists(o, …)`) rather than only
+   * its own variables: such a body's cost is the list's length times that value's size.
+   */
+  rootReadInMacro: boolean;
 }
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
@@ -32,9 +37,14 @@ interface Node {
 }
 
 export function collectReferences(ast: ASTNode): ExpressionReferences {
-  const result: ExpressionReferences = { reads: [], macroDepth: 0 };
+  const result: ExpressionReferences = { reads: [], macroDepth: 0, rootReadInMacro: false };
   visit(ast as unknown as Node, new Set(), 0, result);
   return result;
+}
+
+function record(out: ExpressionReferences, depth: number, read: ExpressionRead): void {
+  out.reads.push(read);
+  if (depth > 0) out.rootReadInMacro = true;
 }
 
 function isNode(value: unknown): value is Node {
@@ -45,7 +55,7 @@ function visit(node: Node, bound: ReadonlySet<string>, depth: number, out: Expre
   if (node.op === 'value') return;
   if (node.op === 'id') {
     const name = node.args as string;
-    if (!bound.has(name)) out.reads.push({ path: [name], start: node.start, end: node.end });
+    if (!bound.has(name)) record(out, depth, { path: [name], start: node.start, end: node.end });
     return;
   }
   if (ACCESS.has(node.op) || (INDEX.has(node.op) && literalKey(node) !== null)) {
@@ -75,7 +85,7 @@ function visitAccess(node: Node, bound: ReadonlySet<string>, depth: number, out:
     current = args[0];
   }
   if (current.op === 'id' && !bound.has(current.args as string)) {
-    out.reads.push({ path: [current.args as string, ...segments], start: node.start, end: node.end });
+    record(out, depth, { path: [current.args as string, ...segments], start: node.start, end: node.end });
     return;
   }
   visit(current, bound, depth, out);

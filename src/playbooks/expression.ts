@@ -61,7 +61,8 @@ export function compileExpression(source: string, options: ExpressionOptions = {
     });
   }
   const parsed = parseCel(source, roots);
-  const { reads, macroDepth } = collectReferences(parsed.ast);
+  const references = collectReferences(parsed.ast);
+  const { reads, macroDepth } = references;
   const ownReads = reads.filter((read) => !CEL_NAMES.has(read.path[0] as string));
   for (const read of ownReads) checkRoot(source, read, roots);
   if (macroDepth > MAX_MACRO_DEPTH) {
@@ -83,7 +84,7 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const runnable = rewritten === null ? parsed : parseCel(rewritten, roots);
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
-  const guarded = mayRunLong(source, macroDepth) ? roots : null;
+  const guarded = mayRunLong(source, references) ? roots : null;
   return {
     source,
     reads: ownReads,

@@ -349,6 +349,39 @@ steps:
       assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
     });
 
+    it('a single comprehension whose body rereads a large value is stopped by its time bound too', async () => {
+      await save(`
+id: runaway_reread
+name: Runaway reread
+triggers: { manual: true }
+inputs:
+  xs: { type: list, required: true }
+  text: { type: string, required: true }
+steps:
+  - id: scan
+    if: \${{ inputs.xs.exists(a, inputs.text.lowerAscii().contains("needle") && a < 0) }}
+    on_error: recover
+  - id: fine
+    set: { path: normal }
+  - id: done
+    end: true
+  - id: recover
+    set:
+      path: recovered
+`);
+      // 10,000 items, each lowering 400 KB: billions of characters, far past the time bound.
+      const xs = Array.from({ length: 10_000 }, (_, i) => i);
+      const text = 'Haystack '.repeat(45_000);
+      const started = Date.now();
+      const id = await start('runaway_reread', { xs, text });
+      const run = await h.riposte.runs.settle(id, 10_000, { untilTerminal: true });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      assert.equal(run.vars.path, 'recovered');
+      const scan = run.steps.find((s) => s.key === 'scan')!;
+      assert.match(scan.error!.message, /ran longer than \d+ ms and was stopped/);
+      assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
+    });
+
     it('a missing secret fails the step with the expression named, not the value', async () => {
       await save(`
 id: needs_secret
