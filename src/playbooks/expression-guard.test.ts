@@ -19,9 +19,13 @@ setExpressionGuard({
 });
 after(() => setExpressionGuard(null));
 
+function scopeOf(values: Partial<ExpressionScope>): ExpressionScope {
+  return { inputs: {}, steps: {}, vars: {}, secrets: {}, ...values };
+}
+
 function throughGuard(source: string, values: Partial<ExpressionScope> = {}): boolean {
   guarded.length = 0;
-  compileExpression(source).evaluate({ inputs: {}, steps: {}, vars: {}, secrets: {}, ...values });
+  compileExpression(source).evaluate(scopeOf(values));
   return guarded.length === 1;
 }
 
@@ -66,7 +70,32 @@ test('what could run long goes through the guard', () => {
   assert.equal(throughGuard('cel.bind(t, inputs.text, t.size())', { inputs }), true);
 });
 
-test('of the built-in playbooks’ alert triggers, only the one with a regular expression needs the guard', () => {
+test('a side of a top-level && that runs in place and is false answers without the guard', () => {
+  const source = 'inputs.n > 5 && inputs.text.matches("ne+dle")';
+  assert.equal(throughGuard(source, { inputs: { n: 1, text: 'needle' } }), false);
+  assert.equal(compileExpression(source).evaluate(scopeOf({ inputs: { n: 1, text: 'x' } })), false);
+  // True: the whole expression goes through the guard, which has the last word.
+  assert.equal(throughGuard(source, { inputs: { n: 9, text: 'needle' } }), true);
+  // A side that fails in place (no such key) settles nothing: the guard answers.
+  assert.equal(
+    throughGuard('inputs.missing.n > 5 && inputs.text.matches("a")', { inputs: { text: 'a' } }),
+    true,
+  );
+  // Parenthesized sides, and chains of more than two.
+  assert.equal(
+    throughGuard('(inputs.n > 5) && inputs.n < 100 && (inputs.text.matches("a") || inputs.n == 1)', {
+      inputs: { n: 200, text: 'a' },
+    }),
+    false,
+  );
+  // `||` at the top: nothing can be settled by one side being false.
+  assert.equal(
+    throughGuard('inputs.n > 5 || inputs.text.matches("a")', { inputs: { n: 1, text: 'a' } }),
+    true,
+  );
+});
+
+test('the built-in playbooks’ alert triggers run in place, but for a regular expression reached', () => {
   const dir = new URL('../../playbooks/builtin/', import.meta.url);
   const triggers = new Map<string, string>();
   for (const id of [
@@ -80,6 +109,16 @@ test('of the built-in playbooks’ alert triggers, only the one with a regular e
     const doc = parse(readFileSync(new URL(`${id}.yaml`, dir), 'utf8')) as { triggers: { alert: string } };
     triggers.set(id, doc.triggers.alert.replace(/^\$\{\{\s*|\s*\}\}$/g, ''));
   }
-  const viaGuard = [...triggers].filter(([, source]) => throughGuard(source, { alert })).map(([id]) => id);
-  assert.deepEqual(viaGuard, ['account_compromise']);
+  const viaGuard = (a: Record<string, unknown>) =>
+    [...triggers].filter(([, source]) => throughGuard(source, { alert: a })).map(([id]) => id);
+  assert.deepEqual(viaGuard(alert), [], 'an IDS alert');
+  // A Sentinel sign-in alert about a user reaches account_compromise's regular expression.
+  const signIn = {
+    ...alert,
+    format: 'sentinel',
+    category: 'authentication',
+    title: 'Impossible travel activity',
+    observables: [{ type: 'user', value: 'jdoe@example.com', role: 'target' }],
+  };
+  assert.deepEqual(viaGuard(signIn), ['account_compromise']);
 });

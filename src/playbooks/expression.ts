@@ -85,13 +85,77 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
   const guarded = mayRunLong(source, references) ? roots : null;
+  const prefilters = guarded ? quickConjuncts(source, parsed.ast, roots) : [];
   return {
     source,
     reads: ownReads,
     readsSecrets,
     type: checked.type ?? 'dyn',
-    evaluate: (scope) => evaluate(source, runnable, rootsRead, ownReads, scope, guarded),
+    evaluate: (scope) => {
+      // `a && b` is false when either side is false, whatever the other would give (even an error):
+      // a side that runs in place and is false settles it without the guard's round trip.
+      for (const conjunct of prefilters) {
+        try {
+          if (conjunct.evaluate(scope) === false) return false;
+        } catch {
+          // The whole expression, through the guard, gives the answer (or the error) as always.
+        }
+      }
+      return evaluate(source, runnable, rootsRead, ownReads, scope, guarded);
+    },
   };
+}
+
+/**
+ * The sides of a top-level `&&` chain that would run in place on their own (a guarded trigger is
+ * often a cheap filter joined to a regular expression: `alert.format == "sentinel" &&
+ * alert.title.matches(…)`), compiled from their own source.
+ */
+function quickConjuncts(
+  source: string,
+  ast: ParseResult['ast'],
+  roots: readonly string[],
+): PlaybookExpression[] {
+  type Node = { op: string; args: unknown; start: number; end: number };
+  const sides: Node[] = [];
+  const collect = (node: Node): void => {
+    if (node.op !== '&&') return void sides.push(node);
+    for (const side of node.args as Node[]) collect(side);
+  };
+  const root = ast as unknown as Node;
+  if (root.op !== '&&') return [];
+  collect(root);
+  const quick: PlaybookExpression[] = [];
+  for (const side of sides) {
+    const text = source.slice(side.start, side.end);
+    try {
+      const parsedSide = parseCel(text, roots);
+      // Only a side whose own text means exactly what it meant inside the whole (a node's span can
+      // leave out a parenthesis around it and keep one inside).
+      if (!sameTree(parsedSide.ast, side)) continue;
+      if (!mayRunLong(text, collectReferences(parsedSide.ast)))
+        quick.push(compileExpression(text, { roots }));
+    } catch {
+      // A side that does not stand alone is simply not used as a shortcut.
+    }
+  }
+  return quick;
+}
+
+/** Two CEL syntax trees alike but for the offsets of their nodes. */
+function sameTree(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameTree(item, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  if ('op' in left || 'op' in right)
+    return left['op'] === right['op'] && sameTree(left['args'], right['args']);
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((k) => sameTree(left[k], right[k]));
 }
 
 function parseCel(source: string, roots: readonly string[]): ParseResult {
