@@ -39,34 +39,47 @@ export class IngestService {
   }
 
   async ingest(source: Source, body: string, contentType: string, actor: Actor): Promise<IngestResult> {
-    const receivedAt = new Date().toISOString();
-    const { records, alerts, rejected } = await this.#prepare(source, body, contentType, receivedAt);
+    return this.commit(source, await this.prepare(source, body, contentType), actor);
+  }
+
+  /**
+   * The first half of `ingest`: the body split, normalized and fingerprinted (on an ingest thread
+   * when there is one). Several bodies can be prepared at once; `commit` them in the order wanted.
+   */
+  prepare(source: Source, body: string, contentType: string): Promise<PreparedBody> {
+    return this.#prepare(source, body, contentType, new Date().toISOString());
+  }
+
+  /**
+   * The second half: hands the prepared body to the writer — at once, before this returns, so
+   * bodies committed one after another are written in that order — and answers after the durable
+   * commit. Throws `no_valid_records` when nothing in the body could be ingested.
+   */
+  commit(source: Source, prepared: PreparedBody, actor: Actor): Promise<IngestResult> {
+    const { records, alerts, rejected } = prepared;
     if (alerts.length === 0) {
       const first = rejected[0];
-      throw new RiposteError(
-        'no_valid_records',
-        records === 0
-          ? 'the body holds no records'
-          : `none of the ${records} records could be ingested; record ${first?.index}: ${first?.error}`,
-        {
-          extra: { rejected },
-          ...(first?.path === undefined ? {} : { path: `/${first.index}${first.path}` }),
-        },
+      return Promise.reject(
+        new RiposteError(
+          'no_valid_records',
+          records === 0
+            ? 'the body holds no records'
+            : `none of the ${records} records could be ingested; record ${first?.index}: ${first?.error}`,
+          {
+            extra: { rejected },
+            ...(first?.path === undefined ? {} : { path: `/${first.index}${first.path}` }),
+          },
+        ),
       );
     }
-    const result = await this.#writer.write({
-      source: source.name,
-      format: source.format,
-      actor,
-      alerts,
-      rejected: rejected.length,
-    });
-    return {
-      accepted: alerts.length - result.duplicates,
-      duplicates: result.duplicates,
-      rejected,
-      alertIds: result.alertIds,
-    };
+    return this.#writer
+      .write({ source: source.name, format: source.format, actor, alerts, rejected: rejected.length })
+      .then((result) => ({
+        accepted: alerts.length - result.duplicates,
+        duplicates: result.duplicates,
+        rejected,
+        alertIds: result.alertIds,
+      }));
   }
 
   async #prepare(

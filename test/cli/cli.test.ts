@@ -75,6 +75,41 @@ describe('the riposte CLI, without a server running', () => {
     assert.match(res.stderr, /100%/);
   });
 
+  it('writes a file in order however many batches are in flight: the first of two equal records is kept', () => {
+    const file = path.join(dataDir, 'ordered.ndjson');
+    const alert = (i: number, timestamp?: string) =>
+      JSON.stringify(
+        eveAlert({
+          srcIp: `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+          sid: 700_000 + i,
+          ...(timestamp === undefined ? {} : { timestamp }),
+        }),
+      );
+    // Two batches of 2,000 lines, then one of a single line that repeats the first 40 minutes later
+    // (inside the dedup window). The three are in flight together, and the small one is prepared first.
+    const lines = Array.from({ length: 4_000 }, (_, i) =>
+      alert(i, i === 0 ? '2026-11-20T09:00:00.000000+0000' : undefined),
+    );
+    lines.push(alert(0, '2026-11-20T09:40:00.000000+0000'));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const res = riposte(['ingest', file, '--source', 'lab']);
+    assert.equal(res.code, 0, res.stderr);
+    const summary = JSON.parse(res.stdout);
+    assert.deepEqual([summary.accepted, summary.duplicates, summary.rejected], [4_000, 1, 0]);
+    const db = new Database(path.join(dataDir, 'riposte.db'), { readonly: true });
+    try {
+      const kept = db
+        .prepare(`SELECT event_time, first_seen, last_seen, count FROM alerts WHERE rule_id = '700000'`)
+        .all() as { event_time: string; first_seen: string; last_seen: string; count: number }[];
+      assert.equal(kept.length, 1);
+      assert.match(kept[0]!.event_time, /^2026-11-20T09:00:00/, 'the first occurrence is the stored one');
+      assert.match(kept[0]!.last_seen, /^2026-11-20T09:40:00/);
+      assert.equal(kept[0]!.count, 2);
+    } finally {
+      db.close();
+    }
+  });
+
   it('verifies the audit log, and exits 1 naming the row after tampering', () => {
     const ok = riposte(['audit', 'verify']);
     assert.equal(ok.code, 0, ok.stderr);

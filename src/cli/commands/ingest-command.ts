@@ -1,20 +1,22 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RiposteError } from '../../core/riposte-error.ts';
-import type { Rejection } from '../../ingest/ingest-service.ts';
+import type { IngestResult, Rejection } from '../../ingest/ingest-service.ts';
+import type { PreparedBody } from '../../ingest/prepare-body.ts';
 import { UsageError, withRiposte, type Io } from '../cli-context.ts';
 import { Progress } from '../progress.ts';
 
 const LINES_PER_BATCH = 2000;
+/** Batches being prepared, and batches being written, at once. */
+const IN_FLIGHT = 3;
+
+type Batch = { body: string; firstIndex: number; bytes: number };
 
 /**
  * Splits a file into bodies the ingest pipeline takes: a JSON document or an e-mail whole, a line
  * format (NDJSON, CEF, LEEF, Zeek TSV) in batches of lines, repeating Zeek's `#` header in each batch.
  */
-export function* fileBatches(
-  text: string,
-  whole: boolean,
-): Generator<{ body: string; firstIndex: number; bytes: number }> {
+export function* fileBatches(text: string, whole: boolean): Generator<Batch> {
   if (whole) {
     yield { body: text, firstIndex: 0, bytes: Buffer.byteLength(text) };
     return;
@@ -91,12 +93,16 @@ export async function ingestCommand(args: string[], io: Io): Promise<number> {
       source.format === 'email' ? 'message/rfc822' : whole ? 'application/json' : 'application/x-ndjson';
     const progress = new Progress(io, size);
     const totals = { accepted: 0, duplicates: 0, rejected: [] as Rejection[] };
-    for (const batch of fileBatches(text, whole)) {
+    const actor = { id: `cli:${file}`, type: 'cli' as const };
+    // A pipeline: the next batches are prepared (on an ingest thread) while earlier ones are written,
+    // and a few commits are in flight at once, as a sender with several connections would have them.
+    // Batches reach the writer in file order, so the first of two equal records is the one stored.
+    const preparing: { batch: Batch; prepared: Promise<PreparedBody> }[] = [];
+    const writing: { batch: Batch; written: Promise<IngestResult> }[] = [];
+    const settle = async (): Promise<void> => {
+      const { batch, written } = writing.shift()!;
       try {
-        const result = await riposte.ingest.ingest(source, batch.body, contentType, {
-          id: `cli:${file}`,
-          type: 'cli',
-        });
+        const result = await written;
         totals.accepted += result.accepted;
         totals.duplicates += result.duplicates;
         totals.rejected.push(...result.rejected.map((r) => ({ ...r, index: r.index + batch.firstIndex })));
@@ -106,7 +112,23 @@ export async function ingestCommand(args: string[], io: Io): Promise<number> {
         totals.rejected.push(...rejected.map((r) => ({ ...r, index: r.index + batch.firstIndex })));
       }
       progress.advance(batch.bytes, totals.accepted + totals.duplicates);
+    };
+    const submit = async (): Promise<void> => {
+      const { batch, prepared } = preparing.shift()!;
+      const written = riposte.ingest.commit(source, await prepared, actor);
+      // Awaited in order by settle(); marked handled so an earlier failure leaves no stray rejection.
+      written.catch(() => undefined);
+      writing.push({ batch, written });
+      if (writing.length >= IN_FLIGHT) await settle();
+    };
+    for (const batch of fileBatches(text, whole)) {
+      const prepared = riposte.ingest.prepare(source, batch.body, contentType);
+      prepared.catch(() => undefined);
+      preparing.push({ batch, prepared });
+      if (preparing.length >= IN_FLIGHT) await submit();
     }
+    while (preparing.length > 0) await submit();
+    while (writing.length > 0) await settle();
     progress.done();
     io.stdout(
       `${JSON.stringify({ accepted: totals.accepted, duplicates: totals.duplicates, rejected: totals.rejected.length, errors: totals.rejected.slice(0, 20) })}\n`,
