@@ -198,35 +198,22 @@ function evaluate(
   const context: Record<string, unknown> = {};
   // Roots a run lacks (no alert on a manual run) read as null, so `alert != null` can test for them.
   for (const root of rootsRead) context[root] = values[root] ?? null;
-  const fail = (reason: 'evaluation' | 'bounds', detail: string): never => {
-    throw new ExpressionError(source, {
-      reason,
-      detail: redact(detail, scope),
-      shapes: shapesOf(reads, context),
-    });
-  };
-  try {
-    const measured = new Set<unknown>();
-    for (const read of reads) {
-      const value = deepestValue(context, read.path).value;
-      if (measured.has(value)) continue;
-      measured.add(value);
-      checkScopeValue(value);
-    }
-  } catch (error) {
-    if (error instanceof ValueBoundsError) fail('bounds', `${error.message} (read from the scope)`);
-    throw error;
-  }
+  const bounds = measureReads(reads, context);
+  if (bounds !== null) fail(source, scope, reads, context, 'bounds', `${bounds} (read from the scope)`);
   const guard = guardedRoots ? expressionGuard() : null;
   if (guard) {
     const outcome = guard.evaluate(source, guardedRoots!, context);
-    return outcome.ok ? outcome.value : fail(outcome.reason, outcome.detail);
+    return outcome.ok ? outcome.value : fail(source, scope, reads, context, outcome.reason, outcome.detail);
   }
   let result: unknown;
   try {
     result = parsed(context);
   } catch (error) {
     fail(
+      source,
+      scope,
+      reads,
+      context,
       'evaluation',
       error instanceof Error ? ((error as { summary?: string }).summary ?? error.message) : 'failed',
     );
@@ -235,8 +222,47 @@ function evaluate(
     return toJsonValue(result);
   } catch (error) {
     const message = error instanceof Error ? error.message : 'the result cannot be converted';
-    return fail(error instanceof ValueBoundsError ? 'bounds' : 'evaluation', `${message} (the result)`);
+    return fail(
+      source,
+      scope,
+      reads,
+      context,
+      error instanceof ValueBoundsError ? 'bounds' : 'evaluation',
+      `${message} (the result)`,
+    );
   }
+}
+
+/** Every value the expression reads checked against the value bounds (each once); the first breach. */
+function measureReads(reads: readonly ExpressionRead[], context: Record<string, unknown>): string | null {
+  const measured: unknown[] = [];
+  try {
+    for (const read of reads) {
+      const value = deepestValue(context, read.path).value;
+      if (measured.includes(value)) continue;
+      measured.push(value);
+      checkScopeValue(value);
+    }
+  } catch (error) {
+    if (error instanceof ValueBoundsError) return error.message;
+    throw error;
+  }
+  return null;
+}
+
+function fail(
+  source: string,
+  scope: ExpressionScope,
+  reads: readonly ExpressionRead[],
+  context: Record<string, unknown>,
+  reason: 'evaluation' | 'bounds',
+  detail: string,
+): never {
+  throw new ExpressionError(source, {
+    reason,
+    detail: redact(detail, scope),
+    shapes: shapesOf(reads, context),
+  });
 }
 
 /** Secret values never appear in a message, whatever CEL or a function put there. */
