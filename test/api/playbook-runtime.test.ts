@@ -318,16 +318,34 @@ steps:
       assert.ok(Date.parse(moved!.next_at) > Date.now());
     });
 
-    it('a runaway expression is stopped by its time bound and the run takes its error path', async () => {
-      await save(`
-id: runaway
+    // Each would run for seconds: a comprehension nested in another over 10,000 items, and a single
+    // one whose body lowers 400 KB for each of 10,000 items.
+    const runaways = [
+      {
+        name: 'a runaway expression is stopped by its time bound and the run takes its error path',
+        id: 'runaway',
+        condition: 'inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1))',
+        inputs: { xs: Array.from({ length: 10_000 }, (_, i) => i) },
+      },
+      {
+        name: 'a single comprehension whose body rereads a large value is stopped by its time bound too',
+        id: 'runaway_reread',
+        condition: 'inputs.xs.exists(a, inputs.text.lowerAscii().contains("needle") && a < 0)',
+        inputs: { xs: Array.from({ length: 10_000 }, (_, i) => i), text: 'Haystack '.repeat(45_000) },
+      },
+    ];
+    for (const runaway of runaways)
+      it(runaway.name, async () => {
+        await save(`
+id: ${runaway.id}
 name: Runaway
 triggers: { manual: true }
 inputs:
   xs: { type: list, required: true }
+  text: { type: string }
 steps:
-  - id: pairs
-    if: \${{ inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1)) }}
+  - id: check
+    if: \${{ ${runaway.condition} }}
     on_error: recover
   - id: fine
     set: { path: normal }
@@ -337,50 +355,16 @@ steps:
     set:
       path: recovered
 `);
-      const xs = Array.from({ length: 10_000 }, (_, i) => i);
-      const started = Date.now();
-      const id = await start('runaway', { xs });
-      const run = await h.riposte.runs.settle(id, 10_000, { untilTerminal: true });
-      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
-      assert.equal(run.vars.path, 'recovered');
-      const pairs = run.steps.find((s) => s.key === 'pairs')!;
-      assert.equal(pairs.error?.kind, 'expression');
-      assert.match(pairs.error!.message, /ran longer than \d+ ms and was stopped/);
-      assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
-    });
-
-    it('a single comprehension whose body rereads a large value is stopped by its time bound too', async () => {
-      await save(`
-id: runaway_reread
-name: Runaway reread
-triggers: { manual: true }
-inputs:
-  xs: { type: list, required: true }
-  text: { type: string, required: true }
-steps:
-  - id: scan
-    if: \${{ inputs.xs.exists(a, inputs.text.lowerAscii().contains("needle") && a < 0) }}
-    on_error: recover
-  - id: fine
-    set: { path: normal }
-  - id: done
-    end: true
-  - id: recover
-    set:
-      path: recovered
-`);
-      // 10,000 items, each lowering 400 KB: billions of characters, far past the time bound.
-      const xs = Array.from({ length: 10_000 }, (_, i) => i);
-      const text = 'Haystack '.repeat(45_000);
-      const started = Date.now();
-      const id = await start('runaway_reread', { xs, text });
-      const run = await h.riposte.runs.settle(id, 10_000, { untilTerminal: true });
-      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
-      assert.equal(run.vars.path, 'recovered');
-      const scan = run.steps.find((s) => s.key === 'scan')!;
-      assert.match(scan.error!.message, /ran longer than \d+ ms and was stopped/);
-      assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
-    });
+        const started = Date.now();
+        const id = await start(runaway.id, runaway.inputs);
+        const run = await h.riposte.runs.settle(id, 10_000, { untilTerminal: true });
+        assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+        assert.equal(run.vars.path, 'recovered');
+        const check = run.steps.find((s) => s.key === 'check')!;
+        assert.equal(check.error?.kind, 'expression');
+        assert.match(check.error!.message, /ran longer than \d+ ms and was stopped/);
+        assert.ok(Date.now() - started < 5000, 'stopped long before the seconds it would take');
+      });
 
     it('a missing secret fails the step with the expression named, not the value', async () => {
       await save(`
