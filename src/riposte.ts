@@ -181,6 +181,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     let inlineStarts: () => Promise<InlineStarts | null> = async () => null;
     const triggers = new RunTriggers({
       playbooks,
+      dialect,
       inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
         if (workerStarted) startQueued(ids);

@@ -1,8 +1,9 @@
-import type { Transaction } from 'kysely';
 import type { CaseChange } from '../cases/case-change.ts';
 import { newId } from '../core/ids.ts';
 import { toAlert } from '../ingest/alert-query.ts';
-import type { AlertTable, DatabaseSchema, RunTable } from '../store/schema.ts';
+import type { AlertTable, RunTable } from '../store/schema.ts';
+import { insertRows } from '../store/bulk-insert.ts';
+import type { Dialect } from '../store/database.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import { routeAlert } from './alert-routing.ts';
 import type { PlaybookService, VersionedPlan } from './playbook-service.ts';
@@ -12,6 +13,7 @@ import type { InlineStarts } from './run-engine.ts';
 
 export interface RunTriggerOptions {
   playbooks: PlaybookService;
+  dialect: Dialect;
   /**
    * When this process runs playbooks, alert-triggered runs start inside the ingest transaction itself
    * (their first action goes out right after that commit); otherwise they are queued for a worker.
@@ -63,7 +65,7 @@ export class RunTriggers {
               rows.push(run);
             }
           }
-          await insertRuns(trx, rows);
+          await insertRows(trx, this.#options.dialect, 'runs', rows);
           await inline?.write(trx);
         },
         committed: () => {
@@ -95,7 +97,7 @@ export class RunTriggers {
                 ),
               ),
           );
-          await insertRuns(trx, rows);
+          await insertRows(trx, this.#options.dialect, 'runs', rows);
           queued.push(...rows.map((r) => r.id));
         },
         committed: () => {
@@ -135,12 +137,4 @@ export class RunTriggers {
     };
     return queuedRunRow(identity, playbookId, trigger, { queued: true, inputs: {} }, now, version);
   }
-}
-
-async function insertRuns(trx: Transaction<DatabaseSchema>, rows: RunTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200)
-    await trx
-      .insertInto('runs')
-      .values(rows.slice(i, i + 200))
-      .execute();
 }
