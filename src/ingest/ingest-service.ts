@@ -55,31 +55,35 @@ export class IngestService {
    * bodies committed one after another are written in that order — and answers after the durable
    * commit. Throws `no_valid_records` when nothing in the body could be ingested.
    */
-  commit(source: Source, prepared: PreparedBody, actor: Actor): Promise<IngestResult> {
+  async commit(source: Source, prepared: PreparedBody, actor: Actor): Promise<IngestResult> {
     const { records, alerts, rejected } = prepared;
     if (alerts.length === 0) {
       const first = rejected[0];
-      return Promise.reject(
-        new RiposteError(
-          'no_valid_records',
-          records === 0
-            ? 'the body holds no records'
-            : `none of the ${records} records could be ingested; record ${first?.index}: ${first?.error}`,
-          {
-            extra: { rejected },
-            ...(first?.path === undefined ? {} : { path: `/${first.index}${first.path}` }),
-          },
-        ),
+      throw new RiposteError(
+        'no_valid_records',
+        records === 0
+          ? 'the body holds no records'
+          : `none of the ${records} records could be ingested; record ${first?.index}: ${first?.error}`,
+        {
+          extra: { rejected },
+          ...(first?.path === undefined ? {} : { path: `/${first.index}${first.path}` }),
+        },
       );
     }
-    return this.#writer
-      .write({ source: source.name, format: source.format, actor, alerts, rejected: rejected.length })
-      .then((result) => ({
-        accepted: alerts.length - result.duplicates,
-        duplicates: result.duplicates,
-        rejected,
-        alertIds: result.alertIds,
-      }));
+    // Reached before the first await, so the job is submitted while `commit` is being called.
+    const result = await this.#writer.write({
+      source: source.name,
+      format: source.format,
+      actor,
+      alerts,
+      rejected: rejected.length,
+    });
+    return {
+      accepted: alerts.length - result.duplicates,
+      duplicates: result.duplicates,
+      rejected,
+      alertIds: result.alertIds,
+    };
   }
 
   async #prepare(

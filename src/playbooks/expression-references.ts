@@ -29,7 +29,7 @@ const ACCESS = new Set(['.', '.?']);
 const INDEX = new Set(['[]', '[?]']);
 
 /** The loose view of a node the walk needs; the library's node union is stricter than useful here. */
-interface Node {
+export interface AstNode {
   op: string;
   args: unknown;
   start: number;
@@ -38,7 +38,7 @@ interface Node {
 
 export function collectReferences(ast: ASTNode): ExpressionReferences {
   const result: ExpressionReferences = { reads: [], macroDepth: 0, rootReadInMacro: false };
-  visit(ast as unknown as Node, new Set(), 0, result);
+  visit(ast as unknown as AstNode, new Set(), 0, result);
   return result;
 }
 
@@ -47,11 +47,11 @@ function record(out: ExpressionReferences, depth: number, read: ExpressionRead):
   if (depth > 0) out.rootReadInMacro = true;
 }
 
-function isNode(value: unknown): value is Node {
+function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && 'op' in value && 'args' in value;
 }
 
-function visit(node: Node, bound: ReadonlySet<string>, depth: number, out: ExpressionReferences): void {
+function visit(node: AstNode, bound: ReadonlySet<string>, depth: number, out: ExpressionReferences): void {
   if (node.op === 'value') return;
   if (node.op === 'id') {
     const name = node.args as string;
@@ -70,7 +70,12 @@ function visit(node: Node, bound: ReadonlySet<string>, depth: number, out: Expre
 }
 
 /** A `.field` or `["key"]` chain: recorded as one read when it starts at a free identifier. */
-function visitAccess(node: Node, bound: ReadonlySet<string>, depth: number, out: ExpressionReferences): void {
+function visitAccess(
+  node: AstNode,
+  bound: ReadonlySet<string>,
+  depth: number,
+  out: ExpressionReferences,
+): void {
   const segments: string[] = [];
   let current = node;
   for (;;) {
@@ -91,19 +96,19 @@ function visitAccess(node: Node, bound: ReadonlySet<string>, depth: number, out:
   visit(current, bound, depth, out);
 }
 
-function literalKey(node: Node): string | null {
+function literalKey(node: AstNode): string | null {
   const index = (node.args as unknown[])[1];
   if (!isNode(index) || index.op !== 'value') return null;
   return typeof index.args === 'string' ? index.args : null;
 }
 
 function visitMethodCall(
-  node: Node,
+  node: AstNode,
   bound: ReadonlySet<string>,
   depth: number,
   out: ExpressionReferences,
 ): void {
-  const [name, receiver, args] = node.args as [string, Node, unknown[]];
+  const [name, receiver, args] = node.args as [string, AstNode, unknown[]];
   const isBind = name === 'bind' && receiver.op === 'id' && receiver.args === 'cel';
   if (!isBind) visit(receiver, bound, depth, out);
   if (!isBind && !COMPREHENSIONS.has(name)) {

@@ -13,7 +13,7 @@ import { ExpressionError } from './expression-error.ts';
 import { expressionGuard, mayRunLong } from './expression-guard.ts';
 import { collectReferences } from './expression-references.ts';
 import { withScopedFlags } from './regex-flags.ts';
-import type { ExpressionRead } from './expression-references.ts';
+import type { AstNode, ExpressionRead } from './expression-references.ts';
 
 export { ExpressionError } from './expression-error.ts';
 
@@ -116,13 +116,12 @@ function quickConjuncts(
   ast: ParseResult['ast'],
   roots: readonly string[],
 ): PlaybookExpression[] {
-  type Node = { op: string; args: unknown; start: number; end: number };
-  const sides: Node[] = [];
-  const collect = (node: Node): void => {
+  const sides: AstNode[] = [];
+  const collect = (node: AstNode): void => {
     if (node.op !== '&&') return void sides.push(node);
-    for (const side of node.args as Node[]) collect(side);
+    for (const side of node.args as AstNode[]) collect(side);
   };
-  const root = ast as unknown as Node;
+  const root = ast as unknown as AstNode;
   if (root.op !== '&&') return [];
   collect(root);
   const quick: PlaybookExpression[] = [];

@@ -16,6 +16,11 @@ export interface ScratchDatabase {
 /** Databases made by this process: part of each name, so two made in the same millisecond differ. */
 let made = 0;
 
+/** How the PostgreSQL databases this process makes with `label` are named: this, then a time and a count. */
+export function scratchDatabasePrefix(label: string): string {
+  return `riposte_${label.replaceAll('-', '_')}_${process.pid}_`;
+}
+
 /**
  * A fresh, empty database: a SQLite file in a new temp directory when `adminUrl` is undefined, or a
  * new PostgreSQL database created beside the one `adminUrl` names (which must allow
@@ -35,7 +40,7 @@ export async function createScratchDatabase(
       drop: async () => removeDir(),
     };
   }
-  const name = `riposte_${label.replaceAll('-', '_')}_${process.pid}_${Date.now().toString(36)}_${++made}`;
+  const name = `${scratchDatabasePrefix(label)}${Date.now().toString(36)}_${++made}`;
   try {
     await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   } catch (error) {

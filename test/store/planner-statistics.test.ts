@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sql, type Kysely } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
 import { AuditLog } from '../../src/audit/audit-log.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
@@ -102,10 +103,8 @@ for (const kind of databaseKinds()) {
         const errors: unknown[] = [];
         // A role without the right to read the statistics view is not something a test can arrange
         // portably; a query on a connection that is gone fails the same way.
-        const { Kysely: KyselyClass, PostgresDialect } = await import('kysely');
-        const pg = (await import('pg')).default;
         const pool = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
-        const broken = new KyselyClass<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+        const broken = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
         const statistics = new PlannerStatistics(broken, 'postgres', (e) => errors.push(e));
         statistics.stored(PRIME_AFTER_ALERTS);
         await statistics.settled();

@@ -2,7 +2,11 @@ import { after, before } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../../src/store/scratch-database.ts';
+import {
+  createScratchDatabase,
+  scratchDatabasePrefix,
+  type ScratchDatabase,
+} from '../../src/store/scratch-database.ts';
 
 export type TestDatabase = ScratchDatabase;
 
@@ -56,8 +60,7 @@ export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): { readonly dat
 }
 
 /**
- * The PostgreSQL databases this process made with `label` (src/store/scratch-database.ts names them)
- * that are still there: a bench that drops what it made leaves none.
+ * The PostgreSQL databases this process made with `label` that are still there: a bench that drops what it made leaves none.
  */
 export async function scratchDatabasesLeft(label: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: process.env.RIPOSTE_TEST_POSTGRES_URL });
@@ -65,7 +68,7 @@ export async function scratchDatabasesLeft(label: string): Promise<string[]> {
   try {
     const { rows } = await client.query<{ datname: string }>(
       'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`riposte_${label.replaceAll('-', '_')}_${process.pid}_%`],
+      [`${scratchDatabasePrefix(label)}%`],
     );
     return rows.map((r) => r.datname);
   } finally {
