@@ -2,7 +2,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
-import { prepareBody, type PreparedBody, type Rejection } from './prepare-body.ts';
+import { prepareBody, type IngestBody, type PreparedBody, type Rejection } from './prepare-body.ts';
 import type { PreparePool } from './prepare-pool.ts';
 
 export type { Rejection } from './prepare-body.ts';
@@ -14,7 +14,7 @@ export interface IngestResult {
   alertIds: string[];
 }
 
-/** Bodies at least this long (characters) are prepared on an ingest thread when there is one. */
+/** Bodies at least this long (bytes, or characters for text) are prepared on an ingest thread when there is one. */
 export const THREAD_MIN_BODY = 32 * 1024;
 /**
  * A smaller body (a webhook's single alert) goes to a thread too, unless no thread is ready yet or
@@ -38,7 +38,7 @@ export class IngestService {
     this.#pool = pool;
   }
 
-  async ingest(source: Source, body: string, contentType: string, actor: Actor): Promise<IngestResult> {
+  async ingest(source: Source, body: IngestBody, contentType: string, actor: Actor): Promise<IngestResult> {
     return this.commit(source, await this.prepare(source, body, contentType), actor);
   }
 
@@ -46,7 +46,7 @@ export class IngestService {
    * The first half of `ingest`: the body split, normalized and fingerprinted (on an ingest thread
    * when there is one). Several bodies can be prepared at once; `commit` them in the order wanted.
    */
-  prepare(source: Source, body: string, contentType: string): Promise<PreparedBody> {
+  prepare(source: Source, body: IngestBody, contentType: string): Promise<PreparedBody> {
     return this.#prepare(source, body, contentType, new Date().toISOString());
   }
 
@@ -88,7 +88,7 @@ export class IngestService {
 
   async #prepare(
     source: Source,
-    body: string,
+    body: IngestBody,
     contentType: string,
     receivedAt: string,
   ): Promise<PreparedBody> {

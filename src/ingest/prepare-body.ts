@@ -12,6 +12,19 @@ export interface Rejection {
   path?: string;
 }
 
+/**
+ * A request body as it arrived: its bytes (the HTTP route), or text already decoded (a file, an
+ * e-mail). Bytes are decoded as UTF-8 where the body is prepared, on an ingest thread for a large one.
+ */
+export type IngestBody = string | Uint8Array;
+
+/** The body's text: bytes decoded as UTF-8, an invalid sequence read as U+FFFD. */
+export function bodyText(body: IngestBody): string {
+  return typeof body === 'string'
+    ? body
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
 /** What preparing a record needs of its source. */
 export interface SourceRef {
   name: string;
@@ -56,12 +69,12 @@ export interface PreparedBody {
  */
 export function prepareBody(
   source: SourceRef,
-  body: string,
+  body: IngestBody,
   contentType: string,
   receivedAt: string,
 ): PreparedBody {
   const normalizer = normalizerFor(source.format);
-  const records = normalizer.split(body, contentType);
+  const records = normalizer.split(bodyText(body), contentType);
   const alerts: PreparedAlert[] = [];
   const rejected: Rejection[] = [];
   records.forEach((record, index) => {

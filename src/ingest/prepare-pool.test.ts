@@ -38,6 +38,20 @@ describe('ingest threads', () => {
     assert.ok((JSON.parse(second.observables) as { value: string }[]).some((o) => o.value === '10.9.0.18'));
   });
 
+  it('decode a body sent as bytes, also when they are a view into a larger buffer', async () => {
+    const text = ndjson(40, 3);
+    const here = prepareBody(source, text, 'application/x-ndjson', receivedAt);
+    const bytes = Buffer.from(text);
+    // The request's bytes in the middle of a buffer holding other data, as Node's pool holds small ones.
+    const shared = Buffer.concat([Buffer.from('xxxx'), bytes, Buffer.from('yyyy')]);
+    const view = shared.subarray(4, 4 + bytes.length);
+    for (const body of [bytes, view]) {
+      const there = await pool.prepare(source, body, 'application/x-ndjson', receivedAt);
+      assert.deepEqual(there, here);
+    }
+    assert.equal(view.toString(), text, 'the caller keeps its bytes, to prepare the body itself if need be');
+  });
+
   it('prepare the fields the writer stores, the lists and the raw event as their JSON', () => {
     const event = eveAlert({ srcIp: '10.9.9.9', sid: 4242 });
     const [alert] = prepareBody(source, JSON.stringify(event), 'application/json', receivedAt).alerts;

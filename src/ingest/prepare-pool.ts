@@ -1,12 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../core/error-catalogue.ts';
 import { RiposteError } from '../core/riposte-error.ts';
-import type { PreparedBody, SourceRef } from './prepare-body.ts';
+import type { IngestBody, PreparedBody, SourceRef } from './prepare-body.ts';
 
 export interface PrepareRequest {
   id: number;
   source: SourceRef;
-  body: string;
+  /** Bytes are decoded on the thread: for a large body that is milliseconds the main thread keeps. */
+  body: IngestBody;
   contentType: string;
   receivedAt: string;
 }
@@ -23,7 +24,7 @@ export type PrepareReply =
 
 interface Thread {
   worker: Worker;
-  /** Bodies sent and not answered yet, with their length in characters. */
+  /** Bodies sent and not answered yet, with their length (bytes or characters). */
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
   ready: boolean;
   /** Settles with the thread's ready message, or with its failure before that. */
@@ -85,7 +86,12 @@ export class PreparePool {
     await (this.#threads.find((t) => t.ready) ?? this.#threads[0] ?? this.#start()).started;
   }
 
-  prepare(source: SourceRef, body: string, contentType: string, receivedAt: string): Promise<PreparedBody> {
+  prepare(
+    source: SourceRef,
+    body: IngestBody,
+    contentType: string,
+    receivedAt: string,
+  ): Promise<PreparedBody> {
     if (this.#closed) return Promise.reject(new Error('the ingest threads are closed'));
     const thread = this.#leastBusy();
     const id = this.#nextId++;
@@ -95,7 +101,7 @@ export class PreparePool {
       const request: PrepareRequest = {
         id,
         source: { name: source.name, format: source.format, options: source.options },
-        body,
+        body: ownBytes(body),
         contentType,
         receivedAt,
       };
@@ -156,4 +162,15 @@ export class PreparePool {
     this.#threads.push(thread);
     return thread;
   }
+}
+
+/**
+ * What is sent to a thread: a copy of the body's bytes when they are a view into a larger buffer (a
+ * small body can sit in Node's shared pool, and posting the view would copy all of it). The caller
+ * keeps its own bytes, to prepare the body itself if the thread fails.
+ */
+function ownBytes(body: IngestBody): IngestBody {
+  if (typeof body === 'string' || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength))
+    return body;
+  return new Uint8Array(body);
 }

@@ -148,7 +148,7 @@ export class SourceService {
   async authenticate(
     name: string,
     headers: { authorization?: string | undefined; signature?: string | undefined },
-    body: string,
+    body: string | Uint8Array,
     nowSeconds = Math.floor(Date.now() / 1000),
   ): Promise<Source> {
     let cached: CachedSource;
@@ -181,7 +181,7 @@ export class SourceService {
     return cached.source;
   }
 
-  #checkSignature(header: string, token: string, body: string, nowSeconds: number): void {
+  #checkSignature(header: string, token: string, body: string | Uint8Array, nowSeconds: number): void {
     const parts = new Map(
       header.split(',').map((p) => {
         const i = p.indexOf('=');

@@ -164,6 +164,38 @@ for (const kind of databaseKinds()) {
       assert.equal(garbled.json().code, 'invalid_signature');
     });
 
+    it('checks the signature over the bytes sent, even ones that are not UTF-8', async () => {
+      // A Latin-1 "é" (0xE9) inside the rule's name: not UTF-8, read as U+FFFD, signed as sent.
+      const text = JSON.stringify(eveAlert({ srcIp: '10.4.4.5', sid: 6 }));
+      const at = text.indexOf('"signature":"') + '"signature":"'.length;
+      const bytes = Buffer.concat([
+        Buffer.from(text.slice(0, at)),
+        Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20]),
+        Buffer.from(text.slice(at)),
+      ]);
+      const signed = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/suricata-lab/alerts',
+        payload: bytes,
+        headers: { 'content-type': 'application/json', 'x-riposte-signature': signBody(token, bytes) },
+      });
+      assert.equal(signed.statusCode, 202, signed.body);
+      const alert = (
+        await h.as('viewer', { method: 'GET', url: `/api/v1/alerts/${signed.json().alertIds[0]}` })
+      ).json();
+      assert.ok(alert.rule.name.startsWith('Caf\uFFFD '), alert.rule.name);
+      const reencoded = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/suricata-lab/alerts',
+        payload: bytes,
+        headers: {
+          'content-type': 'application/json',
+          'x-riposte-signature': signBody(token, bytes.toString('utf8')),
+        },
+      });
+      assert.equal(reencoded.json().code, 'invalid_signature', 'the decoded text is not what was signed');
+    });
+
     it('refuses an oversize body with 413 and an unknown content type with 415', async () => {
       const big = JSON.stringify(Array.from({ length: 200 }, () => eveAlert()));
       const res = await post(big);
