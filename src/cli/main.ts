@@ -120,7 +120,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   },
   bench: {
     run: benchCommand,
-    usage: 'bench ingest | bench engine | bench console   benchmarks, JSON on stdout',
+    usage: 'bench ingest | bench ingest-growth | bench engine | bench console   benchmarks, JSON on stdout',
   },
 };
 

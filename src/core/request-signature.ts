@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 
 /**
  * `X-Riposte-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` — what Riposte's ingest
- * endpoint verifies from senders (over the body's bytes as sent), and what its outbound webhook sends, so receivers verify both the same way.
+ * endpoint verifies from senders (over the body's bytes as sent), and what its outbound webhook
+ * sends, so receivers verify both the same way.
  */
 export function signBody(
   secret: string,

@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` / `bench engine` / `bench console` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `ingest-growth` / `engine` / `console` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -9,6 +9,11 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     // A run with a lost alert, a non-202 answer or a failed connection is not a valid measurement.
     return (result as { valid?: boolean }).valid === false ? 1 : 0;
+  }
+  if (which === 'ingest-growth') {
+    const { runIngestGrowthBench } = await import('../../../bench/ingest-growth-bench.ts');
+    io.stdout(`${JSON.stringify(await runIngestGrowthBench(rest, io), null, 2)}\n`);
+    return 0;
   }
   if (which === 'engine') {
     const { runEngineBench } = await import('../../../bench/engine-bench.ts');
@@ -22,5 +27,5 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  throw new UsageError('bench needs a scenario: ingest, engine or console');
+  throw new UsageError('bench needs a scenario: ingest, ingest-growth, engine or console');
 }

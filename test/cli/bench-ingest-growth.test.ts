@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../support/cli-io.ts';
+
+/** The growth benchmark end to end at a tiny scale: one step per 2,000 alerts, every alert stored. */
+describe('riposte bench ingest-growth', () => {
+  it('reports each step of stored alerts, with and without the dedup index', async () => {
+    for (const extra of [[], ['--without-dedup-index']]) {
+      const { code, stdout, stderr } = await runCli([
+        'bench',
+        'ingest-growth',
+        '--alerts',
+        '5000',
+        '--step',
+        '2000',
+        '--batch',
+        '500',
+        ...extra,
+      ]);
+      assert.equal(code, 0, stderr);
+      const result = JSON.parse(stdout);
+      // The last step is what is left: 5,000 = 2,000 + 2,000 + 1,000.
+      assert.deepEqual(
+        result.steps.map((s: { storedBefore: number; alerts: number }) => [s.storedBefore, s.alerts]),
+        [
+          [0, 2000],
+          [2000, 2000],
+          [4000, 1000],
+        ],
+      );
+      for (const step of result.steps) {
+        assert.ok(step.alertsPerSecond > 0);
+        assert.ok(step.mainThreadMicrosecondsPerAlert > 0);
+      }
+      assert.equal(result.settings.withoutDedupIndex, extra.length > 0);
+      assert.match(stderr, /5000 alerts stored/);
+    }
+  });
+
+  it('refuses a step that is not a whole number of batches', async () => {
+    const { code, stderr } = await runCli(['bench', 'ingest-growth', '--step', '1500', '--batch', '1000']);
+    assert.equal(code, 2);
+    assert.match(stderr, /--step must be a multiple of --batch/);
+  });
+});
