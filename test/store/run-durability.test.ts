@@ -102,8 +102,10 @@ steps:
         assert.match(String((done.steps[0]!.output as { title: string }).title), /./);
       } finally {
         worker.kill('SIGTERM');
-        assert.equal(await exited, 0, stderr);
+        const code = await exited;
+        // Closed before the exit code is checked: a failed check must not leave the process held open.
         await api.close();
+        assert.equal(code, 0, stderr);
       }
     });
   });
