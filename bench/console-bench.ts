@@ -9,7 +9,7 @@ import { buildServer } from '../src/server/app.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { consoleScenarios, type DeclaredParams, type Scenario } from './console-scenarios.ts';
 import { SOURCES } from './console-data.ts';
-import { benchDatabaseUrl } from './database-option.ts';
+import { benchDatabaseUrl, wholeNumberOption as whole } from './options.ts';
 import { seedConsoleData, type Volumes } from './console-seed.ts';
 
 const GOAL_MS = 200;
@@ -43,12 +43,6 @@ function readSettings(args: string[]): Settings {
       keep: { type: 'boolean', default: false },
     },
   });
-  const whole = (name: string, raw: string | undefined, fallback: number, least: number) => {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < least)
-      throw new UsageError(`--${name} must be a whole number ≥ ${least}`);
-    return n;
-  };
   const alerts = whole('alerts', values.alerts, 0, 100);
   const cases = whole('cases', values.cases, 0, 10);
   if (cases > alerts) throw new UsageError('--cases must not exceed --alerts: every case has an alert');

@@ -7,7 +7,7 @@ import { openRiposte, type Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { startBaselineServer } from './baseline-server.ts';
-import { benchDatabaseUrl } from './database-option.ts';
+import { benchDatabaseUrl } from './options.ts';
 import { runLoadPhase, type PhaseFigures } from './load-phase.ts';
 import type { LoadPhase } from './load-worker.ts';
 

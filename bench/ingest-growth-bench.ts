@@ -1,16 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import { loadConfig } from '../src/config.ts';
 import type { IngestResult } from '../src/ingest/ingest-service.ts';
-import { openRiposte } from '../src/riposte.ts';
+import { openRiposte, type Riposte } from '../src/riposte.ts';
+import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { eveBody } from './alert-bodies.ts';
+import { wholeNumberOption } from './options.ts';
 
 /** Bodies prepared (on the ingest threads) while earlier ones are written, as `riposte ingest` does. */
 const IN_FLIGHT = 3;
+/** Alert n has its own source address below 2^24 (bench/alert-bodies.ts): beyond, they would repeat. */
+const MAX_ALERTS = 1 << 24;
 
 interface Settings {
   alerts: number;
@@ -19,20 +20,30 @@ interface Settings {
   withoutDedupIndex: boolean;
 }
 
+interface Step {
+  storedBefore: number;
+  alerts: number;
+  alertsPerSecond: number;
+  mainThreadMicrosecondsPerAlert: number;
+}
+
 function readSettings(args: string[]): Settings {
   const { values } = parseArgs({
     args,
     options: {
-      alerts: { type: 'string', default: '1000000' },
-      batch: { type: 'string', default: '1000' },
-      step: { type: 'string', default: '100000' },
+      alerts: { type: 'string' },
+      batch: { type: 'string' },
+      step: { type: 'string' },
       // A diagnostic, not a configuration: what the dedup index costs (dedup is off, its index dropped).
       'without-dedup-index': { type: 'boolean', default: false },
     },
   });
-  const numbers = { alerts: Number(values.alerts), batch: Number(values.batch), step: Number(values.step) };
-  for (const [name, n] of Object.entries(numbers))
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1`);
+  const numbers = {
+    alerts: wholeNumberOption('alerts', values.alerts, 1_000_000, 1),
+    batch: wholeNumberOption('batch', values.batch, 1000, 1),
+    step: wholeNumberOption('step', values.step, 100_000, 1),
+  };
+  if (numbers.alerts > MAX_ALERTS) throw new UsageError(`--alerts must be at most ${MAX_ALERTS}`);
   for (const name of ['step', 'alerts'] as const)
     if (numbers[name] % numbers.batch !== 0) throw new UsageError(`--${name} must be a multiple of --batch`);
   return { ...numbers, withoutDedupIndex: values['without-dedup-index'] === true };
@@ -46,29 +57,26 @@ function readSettings(args: string[]): Settings {
  */
 export async function runIngestGrowthBench(args: string[], io: Io): Promise<Record<string, unknown>> {
   const s = readSettings(args);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-bench-growth-'));
-  const riposte = await openRiposte(
-    loadConfig(
-      {},
-      {
-        dataDir,
-        logLevel: 'silent',
-        builtinPlaybooks: false,
-        ...(s.withoutDedupIndex ? { dedupWindowSeconds: 0 } : {}),
-      },
-    ),
-  );
+  const target = await createScratchDatabase(undefined, 'bench-growth');
+  let riposte: Riposte | undefined;
   try {
+    riposte = await openRiposte(
+      loadConfig(
+        {},
+        {
+          dataDir: target.dataDir,
+          databaseUrl: target.url,
+          logLevel: 'silent',
+          builtinPlaybooks: false,
+          ...(s.withoutDedupIndex ? { dedupWindowSeconds: 0 } : {}),
+        },
+      ),
+    );
     if (s.withoutDedupIndex) await sql`DROP INDEX alerts_fingerprint_short`.execute(riposte.database.db);
     await riposte.sources.create({ name: 'bench', format: 'suricata' }, { id: 'bench', type: 'system' });
     const source = await riposte.sources.get('bench');
     const actor = { id: 'bench', type: 'source' as const };
-    const steps: {
-      storedBefore: number;
-      alerts: number;
-      alertsPerSecond: number;
-      mainThreadMicrosecondsPerAlert: number;
-    }[] = [];
+    const steps: Step[] = [];
     let stored = 0;
     let next = 0;
     const body = (): string => {
@@ -106,10 +114,10 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
       firstStepAlertsPerSecond: first,
       lastStepAlertsPerSecond: last,
       lastToFirst: Math.round((last / first) * 100) / 100,
-      settings: { alerts: s.alerts, batch: s.batch, step: s.step, withoutDedupIndex: s.withoutDedupIndex },
+      settings: s,
     };
   } finally {
-    await riposte.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await riposte?.close();
+    await target.drop();
   }
 }

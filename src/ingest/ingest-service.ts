@@ -14,7 +14,7 @@ export interface IngestResult {
   alertIds: string[];
 }
 
-/** Bodies at least this long (bytes, or characters of text) are prepared on an ingest thread if there is one. */
+/** Bodies at least this long (bytes, or characters of text) go to an ingest thread if there is one. */
 export const THREAD_MIN_BODY = 32 * 1024;
 /**
  * A smaller body (a webhook's single alert) goes to a thread too, unless no thread is ready yet or

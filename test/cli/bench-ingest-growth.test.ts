@@ -42,4 +42,13 @@ describe('riposte bench ingest-growth', () => {
     assert.equal(code, 2);
     assert.match(stderr, /--step must be a multiple of --batch/);
   });
+
+  it('refuses more alerts than it can make distinct, and a count that is not a whole number', async () => {
+    const tooMany = await runCli(['bench', 'ingest-growth', '--alerts', String(2 ** 24 + 1000)]);
+    assert.equal(tooMany.code, 2);
+    assert.match(tooMany.stderr, /--alerts must be at most 16777216/);
+    const fraction = await runCli(['bench', 'ingest-growth', '--batch', '2.5']);
+    assert.equal(fraction.code, 2);
+    assert.match(fraction.stderr, /--batch must be a whole number ≥ 1/);
+  });
 });

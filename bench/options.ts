@@ -11,3 +11,15 @@ export function benchDatabaseUrl(raw: string | undefined): string | undefined {
     );
   return raw;
 }
+
+/** A whole-number option (`--name`): `fallback` when absent, a usage error below `least`. */
+export function wholeNumberOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  least: number,
+): number {
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < least) throw new UsageError(`--${name} must be a whole number ≥ ${least}`);
+  return n;
+}
