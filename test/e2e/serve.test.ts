@@ -162,3 +162,26 @@ async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * A stop signal that arrives while `serve`, `worker` or `demo` is still starting (a worker recovering
+ * queued runs) is kept: the command closes once started instead of being killed mid-start.
+ */
+describe('the stop signal of the long-running commands', () => {
+  it('is kept when it arrives before the command waits for it', () => {
+    const module = new URL('../../src/cli/commands/serve-command.ts', import.meta.url).href;
+    const script = `
+      import { watchStopSignal } from ${JSON.stringify(module)};
+      const stop = watchStopSignal({ stderr: (t) => process.stderr.write(t) });
+      process.kill(process.pid, 'SIGTERM'); // during start-up
+      await new Promise((r) => setTimeout(r, 100)); // the rest of start-up
+      await stop.received();
+      process.stdout.write('closed after start-up');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.signal, null, 'not killed by the signal');
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, 'closed after start-up');
+    assert.match(child.stderr, /riposte: SIGTERM, finishing in-flight requests and work/);
+  });
+});

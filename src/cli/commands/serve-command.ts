@@ -6,27 +6,46 @@ import { randomBytes } from 'node:crypto';
 import type { Riposte } from '../../riposte.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
-export function untilSignal(io: Io): Promise<void> {
-  // Signal handlers do not keep Node running; a worker has no server socket that would.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      io.stderr(`riposte: ${signal}, finishing in-flight requests and work\n`);
-      clearInterval(keepAlive);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+export interface StopSignal {
+  /** Resolves on SIGINT or SIGTERM — at once if one came before it was called. */
+  received(): Promise<void>;
+}
+
+/**
+ * Listens for SIGINT and SIGTERM from now on. Called before a long-running command starts up, so
+ * that a signal arriving while it is still starting (migrations, a worker recovering queued runs)
+ * is not the default one that kills the process mid-start: the command finishes starting, sees the
+ * signal, and closes as it would have later.
+ */
+export function watchStopSignal(io: Io): StopSignal {
+  const stopped = Promise.withResolvers<void>();
+  const stop = (signal: string) => {
+    io.stderr(`riposte: ${signal}, finishing in-flight requests and work\n`);
+    stopped.resolve();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    async received() {
+      // Signal handlers do not keep Node running; a worker has no server socket that would.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      try {
+        await stopped.promise;
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+  };
 }
 
 /** `riposte worker` — runs playbooks (actions, timers, tasks, schedules) without serving HTTP. */
 export async function workerCommand(args: string[], io: Io): Promise<number> {
   parseArgs({ args, options: {} });
+  const stop = watchStopSignal(io);
   const riposte = await openRiposte(loadConfig());
   await riposte.startWorker();
   io.stderr(`riposte worker running (database: ${riposte.database.dialect})\n`);
-  await untilSignal(io);
+  await stop.received();
   await riposte.close();
   return 0;
 }
@@ -45,6 +64,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     ...(port === undefined ? {} : { port }),
     ...(values.host ? { host: values.host } : {}),
   });
+  const stop = watchStopSignal(io);
   const riposte = await openRiposte(config);
   // `--role api` serves requests only; `riposte worker` processes run the playbooks (queued runs in the database).
   if (values.role === 'all') await riposte.startWorker();
@@ -61,7 +81,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
         `  ${first.password}\n` +
         `(shown only now; change it under Settings → Users and roles, or add people with \`riposte user create\`)\n`,
     );
-  await untilSignal(io);
+  await stop.received();
   await server.shutdown();
   await riposte.close();
   return 0;
