@@ -9,6 +9,22 @@ import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 
 export function toAlert(row: AlertTable): Alert {
+  return alertOf(row, rawOf(row));
+}
+
+/**
+ * The alert with `raw` left `null`, for a caller that knows it will not read it (playbook triggers
+ * that never name `alert.raw`): the raw event is the largest column to parse. `rawOf` gives it later.
+ */
+export function toAlertWithoutRaw(row: AlertTable): Alert {
+  return alertOf(row, null);
+}
+
+export function rawOf(row: AlertTable): unknown {
+  return JSON.parse(row.raw) as unknown;
+}
+
+function alertOf(row: AlertTable, raw: unknown): Alert {
   return {
     id: row.id,
     source: row.source,
@@ -35,7 +51,7 @@ export function toAlert(row: AlertTable): Alert {
     status: row.status as AlertStatus,
     fingerprint: row.fingerprint,
     createdAt: row.created_at,
-    raw: JSON.parse(row.raw) as unknown,
+    raw,
   };
 }
 

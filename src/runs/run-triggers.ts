@@ -1,6 +1,8 @@
 import type { CaseChange } from '../cases/case-change.ts';
 import { newId } from '../core/ids.ts';
-import { toAlert } from '../ingest/alert-query.ts';
+import type { CompiledExpression } from '../core/playbook.ts';
+import { rawOf, toAlert, toAlertWithoutRaw } from '../ingest/alert-query.ts';
+import type { PlaybookExpression } from '../playbooks/expression.ts';
 import type { AlertTable, RunTable } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import type { Dialect } from '../store/database.ts';
@@ -41,16 +43,20 @@ export class RunTriggers {
       const plans = (await this.#plans()).filter((p) => p.plan.triggers.alert !== null);
       const inline = plans.length > 0 ? ((await this.#options.inlineStarts?.()) ?? null) : null;
       const queued: string[] = [];
+      // The raw event is the largest part of an alert to parse, and most triggers never look at it.
+      const withRaw = plans.some(({ plan }) => mayReadRaw(plan.triggers.alert));
       return {
         write: async (trx, alerts) => {
           if (plans.length === 0) return;
           const rows: RunTable[] = [];
           const now = new Date().toISOString();
           for (const row of alerts) {
-            const alert = toAlert(row);
+            const alert = withRaw ? toAlert(row) : toAlertWithoutRaw(row);
             const routed = routeAlert(plans, alert, (error, playbookId) =>
               this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`),
             );
+            // A run started in place gets the whole alert, as one started from its row would.
+            if (inline && !withRaw && routed.length > 0) alert.raw = rawOf(row);
             for (const { plan, version } of routed) {
               const run = this.#row(
                 plan.id,
@@ -137,4 +143,16 @@ export class RunTriggers {
     };
     return queuedRunRow(identity, playbookId, trigger, { queued: true, inputs: {} }, now, version);
   }
+}
+
+/**
+ * Whether an alert trigger may read `alert.raw`: it names it, or names `alert` without a static field
+ * (`alert[key]`, `alert` passed whole). An expression without its reads (not compiled by
+ * src/playbooks/expression.ts) is assumed to.
+ */
+function mayReadRaw(trigger: CompiledExpression | null): boolean {
+  if (trigger === null) return false;
+  const reads = (trigger as Partial<PlaybookExpression>).reads;
+  if (reads === undefined) return true;
+  return reads.some(({ path }) => path[0] === 'alert' && (path.length === 1 || path[1] === 'raw'));
 }

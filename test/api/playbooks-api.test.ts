@@ -107,6 +107,10 @@ for (const kind of databaseKinds()) {
     const run = async (id: string) =>
       (await h.as('viewer', { method: 'GET', url: `/api/v1/runs/${id}` })).json();
     const settle = (id: string) => h.riposte.runs.settle(id, 5000);
+    const save = async (source: string) => {
+      const saved = await h.as('analyst', { method: 'POST', url: '/api/v1/playbooks', payload: { source } });
+      assert.equal(saved.statusCode, 201, saved.body);
+    };
 
     it('refuses an invalid playbook with every error, line and column, and stores nothing', async () => {
       const bad =
@@ -272,6 +276,50 @@ for (const kind of databaseKinds()) {
         metrics.body,
         /riposte_runs_finished_total\{playbook="ip_triage",status="succeeded"\} [1-9]/,
       );
+    });
+
+    it('a run started by a trigger that never reads alert.raw still sees the raw event; a trigger that reads it matches on it', async () => {
+      // Triggers that do not name alert.raw are evaluated without parsing it (src/runs/run-triggers.ts);
+      // the run they start in place must still get the whole alert.
+      await save(`id: raw_port
+name: Raw port
+order: 90
+triggers:
+  alert: \${{ alert.rule.id == "9301" }}
+steps:
+  - id: note
+    set: { seen: true }
+outputs:
+  port: \${{ alert.raw.dest_port }}
+  host: \${{ alert.raw.http.hostname }}
+`);
+      const [first] = await ingest([eveAlert({ sid: 9301, srcIp: '10.93.0.1', hostname: 'port.example' })]);
+      const [portRun] = await runsOf(first!);
+      const detail = await run(portRun!.id);
+      assert.equal(detail.status, 'succeeded', JSON.stringify(detail));
+      assert.deepEqual(detail.outputs, { port: 80, host: 'port.example' });
+
+      await save(`id: raw_host
+name: Raw host
+order: 91
+triggers:
+  alert: \${{ alert.raw.http.hostname == "raw-only.example" }}
+steps:
+  - id: note
+    set: { seen: true }
+`);
+      const [matching, other] = await ingest([
+        eveAlert({ sid: 9302, srcIp: '10.93.0.2', hostname: 'raw-only.example' }),
+        eveAlert({ sid: 9303, srcIp: '10.93.0.3', hostname: 'elsewhere.example' }),
+      ]);
+      const started = await runsOf(matching!);
+      assert.deepEqual(
+        started.map((r) => (r as { playbookId?: string }).playbookId),
+        ['raw_host'],
+        JSON.stringify(started),
+      );
+      const res = await h.as('viewer', { method: 'GET', url: `/api/v1/runs?alertId=${other!}` });
+      assert.deepEqual(res.json().items, []);
     });
 
     it('pins the version a run started with; a new version applies to new runs only', async () => {
