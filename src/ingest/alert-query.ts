@@ -24,6 +24,21 @@ export function rawOf(row: AlertTable): unknown {
   return JSON.parse(row.raw) as unknown;
 }
 
+const parsedObservables = new WeakMap<AlertTable, Observable[]>();
+
+/**
+ * The row's observables, parsed once per row object: ingest reads them to group the alert and again
+ * to match the playbook triggers, from the same row. Callers only read the list.
+ */
+export function observablesOf(row: AlertTable): Observable[] {
+  let observables = parsedObservables.get(row);
+  if (observables === undefined) {
+    observables = JSON.parse(row.observables) as Observable[];
+    parsedObservables.set(row, observables);
+  }
+  return observables;
+}
+
 function alertOf(row: AlertTable, raw: unknown): Alert {
   return {
     id: row.id,
@@ -45,7 +60,7 @@ function alertOf(row: AlertTable, raw: unknown): Alert {
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     count: Number(row.count),
-    observables: JSON.parse(row.observables) as Observable[],
+    observables: observablesOf(row),
     mitre: JSON.parse(row.mitre) as MitreRef[],
     caseId: row.case_id,
     status: row.status as AlertStatus,

@@ -4,13 +4,14 @@ import type { CaseChange } from '../cases/case-change.ts';
 import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts';
 import { publishGrouped } from '../cases/grouping-stage.ts';
 import type { GroupingRule } from '../config.ts';
-import { SEVERITY_ID, type Observable } from '../core/alert.ts';
+import { SEVERITY_ID } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import { observablesOf } from './alert-query.ts';
 import type { PreparedAlert } from './prepare-body.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
@@ -262,7 +263,7 @@ export class IngestWriter {
     await lockGrouping(trx, this.#options.dialect);
     return groupAlerts(
       trx,
-      fresh.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] })),
+      fresh.map((row) => ({ row, observables: observablesOf(row) })),
       rules,
       now,
     );
