@@ -3,13 +3,12 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
-import { loadConfig } from '../src/config.ts';
-import { openRiposte, type Riposte } from '../src/riposte.ts';
+import type { Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { consoleScenarios, type DeclaredParams, type Scenario } from './console-scenarios.ts';
 import { SOURCES } from './console-data.ts';
-import { benchDatabaseUrl, wholeNumberOption as whole } from './options.ts';
+import { benchDatabaseUrl, openOnScratch, wholeNumberOption as whole } from './options.ts';
 import { seedConsoleData, type Volumes } from './console-seed.ts';
 
 const GOAL_MS = 200;
@@ -181,9 +180,7 @@ export async function runConsoleBench(args: string[], io: Io): Promise<Record<st
   let riposte: Riposte | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   try {
-    riposte = await openRiposte(
-      loadConfig({}, { dataDir: target.dataDir, databaseUrl: target.url, logLevel: 'silent' }),
-    );
+    riposte = await openOnScratch(target);
     io.stderr(`bench console: seeding ${JSON.stringify(settings.volumes)} on ${riposte.database.dialect}\n`);
     const seed = await seedConsoleData(riposte, settings.volumes, io);
     const settleStarted = performance.now();

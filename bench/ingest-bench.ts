@@ -2,12 +2,11 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
-import { loadConfig } from '../src/config.ts';
-import { openRiposte, type Riposte } from '../src/riposte.ts';
+import type { Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { startBaselineServer } from './baseline-server.ts';
-import { benchDatabaseUrl } from './options.ts';
+import { benchDatabaseUrl, openOnScratch } from './options.ts';
 import { runLoadPhase, type PhaseFigures } from './load-phase.ts';
 import type { LoadPhase } from './load-worker.ts';
 
@@ -193,17 +192,7 @@ async function measureRiposte(s: Settings, io: Io) {
   let riposte: Riposte | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   try {
-    riposte = await openRiposte(
-      loadConfig(
-        {},
-        {
-          dataDir: target.dataDir,
-          databaseUrl: target.url,
-          logLevel: 'silent',
-          builtinPlaybooks: s.builtinPlaybooks,
-        },
-      ),
-    );
+    riposte = await openOnScratch(target, { builtinPlaybooks: s.builtinPlaybooks });
     server = await buildServer(riposte, { logger: false });
     const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
     const { token } = await riposte.sources.create(

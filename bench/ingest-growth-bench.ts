@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
-import { loadConfig } from '../src/config.ts';
 import type { IngestResult } from '../src/ingest/ingest-service.ts';
-import { openRiposte, type Riposte } from '../src/riposte.ts';
+import type { Riposte } from '../src/riposte.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
-import { eveBody } from './alert-bodies.ts';
-import { wholeNumberOption } from './options.ts';
+import { alertSequence } from './alert-bodies.ts';
+import { openOnScratch, wholeNumberOption } from './options.ts';
 
 /** Bodies prepared (on the ingest threads) while earlier ones are written, as `riposte ingest` does. */
 const IN_FLIGHT = 3;
@@ -60,30 +59,17 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
   const target = await createScratchDatabase(undefined, 'bench-growth');
   let riposte: Riposte | undefined;
   try {
-    riposte = await openRiposte(
-      loadConfig(
-        {},
-        {
-          dataDir: target.dataDir,
-          databaseUrl: target.url,
-          logLevel: 'silent',
-          builtinPlaybooks: false,
-          ...(s.withoutDedupIndex ? { dedupWindowSeconds: 0 } : {}),
-        },
-      ),
-    );
+    riposte = await openOnScratch(target, {
+      builtinPlaybooks: false,
+      ...(s.withoutDedupIndex ? { dedupWindowSeconds: 0 } : {}),
+    });
     if (s.withoutDedupIndex) await sql`DROP INDEX alerts_fingerprint_short`.execute(riposte.database.db);
     await riposte.sources.create({ name: 'bench', format: 'suricata' }, { id: 'bench', type: 'system' });
     const source = await riposte.sources.get('bench');
     const actor = { id: 'bench', type: 'source' as const };
     const steps: Step[] = [];
     let stored = 0;
-    let next = 0;
-    const body = (): string => {
-      const parts: string[] = [];
-      for (let i = 0; i < s.batch; i++) parts.push(eveBody(next++));
-      return `[${parts.join(',')}]`;
-    };
+    const bodies = alertSequence(0, s.batch);
     while (stored < s.alerts) {
       const stepAlerts = Math.min(s.step, s.alerts - stored);
       const started = performance.now();
@@ -91,7 +77,7 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
       const inFlight: Promise<IngestResult>[] = [];
       let accepted = 0;
       for (let sent = 0; sent < stepAlerts; sent += s.batch) {
-        inFlight.push(riposte.ingest.ingest(source, body(), 'application/json', actor));
+        inFlight.push(riposte.ingest.ingest(source, bodies.next(), 'application/json', actor));
         if (inFlight.length >= IN_FLIGHT) accepted += (await inFlight.shift()!).accepted;
       }
       for (const pending of inFlight) accepted += (await pending).accepted;

@@ -1,4 +1,7 @@
 import { UsageError } from '../src/cli/cli-context.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openRiposte, type Riposte } from '../src/riposte.ts';
+import type { ScratchDatabase } from '../src/store/scratch-database.ts';
 
 /**
  * `--database-url` as the ingest and console benches take it: absent (SQLite in a temp directory) or
@@ -22,4 +25,14 @@ export function wholeNumberOption(
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < least) throw new UsageError(`--${name} must be a whole number ≥ ${least}`);
   return n;
+}
+
+/**
+ * Riposte on a bench's scratch database: its data directory and URL, logs off, and the bench's own
+ * settings on top (an empty `loadConfig` environment, so the caller's RIPOSTE_* variables do not leak in).
+ */
+export function openOnScratch(target: ScratchDatabase, overrides: Partial<Config> = {}): Promise<Riposte> {
+  return openRiposte(
+    loadConfig({}, { dataDir: target.dataDir, databaseUrl: target.url, logLevel: 'silent', ...overrides }),
+  );
 }

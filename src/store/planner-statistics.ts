@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './database.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 /** The tables ingest grows and then looks rows up in by lists of keys, in every commit. */
@@ -27,7 +28,7 @@ export class PlannerStatistics {
   #state: 'watching' | 'running' | 'done';
   #run: Promise<void> = Promise.resolve();
 
-  constructor(db: Kysely<DatabaseSchema>, dialect: 'sqlite' | 'postgres', onError: (error: unknown) => void) {
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, onError: (error: unknown) => void) {
     this.#db = db;
     this.#onError = onError;
     this.#state = dialect === 'postgres' ? 'watching' : 'done';
