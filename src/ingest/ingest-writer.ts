@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditEntry, AuditLog, Actor } from '../audit/audit-log.ts';
 import type { CaseChange } from '../cases/case-change.ts';
 import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts';
@@ -12,6 +12,7 @@ import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import { observablesOf } from './alert-query.ts';
+import { dedupIndexFor, type DedupIndex } from './dedup-index.ts';
 import type { PreparedAlert } from './prepare-body.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
@@ -34,6 +35,8 @@ export interface IngestWriterOptions {
   dialect: Dialect;
   audit: AuditLog;
   dedupWindowSeconds: number;
+  /** SQLite: how many new alerts dedup keeps in memory before merging them into its table (tests). */
+  dedupMergeAt?: number;
   /**
    * Grouping rules: new alerts are grouped into cases in the transaction that stores them, so each
    * alert row is written once, with its case. Without rules (or when grouping fails) alerts are
@@ -71,11 +74,6 @@ interface Known {
   fresh?: AlertTable;
 }
 
-const CHUNK = 400;
-/** What the dedup index holds (migration 0014); a lookup names the same expression to use it. */
-const PREFIX_LENGTH = 6;
-const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_LENGTH)})`;
-
 /**
  * Writes ingested alerts durably: dedup by fingerprint within the window, grouping into cases, the
  * alerts themselves and one audit row per source and sender, all in one transaction per group
@@ -85,9 +83,11 @@ const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_L
 export class IngestWriter {
   readonly #options: IngestWriterOptions;
   readonly #commits: GroupCommit<IngestJob, IngestJobResult>;
+  readonly #dedup: DedupIndex;
 
   constructor(options: IngestWriterOptions) {
     this.#options = options;
+    this.#dedup = dedupIndexFor(options.dialect, options.dedupMergeAt);
     this.#commits = new GroupCommit((jobs) => this.#flush(jobs));
   }
 
@@ -137,7 +137,7 @@ export class IngestWriter {
   ): Promise<{ results: IngestJobResult[]; fresh: AlertTable[] }> {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
-    return db.transaction().execute(async (trx) => {
+    const committed = await db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
       const fingerprints = [...new Set(jobs.flatMap((j) => j.alerts.map((a) => a.fingerprint)))];
       // Every stored alert with a fingerprint of this batch whose time range could cover one of its
@@ -156,32 +156,17 @@ export class IngestWriter {
         if (at < earliest) earliest = at;
         if (at > latest) latest = at;
       }
+      const dedup = this.#dedup.begin(trx);
       if (windowMs > 0 && earliest <= latest) {
         const from = new Date(earliest - windowMs).toISOString();
         const to = new Date(latest + windowMs).toISOString();
-        for (let i = 0; i < fingerprints.length; i += CHUNK) {
-          const part = fingerprints.slice(i, i + CHUNK);
-          const rows = await trx
-            .selectFrom('alerts')
-            .select(['id', 'fingerprint', 'first_seen', 'last_seen'])
-            // The index is on this prefix; the full fingerprint settles collisions.
-            .where(
-              FINGERPRINT_PREFIX,
-              'in',
-              part.map((f) => f.slice(0, PREFIX_LENGTH)),
-            )
-            .where('fingerprint', 'in', part)
-            .where('last_seen', '>=', from)
-            .where('first_seen', '<=', to)
-            .execute();
-          for (const row of rows)
-            remember(row.fingerprint, {
-              id: row.id,
-              firstSeen: row.first_seen,
-              lastSeen: row.last_seen,
-              addedCount: 0,
-            });
-        }
+        for (const row of await dedup.find(fingerprints, from, to))
+          remember(row.fingerprint, {
+            id: row.id,
+            firstSeen: row.first_seen,
+            lastSeen: row.last_seen,
+            addedCount: 0,
+          });
       }
       const covering = (fingerprint: string, at: number): Known | undefined =>
         windowMs > 0
@@ -232,6 +217,7 @@ export class IngestWriter {
       }
       const cases = grouping ? await this.#group(trx, fresh, grouping, now) : [];
       await insertRows(trx, this.#options.dialect, 'alerts', fresh);
+      await dedup.stored(fresh);
       for (const entry of [...known.values()].flat()) {
         if (entry.fresh || entry.addedCount === 0) continue;
         await trx
@@ -248,8 +234,10 @@ export class IngestWriter {
       if (hooks.alerts && fresh.length > 0) await hooks.alerts.write(trx, fresh);
       const opened = openedCases(cases);
       if (hooks.cases && opened.length > 0) await hooks.cases.write(trx, opened);
-      return { results, fresh };
+      return { results, fresh, dedup };
     });
+    committed.dedup.committed();
+    return { results: committed.results, fresh: committed.fresh };
   }
 
   /** Groups the batch's new alerts (sets their case_id before they are inserted); returns the audit entries. */

@@ -14,6 +14,7 @@ import * as consoleAdmin from './migrations/0011-console-admin.ts';
 import * as listIndexes from './migrations/0012-list-indexes.ts';
 import * as fingerprintPrefix from './migrations/0013-fingerprint-prefix.ts';
 import * as fingerprintShortPrefix from './migrations/0014-fingerprint-short-prefix.ts';
+import * as fingerprintTiers from './migrations/0015-fingerprint-tiers.ts';
 
 interface Migration {
   name: string;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0012-list-indexes', up: listIndexes.up },
   { name: '0013-fingerprint-prefix', up: fingerprintPrefix.up },
   { name: '0014-fingerprint-short-prefix', up: fingerprintShortPrefix.up },
+  { name: '0015-fingerprint-tiers', up: fingerprintTiers.up },
 ];
 
 export interface MigrationResult {

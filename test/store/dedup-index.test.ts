@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { AuditLog } from '../../src/audit/audit-log.ts';
+import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
+import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
+import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrator.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+
+/**
+ * SQLite's two-tier dedup index (src/ingest/dedup-index.ts, migration 0015): alerts stored since the
+ * last merge are found through memory, older ones through `alert_fingerprints`; a merge moves the
+ * recent ones into the table; another writer's alerts (another connection, or another writer on the
+ * same one) and a restart are caught by the largest rowid having moved.
+ */
+describe('dedup index on sqlite', () => {
+  let target: TestDatabase;
+  let database: Database;
+  before(async () => {
+    target = await createTestDatabase('sqlite');
+    database = openDatabase(target.url);
+    await migrate(database);
+  });
+  after(async () => {
+    await database.close();
+    await target.drop();
+  });
+
+  const writerOn = (db: Database, mergeAt: number) =>
+    new IngestWriter({
+      db: db.db,
+      dialect: 'sqlite',
+      audit: new AuditLog(Buffer.alloc(32, 7), 'sqlite'),
+      dedupWindowSeconds: 3600,
+      dedupMergeAt: mergeAt,
+    });
+  let sid = 0;
+  /** A new record (its own signature id, so its own fingerprint). */
+  const record = (): PreparedAlert => {
+    const draft = normalizerFor('suricata').normalize(eveAlert({ srcIp: '10.4.0.1', sid: ++sid }), {
+      receivedAt: '2026-11-30T10:00:00.000Z',
+      options: {},
+    });
+    return preparedAlert('ids', draft);
+  };
+  const write = (writer: IngestWriter, alerts: PreparedAlert[]) =>
+    writer.write({
+      source: 'ids',
+      format: 'suricata',
+      actor: { id: 'ids', type: 'source' },
+      alerts,
+      rejected: 0,
+    });
+  const merged = async () => {
+    const { rows } = await sql<{ mark: number; entries: number; alerts: number }>`SELECT
+      (SELECT merged_rowid FROM dedup_merge) AS mark,
+      (SELECT count(*) FROM alert_fingerprints) AS entries,
+      (SELECT max(rowid) FROM alerts) AS alerts`.execute(database.db);
+    return rows[0]!;
+  };
+
+  it('finds repeats of recent alerts and of merged ones, and merges when the recent tier is full', async () => {
+    const writer = writerOn(database, 4);
+    const first = [record(), record()];
+    const stored = await write(writer, first);
+    // The first transaction merged what was on disk (nothing); these two are in memory only.
+    assert.equal((await merged()).entries, 0);
+    const again = await write(writer, [first[1]!]);
+    assert.deepEqual(again, { alertIds: [stored.alertIds[1]!], duplicates: 1 });
+
+    const more = [record(), record()];
+    await write(writer, more);
+    const state = await merged();
+    assert.equal(state.entries, 4, 'four recent alerts reached mergeAt: all are in the table');
+    assert.equal(state.mark, state.alerts);
+
+    const repeats = await write(writer, [first[0]!, more[1]!, record()]);
+    assert.equal(repeats.duplicates, 2, 'found through the merged tier');
+    assert.equal(repeats.alertIds[0], stored.alertIds[0]);
+    const counts = await database.db
+      .selectFrom('alerts')
+      .select(['id', 'count'])
+      .where('id', 'in', stored.alertIds)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      counts.map((r) => Number(r.count)),
+      [2, 2],
+    );
+  });
+
+  it('the merged tier is read by its key, and each alert by its rowid', async () => {
+    const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT a.id FROM alert_fingerprints f
+      JOIN alerts a ON a.rowid = f.alert_rowid
+      WHERE f.prefix IN ('AAAAAA', 'BBBBBB') AND a.fingerprint IN ('x', 'y')
+        AND a.last_seen >= '2026-01-01' AND a.first_seen <= '2027-01-01'`.execute(database.db);
+    const detail = plan.rows.map((r) => r.detail).join('\n');
+    assert.match(detail, /SEARCH f USING PRIMARY KEY \(prefix=\?\)/);
+    assert.match(detail, /SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+  });
+
+  it("counts repeats of alerts another connection stored while this writer's recent ones were in memory", async () => {
+    const server = writerOn(database, 1_000);
+    const own = record();
+    const ownStored = await write(server, [own]);
+    assert.ok((await merged()).mark < (await merged()).alerts, 'the server holds its alert in memory');
+
+    // The CLI beside a running server: its own connection and writer.
+    const cli = openDatabase(target.url);
+    try {
+      const other = record();
+      const cliWriter = writerOn(cli, 1_000);
+      const otherStored = await write(cliWriter, [other]);
+      assert.equal(
+        (await write(cliWriter, [own])).duplicates,
+        1,
+        "the CLI finds the server's unmerged alert",
+      );
+
+      const repeats = await write(server, [own, other]);
+      assert.deepEqual(repeats, {
+        alertIds: [ownStored.alertIds[0]!, otherStored.alertIds[0]!],
+        duplicates: 2,
+      });
+    } finally {
+      await cli.close();
+    }
+  });
+
+  it('a restarted writer finds the alerts the last one held only in memory', async () => {
+    const before = writerOn(database, 1_000);
+    const kept = record();
+    const stored = await write(before, [kept]);
+    const state = await merged();
+    assert.ok(state.mark < state.alerts, 'not merged yet');
+
+    const restarted = writerOn(database, 1_000);
+    assert.deepEqual(await write(restarted, [kept]), { alertIds: stored.alertIds, duplicates: 1 });
+  });
+
+  it('finds a repeat of a merged alert after the database is vacuumed', async () => {
+    const writer = writerOn(database, 1);
+    const kept = record();
+    const stored = await write(writer, [kept]);
+    const state = await merged();
+    assert.equal(state.mark, state.alerts, 'merged');
+    await sql`VACUUM`.execute(database.db);
+    assert.deepEqual(await write(writerOn(database, 1_000), [kept]), {
+      alertIds: stored.alertIds,
+      duplicates: 1,
+    });
+  });
+
+  it('migration 0015 moves the alerts of an older database into the merged tier', async () => {
+    const older = await createTestDatabase('sqlite');
+    const db = openDatabase(older.url);
+    try {
+      await migrate(db);
+      const repeated = record();
+      const stored = await write(writerOn(db, 1_000), [repeated, record(), record()]);
+      // Back to the schema 0014 left, these alerts in it: the expression index, no tiers.
+      await sql`DROP TABLE alert_fingerprints`.execute(db.db);
+      await sql`DROP TABLE dedup_merge`.execute(db.db);
+      await sql`CREATE INDEX alerts_fingerprint_short ON alerts (substr(fingerprint, 1, 6))`.execute(db.db);
+      await sql`DELETE FROM riposte_migrations WHERE name = '0015-fingerprint-tiers'`.execute(db.db);
+
+      assert.deepEqual((await migrate(db)).applied, ['0015-fingerprint-tiers']);
+      const { rows } = await sql<{ prefix: string; fingerprint: string }>`SELECT f.prefix, a.fingerprint
+        FROM alert_fingerprints f JOIN alerts a ON a.rowid = f.alert_rowid`.execute(db.db);
+      assert.equal(rows.length, 3);
+      for (const row of rows) assert.equal(row.prefix, row.fingerprint.slice(0, 6));
+      const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master
+        WHERE type = 'index' AND name = 'alerts_fingerprint_short'`.execute(db.db);
+      assert.equal(indexes.rows.length, 0, 'the expression index is gone');
+      assert.equal((await write(writerOn(db, 1_000), [repeated])).alertIds[0], stored.alertIds[0]);
+    } finally {
+      await db.close();
+      await older.drop();
+    }
+  });
+});
