@@ -123,7 +123,9 @@ class TieredDedupIndex implements DedupIndex {
         const found = new Map<string, StoredSighting>();
         for (let i = 0; i < fingerprints.length; i += CHUNK) {
           const part = fingerprints.slice(i, i + CHUNK);
-          const prefixes = [...new Set(part.map((f) => f.slice(0, PREFIX_LENGTH)))];
+          // One prefix per fingerprint, repeats and all: the statement's text then depends only on
+          // how many fingerprints there are, and stays in the prepared-statement cache.
+          const prefixes = part.map((f) => f.slice(0, PREFIX_LENGTH));
           const { rows } = await sql<StoredSighting>`SELECT a.id, a.fingerprint, a.first_seen, a.last_seen
             FROM alert_fingerprints f JOIN alerts a ON a.rowid = f.alert_rowid
             WHERE f.prefix IN (${sql.join(prefixes)}) AND a.fingerprint IN (${sql.join(part)})
