@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 
@@ -24,7 +24,8 @@ export interface DedupLookup {
 }
 
 export interface DedupIndex {
-  begin(trx: Transaction<DatabaseSchema>): DedupLookup;
+  /** Opens the index for one ingest transaction, at its start (before it inserts any alert). */
+  begin(trx: Transaction<DatabaseSchema>): Promise<DedupLookup>;
 }
 
 /** Fingerprints per lookup statement: two lists of them stay well under SQLite's parameter limit. */
@@ -33,7 +34,9 @@ const CHUNK = 400;
 const PREFIX_LENGTH = 6;
 const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_LENGTH)})`;
 /** How many alerts the recent tier holds before they are merged into `alert_fingerprints`. */
-export const DEFAULT_MERGE_AT = 50_000;
+export const DEFAULT_MERGE_AT = 100_000;
+/** Rows per INSERT of a merge from memory (two parameters each). */
+const MERGE_ROWS = 500;
 
 export function dedupIndexFor(dialect: Dialect, mergeAt = DEFAULT_MERGE_AT): DedupIndex {
   return dialect === 'sqlite' ? new TieredDedupIndex(mergeAt) : new ExpressionDedupIndex();
@@ -45,7 +48,7 @@ export function dedupIndexFor(dialect: Dialect, mergeAt = DEFAULT_MERGE_AT): Ded
  * API processes write at once and nothing tells one of them cheaply that another has committed.
  */
 class ExpressionDedupIndex implements DedupIndex {
-  begin(trx: Transaction<DatabaseSchema>): DedupLookup {
+  async begin(trx: Transaction<DatabaseSchema>): Promise<DedupLookup> {
     return {
       find: async (fingerprints, from, to) => {
         const found: StoredSighting[] = [];
@@ -79,21 +82,23 @@ class ExpressionDedupIndex implements DedupIndex {
  *
  * - **merged**: `alert_fingerprints` (migration 0015), keyed by the fingerprint's first characters
  *   and the alert's rowid, holding every alert up to `dedup_merge.merged_rowid`.
- * - **recent**: the alerts stored since, in memory (fingerprint → alert ids). When it reaches
- *   `mergeAt`, the transaction that filled it merges them into the table in one sorted INSERT: each
- *   page of the index is then written once per merge instead of about once per alert.
+ * - **recent**: the alerts stored since, in memory (fingerprint prefix → rowids). When it reaches
+ *   `mergeAt`, the transaction that filled it writes them into the table in key order: each page of
+ *   the table is then written once per merge instead of about once per alert.
  *
  * The memory is only right while every alert past the merge mark went through it. Each transaction
  * checks the largest alert rowid against the one this index saw at its last commit: when another
  * writer stored alerts in between (the CLI's `riposte ingest` beside a running server, say), or on
  * the first transaction, every alert past `merged_rowid` is merged from the table first and the
- * memory starts empty. Alerts are never deleted, so their rowids have no gaps (VACUUM
- * has nothing to renumber) and only grow.
+ * memory starts empty. Alerts are never deleted, so their rowids have no gaps (VACUUM has nothing to
+ * renumber) and only grow; a transaction's new alerts take the rowids after the largest one, in the
+ * order they are inserted, which is checked after each insert (and if it did not hold, the alerts
+ * are merged from the table instead).
  */
 class TieredDedupIndex implements DedupIndex {
   readonly #mergeAt: number;
-  /** Fingerprint → ids of the alerts stored since the last merge (while `#lastRowid` is current). */
-  #recent = new Map<string, string | string[]>();
+  /** Fingerprint prefix → rowids of the alerts stored since the last merge (while `#lastRowid` is current). */
+  #recent = new Map<string, number | number[]>();
   #recentSize = 0;
   /** The largest alert rowid when this index's last transaction committed. */
   #lastRowid: number | undefined;
@@ -102,24 +107,53 @@ class TieredDedupIndex implements DedupIndex {
     this.#mergeAt = mergeAt;
   }
 
-  begin(trx: Transaction<DatabaseSchema>): DedupLookup {
-    let lastRowid: number | undefined;
+  async begin(trx: Transaction<DatabaseSchema>): Promise<DedupLookup> {
+    let lastRowid = await largestRowid(trx);
     // Merged in this transaction: the memory (and this transaction's own additions) are in the table.
     let merged = false;
-    let added: { id: string; fingerprint: string }[] = [];
-    const merge = async (): Promise<void> => {
-      await mergeFromTable(trx);
+    let added: [prefix: string, rowid: number][] = [];
+    const mergeFromTable = async (): Promise<void> => {
+      await sql`INSERT OR IGNORE INTO alert_fingerprints (prefix, alert_rowid)
+        SELECT ${FINGERPRINT_PREFIX}, rowid FROM alerts
+        WHERE rowid > (SELECT merged_rowid FROM dedup_merge WHERE id = 1)
+        ORDER BY 1, 2`.execute(trx);
+      await sql`UPDATE dedup_merge SET merged_rowid = (SELECT coalesce(max(rowid), 0) FROM alerts)
+        WHERE id = 1`.execute(trx);
       merged = true;
       added = [];
     };
-    const sync = async (): Promise<void> => {
-      if (lastRowid !== undefined) return;
-      lastRowid = await largestRowid(trx);
-      if (lastRowid !== this.#lastRowid) await merge();
+    const mergeFromMemory = async (): Promise<void> => {
+      // The memory is read, not changed: it changes only once the transaction has committed.
+      const memory = merged ? new Map<string, number | number[]>() : this.#recent;
+      const fresh = new Map<string, number | number[]>();
+      for (const [prefix, rowid] of added) remember(fresh, prefix, rowid);
+      const prefixes = [...memory.keys()];
+      for (const prefix of fresh.keys()) if (!memory.has(prefix)) prefixes.push(prefix);
+      prefixes.sort();
+      let parameters: (string | number)[] = [];
+      const flush = async (): Promise<void> => {
+        // Kysely freezes a compiled query's parameters: each statement gets its own array.
+        await trx.executeQuery(CompiledQuery.raw(mergeStatement(parameters.length / 2), parameters));
+        parameters = [];
+      };
+      for (const prefix of prefixes) {
+        // Memory's rowids come before this transaction's, and each list is in insertion order.
+        for (const rowids of [memory.get(prefix), fresh.get(prefix)]) {
+          if (rowids === undefined) continue;
+          for (const rowid of typeof rowids === 'number' ? [rowids] : rowids) {
+            parameters.push(prefix, rowid);
+            if (parameters.length === 2 * MERGE_ROWS) await flush();
+          }
+        }
+      }
+      if (parameters.length > 0) await flush();
+      await sql`UPDATE dedup_merge SET merged_rowid = ${lastRowid} WHERE id = 1`.execute(trx);
+      merged = true;
+      added = [];
     };
+    if (lastRowid !== this.#lastRowid) await mergeFromTable();
     return {
       find: async (fingerprints, from, to) => {
-        await sync();
         const found = new Map<string, StoredSighting>();
         for (let i = 0; i < fingerprints.length; i += CHUNK) {
           const part = fingerprints.slice(i, i + CHUNK);
@@ -133,26 +167,28 @@ class TieredDedupIndex implements DedupIndex {
           for (const row of rows) found.set(row.id, row);
         }
         if (!merged) {
-          const ids = fingerprints.flatMap((f) => this.#recent.get(f) ?? []);
-          for (let i = 0; i < ids.length; i += CHUNK) {
-            const rows = await trx
-              .selectFrom('alerts')
-              .select(['id', 'fingerprint', 'first_seen', 'last_seen'])
-              .where('id', 'in', ids.slice(i, i + CHUNK))
-              .where('last_seen', '>=', from)
-              .where('first_seen', '<=', to)
-              .execute();
-            for (const row of rows) found.set(row.id, row);
+          const wanted = new Set(fingerprints);
+          const rowids = [...new Set(fingerprints.map((f) => f.slice(0, PREFIX_LENGTH)))].flatMap(
+            (prefix) => this.#recent.get(prefix) ?? [],
+          );
+          for (let i = 0; i < rowids.length; i += CHUNK) {
+            const { rows } =
+              await sql<StoredSighting>`SELECT id, fingerprint, first_seen, last_seen FROM alerts
+              WHERE rowid IN (${sql.join(rowids.slice(i, i + CHUNK))})
+                AND last_seen >= ${from} AND first_seen <= ${to}`.execute(trx);
+            // A shared prefix brings other fingerprints along; the whole fingerprint settles it.
+            for (const row of rows) if (wanted.has(row.fingerprint)) found.set(row.id, row);
           }
         }
         return [...found.values()];
       },
       stored: async (rows) => {
-        await sync();
         if (rows.length === 0) return;
-        for (const { id, fingerprint } of rows) added.push({ id, fingerprint });
+        const before = lastRowid;
         lastRowid = await largestRowid(trx);
-        if ((merged ? 0 : this.#recentSize) + added.length >= this.#mergeAt) await merge();
+        if (lastRowid !== before + rows.length) return mergeFromTable();
+        rows.forEach((row, i) => added.push([row.fingerprint.slice(0, PREFIX_LENGTH), before + 1 + i]));
+        if ((merged ? 0 : this.#recentSize) + added.length >= this.#mergeAt) await mergeFromMemory();
       },
       committed: () => {
         this.#lastRowid = lastRowid;
@@ -160,29 +196,33 @@ class TieredDedupIndex implements DedupIndex {
           this.#recent = new Map();
           this.#recentSize = 0;
         }
-        for (const { id, fingerprint } of added) {
-          const ids = this.#recent.get(fingerprint);
-          if (ids === undefined) this.#recent.set(fingerprint, id);
-          else if (typeof ids === 'string') this.#recent.set(fingerprint, [ids, id]);
-          else ids.push(id);
-        }
+        for (const [prefix, rowid] of added) remember(this.#recent, prefix, rowid);
         this.#recentSize += added.length;
       },
     };
   }
 }
 
+function remember(recent: Map<string, number | number[]>, prefix: string, rowid: number): void {
+  const rowids = recent.get(prefix);
+  if (rowids === undefined) recent.set(prefix, rowid);
+  else if (typeof rowids === 'number') recent.set(prefix, [rowids, rowid]);
+  else rowids.push(rowid);
+}
+
+const mergeStatements = new Map<number, string>();
+
+/** `INSERT OR IGNORE` of `rows` (prefix, rowid) pairs; the text is made once per row count. */
+function mergeStatement(rows: number): string {
+  let text = mergeStatements.get(rows);
+  if (text === undefined) {
+    text = `INSERT OR IGNORE INTO alert_fingerprints (prefix, alert_rowid) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`;
+    mergeStatements.set(rows, text);
+  }
+  return text;
+}
+
 async function largestRowid(trx: Transaction<DatabaseSchema>): Promise<number> {
   const { rows } = await sql<{ n: number }>`SELECT coalesce(max(rowid), 0) AS n FROM alerts`.execute(trx);
   return Number(rows[0]!.n);
-}
-
-/** Every alert past the merge mark into `alert_fingerprints`, in key order, and the mark moved on. */
-async function mergeFromTable(trx: Transaction<DatabaseSchema>): Promise<void> {
-  await sql`INSERT OR IGNORE INTO alert_fingerprints (prefix, alert_rowid)
-    SELECT ${FINGERPRINT_PREFIX}, rowid FROM alerts
-    WHERE rowid > (SELECT merged_rowid FROM dedup_merge WHERE id = 1)
-    ORDER BY 1, 2`.execute(trx);
-  await sql`UPDATE dedup_merge SET merged_rowid = (SELECT coalesce(max(rowid), 0) FROM alerts)
-    WHERE id = 1`.execute(trx);
 }

@@ -156,7 +156,7 @@ export class IngestWriter {
         if (at < earliest) earliest = at;
         if (at > latest) latest = at;
       }
-      const dedup = this.#dedup.begin(trx);
+      const dedup = await this.#dedup.begin(trx);
       if (windowMs > 0 && earliest <= latest) {
         const from = new Date(earliest - windowMs).toISOString();
         const to = new Date(latest + windowMs).toISOString();

@@ -76,6 +76,13 @@ describe('dedup index on sqlite', () => {
     const state = await merged();
     assert.equal(state.entries, 4, 'four recent alerts reached mergeAt: all are in the table');
     assert.equal(state.mark, state.alerts);
+    // Merged from memory: each entry names its alert's rowid under that alert's own prefix.
+    const { rows } = await sql<{ prefix: string; fingerprint: string | null }>`SELECT f.prefix, a.fingerprint
+      FROM alert_fingerprints f LEFT JOIN alerts a ON a.rowid = f.alert_rowid`.execute(database.db);
+    assert.deepEqual(
+      rows.map((r) => r.prefix === r.fingerprint?.slice(0, 6)),
+      [true, true, true, true],
+    );
 
     const repeats = await write(writer, [first[0]!, more[1]!, record()]);
     assert.equal(repeats.duplicates, 2, 'found through the merged tier');
