@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { AuditLog } from '../../src/audit/audit-log.ts';
+import { newId } from '../../src/core/ids.ts';
+import { dedupIndexFor } from '../../src/ingest/dedup-index.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
@@ -146,6 +148,31 @@ describe('dedup index on sqlite', () => {
 
     const restarted = writerOn(database, 1_000);
     assert.deepEqual(await write(restarted, [kept]), { alertIds: stored.alertIds, duplicates: 1 });
+  });
+
+  it('merges from the table when a transaction holds alerts it was not told of', async () => {
+    const index = dedupIndexFor('sqlite', 1_000);
+    const template = await database.db.selectFrom('alerts').selectAll().limit(1).executeTakeFirstOrThrow();
+    const rows = ['X1', 'X2', 'X3'].map((k) => ({
+      ...template,
+      id: newId('alert_'),
+      fingerprint: k.repeat(20),
+    }));
+    const lookup = await database.db.transaction().execute(async (trx) => {
+      const opened = await index.begin(trx);
+      await trx.insertInto('alerts').values(rows).execute();
+      // Told of two: the third took a rowid the index cannot account for.
+      await opened.stored(rows.slice(0, 2));
+      return opened;
+    });
+    lookup.committed();
+    const state = await merged();
+    assert.equal(state.mark, state.alerts, 'everything up to the newest alert is in the table');
+    const { rows: entries } = await sql<{ n: number }>`SELECT count(*) AS n FROM alert_fingerprints f
+      JOIN alerts a ON a.rowid = f.alert_rowid WHERE a.id IN (${sql.join(rows.map((r) => r.id))})`.execute(
+      database.db,
+    );
+    assert.equal(Number(entries[0]!.n), 3);
   });
 
   it('finds a repeat of a merged alert after the database is vacuumed', async () => {
