@@ -18,8 +18,8 @@ export interface StoredSighting {
 export interface DedupLookup {
   /** The stored alerts with one of these fingerprints whose sightings reach into [from, to]. */
   find(fingerprints: readonly string[], from: string, to: string): Promise<StoredSighting[]>;
-  /** The transaction stored these new alerts (after their INSERT, before the commit). */
-  stored(rows: readonly { id: string; fingerprint: string }[]): Promise<void>;
+  /** The transaction stored these new alerts, in the order they were inserted (after the INSERT). */
+  stored(rows: readonly { fingerprint: string }[]): Promise<void>;
   committed(): void;
 }
 
