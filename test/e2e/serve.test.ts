@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -122,6 +122,41 @@ describe('riposte serve', () => {
     assert.deepEqual(cli, [0, 0, 0]);
     const statuses = await Promise.all(posts.map(async (p) => (await p).status));
     assert.deepEqual([...new Set(statuses)], [202]);
+  });
+
+  it('counts repeats across the server and `riposte ingest` beside it, both ways', async () => {
+    const alerts = Array.from({ length: 5 }, (_, i) =>
+      eveAlert({ sid: 30_000 + i, srcIp: `10.61.0.${i + 1}` }),
+    );
+    const post = async () => {
+      const res = await fetch(`${base}/api/v1/sources/lab/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sourceToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(alerts),
+      });
+      assert.equal(res.status, 202);
+      const { accepted, duplicates } = (await res.json()) as { accepted: number; duplicates: number };
+      return { accepted, duplicates };
+    };
+    // Stored by the server, which keeps them in its recent dedup tier (src/ingest/dedup-index.ts).
+    assert.deepEqual(await post(), { accepted: 5, duplicates: 0 });
+
+    const file = path.join(dataDir, 'repeats.ndjson');
+    writeFileSync(file, alerts.map((a) => JSON.stringify(a)).join('\n'));
+    const cli = spawnSync(process.execPath, [BIN, 'ingest', file, '--source', 'lab'], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    const { accepted, duplicates } = JSON.parse(cli.stdout) as { accepted: number; duplicates: number };
+    assert.deepEqual(
+      { accepted, duplicates },
+      { accepted: 0, duplicates: 5 },
+      "the CLI finds the server's alerts",
+    );
+
+    // And the server, whose memory the CLI's commit made stale, still counts them.
+    assert.deepEqual(await post(), { accepted: 0, duplicates: 5 });
   });
 
   it('on SIGTERM finishes the requests in flight, then exits 0', async () => {
