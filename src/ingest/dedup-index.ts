@@ -1,6 +1,7 @@
-import { CompiledQuery, sql, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { insertRows } from '../store/bulk-insert.ts';
 import type { Dialect } from '../store/database.ts';
-import type { DatabaseSchema } from '../store/schema.ts';
+import type { AlertFingerprintTable, DatabaseSchema } from '../store/schema.ts';
 
 /** A stored alert that dedup may count a new record on. */
 export interface StoredSighting {
@@ -35,8 +36,6 @@ const PREFIX_LENGTH = 6;
 const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, ${sql.lit(PREFIX_LENGTH)})`;
 /** How many alerts the recent tier holds before they are merged into `alert_fingerprints`. */
 export const DEFAULT_MERGE_AT = 100_000;
-/** Rows per INSERT of a merge from memory (two parameters each). */
-const MERGE_ROWS = 500;
 
 export function dedupIndexFor(dialect: Dialect, mergeAt = DEFAULT_MERGE_AT): DedupIndex {
   return dialect === 'sqlite' ? new TieredDedupIndex(mergeAt) : new ExpressionDedupIndex();
@@ -130,24 +129,13 @@ class TieredDedupIndex implements DedupIndex {
       const prefixes = [...memory.keys()];
       for (const prefix of fresh.keys()) if (!memory.has(prefix)) prefixes.push(prefix);
       prefixes.sort();
-      let parameters: (string | number)[] = [];
-      const flush = async (): Promise<void> => {
-        // Kysely freezes a compiled query's parameters: each statement gets its own array.
-        await trx.executeQuery(CompiledQuery.raw(mergeStatement(parameters.length / 2), parameters));
-        parameters = [];
-      };
-      for (const prefix of prefixes) {
+      const rows: AlertFingerprintTable[] = [];
+      for (const prefix of prefixes)
         // Memory's rowids come before this transaction's, and each list is in insertion order.
-        for (const rowids of [memory.get(prefix), fresh.get(prefix)]) {
-          if (rowids === undefined) continue;
-          for (const rowid of typeof rowids === 'number' ? [rowids] : rowids) {
-            parameters.push(prefix, rowid);
-            if (parameters.length === 2 * MERGE_ROWS) await flush();
-          }
-        }
-      }
-      if (parameters.length > 0) await flush();
-      await sql`UPDATE dedup_merge SET merged_rowid = ${lastRowid} WHERE id = 1`.execute(trx);
+        for (const rowid of [...rowidsOf(memory, prefix), ...rowidsOf(fresh, prefix)])
+          rows.push({ prefix, alert_rowid: rowid });
+      await insertRows(trx, 'sqlite', 'alert_fingerprints', rows, { ignoreConflicts: true });
+      await trx.updateTable('dedup_merge').set({ merged_rowid: lastRowid }).where('id', '=', 1).execute();
       merged = true;
       added = [];
     };
@@ -168,8 +156,8 @@ class TieredDedupIndex implements DedupIndex {
         }
         if (!merged) {
           const wanted = new Set(fingerprints);
-          const rowids = [...new Set(fingerprints.map((f) => f.slice(0, PREFIX_LENGTH)))].flatMap(
-            (prefix) => this.#recent.get(prefix) ?? [],
+          const rowids = [...new Set(fingerprints.map((f) => f.slice(0, PREFIX_LENGTH)))].flatMap((prefix) =>
+            rowidsOf(this.#recent, prefix),
           );
           for (let i = 0; i < rowids.length; i += CHUNK) {
             const { rows } =
@@ -203,23 +191,16 @@ class TieredDedupIndex implements DedupIndex {
   }
 }
 
+function rowidsOf(recent: Map<string, number | number[]>, prefix: string): readonly number[] {
+  const rowids = recent.get(prefix);
+  return rowids === undefined ? [] : typeof rowids === 'number' ? [rowids] : rowids;
+}
+
 function remember(recent: Map<string, number | number[]>, prefix: string, rowid: number): void {
   const rowids = recent.get(prefix);
   if (rowids === undefined) recent.set(prefix, rowid);
   else if (typeof rowids === 'number') recent.set(prefix, [rowids, rowid]);
   else rowids.push(rowid);
-}
-
-const mergeStatements = new Map<number, string>();
-
-/** `INSERT OR IGNORE` of `rows` (prefix, rowid) pairs; the text is made once per row count. */
-function mergeStatement(rows: number): string {
-  let text = mergeStatements.get(rows);
-  if (text === undefined) {
-    text = `INSERT OR IGNORE INTO alert_fingerprints (prefix, alert_rowid) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`;
-    mergeStatements.set(rows, text);
-  }
-  return text;
 }
 
 async function largestRowid(trx: Transaction<DatabaseSchema>): Promise<number> {

@@ -137,7 +137,7 @@ export class IngestWriter {
   ): Promise<{ results: IngestJobResult[]; fresh: AlertTable[] }> {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
-    const committed = await db.transaction().execute(async (trx) => {
+    const outcome = await db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
       const fingerprints = [...new Set(jobs.flatMap((j) => j.alerts.map((a) => a.fingerprint)))];
       // Every stored alert with a fingerprint of this batch whose time range could cover one of its
@@ -236,8 +236,8 @@ export class IngestWriter {
       if (hooks.cases && opened.length > 0) await hooks.cases.write(trx, opened);
       return { results, fresh, dedup };
     });
-    committed.dedup.committed();
-    return { results: committed.results, fresh: committed.fresh };
+    outcome.dedup.committed();
+    return { results: outcome.results, fresh: outcome.fresh };
   }
 
   /** Groups the batch's new alerts (sets their case_id before they are inserted); returns the audit entries. */

@@ -5,17 +5,24 @@ import type { DatabaseSchema } from './schema.ts';
 const ROWS_PER_STATEMENT = 400;
 const texts = new Map<string, string>();
 
+export interface InsertOptions {
+  /** Skip a row that conflicts with a stored one (a key already there) instead of failing. */
+  ignoreConflicts?: boolean;
+}
+
 /**
  * A multi-row INSERT of rows that all have the same columns, in the order of the first row's keys,
  * without Kysely's query builder: on the ingest path, building and compiling a 400-row INSERT value
  * by value cost more than SQLite took to run it. The statement text is made once per table, column
- * list and row count (and so hits the prepared-statement cache), and the values go as parameters.
+ * list, row count and conflict handling (and so hits the prepared-statement cache), and the values go
+ * as parameters.
  */
 export async function insertRows<T extends keyof DatabaseSchema>(
   trx: Transaction<DatabaseSchema>,
   dialect: Dialect,
   table: T,
   rows: readonly Insertable<DatabaseSchema[T]>[],
+  options: InsertOptions = {},
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!);
@@ -26,12 +33,23 @@ export async function insertRows<T extends keyof DatabaseSchema>(
       const values = row as unknown as Record<string, unknown>;
       for (const column of columns) parameters.push(values[column] ?? null);
     }
-    await trx.executeQuery(CompiledQuery.raw(statement(dialect, table, columns, part.length), parameters));
+    await trx.executeQuery(
+      CompiledQuery.raw(
+        statement(dialect, table, columns, part.length, options.ignoreConflicts === true),
+        parameters,
+      ),
+    );
   }
 }
 
-function statement(dialect: Dialect, table: string, columns: string[], count: number): string {
-  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}`;
+function statement(
+  dialect: Dialect,
+  table: string,
+  columns: string[],
+  count: number,
+  ignoreConflicts: boolean,
+): string {
+  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}\u0000${ignoreConflicts}`;
   let text = texts.get(key);
   if (text === undefined) {
     let n = 0;
@@ -39,7 +57,9 @@ function statement(dialect: Dialect, table: string, columns: string[], count: nu
     const tuple = (): string => `(${columns.map(placeholder).join(', ')})`;
     const tuples: string[] = [];
     for (let i = 0; i < count; i++) tuples.push(tuple());
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
+    const verb = ignoreConflicts && dialect === 'sqlite' ? 'insert or ignore' : 'insert';
+    const tail = ignoreConflicts && dialect === 'postgres' ? ' on conflict do nothing' : '';
+    text = `${verb} into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}${tail}`;
     if (texts.size >= 200) texts.delete(texts.keys().next().value!);
     texts.set(key, text);
   }

@@ -366,6 +366,26 @@ export interface OpenApiSpecTable {
   updated_by: string;
 }
 
+/**
+ * SQLite only (migration 0015; src/ingest/dedup-index.ts): dedup's merged tier, one row per alert up
+ * to `dedup_merge.merged_rowid` — the fingerprint's first six characters and the alert's rowid.
+ */
+export interface AlertFingerprintTable {
+  prefix: string;
+  alert_rowid: number;
+}
+
+/** SQLite only (migration 0015): the largest alert rowid merged into `alert_fingerprints`, in row 1. */
+export interface DedupMergeTable {
+  id: number;
+  merged_rowid: number;
+}
+
+export interface DatabaseSchema {
+  alert_fingerprints: AlertFingerprintTable;
+  dedup_merge: DedupMergeTable;
+}
+
 /** Merged into the schema above; kept apart so this table's additions stay in one place. */
 export interface DatabaseSchema {
   openapi_specs: OpenApiSpecTable;

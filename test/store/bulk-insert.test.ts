@@ -45,5 +45,19 @@ for (const kind of databaseKinds()) {
         suite.database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', [asset(1)])),
       );
     });
+
+    it('with ignoreConflicts keeps the stored row of a duplicate key and inserts the rest', async () => {
+      const changed = { ...asset(2), criticality: 'medium' };
+      await suite.database.db
+        .transaction()
+        .execute((trx) => insertRows(trx, kind, 'assets', [changed, asset(6000)], { ignoreConflicts: true }));
+      const stored = await suite.database.db
+        .selectFrom('assets')
+        .selectAll()
+        .where('value', 'in', [asset(2).value, asset(6000).value])
+        .orderBy('value')
+        .execute();
+      assert.deepEqual(stored, [asset(2), asset(6000)]);
+    });
   });
 }

@@ -10,8 +10,8 @@ import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts
 /**
  * The ingest writer's commit: dedup finds earlier alerts through an index of the fingerprint's first
  * characters (migration 0014 on PostgreSQL; on SQLite the tiers of test/store/dedup-index.test.ts),
- * fingerprints that share those characters are told apart by the whole
- * fingerprint; the requests of one commit leave one audit row per source and sender.
+ * fingerprints that share those characters are told apart by the whole fingerprint; the requests of
+ * one commit leave one audit row per source and sender.
  */
 for (const kind of databaseKinds()) {
   describe(`ingest writer on ${kind}`, () => {

@@ -6,8 +6,9 @@ import type { Dialect } from '../database.ts';
  * batches (src/ingest/dedup-index.ts). The expression index on the fingerprint's first characters
  * (0014) took each new alert at a random page, so every commit rewrote about one page of it per
  * alert; `alert_fingerprints` gets the alerts stored since its last merge all at once, in key order.
- * `dedup_merge` holds the last alert rowid merged (alerts are never deleted, so rowids only grow). PostgreSQL keeps the expression index: several API processes write
- * there at once, and the tiers need to know when another writer committed.
+ * `dedup_merge` holds the last alert rowid merged (alerts are never deleted, so rowids only grow).
+ * PostgreSQL keeps the expression index: several API processes write there at once, and the tiers
+ * need to know when another writer committed.
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   if (dialect !== 'sqlite') return;
