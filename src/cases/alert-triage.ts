@@ -133,6 +133,7 @@ export class AlertTriage {
       const now = new Date().toISOString();
       const placed = await placeAlerts(
         trx,
+        this.#dialect,
         moving.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] })),
         into,
         now,

@@ -97,6 +97,7 @@ function withinWindow(eventTime: string, lastAlertAt: string, windowSeconds: num
  */
 export async function groupAlerts(
   trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
   alerts: GroupableAlert[],
   rules: readonly GroupingRule[],
   now: string,
@@ -177,18 +178,7 @@ export async function groupAlerts(
       keyed[0]!.alert.row.event_time,
     );
     const since = new Date(Date.parse(earliest) - widest * 1000).toISOString();
-    const hits: { case_id: string; type: string; value: string }[] = [];
-    for (const part of chunks(values)) {
-      hits.push(
-        ...(await trx
-          .selectFrom('case_observables')
-          .select(['case_id', 'type', 'value'])
-          .where('type', 'in', [...observableTypes])
-          .where('value', 'in', part)
-          .where('last_seen', '>=', since)
-          .execute()),
-      );
-    }
+    const hits = await casesHolding(trx, dialect, observableTypes, values, since);
     const open = new Map<string, OpenCase>();
     for (const part of chunks([...new Set(hits.map((h) => h.case_id))])) {
       const rows = await trx
@@ -247,6 +237,7 @@ export async function groupAlerts(
 
   await persist(
     trx,
+    dialect,
     [...cases.values()].filter((c) => c.addedAlerts > 0),
     now,
   );
@@ -321,6 +312,7 @@ function addAlert(target: OpenCase, alert: GroupableAlert): void {
  */
 export async function placeAlerts(
   trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
   alerts: GroupableAlert[],
   into: CaseTable | { title: string | null },
   now: string,
@@ -348,11 +340,120 @@ export async function placeAlerts(
     if (into.title) target.row!.title = into.title;
   }
   for (const alert of alerts) addAlert(target, alert);
-  await persist(trx, [target], now);
+  await persist(trx, dialect, [target], now);
   return { caseId: target.id, created: target.isNew };
 }
 
-async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], now: string): Promise<void> {
+type ObservableRow = { case_id: string; type: string; value: string };
+
+/**
+ * The cases holding any of these values (as any of these types) seen since `since`. PostgreSQL
+ * probes its (type, value, last_seen) index once per pair, which the LATERAL subquery (kept apart by
+ * OFFSET 0) forces: with the lists as IN, the planner read a large case's observables whole, as in
+ * storedObservables below.
+ */
+async function casesHolding(
+  trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
+  types: ReadonlySet<string>,
+  values: string[],
+  since: string,
+): Promise<ObservableRow[]> {
+  const found: ObservableRow[] = [];
+  if (dialect === 'postgres') {
+    const pairs = [...types].flatMap((type) => values.map((value) => [type, value] as const));
+    for (let start = 0; start < pairs.length; start += PROBES) {
+      const part = pairs.slice(start, start + PROBES);
+      const { rows } = await sql<ObservableRow>`
+        SELECT o.case_id, o.type, o.value
+        FROM unnest(${part.map((p) => p[0])}::text[], ${part.map((p) => p[1])}::text[]) AS k(type, value)
+        CROSS JOIN LATERAL (
+          SELECT case_id, type, value FROM case_observables
+          WHERE type = k.type AND value = k.value AND last_seen >= ${since}
+          OFFSET 0
+        ) AS o`.execute(trx);
+      found.push(...rows);
+    }
+    return found;
+  }
+  for (const part of chunks(values))
+    found.push(
+      ...(await trx
+        .selectFrom('case_observables')
+        .select(['case_id', 'type', 'value'])
+        .where('type', 'in', [...types])
+        .where('value', 'in', part)
+        .where('last_seen', '>=', since)
+        .execute()),
+    );
+  return found;
+}
+
+/** Keys per statement when PostgreSQL probes case_observables (arrays, not parameters). */
+const PROBES = 10_000;
+
+/**
+ * Which of the candidate observables of these existing cases each case already holds. On
+ * PostgreSQL, each (case, type, value) is one primary-key probe, forced by a LATERAL … LIMIT 1: with
+ * the lists as IN, the planner scanned a large case whole rather than probe it 400 times (11 ms
+ * against 0.6 ms for 400 values in a case of 70,000 observables), until the case outgrew the scan's
+ * estimate. SQLite probes the key for each combination of the IN lists, as asked.
+ */
+async function storedObservables(
+  trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
+  cases: OpenCase[],
+): Promise<ObservableRow[]> {
+  const found: ObservableRow[] = [];
+  if (dialect === 'postgres') {
+    const triples = cases.flatMap((c) =>
+      [...c.newObservables.values()].map((o) => [c.id, o.type, o.value] as const),
+    );
+    for (let start = 0; start < triples.length; start += PROBES) {
+      const part = triples.slice(start, start + PROBES);
+      const { rows } = await sql<ObservableRow>`
+        SELECT o.case_id, o.type, o.value
+        FROM unnest(${part.map((t) => t[0])}::text[], ${part.map((t) => t[1])}::text[],
+                    ${part.map((t) => t[2])}::text[]) AS k(case_id, type, value)
+        CROSS JOIN LATERAL (
+          SELECT case_id, type, value FROM case_observables
+          WHERE case_id = k.case_id AND type = k.type AND value = k.value
+          LIMIT 1
+        ) AS o`.execute(trx);
+      found.push(...rows);
+    }
+    return found;
+  }
+  for (const part of chunks(cases)) {
+    const candidates = part.flatMap((c) => [...c.newObservables.values()]);
+    const values = [...new Set(candidates.map((o) => o.value))];
+    // The type narrows the primary key (case_id, type, value) so a large case is not read whole.
+    const types = [...new Set(candidates.map((o) => o.type))];
+    for (const valuePart of chunks(values)) {
+      found.push(
+        ...(await trx
+          .selectFrom('case_observables')
+          .select(['case_id', 'type', 'value'])
+          .where(
+            'case_id',
+            'in',
+            part.map((c) => c.id),
+          )
+          .where('type', 'in', types)
+          .where('value', 'in', valuePart)
+          .execute()),
+      );
+    }
+  }
+  return found;
+}
+
+async function persist(
+  trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
+  touched: OpenCase[],
+  now: string,
+): Promise<void> {
   const byId = new Map(touched.map((c) => [c.id, c]));
   const candidates = touched.flatMap((c) => [...c.newObservables.values()]);
   const assets = await lookupAssets(trx, candidates);
@@ -375,21 +476,9 @@ async function persist(trx: Transaction<DatabaseSchema>, touched: OpenCase[], no
     string,
     { criticality: Criticality | null; searchValues: number; intel: CaseIntel }
   >();
+  for (const r of await storedObservables(trx, dialect, existing))
+    known.add(`${r.case_id}\u0002${observableKey(r)}`);
   for (const part of chunks(existing.map((c) => c.id))) {
-    const candidates = part.flatMap((id) => [...byId.get(id)!.newObservables.values()]);
-    const values = [...new Set(candidates.map((o) => o.value))];
-    // The type narrows the primary key (case_id, type, value) so a large case is not read whole.
-    const types = [...new Set(candidates.map((o) => o.type))];
-    for (const valuePart of chunks(values)) {
-      const rows = await trx
-        .selectFrom('case_observables')
-        .select(['case_id', 'type', 'value'])
-        .where('case_id', 'in', part)
-        .where('type', 'in', types)
-        .where('value', 'in', valuePart)
-        .execute();
-      for (const r of rows) known.add(`${r.case_id}\u0002${observableKey(r)}`);
-    }
     const rows = await trx
       .selectFrom('cases')
       .select([

@@ -110,7 +110,7 @@ export class GroupingStage {
       if (rows.length === 0) return 0;
       const now = new Date().toISOString();
       const alerts = rows.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] }));
-      const entries = await groupAlerts(trx, alerts, rules, now);
+      const entries = await groupAlerts(trx, dialect, alerts, rules, now);
       const byCase = new Map<string, string[]>();
       for (const { row } of alerts) {
         const ids = byCase.get(row.case_id!);

@@ -251,6 +251,7 @@ export class IngestWriter {
     await lockGrouping(trx, this.#options.dialect);
     return groupAlerts(
       trx,
+      this.#options.dialect,
       fresh.map((row) => ({ row, observables: observablesOf(row) })),
       rules,
       now,
