@@ -3,6 +3,7 @@ import type { GroupingRule } from '../config.ts';
 import { SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
+import { insertRows } from '../store/bulk-insert.ts';
 import type { Dialect } from '../store/database.ts';
 import type { AlertTable, CaseSearchTable, CaseTable, DatabaseSchema } from '../store/schema.ts';
 import type { CaseChange } from './case-change.ts';
@@ -594,17 +595,9 @@ async function persist(
       last_seen: o.at,
     })),
   );
-  for (const part of chunks(observables)) {
-    await trx
-      .insertInto('case_observables')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['case_id', 'type', 'value'])
-          .doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen') })),
-      )
-      .execute();
-  }
+  await insertRows(trx, dialect, 'case_observables', observables, {
+    updateOnConflict: { key: ['case_id', 'type', 'value'], columns: ['last_seen'] },
+  });
   await refreshPriority(
     trx,
     touched.map((c) => c.id),

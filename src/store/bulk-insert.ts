@@ -1,21 +1,30 @@
 import { CompiledQuery, type Insertable, type Transaction } from 'kysely';
 import type { Dialect } from './database.ts';
+import { prepareOnPostgres } from './prepared-statements.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 const ROWS_PER_STATEMENT = 400;
 const texts = new Map<string, string>();
 
-export interface InsertOptions {
-  /** Skip a row that conflicts with a stored one (a key already there) instead of failing. */
-  ignoreConflicts?: boolean;
-}
+/** What a row whose key is already stored does; without either, the statement fails, as any INSERT. */
+export type InsertOptions =
+  | {
+      /** Skip a row that conflicts with a stored one (a key already there) instead of failing. */
+      ignoreConflicts?: boolean;
+      updateOnConflict?: never;
+    }
+  | {
+      /** Upsert: a row whose `key` is stored updates these columns of the stored row with its own values. */
+      updateOnConflict: { key: readonly string[]; columns: readonly string[] };
+      ignoreConflicts?: never;
+    };
 
 /**
  * A multi-row INSERT of rows that all have the same columns, in the order of the first row's keys,
  * without Kysely's query builder: on the ingest path, building and compiling a 400-row INSERT value
  * by value cost more than SQLite took to run it. The statement text is made once per table, column
- * list, row count and conflict handling (and so hits the prepared-statement cache), and the values go
- * as parameters.
+ * list, row count and conflict handling (and so hits SQLite's statement cache; on PostgreSQL the full
+ * chunks are prepared once per connection), and the values go as parameters.
  */
 export async function insertRows<T extends keyof DatabaseSchema>(
   trx: Transaction<DatabaseSchema>,
@@ -33,12 +42,10 @@ export async function insertRows<T extends keyof DatabaseSchema>(
       const values = row as unknown as Record<string, unknown>;
       for (const column of columns) parameters.push(values[column] ?? null);
     }
-    await trx.executeQuery(
-      CompiledQuery.raw(
-        statement(dialect, table, columns, part.length, options.ignoreConflicts === true),
-        parameters,
-      ),
-    );
+    const text = statement(dialect, table, columns, part.length, options);
+    // Full chunks repeat with every large batch: PostgreSQL parses them once per connection.
+    if (dialect === 'postgres' && part.length === ROWS_PER_STATEMENT) prepareOnPostgres(text);
+    await trx.executeQuery(CompiledQuery.raw(text, parameters));
   }
 }
 
@@ -47,9 +54,18 @@ function statement(
   table: string,
   columns: string[],
   count: number,
-  ignoreConflicts: boolean,
+  options: InsertOptions,
 ): string {
-  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}\u0000${ignoreConflicts}`;
+  const ignoreConflicts = options.ignoreConflicts === true;
+  const upsert = options.updateOnConflict;
+  const conflict = upsert
+    ? ` on conflict (${upsert.key.map(quoted).join(', ')}) do update set ${upsert.columns
+        .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
+        .join(', ')}`
+    : ignoreConflicts && dialect === 'postgres'
+      ? ' on conflict do nothing'
+      : '';
+  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}\u0000${ignoreConflicts}\u0000${conflict}`;
   let text = texts.get(key);
   if (text === undefined) {
     let n = 0;
@@ -58,10 +74,13 @@ function statement(
     const tuples: string[] = [];
     for (let i = 0; i < count; i++) tuples.push(tuple());
     const verb = ignoreConflicts && dialect === 'sqlite' ? 'insert or ignore' : 'insert';
-    const tail = ignoreConflicts && dialect === 'postgres' ? ' on conflict do nothing' : '';
-    text = `${verb} into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}${tail}`;
+    text = `${verb} into ${quoted(table)} (${columns.map(quoted).join(', ')}) values ${tuples.join(', ')}${conflict}`;
     if (texts.size >= 200) texts.delete(texts.keys().next().value!);
     texts.set(key, text);
   }
   return text;
+}
+
+function quoted(name: string): string {
+  return `"${name}"`;
 }

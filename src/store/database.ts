@@ -12,6 +12,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
+import { withPreparedStatements } from './prepared-statements.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
@@ -123,6 +124,8 @@ export function openDatabase(url: string): Database {
       `${JSON.stringify({ level: 40, time: Date.now(), msg: 'idle PostgreSQL connection lost', err: error.message })}\n`,
     );
   });
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }),
+  });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

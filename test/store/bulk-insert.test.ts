@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { insertRows } from '../../src/store/bulk-insert.ts';
 import type { AssetTable } from '../../src/store/schema.ts';
 import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts';
@@ -59,5 +60,48 @@ for (const kind of databaseKinds()) {
         .execute();
       assert.deepEqual(stored, [asset(2), asset(6000)]);
     });
+    it('with updateOnConflict updates the named columns of a stored row and inserts the rest', async () => {
+      const changed = { ...asset(3), criticality: 'medium', owner: 'someone-else' };
+      await suite.database.db.transaction().execute((trx) =>
+        insertRows(trx, kind, 'assets', [changed, asset(7000)], {
+          updateOnConflict: { key: ['type', 'value'], columns: ['criticality'] },
+        }),
+      );
+      const stored = await suite.database.db
+        .selectFrom('assets')
+        .selectAll()
+        .where('value', 'in', [asset(3).value, asset(7000).value])
+        .orderBy('value')
+        .execute();
+      // Only criticality moved; the owner stays the stored one.
+      assert.deepEqual(stored, [{ ...asset(3), criticality: 'medium' }, asset(7000)]);
+    });
+
+    if (kind === 'postgres')
+      it('prepares a full chunk once per connection, and binds only values the next time', async () => {
+        const prepared = await suite.database.db.transaction().execute(async (trx) => {
+          await insertRows(
+            trx,
+            kind,
+            'assets',
+            Array.from({ length: 800 }, (_, i) => asset(10_000 + i)),
+          );
+          const { rows } = await sql<{ name: string; statement: string }>`
+            SELECT name, statement FROM pg_prepared_statements`.execute(trx);
+          return rows;
+        });
+        const inserts = prepared.filter((p) => p.statement.startsWith('insert into "assets"'));
+        assert.equal(inserts.length, 1, 'one statement, prepared once, for both chunks');
+        assert.match(inserts[0]!.name, /^riposte_\d+$/);
+        assert.equal(
+          await suite.database.db
+            .selectFrom('assets')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('value', 'like', 'h1%')
+            .executeTakeFirstOrThrow()
+            .then((r) => Number(r.n)),
+          800,
+        );
+      });
   });
 }
