@@ -59,31 +59,29 @@ export async function refreshPriority(
   caseIds: readonly string[],
 ): Promise<void> {
   for (let i = 0; i < caseIds.length; i += CHUNK) {
+    // The rule's history comes in the same read (one round trip fewer per commit on PostgreSQL).
     const cases = await trx
       .selectFrom('cases')
+      .leftJoin('rule_stats', 'rule_stats.rule_key', 'cases.rule_key')
       .select([
-        'id',
-        'severity',
-        'alert_count',
-        'rule_key',
-        'asset_type',
-        'asset_value',
-        'asset_criticality',
-        'intel_matches',
-        'intel_sources',
-        'intel_confidence',
+        'cases.id',
+        'cases.severity',
+        'cases.alert_count',
+        'cases.asset_type',
+        'cases.asset_value',
+        'cases.asset_criticality',
+        'cases.intel_matches',
+        'cases.intel_sources',
+        'cases.intel_confidence',
+        'rule_stats.rule_key as history_rule_key',
+        'rule_stats.true_positive',
+        'rule_stats.false_positive',
+        'rule_stats.benign_positive',
+        'rule_stats.duplicate',
       ])
-      .where('id', 'in', caseIds.slice(i, i + CHUNK))
+      .where('cases.id', 'in', caseIds.slice(i, i + CHUNK))
       .execute();
-    const ruleKeys = [...new Set(cases.map((c) => c.rule_key).filter((k): k is string => k !== null))];
-    const stats = new Map(
-      (ruleKeys.length === 0
-        ? []
-        : await trx.selectFrom('rule_stats').selectAll().where('rule_key', 'in', ruleKeys).execute()
-      ).map((s) => [s.rule_key, s]),
-    );
     for (const c of cases) {
-      const history = c.rule_key === null ? undefined : stats.get(c.rule_key);
       const priority = computePriority({
         severity: c.severity as Severity,
         alertCount: Number(c.alert_count),
@@ -105,14 +103,14 @@ export async function refreshPriority(
               },
             }
           : {}),
-        ...(history
+        ...(c.history_rule_key !== null
           ? {
               history: {
-                ruleKey: history.rule_key,
-                truePositive: Number(history.true_positive),
-                falsePositive: Number(history.false_positive),
-                benignPositive: Number(history.benign_positive),
-                duplicate: Number(history.duplicate),
+                ruleKey: c.history_rule_key,
+                truePositive: Number(c.true_positive),
+                falsePositive: Number(c.false_positive),
+                benignPositive: Number(c.benign_positive),
+                duplicate: Number(c.duplicate),
               },
             }
           : {}),

@@ -555,12 +555,16 @@ async function persist(
     const part = searchPart(c.id, before?.searchValues ?? 0, fresh);
     if (part) parts.push(part.row);
     const added = part?.added ?? 0;
+    const rank = SEVERITY_ID[c.severity];
     await trx
       .updateTable('cases')
       .set((eb) => ({
         alert_count: eb('alert_count', '+', c.addedAlerts),
         last_alert_at: c.lastAlertAt,
         updated_at: now,
+        // Severity only rises (a person may have raised it above the alerts'); both sides read the old row.
+        severity: sql<string>`CASE WHEN severity_id < ${rank} THEN ${c.severity} ELSE severity END`,
+        severity_id: sql<number>`CASE WHEN severity_id < ${rank} THEN ${rank} ELSE severity_id END`,
         ...(added > 0 ? { search_values: eb('search_values', '+', added) } : {}),
         ...(raise
           ? { asset_type: asset.type, asset_value: asset.value, asset_criticality: asset.criticality }
@@ -575,12 +579,6 @@ async function persist(
           : {}),
       }))
       .where('id', '=', c.id)
-      .execute();
-    await trx
-      .updateTable('cases')
-      .set({ severity: c.severity, severity_id: SEVERITY_ID[c.severity] })
-      .where('id', '=', c.id)
-      .where('severity_id', '<', SEVERITY_ID[c.severity])
       .execute();
   }
 

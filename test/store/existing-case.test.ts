@@ -17,7 +17,7 @@ const DEST = '203.0.113.80';
 /** The n-th address of the range the stored observables use (and half of the batch repeats). */
 const address = (n: number): string => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
-function job(sources: string[]): IngestJob {
+function job(sources: string[], { destIp = DEST, severity = 2 } = {}): IngestJob {
   const suricata = normalizerFor('suricata');
   return {
     source: 'ids',
@@ -27,7 +27,7 @@ function job(sources: string[]): IngestJob {
     alerts: sources.map((srcIp, i) =>
       preparedAlert(
         'ids',
-        suricata.normalize(eveAlert({ srcIp, destIp: DEST, sid: 5_000_000 + i }), {
+        suricata.normalize(eveAlert({ srcIp, destIp, sid: 5_000_000 + i, severity }), {
           receivedAt: '2026-11-20T10:15:04.000Z',
           options: {},
         }),
@@ -42,7 +42,7 @@ function job(sources: string[]): IngestJob {
  * of observables must be probed, not read whole, in the ingest transaction itself.
  */
 for (const kind of databaseKinds()) {
-  describe(`observables of a large case on ${kind}`, () => {
+  describe(`alerts joining an existing case on ${kind}`, () => {
     const suite = useMigratedDatabase(kind);
 
     it('tells the batch’s new observables from those a large case holds, without reading the case whole', async () => {
@@ -124,6 +124,45 @@ for (const kind of databaseKinds()) {
         );
         assert.ok(scans.index > 0);
       }
+    });
+    it('raise the case’s severity with a more severe alert, and never lower one a person raised', async () => {
+      const db = suite.database.db;
+      const writer = new IngestWriter({
+        db,
+        dialect: kind,
+        audit: new AuditLog(Buffer.alloc(32, 6), kind),
+        dedupWindowSeconds: 3600,
+        grouping: [{ match: 'observable', types: ['ipv4'], windowSeconds: 86_400 }],
+      });
+      const DEST_B = '198.51.100.7';
+      const alertOn = (srcIp: string, severity: number): IngestJob =>
+        job([srcIp], { destIp: DEST_B, severity });
+      const severityOf = async (id: string) =>
+        db
+          .selectFrom('cases')
+          .select(['severity', 'severity_id', 'alert_count'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+
+      await writer.write(alertOn('192.0.2.1', 3));
+      const { id } = await db
+        .selectFrom('case_observables')
+        .select('case_id as id')
+        .where('value', '=', DEST_B)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(await severityOf(id), { severity: 'low', severity_id: 2, alert_count: 1 });
+
+      await writer.write(alertOn('192.0.2.2', 1));
+      assert.deepEqual(await severityOf(id), { severity: 'high', severity_id: 4, alert_count: 2 });
+
+      // An analyst raises it; a milder alert joining afterwards leaves it there.
+      await db
+        .updateTable('cases')
+        .set({ severity: 'critical', severity_id: 5 })
+        .where('id', '=', id)
+        .execute();
+      await writer.write(alertOn('192.0.2.3', 2));
+      assert.deepEqual(await severityOf(id), { severity: 'critical', severity_id: 5, alert_count: 3 });
     });
   });
 }
