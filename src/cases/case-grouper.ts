@@ -345,6 +345,9 @@ export async function placeAlerts(
   return { caseId: target.id, created: target.isNew };
 }
 
+/** Keys per statement when PostgreSQL probes case_observables (arrays, not parameters). */
+const PROBES = 10_000;
+
 type ObservableRow = { case_id: string; type: string; value: string };
 
 /**
@@ -389,9 +392,6 @@ async function casesHolding(
     );
   return found;
 }
-
-/** Keys per statement when PostgreSQL probes case_observables (arrays, not parameters). */
-const PROBES = 10_000;
 
 /**
  * Which of the candidate observables of these existing cases each case already holds. On
