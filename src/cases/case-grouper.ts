@@ -348,6 +348,18 @@ export async function placeAlerts(
 /** Keys per statement when PostgreSQL probes case_observables (arrays, not parameters). */
 const PROBES = 10_000;
 
+/** `read` over `items` in parts of `size`, one after the other, the rows put together. */
+async function inParts<T, R>(
+  items: readonly T[],
+  size: number,
+  read: (part: T[]) => Promise<R[]>,
+): Promise<R[]> {
+  const found: R[] = [];
+  for (let start = 0; start < items.length; start += size)
+    found.push(...(await read(items.slice(start, start + size))));
+  return found;
+}
+
 type ObservableRow = { case_id: string; type: string; value: string };
 
 /**
@@ -363,11 +375,9 @@ async function casesHolding(
   values: string[],
   since: string,
 ): Promise<ObservableRow[]> {
-  const found: ObservableRow[] = [];
   if (dialect === 'postgres') {
     const pairs = [...types].flatMap((type) => values.map((value) => [type, value] as const));
-    for (let start = 0; start < pairs.length; start += PROBES) {
-      const part = pairs.slice(start, start + PROBES);
+    return inParts(pairs, PROBES, async (part) => {
       const { rows } = await sql<ObservableRow>`
         SELECT o.case_id, o.type, o.value
         FROM unnest(${part.map((p) => p[0])}::text[], ${part.map((p) => p[1])}::text[]) AS k(type, value)
@@ -376,21 +386,18 @@ async function casesHolding(
           WHERE type = k.type AND value = k.value AND last_seen >= ${since}
           OFFSET 0
         ) AS o`.execute(trx);
-      found.push(...rows);
-    }
-    return found;
+      return rows;
+    });
   }
-  for (const part of chunks(values))
-    found.push(
-      ...(await trx
-        .selectFrom('case_observables')
-        .select(['case_id', 'type', 'value'])
-        .where('type', 'in', [...types])
-        .where('value', 'in', part)
-        .where('last_seen', '>=', since)
-        .execute()),
-    );
-  return found;
+  return inParts(values, CHUNK, (part) =>
+    trx
+      .selectFrom('case_observables')
+      .select(['case_id', 'type', 'value'])
+      .where('type', 'in', [...types])
+      .where('value', 'in', part)
+      .where('last_seen', '>=', since)
+      .execute(),
+  );
 }
 
 /**
@@ -405,13 +412,11 @@ async function storedObservables(
   dialect: Dialect,
   cases: OpenCase[],
 ): Promise<ObservableRow[]> {
-  const found: ObservableRow[] = [];
   if (dialect === 'postgres') {
     const triples = cases.flatMap((c) =>
       [...c.newObservables.values()].map((o) => [c.id, o.type, o.value] as const),
     );
-    for (let start = 0; start < triples.length; start += PROBES) {
-      const part = triples.slice(start, start + PROBES);
+    return inParts(triples, PROBES, async (part) => {
       const { rows } = await sql<ObservableRow>`
         SELECT o.case_id, o.type, o.value
         FROM unnest(${part.map((t) => t[0])}::text[], ${part.map((t) => t[1])}::text[],
@@ -421,10 +426,10 @@ async function storedObservables(
           WHERE case_id = k.case_id AND type = k.type AND value = k.value
           LIMIT 1
         ) AS o`.execute(trx);
-      found.push(...rows);
-    }
-    return found;
+      return rows;
+    });
   }
+  const found: ObservableRow[] = [];
   for (const part of chunks(cases)) {
     const candidates = part.flatMap((c) => [...c.newObservables.values()]);
     const values = [...new Set(candidates.map((o) => o.value))];
