@@ -23,6 +23,8 @@ interface Step {
   alerts: number;
   alertsPerSecond: number;
   mainThreadMicrosecondsPerAlert: number;
+  /** The longest any body of the step waited from hand-over to its durable commit (a dedup merge shows here). */
+  slowestBodyMilliseconds: number;
 }
 
 function readSettings(args: string[]): Settings {
@@ -74,8 +76,15 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
       const loop = performance.eventLoopUtilization();
       const inFlight: Promise<IngestResult>[] = [];
       let accepted = 0;
+      let slowest = 0;
+      const timed = async (body: string): Promise<IngestResult> => {
+        const sentAt = performance.now();
+        const result = await riposte!.ingest.ingest(source, body, 'application/json', actor);
+        slowest = Math.max(slowest, performance.now() - sentAt);
+        return result;
+      };
       for (let sent = 0; sent < stepAlerts; sent += s.batch) {
-        inFlight.push(riposte.ingest.ingest(source, bodies.next(), 'application/json', actor));
+        inFlight.push(timed(bodies.next()));
         if (inFlight.length >= IN_FLIGHT) accepted += (await inFlight.shift()!).accepted;
       }
       for (const pending of inFlight) accepted += (await pending).accepted;
@@ -87,6 +96,7 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
         alerts: stepAlerts,
         alertsPerSecond: Math.round(stepAlerts / seconds),
         mainThreadMicrosecondsPerAlert: Math.round((busy.active * 1000 * 10) / stepAlerts) / 10,
+        slowestBodyMilliseconds: Math.round(slowest),
       });
       stored += stepAlerts;
       io.stderr(`${stored} alerts stored: ${steps.at(-1)!.alertsPerSecond} alerts/s over the last step\n`);
