@@ -31,6 +31,13 @@ describe('riposte bench ingest-growth', () => {
       for (const step of result.steps) {
         assert.ok(step.alertsPerSecond > 0);
         assert.ok(step.mainThreadMicrosecondsPerAlert > 0);
+        // Some body is always in flight, so the bodies' waits add up to at least the step's time,
+        // and the slowest is at least their average (both figures rounded).
+        const averageBodyMs = (500 / step.alertsPerSecond) * 1000;
+        assert.ok(
+          step.slowestBodyMilliseconds >= Math.floor(averageBodyMs) - 1,
+          `${step.slowestBodyMilliseconds} ms slowest, ${averageBodyMs} ms per body on average`,
+        );
       }
       assert.equal(result.settings.withoutDedup, extra.length > 0);
       assert.match(stderr, /5000 alerts stored/);
