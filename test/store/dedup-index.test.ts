@@ -75,9 +75,35 @@ describe('dedup index on sqlite', () => {
 
     const more = [record(), record()];
     await write(writer, more);
-    const state = await merged();
-    assert.equal(state.entries, 4, 'four recent alerts reached mergeAt: all are in the table');
-    assert.equal(state.mark, state.alerts);
+    let state = await merged();
+    assert.equal(
+      state.entries,
+      0,
+      'four recent alerts reached mergeAt: frozen, for the next commits to write',
+    );
+    assert.ok(state.mark < state.alerts);
+
+    // The generation is written a slice per commit (a quarter here: one prefix each), and its
+    // alerts are found throughout: through memory, then the table, and both while it is half-written.
+    const repeats = await write(writer, [first[0]!, more[1]!, record()]);
+    assert.equal(repeats.duplicates, 2, 'found through the frozen generation in memory');
+    assert.equal(repeats.alertIds[0], stored.alertIds[0]);
+    assert.equal((await merged()).entries, 1);
+    const halfway = await write(writer, [...first, ...more, record()]);
+    assert.equal(halfway.duplicates, 4, 'found with the generation half in the table');
+    state = await merged();
+    assert.equal(state.entries, 2);
+    assert.ok(state.mark < state.alerts, 'the mark moves only with the last slice');
+    await write(writer, [record()]);
+    assert.equal((await merged()).entries, 3);
+    // The recent tier is full again: this commit writes what is left of the generation at once.
+    await write(writer, [record()]);
+    state = await merged();
+    assert.equal(state.entries, 4);
+    const { rows: tops } = await sql<{ rowid: number }>`SELECT rowid FROM alerts WHERE id = ${
+      (await write(writer, [more[1]!])).alertIds[0]!
+    }`.execute(database.db);
+    assert.equal(state.mark, Number(tops[0]!.rowid), 'the mark is the generation’s newest alert');
     // Merged from memory: each entry names its alert's rowid under that alert's own prefix.
     const { rows } = await sql<{ prefix: string; fingerprint: string | null }>`SELECT f.prefix, a.fingerprint
       FROM alert_fingerprints f LEFT JOIN alerts a ON a.rowid = f.alert_rowid`.execute(database.db);
@@ -85,10 +111,11 @@ describe('dedup index on sqlite', () => {
       rows.map((r) => r.prefix === r.fingerprint?.slice(0, 6)),
       [true, true, true, true],
     );
+    assert.deepEqual(
+      new Set(rows.map((r) => r.fingerprint)),
+      new Set([...first, ...more].map((a) => a.fingerprint)),
+    );
 
-    const repeats = await write(writer, [first[0]!, more[1]!, record()]);
-    assert.equal(repeats.duplicates, 2, 'found through the merged tier');
-    assert.equal(repeats.alertIds[0], stored.alertIds[0]);
     const counts = await database.db
       .selectFrom('alerts')
       .select(['id', 'count'])
@@ -97,7 +124,7 @@ describe('dedup index on sqlite', () => {
       .execute();
     assert.deepEqual(
       counts.map((r) => Number(r.count)),
-      [2, 2],
+      [3, 3],
     );
   });
 
@@ -150,6 +177,43 @@ describe('dedup index on sqlite', () => {
     assert.deepEqual(await write(restarted, [kept]), { alertIds: stored.alertIds, duplicates: 1 });
   });
 
+  it('writes the rest of a generation in one commit when the recent tier fills before its slices are done', async () => {
+    const writer = writerOn(database, 4);
+    await write(writer, [record()]); // settles what is on disk
+    await write(writer, [record(), record(), record()]); // the recent tier reaches 4: frozen
+    const frozen = await merged();
+    assert.ok(frozen.mark < frozen.alerts);
+
+    await write(writer, [record(), record(), record(), record()]); // four more: full again
+    const state = await merged();
+    assert.equal(state.entries, frozen.entries + 4, 'the whole generation, not a slice');
+    assert.equal(state.mark, frozen.alerts, 'its newest alert is the mark');
+  });
+
+  it('a writer restarted halfway through writing a generation merges the rest from the table', async () => {
+    const before = writerOn(database, 4);
+    await write(before, [record()]); // settles what is on disk
+    const generation = [record(), record(), record(), record()];
+    const stored = await write(before, generation);
+    await write(before, [record()]); // the first slice
+    const half = await merged();
+    assert.ok(half.mark < half.alerts, 'half-written');
+    const entriesBefore = half.entries;
+
+    const restarted = writerOn(database, 4);
+    const repeats = await write(restarted, generation);
+    assert.deepEqual(repeats, { alertIds: stored.alertIds, duplicates: 4 });
+    const state = await merged();
+    assert.equal(state.mark, state.alerts);
+    // Every alert past the old mark once (the slice already written was skipped, not doubled).
+    assert.equal(state.entries, entriesBefore + (half.alerts - half.mark) - 1);
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM alerts a
+      WHERE NOT EXISTS (SELECT 1 FROM alert_fingerprints f WHERE f.alert_rowid = a.rowid)`.execute(
+      database.db,
+    );
+    assert.equal(Number(rows[0]!.n), 0, 'every alert is in the table');
+  });
+
   it('merges from the table when a transaction holds alerts it was not told of', async () => {
     const index = dedupIndexFor('sqlite', 1_000);
     const template = await database.db.selectFrom('alerts').selectAll().limit(1).executeTakeFirstOrThrow();
@@ -179,8 +243,10 @@ describe('dedup index on sqlite', () => {
     const writer = writerOn(database, 1);
     const kept = record();
     const stored = await write(writer, [kept]);
+    // The next commit writes the generation `kept` froze into.
+    await write(writer, [record()]);
     const state = await merged();
-    assert.equal(state.mark, state.alerts, 'merged');
+    assert.equal(state.mark, state.alerts - 1, 'kept is merged');
     await sql`VACUUM`.execute(database.db);
     assert.deepEqual(await write(writerOn(database, 1_000), [kept]), {
       alertIds: stored.alertIds,
