@@ -431,6 +431,7 @@ async function storedObservables(
   }
   const found: ObservableRow[] = [];
   for (const part of chunks(cases)) {
+    const ids = part.map((c) => c.id);
     const candidates = part.flatMap((c) => [...c.newObservables.values()]);
     const values = [...new Set(candidates.map((o) => o.value))];
     // The type narrows the primary key (case_id, type, value) so a large case is not read whole.
@@ -440,11 +441,7 @@ async function storedObservables(
         ...(await trx
           .selectFrom('case_observables')
           .select(['case_id', 'type', 'value'])
-          .where(
-            'case_id',
-            'in',
-            part.map((c) => c.id),
-          )
+          .where('case_id', 'in', ids)
           .where('type', 'in', types)
           .where('value', 'in', valuePart)
           .execute()),
