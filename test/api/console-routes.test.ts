@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,9 +9,11 @@ import { consoleRoutes } from '../../src/server/routes/console-routes.ts';
 describe('console routes', () => {
   let app: FastifyInstance;
   let empty: FastifyInstance;
+  // The console's files, and beside them one the routes must never serve.
+  const root = mkdtempSync(path.join(tmpdir(), 'riposte-console-'));
   before(async () => {
-    const dist = mkdtempSync(path.join(tmpdir(), 'riposte-dist-'));
-    mkdirSync(path.join(dist, 'assets'));
+    const dist = path.join(root, 'dist');
+    mkdirSync(path.join(dist, 'assets'), { recursive: true });
     writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(path.join(dist, 'assets', 'app-1234.js'), 'console.log(1)');
     writeFileSync(path.join(path.dirname(dist), 'secret.txt'), 'outside');
@@ -23,6 +25,7 @@ describe('console routes', () => {
   after(async () => {
     await app.close();
     await empty.close();
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('redirects / to the console', async () => {
