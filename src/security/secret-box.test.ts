@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,10 +10,14 @@ import { SecretBox } from './secret-box.ts';
 describe('master key and secret box', () => {
   it('creates a key file with mode 0600 once and reuses it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'riposte-key-'));
-    const a = loadMasterKey(undefined, dir);
-    const b = loadMasterKey(undefined, dir);
-    assert.equal(a.id, b.id);
-    assert.equal(statSync(path.join(dir, 'master.key')).mode & 0o777, 0o600);
+    try {
+      const a = loadMasterKey(undefined, dir);
+      const b = loadMasterKey(undefined, dir);
+      assert.equal(a.id, b.id);
+      assert.equal(statSync(path.join(dir, 'master.key')).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a key of the wrong length, naming the setting', () => {
