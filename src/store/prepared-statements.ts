@@ -6,10 +6,13 @@ const names = new Map<string, string>();
 const MAX_PREPARED = 64;
 
 /**
- * Marks a statement text to be prepared on PostgreSQL: each connection parses and plans it once and
- * then only binds values. Meant for the large multi-row INSERTs of the ingest path, whose parsing
- * cost the server about a third of the insert (bench: 400-row alert INSERTs, 31 → 23 µs per row).
- * Past MAX_PREPARED texts, further ones run unprepared as before.
+ * Marks a statement text to be prepared on PostgreSQL: each connection parses it once and then only
+ * binds values. Meant for the large multi-row INSERTs of the ingest path, whose parsing cost the
+ * server about a third of the insert (bench: 400-row alert INSERTs, 31 → 23 µs per row), and which
+ * have no plan to choose. Not for a query whose best plan depends on its values: after five
+ * executions PostgreSQL may keep one generic plan for all values (preparing the engine's run-state
+ * UPDATE, a join against VALUES, halved its throughput). Past MAX_PREPARED texts, further ones run
+ * unprepared as before.
  */
 export function prepareOnPostgres(text: string): void {
   if (names.has(text) || names.size >= MAX_PREPARED) return;
