@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { AuditLog } from '../../src/audit/audit-log.ts';
-import { IngestWriter, type IngestJob } from '../../src/ingest/ingest-writer.ts';
+import { IngestWriter, type IngestJob, type IngestWriterOptions } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import type { AlertTable, DatabaseSchema } from '../../src/store/schema.ts';
@@ -36,6 +36,22 @@ function job(sources: string[], { destIp = DEST, severity = 2 } = {}): IngestJob
   };
 }
 
+/** A writer that puts alerts sharing an IPv4 address into one case (a rule a deployment may configure). */
+function writerOn(
+  db: Kysely<DatabaseSchema>,
+  kind: 'sqlite' | 'postgres',
+  extra: Partial<IngestWriterOptions> = {},
+): IngestWriter {
+  return new IngestWriter({
+    db,
+    dialect: kind,
+    audit: new AuditLog(Buffer.alloc(32, 5), kind),
+    dedupWindowSeconds: 3600,
+    grouping: [{ match: 'observable', types: ['ipv4'], windowSeconds: 86_400 }],
+    ...extra,
+  });
+}
+
 /**
  * Grouping a batch into an existing case asks which of the batch's observables the case already
  * holds (only the new ones extend its search document). A case that has gathered tens of thousands
@@ -48,12 +64,7 @@ for (const kind of databaseKinds()) {
     it('tells the batch’s new observables from those a large case holds, without reading the case whole', async () => {
       const db = suite.database.db;
       let scans: { rows: number; index: number } | undefined;
-      const writer = new IngestWriter({
-        db,
-        dialect: kind,
-        audit: new AuditLog(Buffer.alloc(32, 5), kind),
-        dedupWindowSeconds: 3600,
-        grouping: [{ match: 'observable', types: ['ipv4'], windowSeconds: 86_400 }],
+      const writer = writerOn(db, kind, {
         alertHook: {
           prepare: async () => ({
             // Inside the ingest transaction, after grouping: what it has read of case_observables.
@@ -127,13 +138,7 @@ for (const kind of databaseKinds()) {
     });
     it('raise the case’s severity with a more severe alert, and never lower one a person raised', async () => {
       const db = suite.database.db;
-      const writer = new IngestWriter({
-        db,
-        dialect: kind,
-        audit: new AuditLog(Buffer.alloc(32, 6), kind),
-        dedupWindowSeconds: 3600,
-        grouping: [{ match: 'observable', types: ['ipv4'], windowSeconds: 86_400 }],
-      });
+      const writer = writerOn(db, kind);
       const DEST_B = '198.51.100.7';
       const alertOn = (srcIp: string, severity: number): IngestJob =>
         job([srcIp], { destIp: DEST_B, severity });
