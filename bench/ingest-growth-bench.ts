@@ -67,6 +67,7 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
     await riposte.sources.create({ name: 'bench', format: 'suricata' }, { id: 'bench', type: 'system' });
     const source = await riposte.sources.get('bench');
     const actor = { id: 'bench', type: 'source' as const };
+    const { ingest } = riposte;
     const steps: Step[] = [];
     let stored = 0;
     const bodies = alertSequence(0, s.batch);
@@ -79,7 +80,7 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
       let slowest = 0;
       const timed = async (body: string): Promise<IngestResult> => {
         const sentAt = performance.now();
-        const result = await riposte!.ingest.ingest(source, body, 'application/json', actor);
+        const result = await ingest.ingest(source, body, 'application/json', actor);
         slowest = Math.max(slowest, performance.now() - sentAt);
         return result;
       };

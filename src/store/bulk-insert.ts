@@ -56,16 +56,13 @@ function statement(
   count: number,
   options: InsertOptions,
 ): string {
-  const ignoreConflicts = options.ignoreConflicts === true;
   const upsert = options.updateOnConflict;
-  const conflict = upsert
-    ? ` on conflict (${upsert.key.map(quoted).join(', ')}) do update set ${upsert.columns
-        .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
-        .join(', ')}`
-    : ignoreConflicts && dialect === 'postgres'
-      ? ' on conflict do nothing'
+  const onConflict = upsert
+    ? `u${upsert.key.join(',')}\u0001${upsert.columns.join(',')}`
+    : options.ignoreConflicts === true
+      ? 'i'
       : '';
-  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}\u0000${ignoreConflicts}\u0000${conflict}`;
+  const key = `${dialect}\u0000${table}\u0000${columns.join(',')}\u0000${count}\u0000${onConflict}`;
   let text = texts.get(key);
   if (text === undefined) {
     let n = 0;
@@ -73,8 +70,16 @@ function statement(
     const tuple = (): string => `(${columns.map(placeholder).join(', ')})`;
     const tuples: string[] = [];
     for (let i = 0; i < count; i++) tuples.push(tuple());
-    const verb = ignoreConflicts && dialect === 'sqlite' ? 'insert or ignore' : 'insert';
-    text = `${verb} into ${quoted(table)} (${columns.map(quoted).join(', ')}) values ${tuples.join(', ')}${conflict}`;
+    const ignore = onConflict === 'i';
+    const verb = ignore && dialect === 'sqlite' ? 'insert or ignore' : 'insert';
+    const tail = upsert
+      ? ` on conflict (${upsert.key.map(quoted).join(', ')}) do update set ${upsert.columns
+          .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
+          .join(', ')}`
+      : ignore && dialect === 'postgres'
+        ? ' on conflict do nothing'
+        : '';
+    text = `${verb} into ${quoted(table)} (${columns.map(quoted).join(', ')}) values ${tuples.join(', ')}${tail}`;
     if (texts.size >= 200) texts.delete(texts.keys().next().value!);
     texts.set(key, text);
   }

@@ -11,8 +11,8 @@ const MAX_PREPARED = 64;
  * server about a third of the insert (bench: 400-row alert INSERTs, 31 → 23 µs per row), and which
  * have no plan to choose. Not for a query whose best plan depends on its values: after five
  * executions PostgreSQL may keep one generic plan for all values (preparing the engine's run-state
- * UPDATE, a join against VALUES, halved its throughput, most likely by that). Past MAX_PREPARED texts, further ones run
- * unprepared as before.
+ * UPDATE, a join against VALUES, halved its throughput, most likely by that). Past MAX_PREPARED
+ * texts, further ones run unprepared as before.
  */
 export function prepareOnPostgres(text: string): void {
   if (names.has(text) || names.size >= MAX_PREPARED) return;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { AuditLog } from '../../src/audit/audit-log.ts';
 import { newId } from '../../src/core/ids.ts';
@@ -10,7 +10,7 @@ import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+import { createTestDatabase, useMigratedDatabase } from '../support/test-databases.ts';
 
 /**
  * SQLite's two-tier dedup index (src/ingest/dedup-index.ts, migration 0015): alerts stored since the
@@ -19,17 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-databases
  * same one) and a restart are caught by the largest rowid having moved.
  */
 describe('dedup index on sqlite', () => {
-  let target: TestDatabase;
-  let database: Database;
-  before(async () => {
-    target = await createTestDatabase('sqlite');
-    database = openDatabase(target.url);
-    await migrate(database);
-  });
-  after(async () => {
-    await database.close();
-    await target.drop();
-  });
+  const suite = useMigratedDatabase('sqlite');
 
   const writerOn = (db: Database, mergeAt: number) =>
     new IngestWriter({
@@ -60,12 +50,12 @@ describe('dedup index on sqlite', () => {
     const { rows } = await sql<{ mark: number; entries: number; alerts: number }>`SELECT
       (SELECT merged_rowid FROM dedup_merge) AS mark,
       (SELECT count(*) FROM alert_fingerprints) AS entries,
-      (SELECT max(rowid) FROM alerts) AS alerts`.execute(database.db);
+      (SELECT max(rowid) FROM alerts) AS alerts`.execute(suite.database.db);
     return rows[0]!;
   };
 
   it('finds repeats of recent alerts and of merged ones, and merges when the recent tier is full', async () => {
-    const writer = writerOn(database, 4);
+    const writer = writerOn(suite.database, 4);
     const first = [record(), record()];
     const stored = await write(writer, first);
     // The first transaction merged what was on disk (nothing); these two are in memory only.
@@ -74,7 +64,7 @@ describe('dedup index on sqlite', () => {
     assert.deepEqual(again, { alertIds: [stored.alertIds[1]!], duplicates: 1 });
 
     const more = [record(), record()];
-    await write(writer, more);
+    const moreStored = await write(writer, more);
     let state = await merged();
     assert.equal(
       state.entries,
@@ -100,13 +90,12 @@ describe('dedup index on sqlite', () => {
     await write(writer, [record()]);
     state = await merged();
     assert.equal(state.entries, 4);
-    const { rows: tops } = await sql<{ rowid: number }>`SELECT rowid FROM alerts WHERE id = ${
-      (await write(writer, [more[1]!])).alertIds[0]!
-    }`.execute(database.db);
+    const { rows: tops } = await sql<{ rowid: number }>`SELECT rowid FROM alerts
+      WHERE id = ${moreStored.alertIds[1]!}`.execute(suite.database.db);
     assert.equal(state.mark, Number(tops[0]!.rowid), 'the mark is the generation’s newest alert');
     // Merged from memory: each entry names its alert's rowid under that alert's own prefix.
     const { rows } = await sql<{ prefix: string; fingerprint: string | null }>`SELECT f.prefix, a.fingerprint
-      FROM alert_fingerprints f LEFT JOIN alerts a ON a.rowid = f.alert_rowid`.execute(database.db);
+      FROM alert_fingerprints f LEFT JOIN alerts a ON a.rowid = f.alert_rowid`.execute(suite.database.db);
     assert.deepEqual(
       rows.map((r) => r.prefix === r.fingerprint?.slice(0, 6)),
       [true, true, true, true],
@@ -116,7 +105,7 @@ describe('dedup index on sqlite', () => {
       new Set([...first, ...more].map((a) => a.fingerprint)),
     );
 
-    const counts = await database.db
+    const counts = await suite.database.db
       .selectFrom('alerts')
       .select(['id', 'count'])
       .where('id', 'in', stored.alertIds)
@@ -132,20 +121,20 @@ describe('dedup index on sqlite', () => {
     const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT a.id FROM alert_fingerprints f
       JOIN alerts a ON a.rowid = f.alert_rowid
       WHERE f.prefix IN ('AAAAAA', 'BBBBBB') AND a.fingerprint IN ('x', 'y')
-        AND a.last_seen >= '2026-01-01' AND a.first_seen <= '2027-01-01'`.execute(database.db);
+        AND a.last_seen >= '2026-01-01' AND a.first_seen <= '2027-01-01'`.execute(suite.database.db);
     const detail = plan.rows.map((r) => r.detail).join('\n');
     assert.match(detail, /SEARCH f USING PRIMARY KEY \(prefix=\?\)/);
     assert.match(detail, /SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\)/);
   });
 
   it("counts repeats of alerts another connection stored while this writer's recent ones were in memory", async () => {
-    const server = writerOn(database, 1_000);
+    const server = writerOn(suite.database, 1_000);
     const own = record();
     const ownStored = await write(server, [own]);
     assert.ok((await merged()).mark < (await merged()).alerts, 'the server holds its alert in memory');
 
     // The CLI beside a running server: its own connection and writer.
-    const cli = openDatabase(target.url);
+    const cli = openDatabase(suite.url);
     try {
       const other = record();
       const cliWriter = writerOn(cli, 1_000);
@@ -167,18 +156,18 @@ describe('dedup index on sqlite', () => {
   });
 
   it('a restarted writer finds the alerts the last one held only in memory', async () => {
-    const before = writerOn(database, 1_000);
+    const before = writerOn(suite.database, 1_000);
     const kept = record();
     const stored = await write(before, [kept]);
     const state = await merged();
     assert.ok(state.mark < state.alerts, 'not merged yet');
 
-    const restarted = writerOn(database, 1_000);
+    const restarted = writerOn(suite.database, 1_000);
     assert.deepEqual(await write(restarted, [kept]), { alertIds: stored.alertIds, duplicates: 1 });
   });
 
   it('writes the rest of a generation in one commit when the recent tier fills before its slices are done', async () => {
-    const writer = writerOn(database, 4);
+    const writer = writerOn(suite.database, 4);
     await write(writer, [record()]); // settles what is on disk
     await write(writer, [record(), record(), record()]); // the recent tier reaches 4: frozen
     const frozen = await merged();
@@ -191,7 +180,7 @@ describe('dedup index on sqlite', () => {
   });
 
   it('a writer restarted halfway through writing a generation merges the rest from the table', async () => {
-    const before = writerOn(database, 4);
+    const before = writerOn(suite.database, 4);
     await write(before, [record()]); // settles what is on disk
     const generation = [record(), record(), record(), record()];
     const stored = await write(before, generation);
@@ -200,7 +189,7 @@ describe('dedup index on sqlite', () => {
     assert.ok(half.mark < half.alerts, 'half-written');
     const entriesBefore = half.entries;
 
-    const restarted = writerOn(database, 4);
+    const restarted = writerOn(suite.database, 4);
     const repeats = await write(restarted, generation);
     assert.deepEqual(repeats, { alertIds: stored.alertIds, duplicates: 4 });
     const state = await merged();
@@ -209,20 +198,24 @@ describe('dedup index on sqlite', () => {
     assert.equal(state.entries, entriesBefore + (half.alerts - half.mark) - 1);
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM alerts a
       WHERE NOT EXISTS (SELECT 1 FROM alert_fingerprints f WHERE f.alert_rowid = a.rowid)`.execute(
-      database.db,
+      suite.database.db,
     );
     assert.equal(Number(rows[0]!.n), 0, 'every alert is in the table');
   });
 
   it('merges from the table when a transaction holds alerts it was not told of', async () => {
     const index = dedupIndexFor('sqlite', 1_000);
-    const template = await database.db.selectFrom('alerts').selectAll().limit(1).executeTakeFirstOrThrow();
+    const template = await suite.database.db
+      .selectFrom('alerts')
+      .selectAll()
+      .limit(1)
+      .executeTakeFirstOrThrow();
     const rows = ['X1', 'X2', 'X3'].map((k) => ({
       ...template,
       id: newId('alert_'),
       fingerprint: k.repeat(20),
     }));
-    const lookup = await database.db.transaction().execute(async (trx) => {
+    const lookup = await suite.database.db.transaction().execute(async (trx) => {
       const opened = await index.begin(trx);
       await trx.insertInto('alerts').values(rows).execute();
       // Told of two: the third took a rowid the index cannot account for.
@@ -234,21 +227,21 @@ describe('dedup index on sqlite', () => {
     assert.equal(state.mark, state.alerts, 'everything up to the newest alert is in the table');
     const { rows: entries } = await sql<{ n: number }>`SELECT count(*) AS n FROM alert_fingerprints f
       JOIN alerts a ON a.rowid = f.alert_rowid WHERE a.id IN (${sql.join(rows.map((r) => r.id))})`.execute(
-      database.db,
+      suite.database.db,
     );
     assert.equal(Number(entries[0]!.n), 3);
   });
 
   it('finds a repeat of a merged alert after the database is vacuumed', async () => {
-    const writer = writerOn(database, 1);
+    const writer = writerOn(suite.database, 1);
     const kept = record();
     const stored = await write(writer, [kept]);
     // The next commit writes the generation `kept` froze into.
     await write(writer, [record()]);
     const state = await merged();
     assert.equal(state.mark, state.alerts - 1, 'kept is merged');
-    await sql`VACUUM`.execute(database.db);
-    assert.deepEqual(await write(writerOn(database, 1_000), [kept]), {
+    await sql`VACUUM`.execute(suite.database.db);
+    assert.deepEqual(await write(writerOn(suite.database, 1_000), [kept]), {
       alertIds: stored.alertIds,
       duplicates: 1,
     });

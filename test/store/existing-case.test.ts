@@ -84,19 +84,11 @@ for (const kind of databaseKinds()) {
       const { id: caseId } = await db.selectFrom('cases').select('id').executeTakeFirstOrThrow();
 
       // The case gathers STORED source addresses (rows as grouping writes them, inserted directly).
-      if (kind === 'postgres')
-        await sql`INSERT INTO case_observables (case_id, type, value, role, first_seen, last_seen)
-          SELECT ${caseId}, 'ipv4',
-                 '10.' || (n >> 16 & 255) || '.' || (n >> 8 & 255) || '.' || (n & 255),
-                 'source', '2026-11-20T10:15:03.123Z', '2026-11-20T10:15:03.123Z'
-          FROM generate_series(1, ${STORED - 1}) AS n`.execute(db);
-      else
-        await sql`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${STORED - 1})
-          INSERT INTO case_observables (case_id, type, value, role, first_seen, last_seen)
-          SELECT ${caseId}, 'ipv4',
-                 '10.' || (n >> 16 & 255) || '.' || (n >> 8 & 255) || '.' || (n & 255),
-                 'source', '2026-11-20T10:15:03.123Z', '2026-11-20T10:15:03.123Z'
-          FROM s`.execute(db);
+      await sql`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${STORED - 1})
+        INSERT INTO case_observables (case_id, type, value, role, first_seen, last_seen)
+        SELECT ${caseId}, 'ipv4', '10.' || (n >> 16 & 255) || '.' || (n >> 8 & 255) || '.' || (n & 255),
+               'source', '2026-11-20T10:15:03.123Z', '2026-11-20T10:15:03.123Z'
+        FROM s`.execute(db);
       await sql`ANALYZE`.execute(db);
       const before = await db
         .selectFrom('cases')

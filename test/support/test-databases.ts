@@ -39,7 +39,11 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
  * A fresh database of the kind for the suite it is called in: created, opened and migrated before its
  * tests, closed and dropped after them. Read `database` inside tests and hooks, not at suite level.
  */
-export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): { readonly database: Database } {
+export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): {
+  readonly database: Database;
+  /** The database's URL, for a second connection to it (another process's, say). */
+  readonly url: string;
+} {
   let t: TestDatabase | undefined;
   let opened: Database | undefined;
   before(async () => {
@@ -55,6 +59,10 @@ export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): { readonly dat
     get database(): Database {
       if (!opened) throw new Error('the suite database is opened in before(): read it inside a test or hook');
       return opened;
+    },
+    get url(): string {
+      if (!t) throw new Error('the suite database is created in before(): read it inside a test or hook');
+      return t.url;
     },
   };
 }
