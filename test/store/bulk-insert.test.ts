@@ -18,6 +18,19 @@ for (const kind of databaseKinds()) {
       updated_at: '2026-11-30T10:00:00.000Z',
     });
 
+    /** The stored rows of these assets, in value order. */
+    const storedAssets = (assets: AssetTable[]) =>
+      suite.database.db
+        .selectFrom('assets')
+        .selectAll()
+        .where(
+          'value',
+          'in',
+          assets.map((a) => a.value),
+        )
+        .orderBy('value')
+        .execute();
+
     it('stores every row with its values, across several statements, in the caller’s transaction', async () => {
       const rows = Array.from({ length: 901 }, (_, i) => asset(i));
       await suite.database.db.transaction().execute((trx) => insertRows(trx, kind, 'assets', rows));
@@ -52,12 +65,7 @@ for (const kind of databaseKinds()) {
       await suite.database.db
         .transaction()
         .execute((trx) => insertRows(trx, kind, 'assets', [changed, asset(6000)], { ignoreConflicts: true }));
-      const stored = await suite.database.db
-        .selectFrom('assets')
-        .selectAll()
-        .where('value', 'in', [asset(2).value, asset(6000).value])
-        .orderBy('value')
-        .execute();
+      const stored = await storedAssets([asset(2), asset(6000)]);
       assert.deepEqual(stored, [asset(2), asset(6000)]);
     });
     it('with updateOnConflict updates the named columns of a stored row and inserts the rest', async () => {
@@ -67,12 +75,7 @@ for (const kind of databaseKinds()) {
           updateOnConflict: { key: ['type', 'value'], columns: ['criticality'] },
         }),
       );
-      const stored = await suite.database.db
-        .selectFrom('assets')
-        .selectAll()
-        .where('value', 'in', [asset(3).value, asset(7000).value])
-        .orderBy('value')
-        .execute();
+      const stored = await storedAssets([asset(3), asset(7000)]);
       // Only criticality moved; the owner stays the stored one.
       assert.deepEqual(stored, [{ ...asset(3), criticality: 'medium' }, asset(7000)]);
     });
