@@ -21,8 +21,16 @@ export interface ExpressionScope {
 /** A compiled `${{ … }}` expression. `evaluate` throws an ExpressionError on failure or when a bound is hit. */
 export interface CompiledExpression {
   readonly source: string;
-  evaluate(scope: ExpressionScope): unknown;
+  /**
+   * `checked`: scope values the caller has already measured whole against the value bounds, so the
+   * values read from inside them need no measuring of their own (routing measures an alert once for
+   * all the triggers it is matched against).
+   */
+  evaluate(scope: ExpressionScope, checked?: CheckedValues): unknown;
 }
+
+/** Scope values (a root's value, such as the alert) known to be within the value bounds as a whole. */
+export type CheckedValues = ReadonlySet<unknown>;
 
 /**
  * A compiled value that may hold expressions: a literal, a whole-value expression (keeps its type),

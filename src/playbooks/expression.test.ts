@@ -146,6 +146,17 @@ test('scope values and results over the bounds fail with reason bounds', () => {
   assert.match(concat.message, /the result/);
 });
 
+test('values inside a root the caller checked whole are not measured again', () => {
+  const big = { items: Array.from({ length: 10_001 }, (_, index) => index) };
+  const scope = { inputs: {}, steps: {}, vars: {}, secrets: {}, alert: big } as ExpressionScope;
+  const expression = compileExpression('size(alert.items)');
+  assert.equal(failure(() => expression.evaluate(scope)).reason, 'bounds');
+  // The caller vouches for `alert` (it measured it whole): the read is trusted, not re-measured.
+  assert.equal(expression.evaluate(scope, new Set([big])), 10_001);
+  // Another value in the set does not vouch for this one.
+  assert.equal(failure(() => expression.evaluate(scope, new Set([{}]))).reason, 'bounds');
+});
+
 test('syntax errors carry the offset inside the expression', () => {
   const error = failure(() => compileExpression('alert.severity == '));
   assert.equal(error.reason, 'syntax');

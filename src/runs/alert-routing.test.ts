@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Alert } from '../core/alert.ts';
 import { planOf, yaml } from '../../test/fixtures/playbooks/compile-fixture.ts';
+import { VALUE_LIMITS } from '../playbooks/cel-value.ts';
 import { routeAlert } from './alert-routing.ts';
 
 const playbook = (id: string, triggers: string) =>
@@ -62,4 +63,18 @@ test('a trigger that fails to evaluate does not claim the alert, and is reported
 
 test('without a fallback, an unclaimed alert starts nothing', () => {
   assert.deepEqual(ids(routeAlert(plans.slice(0, 2), alert({}))), []);
+});
+
+test('an alert over the value bounds as a whole still starts the playbooks whose triggers read only fields within them', () => {
+  const observables = Array.from({ length: VALUE_LIMITS.maxListItems + 1 }, (_, i) => ({
+    type: 'ip',
+    value: `10.0.${i >> 8}.${i & 255}`,
+  }));
+  const large = alert({ format: 'suricata', observables } as Partial<Alert>);
+  const counting = playbook('counting', '{ alert: "${{ alert.observables.exists(o, o.type == \'ip\') }}" }');
+  const reported: unknown[] = [];
+  const routed = routeAlert([counting, ...plans], large, (error) => reported.push(error));
+  assert.deepEqual(ids(routed), ['ids']);
+  assert.equal(reported.length, 1);
+  assert.match(String((reported[0] as Error).message), /10000/);
 });
