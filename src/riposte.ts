@@ -302,7 +302,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
     const sources = new SourceService(db, box, audit, config.signatureWindowSeconds);
     const preparePool = config.ingestThreads > 0 ? new PreparePool(config.ingestThreads) : undefined;
-    const ingest = new IngestService(writer, preparePool, () => triggers.triggerSet());
+    const ingest = new IngestService(writer, preparePool);
     const mailboxes = new MailboxPoller({
       sources,
       ingest,

@@ -36,8 +36,7 @@ const ALLOWED: Record<string, string[]> = {
   security: ['core', 'security'],
   store: ['core', 'store'],
   audit: ['core', 'store', 'audit'],
-  // playbooks: the expression language (pure), for the alert triggers an ingest thread answers.
-  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config', 'live', 'playbooks'],
+  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config', 'live'],
   cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel', 'live'],
   intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],

@@ -4,7 +4,6 @@ import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
 import { prepareBody, type IngestBody, type PreparedBody, type Rejection } from './prepare-body.ts';
 import type { PreparePool } from './prepare-pool.ts';
-import type { TriggerSet } from './trigger-answers.ts';
 
 export type { Rejection } from './prepare-body.ts';
 
@@ -33,20 +32,10 @@ export const SMALL_BODY_MAX_BACKLOG = 64 * 1024;
 export class IngestService {
   readonly #writer: IngestWriter;
   readonly #pool: PreparePool | undefined;
-  readonly #triggers: () => TriggerSet | undefined;
 
-  /**
-   * `triggers`: the alert triggers an ingest thread answers while preparing a body, so the writer
-   * need not evaluate them (src/ingest/trigger-answers.ts).
-   */
-  constructor(
-    writer: IngestWriter,
-    pool?: PreparePool,
-    triggers: () => TriggerSet | undefined = () => undefined,
-  ) {
+  constructor(writer: IngestWriter, pool?: PreparePool) {
     this.#writer = writer;
     this.#pool = pool;
-    this.#triggers = triggers;
   }
 
   async ingest(source: Source, body: IngestBody, contentType: string, actor: Actor): Promise<IngestResult> {
@@ -106,7 +95,7 @@ export class IngestService {
     const pool = this.#pool;
     if (pool && (body.length >= THREAD_MIN_BODY || pool.backlog() < SMALL_BODY_MAX_BACKLOG)) {
       try {
-        return await pool.prepare(source, body, contentType, receivedAt, this.#triggers());
+        return await pool.prepare(source, body, contentType, receivedAt);
       } catch (error) {
         if (error instanceof RiposteError) throw error;
         // The thread failed (or met a fault): prepare here instead, which gives the same answer or

@@ -4,6 +4,7 @@ import type { CaseChange } from '../cases/case-change.ts';
 import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts';
 import { publishGrouped } from '../cases/grouping-stage.ts';
 import type { GroupingRule } from '../config.ts';
+import { SEVERITY_ID } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
@@ -12,8 +13,7 @@ import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import { observablesOf } from './alert-query.ts';
 import { dedupIndexFor, type DedupIndex } from './dedup-index.ts';
-import { alertRow, type PreparedAlert } from './prepare-body.ts';
-import { rememberTriggerAnswers } from './trigger-answers.ts';
+import type { PreparedAlert } from './prepare-body.ts';
 import type { HookedTransaction, TransactionHook } from '../store/transaction-hook.ts';
 
 export interface IngestJob {
@@ -298,7 +298,28 @@ interface IngestCounts {
 }
 
 function toRow(job: IngestJob, alert: PreparedAlert, now: string): AlertTable {
-  const row = alertRow(job.source, job.format, alert, now, newId('alert_'));
-  rememberTriggerAnswers(row, alert.triggers);
-  return row;
+  return {
+    id: newId('alert_'),
+    source: job.source,
+    format: job.format,
+    source_ref: alert.sourceRef,
+    fingerprint: alert.fingerprint,
+    title: alert.title,
+    description: alert.description,
+    severity: alert.severity,
+    severity_id: SEVERITY_ID[alert.severity],
+    category: alert.category,
+    rule_id: alert.ruleId,
+    rule_name: alert.ruleName,
+    event_time: alert.eventTime,
+    first_seen: alert.eventTime,
+    last_seen: alert.eventTime,
+    count: 1,
+    case_id: null,
+    status: 'new',
+    observables: alert.observables,
+    mitre: alert.mitre,
+    raw: alert.raw,
+    created_at: now,
+  };
 }

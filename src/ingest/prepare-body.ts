@@ -1,12 +1,9 @@
-import { SEVERITY_ID, type AlertDraft, type Severity } from '../core/alert.ts';
+import type { AlertDraft, Severity } from '../core/alert.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Format } from '../core/format.ts';
-import type { AlertTable } from '../store/schema.ts';
-import { toAlert, toAlertWithoutRaw } from './alert-query.ts';
 import { checkDraft } from './draft-check.ts';
 import { fingerprint } from './fingerprint.ts';
 import { normalizerFor } from './normalizers/registry.ts';
-import { answerTriggers, type CompiledTriggerSet, type TriggerAnswers } from './trigger-answers.ts';
 
 export interface Rejection {
   index: number;
@@ -55,8 +52,6 @@ export interface PreparedAlert {
   observables: string;
   mitre: string;
   raw: string;
-  /** The alert triggers answered while preparing it (src/ingest/trigger-answers.ts). */
-  triggers?: TriggerAnswers;
 }
 
 export interface PreparedBody {
@@ -70,14 +65,13 @@ export interface PreparedBody {
  * The CPU part of ingestion, before any storage: split the body into records, normalize each (a bad
  * record is rejected with its index and reason; the good ones go on), check, fingerprint, and
  * serialize the raw event. Pure, so it runs the same in the request's thread or in an ingest thread
- * (src/ingest/prepare-pool.ts). With `triggers`, each alert also carries their answers.
+ * (src/ingest/prepare-pool.ts).
  */
 export function prepareBody(
   source: SourceRef,
   body: IngestBody,
   contentType: string,
   receivedAt: string,
-  triggers?: CompiledTriggerSet,
 ): PreparedBody {
   const normalizer = normalizerFor(source.format);
   const records = normalizer.split(bodyText(body), contentType);
@@ -90,13 +84,7 @@ export function prepareBody(
     }
     try {
       const draft = checkDraft(normalizer.normalize(record.record, { receivedAt, options: source.options }));
-      const alert = preparedAlert(source.name, draft);
-      if (triggers !== undefined && triggers.triggers.length > 0) {
-        // The alert as the writer's row will give it to a trigger, from the same stored text.
-        const row = alertRow(source.name, source.format, alert, receivedAt, '');
-        alert.triggers = answerTriggers(triggers, triggers.readsRaw ? toAlert(row) : toAlertWithoutRaw(row));
-      }
-      alerts.push(alert);
+      alerts.push(preparedAlert(source.name, draft));
     } catch (error) {
       rejected.push(rejection(index, error));
     }
@@ -119,40 +107,6 @@ export function preparedAlert(sourceName: string, draft: AlertDraft): PreparedAl
     observables: JSON.stringify(draft.observables),
     mitre: JSON.stringify(draft.mitre),
     raw: JSON.stringify(draft.raw),
-  };
-}
-
-/** The row stored for a prepared alert new to the database (dedup and grouping change some fields). */
-export function alertRow(
-  source: string,
-  format: string,
-  alert: PreparedAlert,
-  now: string,
-  id: string,
-): AlertTable {
-  return {
-    id,
-    source,
-    format,
-    source_ref: alert.sourceRef,
-    fingerprint: alert.fingerprint,
-    title: alert.title,
-    description: alert.description,
-    severity: alert.severity,
-    severity_id: SEVERITY_ID[alert.severity],
-    category: alert.category,
-    rule_id: alert.ruleId,
-    rule_name: alert.ruleName,
-    event_time: alert.eventTime,
-    first_seen: alert.eventTime,
-    last_seen: alert.eventTime,
-    count: 1,
-    case_id: null,
-    status: 'new',
-    observables: alert.observables,
-    mitre: alert.mitre,
-    raw: alert.raw,
-    created_at: now,
   };
 }
 

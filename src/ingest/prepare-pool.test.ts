@@ -79,28 +79,6 @@ describe('ingest threads', () => {
     });
   });
 
-  it('answer the alert triggers they are given, the latest set from the next body on', async () => {
-    const body = JSON.stringify([
-      eveAlert({ srcIp: '10.7.0.1', sid: 1 }),
-      eveAlert({ srcIp: '192.0.2.9', sid: 2 }),
-    ]);
-    const internal = 'alert.raw.src_ip.startsWith("10.")';
-    const first = { generation: 1, sources: ['alert.format == "suricata"', internal] };
-    const [a, b] = (await pool.prepare(source, body, 'application/json', receivedAt, first)).alerts;
-    assert.deepEqual(a?.triggers, { sources: first.sources, matched: [0, 1], failed: [] });
-    assert.deepEqual(b?.triggers?.matched, [0]);
-    const second = { generation: 2, sources: ['alert.format == "zeek"'] };
-    // Every thread of the pool gets the new set before its next body.
-    const results = await Promise.all(
-      [0, 1, 2, 3].map(() => pool.prepare(source, body, 'application/json', receivedAt, second)),
-    );
-    for (const result of results)
-      for (const alert of result.alerts)
-        assert.deepEqual(alert.triggers, { sources: second.sources, matched: [], failed: [] });
-    const none = await pool.prepare(source, body, 'application/json', receivedAt);
-    assert.equal(none.alerts[0]!.triggers, undefined, 'no set, no answers');
-  });
-
   it('refuse work once closed (the ingest service then prepares in the request thread)', async () => {
     const closed = new PreparePool(1);
     await closed.prepare(source, ndjson(2, -1), 'application/x-ndjson', receivedAt);

@@ -2,7 +2,6 @@ import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../core/error-catalogue.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { IngestBody, PreparedBody, SourceRef } from './prepare-body.ts';
-import type { TriggerSet } from './trigger-answers.ts';
 
 export interface PrepareRequest {
   id: number;
@@ -11,13 +10,6 @@ export interface PrepareRequest {
   body: IngestBody;
   contentType: string;
   receivedAt: string;
-  /** The generation of the trigger set to answer, sent to the thread before (`TriggerUpdate`). */
-  triggers?: number;
-}
-
-/** The alert triggers a thread answers from now on (src/ingest/trigger-answers.ts). */
-export interface TriggerUpdate {
-  triggerSet: TriggerSet;
 }
 
 export type PrepareReply =
@@ -35,8 +27,6 @@ interface Thread {
   /** Bodies sent and not answered yet, with their length (bytes or characters). */
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
   ready: boolean;
-  /** The generation of the trigger set last sent to it. */
-  triggers?: number;
   /** Settles with the thread's ready message, or with its failure before that. */
   started: Promise<void>;
 }
@@ -96,13 +86,11 @@ export class PreparePool {
     await (this.#threads.find((t) => t.ready) ?? this.#threads[0] ?? this.#start()).started;
   }
 
-  /** With `triggers`, each prepared alert carries their answers (src/ingest/trigger-answers.ts). */
   prepare(
     source: SourceRef,
     body: IngestBody,
     contentType: string,
     receivedAt: string,
-    triggers?: TriggerSet,
   ): Promise<PreparedBody> {
     if (this.#closed) return Promise.reject(new Error('the ingest threads are closed'));
     const thread = this.#leastBusy();
@@ -110,18 +98,12 @@ export class PreparePool {
     return new Promise((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject, size: body.length });
-      if (triggers !== undefined && thread.triggers !== triggers.generation) {
-        // Messages arrive in order: the thread has the set before the body that names it.
-        thread.worker.postMessage({ triggerSet: triggers } satisfies TriggerUpdate);
-        thread.triggers = triggers.generation;
-      }
       const request: PrepareRequest = {
         id,
         source: { name: source.name, format: source.format, options: source.options },
         body: ownBytes(body),
         contentType,
         receivedAt,
-        ...(triggers === undefined ? {} : { triggers: triggers.generation }),
       };
       thread.worker.postMessage(request);
     });

@@ -125,17 +125,6 @@ export function checkScopeValue(value: unknown): void {
   measure(value, { bytes: 0 }, 0);
 }
 
-/** Whether a scope value is within the bounds as a whole (`checkScopeValue` without the error). */
-export function withinValueBounds(value: unknown): boolean {
-  try {
-    checkScopeValue(value);
-    return true;
-  } catch (error) {
-    if (error instanceof ValueBoundsError) return false;
-    throw error;
-  }
-}
-
 function measure(value: unknown, budget: Budget, depth: number): void {
   if (depth > VALUE_LIMITS.maxDepth) {
     throw new ValueBoundsError(`the value is nested deeper than ${VALUE_LIMITS.maxDepth} levels`);

@@ -91,14 +91,7 @@ export function readExpression(
 
 /** `if: true` and `alert: true` read as the constant expressions they mean. */
 function compileConstant(value: boolean): PlaybookExpression {
-  return {
-    source: String(value),
-    reads: [],
-    readsSecrets: false,
-    type: 'bool',
-    guarded: false,
-    evaluate: () => value,
-  };
+  return { source: String(value), reads: [], readsSecrets: false, type: 'bool', evaluate: () => value };
 }
 
 function noteReads(

@@ -23,8 +23,6 @@ export interface PlaybookExpression extends CompiledExpression {
   readonly readsSecrets: boolean;
   /** CEL's static type of the result (`bool`, `string`, `int`, `list<dyn>`, …), `dyn` when unknown. */
   readonly type: string;
-  /** Whether it may run long, and so is evaluated on the time-limit thread (`mayRunLong`). */
-  readonly guarded: boolean;
 }
 
 export interface ExpressionOptions {
@@ -93,7 +91,6 @@ export function compileExpression(source: string, options: ExpressionOptions = {
     reads: ownReads,
     readsSecrets,
     type: checked.type ?? 'dyn',
-    guarded: guarded !== null,
     evaluate: (scope, checked) => {
       // `a && b` is false when either side is false, whatever the other would give (even an error):
       // a side that runs in place and is false settles it without the guard's round trip.

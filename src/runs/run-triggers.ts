@@ -1,9 +1,7 @@
 import type { CaseChange } from '../cases/case-change.ts';
 import { newId } from '../core/ids.ts';
-import type { Alert } from '../core/alert.ts';
 import type { CompiledExpression } from '../core/playbook.ts';
 import { rawOf, toAlert, toAlertWithoutRaw } from '../ingest/alert-query.ts';
-import { answerableEarly, earlyAnswer, type TriggerSet } from '../ingest/trigger-answers.ts';
 import type { PlaybookExpression } from '../playbooks/expression.ts';
 import type { AlertTable, RunTable } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
@@ -36,27 +34,13 @@ export interface RunTriggerOptions {
  */
 export class RunTriggers {
   readonly #options: RunTriggerOptions;
-  #early: { from: readonly VersionedPlan[]; set: TriggerSet } | undefined;
-
   constructor(options: RunTriggerOptions) {
     this.#options = options;
   }
 
-  /**
-   * The alert triggers an ingest thread can answer while preparing a body (src/ingest/trigger-answers.ts),
-   * as of the last batch written: `undefined` before the first, or when no enabled playbook has one.
-   * A set a playbook change made stale costs nothing wrong: the writer evaluates what it lacks.
-   */
-  triggerSet(): TriggerSet | undefined {
-    const set = this.#early?.set;
-    return set && set.sources.length > 0 ? set : undefined;
-  }
-
   readonly alertHook: TransactionHook<AlertTable> = {
     prepare: async () => {
-      const enabled = await this.#plans();
-      this.#noteEarly(enabled);
-      const plans = enabled.filter((p) => p.plan.triggers.alert !== null);
+      const plans = (await this.#plans()).filter((p) => p.plan.triggers.alert !== null);
       const inline = plans.length > 0 ? ((await this.#options.inlineStarts?.()) ?? null) : null;
       const queued: string[] = [];
       // The raw event is the largest part of an alert to parse, and most triggers never look at it.
@@ -67,20 +51,12 @@ export class RunTriggers {
           const rows: RunTable[] = [];
           const now = new Date().toISOString();
           for (const row of alerts) {
-            let alert: Alert | undefined;
-            const alertOf = (): Alert => (alert ??= withRaw ? toAlert(row) : toAlertWithoutRaw(row));
-            const routed = routeAlert(
-              plans,
-              alertOf,
-              (error, playbookId) =>
-                this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`),
-              (trigger) => earlyAnswer(row, trigger),
+            const alert = withRaw ? toAlert(row) : toAlertWithoutRaw(row);
+            const routed = routeAlert(plans, alert, (error, playbookId) =>
+              this.#options.onError(error, `alert trigger of playbook ${playbookId} failed`),
             );
             // A run started in place gets the whole alert, as one started from its row would.
-            if (inline && routed.length > 0) {
-              alert = alertOf();
-              if (!withRaw) alert.raw = rawOf(row);
-            }
+            if (inline && !withRaw && routed.length > 0) alert.raw = rawOf(row);
             for (const { plan, version } of routed) {
               const run = this.#row(
                 plan.id,
@@ -90,7 +66,7 @@ export class RunTriggers {
                 row.case_id,
                 now,
               );
-              if (inline) inline.start(run, plan, alert!);
+              if (inline) inline.start(run, plan, alert);
               else queued.push(run.id);
               rows.push(run);
             }
@@ -136,28 +112,6 @@ export class RunTriggers {
       };
     },
   };
-
-  /** A new trigger set for the ingest threads when the enabled playbooks changed. */
-  #noteEarly(enabled: readonly VersionedPlan[]): void {
-    if (this.#early?.from === enabled) return;
-    const sources = [
-      ...new Set(
-        enabled.flatMap(({ plan }) => {
-          const trigger = plan.triggers.alert;
-          return trigger !== null && 'reads' in trigger && answerableEarly(trigger as PlaybookExpression)
-            ? [trigger.source]
-            : [];
-        }),
-      ),
-    ];
-    const last = this.#early?.set;
-    const same =
-      last && last.sources.length === sources.length && last.sources.every((s, i) => s === sources[i]);
-    this.#early = {
-      from: enabled,
-      set: same ? last : { generation: (last?.generation ?? 0) + 1, sources },
-    };
-  }
 
   async #plans(): Promise<readonly VersionedPlan[]> {
     try {
