@@ -22,15 +22,16 @@ export interface ExpressionScope {
 export interface CompiledExpression {
   readonly source: string;
   /**
-   * `checked`: scope values the caller has already measured whole against the value bounds, so the
-   * values read from inside them need no measuring of their own (routing measures an alert once for
-   * all the triggers it is matched against).
+   * `measured`: values already measured against the value bounds and within them. Expressions
+   * evaluated one after another against the same unchanged scope can share one (routing matches an
+   * alert against every trigger): each value is measured once, and the evaluation adds the ones it
+   * measures.
    */
-  evaluate(scope: ExpressionScope, checked?: CheckedValues): unknown;
+  evaluate(scope: ExpressionScope, measured?: MeasuredValues): unknown;
 }
 
-/** Scope values (a root's value, such as the alert) known to be within the value bounds as a whole. */
-export type CheckedValues = ReadonlySet<unknown>;
+/** Scope values known to be within the value bounds (see `CompiledExpression.evaluate`). */
+export type MeasuredValues = Set<unknown>;
 
 /**
  * A compiled value that may hold expressions: a literal, a whole-value expression (keeps its type),

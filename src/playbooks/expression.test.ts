@@ -146,15 +146,20 @@ test('scope values and results over the bounds fail with reason bounds', () => {
   assert.match(concat.message, /the result/);
 });
 
-test('values inside a root the caller checked whole are not measured again', () => {
+test('values measured already are not measured again, and those measured are added', () => {
   const big = { items: Array.from({ length: 10_001 }, (_, index) => index) };
   const scope = { inputs: {}, steps: {}, vars: {}, secrets: {}, alert: big } as ExpressionScope;
   const expression = compileExpression('size(alert.items)');
-  assert.equal(failure(() => expression.evaluate(scope)).reason, 'bounds');
-  // The caller vouches for `alert` (it measured it whole): the read is trusted, not re-measured.
-  assert.equal(expression.evaluate(scope, new Set([big])), 10_001);
-  // Another value in the set does not vouch for this one.
-  assert.equal(failure(() => expression.evaluate(scope, new Set([{}]))).reason, 'bounds');
+  const measured = new Set<unknown>();
+  assert.equal(failure(() => expression.evaluate(scope, measured)).reason, 'bounds');
+  assert.equal(measured.size, 0, 'a value over the bounds is never taken as measured');
+  // The caller vouches for the list (it was measured before): the read is not measured again.
+  assert.equal(expression.evaluate(scope, new Set([big.items])), 10_001);
+  // Another value does not vouch for it, not even the map holding it.
+  assert.equal(failure(() => expression.evaluate(scope, new Set([big]))).reason, 'bounds');
+  const small = { items: [1, 2, 3] };
+  assert.equal(expression.evaluate({ ...scope, alert: small }, measured), 3);
+  assert.ok(measured.has(small.items));
 });
 
 test('syntax errors carry the offset inside the expression', () => {

@@ -5,7 +5,7 @@
  */
 import { ParseError } from '@marcbachmann/cel-js';
 import type { ParseResult } from '@marcbachmann/cel-js';
-import type { CheckedValues, CompiledExpression, ExpressionScope } from '../core/playbook.ts';
+import type { CompiledExpression, ExpressionScope, MeasuredValues } from '../core/playbook.ts';
 import { ALL_ROOTS, EVENT_ROOTS, EXPRESSION_LIMITS, ITEM_ROOTS, celEnvironment } from './cel-environment.ts';
 import { ValueBoundsError, checkScopeValue, describeShape, toJsonValue } from './cel-value.ts';
 import { withSuggestion } from './did-you-mean.ts';
@@ -91,17 +91,17 @@ export function compileExpression(source: string, options: ExpressionOptions = {
     reads: ownReads,
     readsSecrets,
     type: checked.type ?? 'dyn',
-    evaluate: (scope, checked) => {
+    evaluate: (scope, measured) => {
       // `a && b` is false when either side is false, whatever the other would give (even an error):
       // a side that runs in place and is false settles it without the guard's round trip.
       for (const conjunct of prefilters) {
         try {
-          if (conjunct.evaluate(scope, checked) === false) return false;
+          if (conjunct.evaluate(scope, measured) === false) return false;
         } catch {
           // The whole expression, through the guard, gives the answer (or the error) as always.
         }
       }
-      return evaluate(source, runnable, rootsRead, ownReads, scope, guarded, checked);
+      return evaluate(source, runnable, rootsRead, ownReads, scope, guarded, measured);
     },
   };
 }
@@ -192,13 +192,13 @@ function evaluate(
   reads: readonly ExpressionRead[],
   scope: ExpressionScope,
   guardedRoots: readonly string[] | null,
-  checked: CheckedValues | undefined,
+  measured: MeasuredValues | undefined,
 ): unknown {
   const values = scope as unknown as Record<string, unknown>;
   const context: Record<string, unknown> = {};
   // Roots a run lacks (no alert on a manual run) read as null, so `alert != null` can test for them.
   for (const root of rootsRead) context[root] = values[root] ?? null;
-  const bounds = measureReads(reads, context, checked);
+  const bounds = measureReads(reads, context, measured);
   if (bounds !== null) fail(source, scope, reads, context, 'bounds', `${bounds} (read from the scope)`);
   const guard = guardedRoots ? expressionGuard() : null;
   if (guard) {
@@ -234,23 +234,22 @@ function evaluate(
 }
 
 /**
- * Every value the expression reads checked against the value bounds (each once); the first breach.
- * A value inside a root the caller has `checked` whole is within them already: a part of a value is
- * never larger, longer or deeper than the value.
+ * Every value the expression reads checked against the value bounds (each once, and not at all when
+ * it is among the `measured` already); the first breach. Those within them are added to `measured`.
  */
 function measureReads(
   reads: readonly ExpressionRead[],
   context: Record<string, unknown>,
-  checked: CheckedValues | undefined,
+  measured: MeasuredValues | undefined,
 ): string | null {
-  const measured: unknown[] = [];
+  const here: unknown[] = [];
   try {
     for (const read of reads) {
-      if (checked?.has(context[read.path[0] as string])) continue;
       const value = deepestValue(context, read.path).value;
-      if (measured.includes(value)) continue;
-      measured.push(value);
+      if (measured ? measured.has(value) : here.includes(value)) continue;
       checkScopeValue(value);
+      if (measured) measured.add(value);
+      else here.push(value);
     }
   } catch (error) {
     if (error instanceof ValueBoundsError) return error.message;

@@ -1,6 +1,5 @@
 import type { Alert } from '../core/alert.ts';
-import type { CheckedValues, ExpressionScope, PlaybookPlan } from '../core/playbook.ts';
-import { ValueBoundsError, checkScopeValue } from '../playbooks/cel-value.ts';
+import type { ExpressionScope, MeasuredValues, PlaybookPlan } from '../core/playbook.ts';
 
 const EMPTY_SCOPE: Omit<ExpressionScope, 'alert'> = { inputs: {}, steps: {}, vars: {}, secrets: {} };
 
@@ -9,9 +8,8 @@ const EMPTY_SCOPE: Omit<ExpressionScope, 'alert'> = { inputs: {}, steps: {}, var
  * matches it; fallback triggers (`triggers: { alert: …, fallback: true }`) only when no other one
  * did. A trigger that fails to evaluate does not match, and is reported.
  *
- * The alert is measured against the value bounds once, whole, instead of by each trigger for each
- * field it reads. An alert over the bounds as a whole is measured read by read as usual, so a trigger
- * that reads only fields within them still matches.
+ * Each field the triggers read is measured against the value bounds once for all of them, not once
+ * per trigger that reads it.
  */
 export function routeAlert<T extends { plan: PlaybookPlan }>(
   plans: readonly T[],
@@ -19,11 +17,11 @@ export function routeAlert<T extends { plan: PlaybookPlan }>(
   onError: (error: unknown, playbookId: string) => void = () => undefined,
 ): T[] {
   const scope: ExpressionScope = { ...EMPTY_SCOPE, alert };
-  const checked: CheckedValues | undefined = withinBounds(alert) ? new Set([alert]) : undefined;
+  const measured: MeasuredValues = new Set();
   const matches = (plan: PlaybookPlan): boolean => {
     if (plan.triggers.alert === null) return false;
     try {
-      return plan.triggers.alert.evaluate(scope, checked) === true;
+      return plan.triggers.alert.evaluate(scope, measured) === true;
     } catch (error) {
       onError(error, plan.id);
       return false;
@@ -32,14 +30,4 @@ export function routeAlert<T extends { plan: PlaybookPlan }>(
   const claimed = plans.filter((p) => p.plan.triggers.fallback !== true && matches(p.plan));
   if (claimed.length > 0) return claimed;
   return plans.filter((p) => p.plan.triggers.fallback === true && matches(p.plan));
-}
-
-function withinBounds(value: unknown): boolean {
-  try {
-    checkScopeValue(value);
-    return true;
-  } catch (error) {
-    if (error instanceof ValueBoundsError) return false;
-    throw error;
-  }
 }
