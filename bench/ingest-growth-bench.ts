@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import type { IngestResult } from '../src/ingest/ingest-service.ts';
 import type { Riposte } from '../src/riposte.ts';
@@ -16,6 +17,8 @@ interface Settings {
   batch: number;
   step: number;
   withoutDedup: boolean;
+  /** The page cache; unset: the server's default (RIPOSTE_SQLITE_CACHE_MB). */
+  sqliteCacheMb: number | undefined;
 }
 
 interface Step {
@@ -36,6 +39,8 @@ function readSettings(args: string[]): Settings {
       step: { type: 'string' },
       // A diagnostic, not a configuration: what dedup's lookups cost (window 0; its index is still kept).
       'without-dedup': { type: 'boolean', default: false },
+      // What the page cache is worth as the database grows (docs/benchmarks.md, twelfth session).
+      'sqlite-cache-mb': { type: 'string' },
     },
   });
   const numbers = {
@@ -46,7 +51,12 @@ function readSettings(args: string[]): Settings {
   if (numbers.alerts > MAX_ALERTS) throw new UsageError(`--alerts must be at most ${MAX_ALERTS}`);
   for (const name of ['step', 'alerts'] as const)
     if (numbers[name] % numbers.batch !== 0) throw new UsageError(`--${name} must be a multiple of --batch`);
-  return { ...numbers, withoutDedup: values['without-dedup'] === true };
+  const cache = values['sqlite-cache-mb'];
+  return {
+    ...numbers,
+    withoutDedup: values['without-dedup'] === true,
+    sqliteCacheMb: cache === undefined ? undefined : wholeNumberOption('sqlite-cache-mb', cache, 0, 2),
+  };
 }
 
 /**
@@ -63,6 +73,7 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
     riposte = await openOnScratch(target, {
       builtinPlaybooks: false,
       ...(s.withoutDedup ? { dedupWindowSeconds: 0 } : {}),
+      ...(s.sqliteCacheMb === undefined ? {} : { sqliteCacheMb: s.sqliteCacheMb }),
     });
     await riposte.sources.create({ name: 'bench', format: 'suricata' }, { id: 'bench', type: 'system' });
     const source = await riposte.sources.get('bench');
@@ -109,10 +120,16 @@ export async function runIngestGrowthBench(args: string[], io: Io): Promise<Reco
       firstStepAlertsPerSecond: first,
       lastStepAlertsPerSecond: last,
       lastToFirst: Math.round((last / first) * 100) / 100,
-      settings: s,
+      settings: { ...s, sqliteCacheMb: await cacheMegabytes(riposte) },
     };
   } finally {
     await riposte?.close();
     await target.drop();
   }
+}
+
+/** The page cache the database was opened with, as SQLite reports it (negative: KiB). */
+async function cacheMegabytes(riposte: Riposte): Promise<number> {
+  const { rows } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(riposte.database.db);
+  return -rows[0]!.cache_size / 1024;
 }

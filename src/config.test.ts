@@ -16,17 +16,24 @@ describe('loadConfig', () => {
       RIPOSTE_PORT: '9000',
       RIPOSTE_DATABASE_URL: 'postgres://u@h/db',
       RIPOSTE_DEDUP_WINDOW: '60',
+      RIPOSTE_SQLITE_CACHE_MB: '128',
     });
     assert.equal(config.dataDir, '/tmp/x');
     assert.equal(config.port, 9000);
     assert.equal(config.databaseUrl, 'postgres://u@h/db');
     assert.equal(config.dedupWindowSeconds, 60);
+    assert.equal(config.sqliteCacheMb, 128);
+    assert.equal(loadConfig({}).sqliteCacheMb, undefined, 'unset: the store chooses');
   });
 
   it('names the setting that is wrong', () => {
     assert.throws(
       () => loadConfig({ RIPOSTE_PORT: 'http' }),
       /RIPOSTE_PORT must be an integer between 0 and 65535, got "http"/,
+    );
+    assert.throws(
+      () => loadConfig({ RIPOSTE_SQLITE_CACHE_MB: '1' }),
+      /RIPOSTE_SQLITE_CACHE_MB must be an integer/,
     );
     assert.throws(
       () => loadConfig({ RIPOSTE_DATABASE_URL: 'mysql://x' }),

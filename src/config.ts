@@ -63,6 +63,8 @@ export interface Config {
   builtinPlaybooks: boolean;
   /** Worker threads that prepare large ingest bodies (RIPOSTE_INGEST_THREADS; 0 = in the request's thread). */
   ingestThreads: number;
+  /** The most memory SQLite's page cache may take, in MiB (RIPOSTE_SQLITE_CACHE_MB); unset: the store's default. */
+  sqliteCacheMb: number | undefined;
   /** Case SLA targets per severity (RIPOSTE_SLA_<SEVERITY>=<acknowledge>/<resolve>, e.g. 15m/4h). */
   sla: Readonly<SlaTargets>;
 }
@@ -250,6 +252,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         0,
         64,
       ),
+    sqliteCacheMb:
+      overrides.sqliteCacheMb ??
+      (env.RIPOSTE_SQLITE_CACHE_MB
+        ? intSetting(env, 'RIPOSTE_SQLITE_CACHE_MB', 0, 2, 1 << 20)
+        : file.sqliteCacheMb),
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),

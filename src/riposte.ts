@@ -164,7 +164,9 @@ function logError(error: unknown, msg: string): void {
 }
 
 export async function openRiposte(config: Readonly<Config>, options: OpenOptions = {}): Promise<Riposte> {
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, {
+    ...(config.sqliteCacheMb === undefined ? {} : { sqliteCacheMb: config.sqliteCacheMb }),
+  });
   try {
     if (options.migrate !== false) await migrate(database);
     installExpressionGuard(config.expressionTimeoutMs);

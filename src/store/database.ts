@@ -81,14 +81,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * SQLite's page cache, in MiB: the hot pages of the alert and case indexes (SQLite's own default is
+ * 2 MB, which thrashes once they outgrow it). Larger did not measurably help bulk ingest into a
+ * database of three million alerts (docs/benchmarks.md, twelfth session); `RIPOSTE_SQLITE_CACHE_MB`
+ * raises it. A ceiling, not an allocation: a small database uses little of it.
+ */
+export const DEFAULT_SQLITE_CACHE_MB = 64;
+
 // PostgreSQL returns BIGINT (count(*), sums) as strings by default; our counts fit in a double.
 pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export interface DatabaseOptions {
+  /** SQLite: the most its page cache may take, in MiB (`Config.sqliteCacheMb`). */
+  sqliteCacheMb?: number;
+}
 
 /**
  * Opens the configured database. SQLite runs in WAL mode with synchronous=FULL so that a commit is on
  * disk before we acknowledge it; the ingest path batches commits to keep that affordable.
  */
-export function openDatabase(url: string): Database {
+export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith('sqlite://')) {
     const file = url.slice('sqlite://'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -101,9 +114,9 @@ export function openDatabase(url: string): Database {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    // The default 2 MB page cache thrashes once the alert indexes outgrow it; 64 MB and a memory
-    // map keep the hot B-tree pages in memory. Durability is unchanged (WAL, synchronous=FULL).
-    sqlite.pragma('cache_size = -65536');
+    // The default 2 MB page cache thrashes once the alert indexes outgrow it; a larger one and a
+    // memory map keep the hot B-tree pages in memory. Durability is unchanged (WAL, synchronous=FULL).
+    sqlite.pragma(`cache_size = -${(options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
     sqlite.pragma('mmap_size = 268435456');
     sqlite.pragma('temp_store = memory');
     const checkpointer =

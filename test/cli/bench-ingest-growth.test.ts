@@ -5,7 +5,7 @@ import { runCli } from '../support/cli-io.ts';
 /** The growth benchmark end to end at a tiny scale: one step per 2,000 alerts, every alert stored. */
 describe('riposte bench ingest-growth', () => {
   it('reports each step of stored alerts, with and without dedup', async () => {
-    for (const extra of [[], ['--without-dedup']]) {
+    for (const extra of [[], ['--without-dedup', '--sqlite-cache-mb', '16']]) {
       const { code, stdout, stderr } = await runCli([
         'bench',
         'ingest-growth',
@@ -40,6 +40,7 @@ describe('riposte bench ingest-growth', () => {
         );
       }
       assert.equal(result.settings.withoutDedup, extra.length > 0);
+      assert.equal(result.settings.sqliteCacheMb, extra.length > 0 ? 16 : 64);
       assert.match(stderr, /5000 alerts stored/);
     }
   });
@@ -57,5 +58,8 @@ describe('riposte bench ingest-growth', () => {
     const fraction = await runCli(['bench', 'ingest-growth', '--batch', '2.5']);
     assert.equal(fraction.code, 2);
     assert.match(fraction.stderr, /--batch must be a whole number ≥ 1/);
+    const cache = await runCli(['bench', 'ingest-growth', '--sqlite-cache-mb', '1']);
+    assert.equal(cache.code, 2);
+    assert.match(cache.stderr, /--sqlite-cache-mb must be a whole number ≥ 2/);
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase } from '../../src/store/database.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openRiposte } from '../../src/riposte.ts';
+import { DEFAULT_SQLITE_CACHE_MB, openDatabase } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
 import { createTestDatabase, useMigratedDatabase } from '../support/test-databases.ts';
 
@@ -17,6 +19,39 @@ describe('SQLite settings', () => {
     assert.equal(await pragma('synchronous'), 2);
     assert.equal(await pragma('page_size'), 8192);
     assert.equal(await pragma('foreign_keys'), 1);
+  });
+
+  it('a page cache of 64 MiB unless configured (SQLite would keep 2 MB)', async () => {
+    assert.equal(await pragma('cache_size'), -DEFAULT_SQLITE_CACHE_MB * 1024);
+    assert.equal(DEFAULT_SQLITE_CACHE_MB, 64);
+    const other = await createTestDatabase('sqlite');
+    const large = openDatabase(other.url, { sqliteCacheMb: 512 });
+    try {
+      const rows = (await sql.raw('PRAGMA cache_size').execute(large.db)).rows as { cache_size: number }[];
+      assert.equal(rows[0]!.cache_size, -512 * 1024);
+    } finally {
+      await large.close();
+      await other.drop();
+    }
+  });
+
+  it('RIPOSTE_SQLITE_CACHE_MB sets the page cache of the server', async () => {
+    const other = await createTestDatabase('sqlite');
+    const riposte = await openRiposte(
+      loadConfig(
+        { RIPOSTE_SQLITE_CACHE_MB: '32' },
+        { dataDir: other.dataDir, databaseUrl: other.url, logLevel: 'silent', builtinPlaybooks: false },
+      ),
+    );
+    try {
+      const rows = (await sql.raw('PRAGMA cache_size').execute(riposte.database.db)).rows as {
+        cache_size: number;
+      }[];
+      assert.equal(rows[0]!.cache_size, -32 * 1024);
+    } finally {
+      await riposte.close();
+      await other.drop();
+    }
   });
 
   it('an existing database keeps the page size it was made with', async () => {
