@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte } from '../../src/riposte.ts';
 import { DEFAULT_SQLITE_CACHE_MB, openDatabase } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrator.ts';
+import type { DatabaseSchema } from '../../src/store/schema.ts';
 import { createTestDatabase, useMigratedDatabase } from '../support/test-databases.ts';
 
 /** The SQLite settings durability and ingest throughput rest on (docs/architecture.md, docs/benchmarks.md). */
 describe('SQLite settings', () => {
   const suite = useMigratedDatabase('sqlite');
 
-  const pragma = async (name: string): Promise<unknown> =>
-    Object.values((await sql.raw(`PRAGMA ${name}`).execute(suite.database.db)).rows[0] as object)[0];
+  const pragmaOf = async (db: Kysely<DatabaseSchema>, name: string): Promise<unknown> =>
+    Object.values((await sql.raw(`PRAGMA ${name}`).execute(db)).rows[0] as object)[0];
+  const pragma = (name: string) => pragmaOf(suite.database.db, name);
 
   it('a new database: WAL, synchronous=FULL (a commit is on disk before the 202), 8 KiB pages', async () => {
     assert.equal(await pragma('journal_mode'), 'wal');
@@ -27,8 +29,7 @@ describe('SQLite settings', () => {
     const other = await createTestDatabase('sqlite');
     const large = openDatabase(other.url, { sqliteCacheMb: 512 });
     try {
-      const rows = (await sql.raw('PRAGMA cache_size').execute(large.db)).rows as { cache_size: number }[];
-      assert.equal(rows[0]!.cache_size, -512 * 1024);
+      assert.equal(await pragmaOf(large.db, 'cache_size'), -512 * 1024);
     } finally {
       await large.close();
       await other.drop();
@@ -44,10 +45,7 @@ describe('SQLite settings', () => {
       ),
     );
     try {
-      const rows = (await sql.raw('PRAGMA cache_size').execute(riposte.database.db)).rows as {
-        cache_size: number;
-      }[];
-      assert.equal(rows[0]!.cache_size, -32 * 1024);
+      assert.equal(await pragmaOf(riposte.database.db, 'cache_size'), -32 * 1024);
     } finally {
       await riposte.close();
       await other.drop();
@@ -65,8 +63,7 @@ describe('SQLite settings', () => {
       made.close();
       const reopened = openDatabase(other.url);
       try {
-        const rows = (await sql.raw('PRAGMA page_size').execute(reopened.db)).rows as { page_size: number }[];
-        assert.equal(rows[0]!.page_size, 4096);
+        assert.equal(await pragmaOf(reopened.db, 'page_size'), 4096);
         await migrate(reopened);
       } finally {
         await reopened.close();
