@@ -83,6 +83,44 @@ for (const kind of databaseKinds()) {
       assert.equal((await alert(first!)).caseId, (await alert(second!)).caseId);
     });
 
+    it('never attaches an alert to a closed case through a shared observable: it opens a new one', async () => {
+      const [first] = await ingest([
+        eveAlert({
+          srcIp: '10.8.1.1',
+          sid: 210,
+          hostname: 'c2.closed-evil.com',
+          timestamp: '2026-11-20T12:00:00Z',
+        }),
+      ]);
+      const closedCase = (await alert(first!)).caseId;
+      const closed = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${closedCase}`,
+        payload: { status: 'closed', resolution: 'true_positive' },
+      });
+      assert.equal(closed.statusCode, 200, closed.body);
+      const [second, third] = await ingest([
+        eveAlert({
+          srcIp: '10.8.1.2',
+          sid: 211,
+          signature: 'ET MALWARE beacon again',
+          hostname: 'c2.closed-evil.com',
+          timestamp: '2026-11-20T12:30:00Z',
+        }),
+        eveAlert({
+          srcIp: '10.8.1.3',
+          sid: 212,
+          signature: 'ET MALWARE beacon once more',
+          hostname: 'c2.closed-evil.com',
+          timestamp: '2026-11-20T12:31:00Z',
+        }),
+      ]);
+      const reopened = (await alert(second!)).caseId;
+      assert.ok(reopened && reopened !== closedCase, 'a new case, not the closed one');
+      assert.equal((await alert(third!)).caseId, reopened, 'and the next alert joins the new one');
+      assert.equal((await getCase(closedCase)).alertCount, 1);
+    });
+
     it('explains the priority, and a critical asset raises it', async () => {
       const put = await h.as('manager', {
         method: 'PUT',
