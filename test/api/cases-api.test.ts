@@ -40,6 +40,14 @@ for (const kind of databaseKinds()) {
       await h.riposte.grouping.drain();
       return (await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${id}` })).json();
     };
+    const closeCase = async (id: string, resolution: string) => {
+      const closed = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${id}`,
+        payload: { status: 'closed', resolution },
+      });
+      assert.equal(closed.statusCode, 200, closed.body);
+    };
 
     it('groups the same rule on the same host into one case and opens another for a new host', async () => {
       const [a, b, c] = await ingest([
@@ -93,12 +101,7 @@ for (const kind of databaseKinds()) {
         }),
       ]);
       const closedCase = (await alert(first!)).caseId;
-      const closed = await h.as('analyst', {
-        method: 'PATCH',
-        url: `/api/v1/cases/${closedCase}`,
-        payload: { status: 'closed', resolution: 'true_positive' },
-      });
-      assert.equal(closed.statusCode, 200, closed.body);
+      await closeCase(closedCase, 'true_positive');
       const [second, third] = await ingest([
         eveAlert({
           srcIp: '10.8.1.2',
@@ -167,13 +170,7 @@ for (const kind of databaseKinds()) {
             hostname: `n${i}.example.com`,
           }),
         ]);
-        const caseId = (await alert(id!)).caseId;
-        const closed = await h.as('analyst', {
-          method: 'PATCH',
-          url: `/api/v1/cases/${caseId}`,
-          payload: { status: 'closed', resolution: 'false_positive' },
-        });
-        assert.equal(closed.statusCode, 200, closed.body);
+        await closeCase((await alert(id!)).caseId, 'false_positive');
       }
       const [id] = await ingest([
         eveAlert({
