@@ -128,7 +128,14 @@ function slaTargets(env: Env, file: unknown, override: SlaTargets | undefined): 
   return Object.freeze(targets);
 }
 
-function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** An integer setting within [min, max]; unset or empty: the fallback (which may be `undefined`). */
+function intSetting<F extends number | undefined>(
+  env: Env,
+  name: string,
+  fallback: F,
+  min: number,
+  max: number,
+): number | F {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -253,10 +260,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         64,
       ),
     sqliteCacheMb:
-      overrides.sqliteCacheMb ??
-      (env.RIPOSTE_SQLITE_CACHE_MB
-        ? intSetting(env, 'RIPOSTE_SQLITE_CACHE_MB', 0, 2, 1 << 20)
-        : file.sqliteCacheMb),
+      overrides.sqliteCacheMb ?? intSetting(env, 'RIPOSTE_SQLITE_CACHE_MB', file.sqliteCacheMb, 2, 1 << 20),
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),

@@ -171,34 +171,15 @@ export async function groupAlerts(
         ),
       ),
     ];
-    // Two indexed steps instead of a join: the planner, without statistics, would otherwise walk
-    // every open case. Only observables seen within the widest window can still group.
+    // Only observables seen within the widest window can still group.
     const widest = Math.max(...rules.filter((r) => r.match === 'observable').map((r) => r.windowSeconds));
     const earliest = keyed.reduce(
       (min, k) => (k.alert.row.event_time < min ? k.alert.row.event_time : min),
       keyed[0]!.alert.row.event_time,
     );
     const since = new Date(Date.parse(earliest) - widest * 1000).toISOString();
-    const hits = await casesHolding(trx, dialect, observableTypes, values, since);
-    const open = new Map<string, OpenCase>();
-    for (const hit of hits) {
-      // PostgreSQL gives the open cases' own fields with the hits (one round trip less per batch).
-      if (hit.open && !open.has(hit.case_id)) open.set(hit.case_id, toCase({ id: hit.case_id, ...hit.open }));
-    }
-    if (dialect !== 'postgres') {
-      for (const part of chunks([...new Set(hits.map((h) => h.case_id))])) {
-        const rows = await trx
-          .selectFrom('cases')
-          .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
-          .where('id', 'in', part)
-          .where('status', '=', 'open')
-          .execute();
-        for (const row of rows) open.set(row.id, toCase(row));
-      }
-    }
-    for (const hit of hits) {
-      const c = open.get(hit.case_id);
-      if (!c) continue;
+    for (const hit of await openCasesHolding(trx, dialect, observableTypes, values, since)) {
+      const c = toCase({ id: hit.case_id, ...hit.open });
       remember(c);
       rememberObservable(observableKey(hit), c);
     }
@@ -370,19 +351,21 @@ type ObservableRow = { case_id: string; type: string; value: string };
 type OpenCaseFields = Pick<CaseTable, 'rule_key' | 'host' | 'last_alert_at' | 'severity'>;
 
 /**
- * The cases holding any of these values (as any of these types) seen since `since`. PostgreSQL
- * probes its (type, value, last_seen) index once per pair, which the LATERAL subquery (kept apart by
- * OFFSET 0) forces: with the lists as IN, the planner read a large case's observables whole, as in
- * storedObservables below. It keeps only open cases and gives their fields (`open`: one primary-key
- * probe per case), so grouping has them in the same round trip; SQLite reads them after.
+ * The open cases holding any of these values (as any of these types) seen since `since`: a row per
+ * observable held, with the case's own fields (`open`). PostgreSQL probes its (type, value,
+ * last_seen) index once per pair, which the LATERAL subquery (kept apart by OFFSET 0) forces: with
+ * the lists as IN, the planner read a large case's observables whole, as in storedObservables below.
+ * It reads the cases in the same statement (one primary-key probe per case), a round trip less.
+ * SQLite, which has no round trips to save, reads them with a query of its own: two indexed steps,
+ * where a join, planned without statistics, would walk every open case.
  */
-async function casesHolding(
+async function openCasesHolding(
   trx: Transaction<DatabaseSchema>,
   dialect: Dialect,
   types: ReadonlySet<string>,
   values: string[],
   since: string,
-): Promise<(ObservableRow & { open?: OpenCaseFields })[]> {
+): Promise<(ObservableRow & { open: OpenCaseFields })[]> {
   if (dialect === 'postgres') {
     const pairs = [...types].flatMap((type) => values.map((value) => [type, value] as const));
     return inParts(pairs, PROBES, async (part) => {
@@ -409,7 +392,7 @@ async function casesHolding(
       return rows.map(({ case_id, type, value, ...open }) => ({ case_id, type, value, open }));
     });
   }
-  return inParts(values, CHUNK, (part) =>
+  const hits = await inParts(values, CHUNK, (part) =>
     trx
       .selectFrom('case_observables')
       .select(['case_id', 'type', 'value'])
@@ -418,6 +401,20 @@ async function casesHolding(
       .where('last_seen', '>=', since)
       .execute(),
   );
+  const open = new Map<string, OpenCaseFields>();
+  for (const part of chunks([...new Set(hits.map((h) => h.case_id))])) {
+    const rows = await trx
+      .selectFrom('cases')
+      .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
+      .where('id', 'in', part)
+      .where('status', '=', 'open')
+      .execute();
+    for (const { id, ...fields } of rows) open.set(id, fields);
+  }
+  return hits.flatMap((hit) => {
+    const fields = open.get(hit.case_id);
+    return fields ? [{ ...hit, open: fields }] : [];
+  });
 }
 
 /**

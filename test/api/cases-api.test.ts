@@ -102,22 +102,18 @@ for (const kind of databaseKinds()) {
       ]);
       const closedCase = (await alert(first!)).caseId;
       await closeCase(closedCase, 'true_positive');
-      const [second, third] = await ingest([
-        eveAlert({
-          srcIp: '10.8.1.2',
-          sid: 211,
-          signature: 'ET MALWARE beacon again',
-          hostname: 'c2.closed-evil.com',
-          timestamp: '2026-11-20T12:30:00Z',
-        }),
-        eveAlert({
-          srcIp: '10.8.1.3',
-          sid: 212,
-          signature: 'ET MALWARE beacon once more',
-          hostname: 'c2.closed-evil.com',
-          timestamp: '2026-11-20T12:31:00Z',
-        }),
-      ]);
+      // Two alerts of other rules to the same host, after the case was closed.
+      const [second, third] = await ingest(
+        [2, 3].map((n) =>
+          eveAlert({
+            srcIp: `10.8.1.${n}`,
+            sid: 209 + n,
+            signature: `ET MALWARE beacon ${n}`,
+            hostname: 'c2.closed-evil.com',
+            timestamp: `2026-11-20T12:3${n}:00Z`,
+          }),
+        ),
+      );
       const reopened = (await alert(second!)).caseId;
       assert.ok(reopened && reopened !== closedCase, 'a new case, not the closed one');
       assert.equal((await alert(third!)).caseId, reopened, 'and the next alert joins the new one');
