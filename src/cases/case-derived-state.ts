@@ -1,6 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { Severity } from '../core/alert.ts';
 import { newId } from '../core/ids.ts';
+import type { Dialect } from '../store/database.ts';
+import { oneOf, valueParts } from '../store/value-lists.ts';
 import type { CaseSearchTable, DatabaseSchema } from '../store/schema.ts';
 import { CRITICALITIES, computePriority, type Criticality } from './priority.ts';
 
@@ -25,9 +27,13 @@ export function moreCritical(a: Criticality | null | undefined, b: Criticality |
   return CRITICALITIES.indexOf(a ?? ('' as Criticality)) > CRITICALITIES.indexOf(b ?? ('' as Criticality));
 }
 
-/** The assets among these observables, keyed `type\u0001value`. */
+/**
+ * The assets among these observables, keyed `type\u0001value`: on PostgreSQL one statement with the
+ * values as an array, on SQLite IN lists of 400.
+ */
 export async function lookupAssets(
   trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
   observables: readonly { type: string; value: string }[],
 ): Promise<Map<string, AssetMatch>> {
   const values = [
@@ -36,12 +42,12 @@ export async function lookupAssets(
     ),
   ];
   const found = new Map<string, AssetMatch>();
-  for (let i = 0; i < values.length; i += CHUNK) {
+  for (const part of valueParts(dialect, values)) {
     const rows = await trx
       .selectFrom('assets')
       .select(['type', 'value', 'criticality'])
       .where('type', 'in', [...ASSET_TYPES])
-      .where('value', 'in', values.slice(i, i + CHUNK))
+      .where(oneOf(dialect, 'value', part))
       .execute();
     for (const r of rows)
       found.set(`${r.type}\u0001${r.value}`, {

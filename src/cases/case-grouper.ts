@@ -48,7 +48,8 @@ export type GroupingRow = Pick<AlertTable, (typeof GROUPING_COLUMNS)[number]>;
 /**
  * One grouper at a time per database: ingest, the grouping stage and bulk triage take this lock
  * before they place alerts, so an alert is not moved under another grouper (several API processes may
- * share a PostgreSQL; SQLite already lets one writer in at a time).
+ * share a PostgreSQL; SQLite already lets one writer in at a time). Ingest takes it earlier, before
+ * dedup's lookup, which needs the same turn-taking (src/ingest/ingest-writer.ts).
  */
 export async function lockGrouping(trx: Transaction<DatabaseSchema>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
@@ -121,9 +122,7 @@ export async function groupAlerts(
     if (!known || known.lastAlertAt < c.lastAlertAt) byObservable.set(key, c);
   };
 
-  const toCase = (
-    row: Pick<CaseTable, 'id' | 'rule_key' | 'host' | 'last_alert_at' | 'severity'>,
-  ): OpenCase =>
+  const toCase = (row: OpenCaseRow): OpenCase =>
     cases.get(row.id) ?? {
       id: row.id,
       ruleKey: row.rule_key,
@@ -145,20 +144,7 @@ export async function groupAlerts(
     const pairs = new Map<string, { ruleKey: string; host: string }>();
     for (const k of keyed)
       if (k.host) pairs.set(`${k.ruleKey}\u0002${k.host}`, { ruleKey: k.ruleKey, host: k.host });
-    // Both lists bound the lookup, so a noisy rule with thousands of open cases costs what the batch
-    // names. Chunked by (rule, host) pair, not by each list on its own: a batch of n distinct pairs
-    // takes n/400 queries, not (n/400)² (a case matching a rule of one pair and a host of another is
-    // only remembered, never chosen: the choice below looks up the exact pair).
-    for (const part of chunks([...pairs.values()])) {
-      const rows = await trx
-        .selectFrom('cases')
-        .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
-        .where('rule_key', 'in', [...new Set(part.map((p) => p.ruleKey))])
-        .where('status', '=', 'open')
-        .where('host', 'in', [...new Set(part.map((p) => p.host))])
-        .execute();
-      for (const row of rows) remember(toCase(row));
-    }
+    for (const row of await openCasesOfPairs(trx, dialect, [...pairs.values()])) remember(toCase(row));
   }
   const observableTypes = new Set(
     rules.filter((r) => r.match === 'observable').flatMap((r) => r.types ?? []),
@@ -349,6 +335,7 @@ async function inParts<T, R>(
 
 type ObservableRow = { case_id: string; type: string; value: string };
 type OpenCaseFields = Pick<CaseTable, 'rule_key' | 'host' | 'last_alert_at' | 'severity'>;
+type OpenCaseRow = OpenCaseFields & { id: string };
 
 /**
  * The open cases holding any of these values (as any of these types) seen since `since`: a row per
@@ -418,6 +405,43 @@ async function openCasesHolding(
 }
 
 /**
+ * The open cases of these (rule, host) pairs. Both parts bound the lookup, so a noisy rule with
+ * thousands of open cases costs what the batch names. PostgreSQL probes the (rule_key, status, host)
+ * index once per pair, from one array of each (one statement for a batch of up to PROBES pairs, where
+ * chunks of 400 took five round trips for a bulk commit of 2,000 alerts). SQLite takes the pairs in
+ * chunks of 400, each as two IN lists: a batch of n distinct pairs takes n/400 queries, not
+ * (n/400)²; a case matching the rule of one pair and the host of another is only remembered, never
+ * chosen (the choice looks up the exact pair).
+ */
+async function openCasesOfPairs(
+  trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
+  pairs: { ruleKey: string; host: string }[],
+): Promise<OpenCaseRow[]> {
+  if (dialect === 'postgres')
+    return inParts(pairs, PROBES, async (part) => {
+      const { rows } = await sql<OpenCaseRow>`
+        SELECT c.id, c.rule_key, c.host, c.last_alert_at, c.severity
+        FROM unnest(${part.map((p) => p.ruleKey)}::text[], ${part.map((p) => p.host)}::text[]) AS k(rule_key, host)
+        CROSS JOIN LATERAL (
+          SELECT id, rule_key, host, last_alert_at, severity FROM cases
+          WHERE rule_key = k.rule_key AND status = 'open' AND host = k.host
+          OFFSET 0
+        ) AS c`.execute(trx);
+      return rows;
+    });
+  return inParts(pairs, CHUNK, (part) =>
+    trx
+      .selectFrom('cases')
+      .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
+      .where('rule_key', 'in', [...new Set(part.map((p) => p.ruleKey))])
+      .where('status', '=', 'open')
+      .where('host', 'in', [...new Set(part.map((p) => p.host))])
+      .execute(),
+  );
+}
+
+/**
  * Which of the candidate observables of these existing cases each case already holds. On
  * PostgreSQL, each (case, type, value) is one primary-key probe, forced by a LATERAL … LIMIT 1: with
  * the lists as IN, the planner scanned a large case whole rather than probe it 400 times (11 ms
@@ -476,9 +500,9 @@ async function persist(
 ): Promise<void> {
   const byId = new Map(touched.map((c) => [c.id, c]));
   const candidates = touched.flatMap((c) => [...c.newObservables.values()]);
-  const assets = await lookupAssets(trx, candidates);
+  const assets = await lookupAssets(trx, dialect, candidates);
   // Threat intelligence: the batch's observables against live indicators, each match a finding.
-  const intel = await liveMatches(trx, candidates, now);
+  const intel = await liveMatches(trx, dialect, candidates, now);
   await recordMatchFindings(trx, intel, now);
   const bestAsset = (c: OpenCase): AssetMatch | undefined => {
     let best: AssetMatch | undefined;

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { insertRows } from '../store/bulk-insert.ts';
 import type { Dialect } from '../store/database.ts';
+import { valueParts } from '../store/value-lists.ts';
 import type { AlertFingerprintTable, DatabaseSchema } from '../store/schema.ts';
 
 /** A stored alert that dedup may count a new record on. */
@@ -45,28 +46,27 @@ export function dedupIndexFor(dialect: Dialect, mergeAt = DEFAULT_MERGE_AT): Ded
  * PostgreSQL: the expression index on the fingerprint's first characters (migration 0014), looked up
  * by naming the same expression; the whole fingerprint settles collisions. Kept here because several
  * API processes write at once and nothing tells one of them cheaply that another has committed.
+ * The ingest transaction takes the grouping lock before it looks up (src/ingest/ingest-writer.ts),
+ * so the processes take turns from the lookup on.
+ *
+ * The fingerprints go as one array, joined to the index probe by probe: one statement per batch
+ * (src/store/value-lists.ts), where IN lists of 400 took five round trips for a bulk commit of 2,000
+ * alerts and PostgreSQL planned each list element by element (2,000 fingerprints, 120,000 stored:
+ * 3.7 ms against 6.0 ms).
  */
 class ExpressionDedupIndex implements DedupIndex {
   async begin(trx: Transaction<DatabaseSchema>): Promise<DedupLookup> {
     return {
       find: async (fingerprints, from, to) => {
         const found: StoredSighting[] = [];
-        for (let i = 0; i < fingerprints.length; i += CHUNK) {
-          const part = fingerprints.slice(i, i + CHUNK);
-          found.push(
-            ...(await trx
-              .selectFrom('alerts')
-              .select(['id', 'fingerprint', 'first_seen', 'last_seen'])
-              .where(
-                FINGERPRINT_PREFIX,
-                'in',
-                part.map((f) => f.slice(0, PREFIX_LENGTH)),
-              )
-              .where('fingerprint', 'in', part)
-              .where('last_seen', '>=', from)
-              .where('first_seen', '<=', to)
-              .execute()),
-          );
+        for (const part of valueParts('postgres', fingerprints)) {
+          const { rows } = await sql<StoredSighting>`
+            SELECT a.id, a.fingerprint, a.first_seen, a.last_seen
+            FROM unnest(${part}::text[]) AS k(wanted)
+            JOIN alerts a
+              ON ${FINGERPRINT_PREFIX} = substr(k.wanted, 1, ${sql.lit(PREFIX_LENGTH)}) AND a.fingerprint = k.wanted
+            WHERE a.last_seen >= ${from} AND a.first_seen <= ${to}`.execute(trx);
+          found.push(...rows);
         }
         return found;
       },

@@ -156,6 +156,11 @@ export class IngestWriter {
         if (at < earliest) earliest = at;
         if (at > latest) latest = at;
       }
+      // Several API processes may share a PostgreSQL: they take turns from dedup's lookup to the
+      // commit, or two receiving the same record at once would each find nothing and both store it.
+      // Its own statement, before the lookup: the lookup's snapshot then sees what the last holder
+      // committed. Grouping, which needs the same lock, finds it held.
+      await lockGrouping(trx, this.#options.dialect);
       const dedup = await this.#dedup.begin(trx);
       if (windowMs > 0 && earliest <= latest) {
         const from = new Date(earliest - windowMs).toISOString();
@@ -240,7 +245,10 @@ export class IngestWriter {
     return { results: outcome.results, fresh: outcome.fresh };
   }
 
-  /** Groups the batch's new alerts (sets their case_id before they are inserted); returns the audit entries. */
+  /**
+   * Groups the batch's new alerts (sets their case_id before they are inserted); returns the audit
+   * entries. The transaction holds the grouping lock already.
+   */
   async #group(
     trx: Transaction<DatabaseSchema>,
     fresh: AlertTable[],
@@ -248,7 +256,6 @@ export class IngestWriter {
     now: string,
   ): Promise<AuditEntry[]> {
     if (fresh.length === 0) return [];
-    await lockGrouping(trx, this.#options.dialect);
     return groupAlerts(
       trx,
       this.#options.dialect,

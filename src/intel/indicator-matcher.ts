@@ -1,5 +1,7 @@
 import type { Transaction } from 'kysely';
+import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, ObservableFindingTable } from '../store/schema.ts';
+import { oneOf, valueParts } from '../store/value-lists.ts';
 import { INDICATOR_TYPES } from './indicator.ts';
 
 const CHUNK = 400;
@@ -25,10 +27,12 @@ const key = (o: { type: string; value: string }) => `${o.type}\u0001${o.value}`;
 
 /**
  * The live indicators (valid_until still ahead) among these observables, keyed `type\u0001value`:
- * one indexed query for the whole batch (in chunks of 400 values), whatever its size.
+ * one indexed query for the whole batch (valueParts: the values as one array on PostgreSQL, IN lists
+ * of 400 on SQLite), whatever its size.
  */
 export async function liveMatches(
   trx: Transaction<DatabaseSchema>,
+  dialect: Dialect,
   observables: readonly { type: string; value: string }[],
   now: string,
 ): Promise<Map<string, IndicatorMatch[]>> {
@@ -37,12 +41,12 @@ export async function liveMatches(
   const values = [...new Set(wanted.map((o) => o.value))];
   const found = new Map<string, IndicatorMatch[]>();
   const keys = new Set(wanted.map(key));
-  for (let i = 0; i < values.length; i += CHUNK) {
+  for (const part of valueParts(dialect, values)) {
     const rows = await trx
       .selectFrom('intel_indicators')
       .select(['type', 'value', 'source', 'confidence', 'threat', 'labels', 'valid_until'])
       .where('type', 'in', types)
-      .where('value', 'in', values.slice(i, i + CHUNK))
+      .where(oneOf(dialect, 'value', part))
       .where('valid_until', '>', now)
       .execute();
     for (const r of rows) {

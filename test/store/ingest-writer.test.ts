@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { AuditLog, type Actor } from '../../src/audit/audit-log.ts';
 import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import { preparedAlert, type PreparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
@@ -128,6 +129,61 @@ for (const kind of databaseKinds()) {
       await job([alert(21, fresh), alert(22, `${'L'.repeat(20)}${'m'.repeat(23)}`)]);
       await job([alert(21, fresh)]);
       assert.deepEqual(told, [2, 0]);
+    });
+
+    it('stores a record that two processes receive at the same moment once, and counts the other copy', async () => {
+      // A second API process: its own connection (pool) and its own writer on the same database.
+      const other = openDatabase(suite.url);
+      const writers = [
+        writer,
+        new IngestWriter({
+          db: other.db,
+          dialect: kind,
+          audit: new AuditLog(Buffer.alloc(32, 7), kind),
+          dedupWindowSeconds: 3600,
+        }),
+      ];
+      try {
+        const fingerprints = Array.from(
+          { length: 40 },
+          (_, i) => `${'N'.repeat(18)}${String(i).padStart(2, '0')}${'p'.repeat(23)}`,
+        );
+        for (const [i, fingerprint] of fingerprints.entries()) {
+          // The same record through both, in the same tick, as a sender retrying on another process.
+          const both = await Promise.all(
+            writers.map((w) =>
+              w.write({
+                source: 'ids',
+                format: 'suricata',
+                actor: { id: 'ids', type: 'source' },
+                alerts: [alert(100 + i, fingerprint)],
+                rejected: 0,
+              }),
+            ),
+          );
+          assert.equal(
+            both[0]!.duplicates + both[1]!.duplicates,
+            1,
+            `record ${i}: one copy stored, one counted`,
+          );
+          assert.equal(
+            both[0]!.alertIds[0],
+            both[1]!.alertIds[0],
+            `record ${i}: both answered with the same alert`,
+          );
+        }
+        const rows = await suite.database.db
+          .selectFrom('alerts')
+          .select(['fingerprint', 'count'])
+          .where('fingerprint', 'in', fingerprints)
+          .execute();
+        assert.deepEqual(
+          rows.map((r) => [r.fingerprint, Number(r.count)]).sort(),
+          fingerprints.map((f) => [f, 2]),
+        );
+      } finally {
+        await other.close();
+      }
     });
   });
 }
