@@ -285,7 +285,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     });
     inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
-    const responseStore = new ResponseStore(db, audit);
+    const responseStore = new ResponseStore(db, database.dialect, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
       void publishTasks(db, live, [taskId]).catch((e) => logError(e, 'live task event failed'));
       void late.worker?.notify(taskId, 'opened').catch((e) => logError(e, 'approval notification failed'));

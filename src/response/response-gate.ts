@@ -5,8 +5,8 @@ import { newId } from '../core/ids.ts';
 import type { StepFailure } from '../engine/engine-types.ts';
 import { CRITICALITIES, type Criticality } from '../cases/priority.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
-import type { ResponseStore } from './response-store.ts';
-import { matches, protects, type PolicyRule } from './response-rules.ts';
+import type { Applications, Attempt, ResponseStore } from './response-store.ts';
+import { matches, protects, type PolicyRule, type ResponseRule } from './response-rules.ts';
 
 /** What the gate needs to know about one action attempt. */
 export interface GateRequest {
@@ -116,33 +116,38 @@ export class ResponseGate {
       }
     }
     const facts = await this.#runFacts(request.runId);
-    const now = Date.now();
-    for (const rule of rules) {
-      if (rule.kind === 'limit' && matches(rule.match, action.id, action.effect)) {
-        const since = new Date(now - rule.windowSeconds * 1000).toISOString();
-        const count = await this.#store.countSince(
-          rule.match,
-          since,
-          rule.scope === 'playbook' ? facts.playbookId : undefined,
-        );
-        if (count >= rule.max) {
-          const message = `blast-radius limit "${rule.name}": ${count} of at most ${rule.max} in ${rule.windowSeconds} s${rule.scope === 'playbook' ? ` for playbook ${facts.playbookId}` : ''}`;
-          await this.#log(request, action, 'response.refused', message);
-          return refuse('limit', message);
-        }
-      }
-      if (rule.kind === 'cooldown' && target && matches(rule.match, action.id, action.effect)) {
-        const last = await this.#store.lastOn(action.id, target);
-        if (last && now - Date.parse(last) < rule.seconds * 1000) {
-          const message = `cool-down "${rule.name}": ${action.id} on ${shown} at ${last}, less than ${rule.seconds} s ago`;
-          await this.#log(request, action, 'response.refused', message);
-          return refuse('cooldown', message);
-        }
-      }
-    }
-    if (gate?.state === 'approved' || overridden) return { proceed: true };
+    // Limits and cool-downs count applications; the attempt takes its place among them only once it
+    // goes ahead (admit with reserve), in the same turn as the count, so racing attempts cannot all
+    // take the last place. Before a person is asked, or a policy refuses, the count is only looked at.
+    const counted = rules.filter(
+      (rule) =>
+        (rule.kind === 'limit' || (rule.kind === 'cooldown' && target !== null)) &&
+        matches(rule.match, action.id, action.effect),
+    );
+    const attempt: Attempt = {
+      idempotencyKey: request.idempotencyKey,
+      runId: request.runId,
+      playbookId: facts.playbookId,
+      action: action.id,
+      effect: action.effect,
+      target,
+    };
+    const admit = async (reserve: boolean): Promise<GateDecision | undefined> => {
+      if (counted.length === 0) return undefined;
+      const refusal = await this.#store.admit(
+        attempt,
+        (applications) => countedRefusal(counted, applications, attempt, shown),
+        reserve,
+      );
+      if (!refusal) return undefined;
+      await this.#log(request, action, 'response.refused', refusal.message);
+      return refuse(refusal.rule, refusal.message);
+    };
+    if (gate?.state === 'approved' || overridden) return (await admit(true)) ?? { proceed: true };
     const policy = await this.#policyFor(rules, action, target);
-    if (!policy || policy.decision === 'allow') return { proceed: true };
+    if (!policy || policy.decision === 'allow') return (await admit(true)) ?? { proceed: true };
+    const refused = await admit(false);
+    if (refused) return refused;
     if (policy.decision === 'deny') {
       const message = `policy "${policy.name}" does not allow ${action.id} on ${shown} automatically`;
       await this.#log(request, action, 'response.refused', message);
@@ -308,4 +313,35 @@ export class ResponseGate {
       },
     ]);
   }
+}
+
+/** The first limit or cool-down that refuses the attempt, given the applications they count. */
+async function countedRefusal(
+  rules: readonly ResponseRule[],
+  applications: Applications,
+  attempt: Attempt,
+  shown: string,
+): Promise<{ rule: 'limit' | 'cooldown'; message: string } | undefined> {
+  const now = Date.now();
+  for (const rule of rules) {
+    if (rule.kind === 'limit') {
+      const since = new Date(now - rule.windowSeconds * 1000).toISOString();
+      const scoped = rule.scope === 'playbook';
+      const count = await applications.countSince(rule.match, since, scoped ? attempt.playbookId : undefined);
+      if (count >= rule.max)
+        return {
+          rule: 'limit',
+          message: `blast-radius limit "${rule.name}": ${count} of at most ${rule.max} in ${rule.windowSeconds} s${scoped ? ` for playbook ${attempt.playbookId}` : ''}`,
+        };
+    }
+    if (rule.kind === 'cooldown' && attempt.target) {
+      const last = await applications.lastOn(attempt.action, attempt.target);
+      if (last && now - Date.parse(last) < rule.seconds * 1000)
+        return {
+          rule: 'cooldown',
+          message: `cool-down "${rule.name}": ${attempt.action} on ${shown} at ${last}, less than ${rule.seconds} s ago`,
+        };
+    }
+  }
+  return undefined;
 }

@@ -72,6 +72,7 @@ export class ResponseService {
         status: 'applied' | 'noop',
         ttlMs: number | null,
       ) => this.#record(job, action, input, output, status, ttlMs),
+      release: (idempotencyKey: string) => this.#store.release(idempotencyKey),
     };
   }
 
@@ -266,6 +267,9 @@ export class ResponseService {
       const detail = error instanceof Error ? error.message : String(error);
       await this.#store.markUndone(entry.id, 'undo_failed', actor.id, detail);
       return { ...base, outcome: 'failed', detail };
+    } finally {
+      // An undo is not an application the limits count: the place the gate gave it is given up.
+      await this.#store.release(request.idempotencyKey);
     }
   }
 }

@@ -1,7 +1,8 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import type { Dialect } from '../store/database.ts';
 import type { ActionLedgerTable, DatabaseSchema } from '../store/schema.ts';
 import { parseRule, type ResponseRule } from './response-rules.ts';
 
@@ -62,6 +63,99 @@ export function toLedgerEntry(row: ActionLedgerTable): LedgerEntry {
 }
 
 const KILL_SWITCH = 'kill_switch';
+/** PostgreSQL's advisory lock for admissions (after the audit lock, 7312002, never before it). */
+const ADMISSION_LOCK = 7312005;
+/** An admitted attempt that was neither recorded nor released in this long is given up. */
+const RESERVATION_LIFETIME_MS = 24 * 3600 * 1000;
+
+/** A side-effecting attempt at the gate: what the limits and cool-downs count. */
+export interface Attempt {
+  idempotencyKey: string;
+  runId: string;
+  playbookId: string;
+  action: string;
+  effect: string;
+  target: { type: string; value: string } | null;
+}
+
+/** The applications the limits and cool-downs count, as one admission sees them. */
+export interface Applications {
+  /** Applications of matching actions since a moment, globally or for one playbook (blast-radius limits). */
+  countSince(
+    actions: { action?: string; effect?: string },
+    since: string,
+    playbookId?: string,
+  ): Promise<number>;
+  /** The last application of an action on a target (cool-downs). */
+  lastOn(action: string, target: { type: string; value: string }): Promise<string | undefined>;
+}
+
+/**
+ * Applications are the ledger's rows (no-ops aside) and the admitted attempts not yet recorded: an
+ * attempt counts from its admission, so one admitted a moment ago is not invisible to the next. Each
+ * answer is one statement, so one snapshot: with a statement per table, an attempt recorded between
+ * the two (its reservation deleted, its ledger row added) would be in neither.
+ */
+function applicationsIn(db: Kysely<DatabaseSchema>): Applications {
+  return {
+    async countSince(actions, since, playbookId) {
+      const matching = <
+        Q extends SelectQueryBuilder<DatabaseSchema, 'action_ledger' | 'action_reservations', object>,
+      >(
+        query: Q,
+      ): Q => {
+        let q = query;
+        if (actions.action?.endsWith('.*'))
+          q = q.where('action', 'like', `${actions.action.slice(0, -1)}%`) as Q;
+        else if (actions.action) q = q.where('action', '=', actions.action) as Q;
+        if (actions.effect) q = q.where('effect', '=', actions.effect) as Q;
+        if (playbookId) q = q.where('playbook_id', '=', playbookId) as Q;
+        return q;
+      };
+      const row = await db
+        .selectNoFrom((eb) => [
+          matching(
+            eb
+              .selectFrom('action_ledger')
+              .select((c) => c.fn.countAll<number>().as('n'))
+              .where('applied_at', '>=', since)
+              .where('status', '!=', 'noop'),
+          ).as('applied'),
+          matching(
+            eb
+              .selectFrom('action_reservations')
+              .select((c) => c.fn.countAll<number>().as('n'))
+              .where('reserved_at', '>=', since),
+          ).as('reserved'),
+        ])
+        .executeTakeFirstOrThrow();
+      return Number(row.applied) + Number(row.reserved);
+    },
+    async lastOn(action, target) {
+      const row = await db
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom('action_ledger')
+            .select((c) => c.fn.max('applied_at').as('at'))
+            .where('action', '=', action)
+            .where('target_type', '=', target.type)
+            .where('target_value', '=', target.value)
+            .where('status', '!=', 'noop')
+            .as('applied'),
+          eb
+            .selectFrom('action_reservations')
+            .select((c) => c.fn.max('reserved_at').as('at'))
+            .where('action', '=', action)
+            .where('target_type', '=', target.type)
+            .where('target_value', '=', target.value)
+            .as('reserved'),
+        ])
+        .executeTakeFirstOrThrow();
+      const times = [row.applied, row.reserved].filter((t): t is string => typeof t === 'string');
+      return times.sort().at(-1);
+    },
+  };
+}
 
 /**
  * Entries of a case: recorded with it, or taken for one of its alerts — a run an alert triggers may
@@ -83,11 +177,13 @@ const RULES_TTL_MS = 2_000;
 /** Rules (policies, protected entities, limits, cool-downs), the kill switch, and the action ledger. */
 export class ResponseStore {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
   readonly #audit: AuditLog;
   #rules: { at: number; list: (ResponseRule & { id: string })[] } | undefined;
 
-  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog) {
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog) {
     this.#db = db;
+    this.#dialect = dialect;
     this.#audit = audit;
   }
 
@@ -174,15 +270,24 @@ export class ResponseStore {
     return { engaged, reason, updatedAt: now, updatedBy: actor.id };
   }
 
-  /** Records an applied (or no-op) side effect once per attempt: a repeat after a crash finds the row. */
+  /**
+   * Records an applied (or no-op) side effect once per attempt: a repeat after a crash finds the row.
+   * The attempt's place under the limits passes to its ledger row in the same transaction.
+   */
   async record(
     entry: Omit<ActionLedgerTable, 'id' | 'undone_at' | 'undone_by' | 'undo_error'>,
   ): Promise<void> {
-    await this.#db
-      .insertInto('action_ledger')
-      .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('action_ledger')
+        .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
+      await trx
+        .deleteFrom('action_reservations')
+        .where('idempotency_key', '=', entry.idempotency_key)
+        .execute();
+    });
   }
 
   async entries(filter: { caseId?: string; runId?: string }): Promise<LedgerEntry[]> {
@@ -192,38 +297,59 @@ export class ResponseStore {
     return (await query.orderBy('applied_at').orderBy('id').limit(1000).execute()).map(toLedgerEntry);
   }
 
-  /** Applications of matching actions since a moment, globally or for one playbook (blast-radius limits). */
-  async countSince(
-    actions: { action?: string; effect?: string },
-    since: string,
-    playbookId?: string,
-  ): Promise<number> {
-    let query = this.#db
-      .selectFrom('action_ledger')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('applied_at', '>=', since)
-      .where('status', '!=', 'noop');
-    if (actions.action?.endsWith('.*'))
-      query = query.where('action', 'like', `${actions.action.slice(0, -1)}%`);
-    else if (actions.action) query = query.where('action', '=', actions.action);
-    if (actions.effect) query = query.where('effect', '=', actions.effect);
-    if (playbookId) query = query.where('playbook_id', '=', playbookId);
-    return Number((await query.executeTakeFirstOrThrow()).n);
+  /**
+   * Admits a side-effecting attempt under the limits and cool-downs: `decide` reads the applications
+   * they count (the ledger's, and the attempts admitted before and not recorded yet) and returns a
+   * refusal, or undefined to admit. With `reserve`, deciding and reserving the attempt's place are one
+   * turn of a transaction that one admission takes at a time (PostgreSQL: an advisory lock, for the
+   * other processes; SQLite: its write lock), so attempts racing for the last place under a limit
+   * cannot all take it. The place is held until the attempt is recorded in the ledger (`record`) or
+   * given up (`release`). An attempt admitted before (a retry after a restart) keeps its place.
+   * Without `reserve` it is only a look: whether the attempt would be refused now.
+   */
+  async admit<T>(
+    attempt: Attempt,
+    decide: (applications: Applications) => Promise<T | undefined>,
+    reserve: boolean,
+  ): Promise<T | undefined> {
+    if (!reserve) return decide(applicationsIn(this.#db));
+    return this.#db.transaction().execute(async (trx) => {
+      if (this.#dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(${sql.lit(ADMISSION_LOCK)})`.execute(trx);
+      const now = new Date();
+      // A place whose attempt never came back (its run was abandoned while the process was down).
+      await trx
+        .deleteFrom('action_reservations')
+        .where('reserved_at', '<', new Date(now.getTime() - RESERVATION_LIFETIME_MS).toISOString())
+        .execute();
+      const held = await trx
+        .selectFrom('action_reservations')
+        .select('idempotency_key')
+        .where('idempotency_key', '=', attempt.idempotencyKey)
+        .executeTakeFirst();
+      if (held) return undefined;
+      const refusal = await decide(applicationsIn(trx));
+      if (refusal !== undefined) return refusal;
+      await trx
+        .insertInto('action_reservations')
+        .values({
+          idempotency_key: attempt.idempotencyKey,
+          run_id: attempt.runId,
+          playbook_id: attempt.playbookId,
+          action: attempt.action,
+          effect: attempt.effect,
+          target_type: attempt.target?.type ?? null,
+          target_value: attempt.target?.value ?? null,
+          reserved_at: now.toISOString(),
+        })
+        .execute();
+      return undefined;
+    });
   }
 
-  /** The last application of an action on a target (cool-downs). */
-  async lastOn(action: string, target: { type: string; value: string }): Promise<string | undefined> {
-    const row = await this.#db
-      .selectFrom('action_ledger')
-      .select('applied_at')
-      .where('action', '=', action)
-      .where('target_type', '=', target.type)
-      .where('target_value', '=', target.value)
-      .where('status', '!=', 'noop')
-      .orderBy('applied_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.applied_at;
+  /** Gives up an admitted attempt's place: it failed, or it was an undo (which the ledger does not count). */
+  async release(idempotencyKey: string): Promise<void> {
+    await this.#db.deleteFrom('action_reservations').where('idempotency_key', '=', idempotencyKey).execute();
   }
 
   async markUndone(

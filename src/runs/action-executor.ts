@@ -20,6 +20,8 @@ export interface ResponseHooks {
     status: 'applied' | 'noop',
     ttlMs: number | null,
   ): Promise<void>;
+  /** Gives up the place the gate admitted this attempt to, when it ends without a ledger record. */
+  release(idempotencyKey: string): Promise<void>;
 }
 
 /** What a dry run reports instead of applying a side effect. */
@@ -134,6 +136,8 @@ export class ActionExecutor {
       }
     }
     const key = `${runId}\u0000${stepKey}`;
+    // Admitted by the gate: the attempt holds a place under the limits until it is recorded.
+    let recorded = false;
     const controller = new AbortController();
     this.#inFlight.set(key, controller);
     const timeoutMs = job.timeoutMs ?? action.timeoutMs;
@@ -150,6 +154,7 @@ export class ActionExecutor {
       if (response && action.alreadyApplied && (await action.alreadyApplied(input, context))) {
         const output = { noop: true, reason: `${action.id}: the target is already in this state` };
         await response.record(job, action, input, output, 'noop', null);
+        recorded = true;
         return { type: 'action_completed', stepKey, attempt, output };
       }
       const output = await Promise.race([
@@ -170,12 +175,14 @@ export class ActionExecutor {
         });
       }
       if (response) await response.record(job, action, input, output ?? null, 'applied', ttlMs);
+      recorded = true;
       return { type: 'action_completed', stepKey, attempt, output: output ?? null };
     } catch (error) {
       return failed(toFailure(error, action.id, timeoutMs));
     } finally {
       clearTimeout(timer);
       this.#inFlight.delete(key);
+      if (response && !recorded) await response.release(job.idempotencyKey);
     }
   }
 }

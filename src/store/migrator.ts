@@ -15,6 +15,7 @@ import * as listIndexes from './migrations/0012-list-indexes.ts';
 import * as fingerprintPrefix from './migrations/0013-fingerprint-prefix.ts';
 import * as fingerprintShortPrefix from './migrations/0014-fingerprint-short-prefix.ts';
 import * as fingerprintTiers from './migrations/0015-fingerprint-tiers.ts';
+import * as actionReservations from './migrations/0016-action-reservations.ts';
 
 interface Migration {
   name: string;
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0013-fingerprint-prefix', up: fingerprintPrefix.up },
   { name: '0014-fingerprint-short-prefix', up: fingerprintShortPrefix.up },
   { name: '0015-fingerprint-tiers', up: fingerprintTiers.up },
+  { name: '0016-action-reservations', up: actionReservations.up },
 ];
 
 export interface MigrationResult {

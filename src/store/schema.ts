@@ -391,6 +391,18 @@ export interface DatabaseSchema {
   openapi_specs: OpenApiSpecTable;
 }
 
+/** An admitted side-effecting attempt not yet in the ledger (migration 0016). */
+export interface ActionReservationTable {
+  idempotency_key: string;
+  run_id: string;
+  playbook_id: string;
+  action: string;
+  effect: string;
+  target_type: string | null;
+  target_value: string | null;
+  reserved_at: string;
+}
+
 export interface ActionLedgerTable {
   id: string;
   idempotency_key: string;
@@ -449,6 +461,7 @@ export interface PolicyGateTable {
 
 export interface DatabaseSchema {
   action_ledger: ActionLedgerTable;
+  action_reservations: ActionReservationTable;
   response_rules: ResponseRuleTable;
   settings: SettingTable;
   policy_gates: PolicyGateTable;

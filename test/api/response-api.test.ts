@@ -332,6 +332,86 @@ for (const kind of databaseKinds()) {
       assert.match(done.error!.message, /cool-down "one block per address an hour"/);
     });
 
+    it('a blast-radius limit holds when many attempts race for it at once', async () => {
+      await rule({
+        kind: 'limit',
+        name: 'three blocks a minute per playbook',
+        match: { action: 'contain.block_ip' },
+        max: 3,
+        windowSeconds: 60,
+        scope: 'playbook',
+      });
+      const ips = Array.from({ length: 12 }, (_, i) => `203.0.113.${100 + i}`);
+      const saved = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/playbooks',
+        payload: {
+          source: `
+id: block_burst
+name: Block a burst of addresses
+triggers: { manual: true }
+steps:
+  - id: each
+    for_each: \${{ ${JSON.stringify(ips)} }}
+    concurrency: 12
+    do:
+      - id: block
+        uses: contain.block_ip
+        with:
+          ip: \${{ item }}
+        continue_on_error: true
+`,
+        },
+      });
+      assert.equal(saved.statusCode, 201, saved.body);
+      const done = await h.riposte.runs.settle(await start('block_burst'), 10_000, { untilTerminal: true });
+      const blocks = done.steps.filter((s) => /^each\[\d+\]\.block$/.test(s.key));
+      assert.equal(blocks.length, 12);
+      const refused = blocks.filter((s) => s.error?.kind === 'policy');
+      assert.equal(ips.filter((ip) => target.state.blocked.has(ip)).length, 3, 'three addresses blocked');
+      assert.equal(refused.length, 9, JSON.stringify(blocks.map((s) => s.error?.message ?? 'applied')));
+      for (const s of refused) assert.match(s.error!.message, /three blocks a minute per playbook/);
+    });
+
+    it('a per-target cool-down lets one of several simultaneous attempts on a target through', async () => {
+      await rule({
+        kind: 'cooldown',
+        name: 'one block per address a minute',
+        match: { action: 'contain.block_ip' },
+        seconds: 60,
+      });
+      const saved = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/playbooks',
+        payload: {
+          source: `
+id: block_same
+name: Block one address five times at once
+triggers: { manual: true }
+steps:
+  - id: each
+    for_each: \${{ [1, 2, 3, 4, 5] }}
+    concurrency: 5
+    do:
+      - id: block
+        uses: contain.block_ip
+        with:
+          ip: 203.0.113.200
+        continue_on_error: true
+`,
+        },
+      });
+      assert.equal(saved.statusCode, 201, saved.body);
+      const done = await h.riposte.runs.settle(await start('block_same'), 10_000, { untilTerminal: true });
+      const blocks = done.steps.filter((s) => /^each\[\d+\]\.block$/.test(s.key));
+      assert.equal(blocks.length, 5);
+      const refused = blocks.filter((s) => s.error?.kind === 'policy');
+      assert.equal(refused.length, 4, JSON.stringify(blocks.map((s) => s.error?.message ?? s.output)));
+      for (const s of refused) assert.match(s.error!.message, /cool-down "one block per address a minute"/);
+      const ledger = (await h.riposte.response.ledger({ runId: done.id })).filter((e) => e.status !== 'noop');
+      assert.equal(ledger.length, 1, 'one application in the ledger');
+    });
+
     it('a denied or expired approval refuses the action', async () => {
       await rule({
         kind: 'policy',
