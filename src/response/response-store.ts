@@ -304,7 +304,8 @@ export class ResponseStore {
    * turn of a transaction that one admission takes at a time (PostgreSQL: an advisory lock, for the
    * other processes; SQLite: its write lock), so attempts racing for the last place under a limit
    * cannot all take it. The place is held until the attempt is recorded in the ledger (`record`) or
-   * given up (`release`). An attempt admitted before (a retry after a restart) keeps its place.
+   * given up (`release`). An attempt admitted before (the same attempt again after a restart) keeps
+   * its place, also when its ledger row is already written.
    * Without `reserve` it is only a look: whether the attempt would be refused now.
    */
   async admit<T>(
@@ -322,10 +323,18 @@ export class ResponseStore {
         .deleteFrom('action_reservations')
         .where('reserved_at', '<', new Date(now.getTime() - RESERVATION_LIFETIME_MS).toISOString())
         .execute();
+      // Admitted before: its place is reserved, or its ledger row is written (the process stopped
+      // before the run heard of it). Either way it is counted already, and must not refuse itself.
       const held = await trx
         .selectFrom('action_reservations')
         .select('idempotency_key')
         .where('idempotency_key', '=', attempt.idempotencyKey)
+        .unionAll(
+          trx
+            .selectFrom('action_ledger')
+            .select('idempotency_key')
+            .where('idempotency_key', '=', attempt.idempotencyKey),
+        )
         .executeTakeFirst();
       if (held) return undefined;
       const refusal = await decide(applicationsIn(trx));

@@ -85,7 +85,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await seen('198.51.100.2')).count, before);
     });
 
-    it('admits an attempt admitted before (a retry after a restart) without counting it again', async () => {
+    it('admits an attempt admitted or recorded before (the same attempt after a restart) without counting it again', async () => {
       const retried = attempt('198.51.100.3');
       await store.admit(retried, async () => undefined, true);
       let asked = false;
@@ -99,7 +99,18 @@ for (const kind of databaseKinds()) {
       );
       assert.equal(again, undefined);
       assert.equal(asked, false);
-      await store.release(retried.idempotencyKey);
+      // Recorded, and then tried once more (the process stopped before the run heard of it).
+      await store.record(ledgerRow(retried));
+      assert.equal(await store.admit(retried, async () => 'full', true), undefined);
+      assert.deepEqual(
+        await suite.database.db
+          .selectFrom('action_reservations')
+          .select('idempotency_key')
+          .where('idempotency_key', '=', retried.idempotencyKey)
+          .execute(),
+        [],
+        'no second place for it',
+      );
     });
 
     it('gives up a place neither recorded nor released within a day', async () => {
