@@ -205,7 +205,12 @@ export class CaseService {
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
     const hooked = this.#caseHook ? await this.#caseHook.prepare() : undefined;
     const updated = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+      // What the change moves from (resolution tallies, the closed event, the audit's from/to) is read
+      // here, so two updates of one case take turns: PostgreSQL locks the row until the commit and the
+      // second reads what the first wrote (SQLite's write lock already lets one transaction in at a time).
+      let query = trx.selectFrom('cases').selectAll().where('id', '=', id);
+      if (this.#dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
       const now = new Date().toISOString();
       const set: Partial<CaseTable> = {};

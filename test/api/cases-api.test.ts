@@ -184,6 +184,57 @@ for (const kind of databaseKinds()) {
       assert.match(history.detail, /3 false positives/);
     });
 
+    it('closes a case once when several people close it at the same moment', async () => {
+      const [id] = await ingest([
+        eveAlert({
+          srcIp: '10.5.9.1',
+          sid: 950,
+          timestamp: '2026-11-20T15:30:00Z',
+          hostname: 'race.example.com',
+        }),
+      ]);
+      const caseId = (await alert(id!)).caseId as string;
+      const answers = await Promise.all(
+        ['true_positive', 'false_positive', 'true_positive', 'false_positive', 'benign_positive'].map(
+          (resolution) =>
+            h.as('analyst', {
+              method: 'PATCH',
+              url: `/api/v1/cases/${caseId}`,
+              payload: { status: 'closed', resolution },
+            }),
+        ),
+      );
+      for (const a of answers) assert.equal(a.statusCode, 200, a.body);
+      const closed = await getCase(caseId);
+      // The rule's tally moved once, to the resolution the case ended with.
+      const tally = await h.riposte.database.db
+        .selectFrom('rule_stats')
+        .selectAll()
+        .where('rule_key', '=', 'ids:950')
+        .executeTakeFirstOrThrow();
+      const counts = {
+        true_positive: Number(tally.true_positive),
+        false_positive: Number(tally.false_positive),
+        benign_positive: Number(tally.benign_positive),
+        duplicate: Number(tally.duplicate),
+      };
+      assert.deepEqual(counts, {
+        ...{ true_positive: 0, false_positive: 0, benign_positive: 0, duplicate: 0 },
+        [closed.resolution]: 1,
+      });
+      // One change closed it; the others changed only the resolution of a closed case.
+      const audit = await h.riposte.database.db
+        .selectFrom('audit_log')
+        .select('details')
+        .where('action', '=', 'case.update')
+        .where('target_id', '=', caseId)
+        .execute();
+      const closings = audit.filter(
+        (r) => (JSON.parse(r.details) as { changes: { status?: unknown } }).changes.status,
+      );
+      assert.equal(closings.length, 1, JSON.stringify(audit));
+    });
+
     it('updates status, assignee, severity and tags; closing needs a resolution; every change is on the timeline', async () => {
       const [id] = await ingest([
         eveAlert({
