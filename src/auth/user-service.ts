@@ -156,7 +156,7 @@ export class UserService {
     password: string,
     ip: string | null,
   ): Promise<{ session: string; user: User; expiresAt: string }> {
-    this.#throttle.check(username, ip);
+    const attempt = this.#throttle.begin(username, ip);
     const row = await this.#db
       .selectFrom('users')
       .selectAll()
@@ -166,7 +166,6 @@ export class UserService {
       ? await verifyPassword(password, row.password_hash)
       : (await verifyPassword(password, await timingEqualizer()), false);
     if (!row || !ok || row.disabled === 1) {
-      this.#throttle.failed(username, ip);
       await this.#audit.write(this.#db, [
         {
           actor: { id: username.slice(0, 128), type: 'user', ip },
@@ -180,7 +179,7 @@ export class UserService {
         'the username or password is wrong, or the account is disabled',
       );
     }
-    this.#throttle.succeeded(username);
+    attempt.succeeded();
     const session = `rss_${newSecret(32)}`;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.#sessionTtlSeconds * 1000).toISOString();

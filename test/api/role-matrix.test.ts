@@ -239,6 +239,26 @@ describe('route × role matrix', () => {
     assert.ok(Number(blocked.headers['retry-after']) > 0);
   });
 
+  it('throttles guesses sent all at once: ten are checked, the others answer 429', async () => {
+    await h.riposte.users.create(
+      { username: 'burst', role: 'viewer', password: 'the right password' },
+      { id: 't', type: 'system' },
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        h.app.inject({
+          method: 'POST',
+          url: '/api/v1/session',
+          payload: { username: 'burst', password: `guess ${i}` },
+          remoteAddress: `198.51.100.${100 + i}`,
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.statusCode);
+    assert.equal(statuses.filter((s) => s === 401).length, 10, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 15, statuses.join(' '));
+  });
+
   it('logs a person in with an HttpOnly SameSite cookie, and the cookie carries their role', async () => {
     await h.riposte.users.create(
       { username: 'vera', role: 'viewer', password: 'a long enough password' },
