@@ -31,6 +31,11 @@ interface AppliedJob {
 
 const UNDO_TIMEOUT_MS = 60_000;
 
+/** A claim to undo an entry older than this was left by a process that stopped mid-undo: taken over. */
+function staleClaim(now = new Date()): string {
+  return new Date(now.getTime() - 2 * UNDO_TIMEOUT_MS).toISOString();
+}
+
 /**
  * What was done and how to undo it: records every applied side effect with its target, result and
  * inverse; rolls a case's containment back in reverse order, each step gated like any other action;
@@ -151,7 +156,12 @@ export class ResponseService {
       .selectFrom('action_ledger')
       .selectAll()
       .where(ofCase(caseId))
-      .where('status', 'in', ['applied', 'undo_failed'])
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', ['applied', 'undo_failed']),
+          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleClaim())]),
+        ]),
+      )
       .where('inverse_action', 'is not', null)
       .orderBy('applied_at', 'desc')
       .orderBy('id', 'desc')
@@ -175,7 +185,12 @@ export class ResponseService {
     const rows = await this.#db
       .selectFrom('action_ledger')
       .selectAll()
-      .where('status', '=', 'applied')
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'applied'),
+          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleClaim(now))]),
+        ]),
+      )
       .where('expires_at', '<=', now.toISOString())
       .orderBy('expires_at')
       .limit(200)
@@ -206,6 +221,9 @@ export class ResponseService {
       target: entry.target,
       inverse: entry.inverse?.action ?? null,
     };
+    // One undo per entry at a time, whoever asks: the others find it claimed (or done) and leave it.
+    if (!(await this.#store.claimUndo(entry.id, staleClaim())))
+      return { ...base, outcome: 'already', detail: 'undone, or being undone, by another request' };
     const inverse = entry.inverse ? this.#catalog.get(entry.inverse.action) : undefined;
     if (!entry.inverse || !inverse) {
       await this.#store.markUndone(
@@ -234,6 +252,7 @@ export class ResponseService {
     };
     const decision = await this.#gate.check(request, inverse);
     if (!decision.proceed) {
+      await this.#store.unclaimUndo(entry);
       return 'refuse' in decision
         ? { ...base, outcome: 'refused', detail: decision.refuse.message }
         : { ...base, outcome: 'waiting', detail: decision.wait };

@@ -361,6 +361,38 @@ export class ResponseStore {
     await this.#db.deleteFrom('action_reservations').where('idempotency_key', '=', idempotencyKey).execute();
   }
 
+  /**
+   * Claims an entry for undoing (status `undoing`), so that one undo runs however many ask at once (an
+   * analyst's rollback, a second click, the expiry of every worker process): false when another has
+   * it, or it is undone already. A claim left behind by a process that stopped mid-undo is taken
+   * over once it is `staleBefore` old.
+   */
+  async claimUndo(id: string, staleBefore: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('action_ledger')
+      .set({ status: 'undoing', undone_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', ['applied', 'undo_failed']),
+          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleBefore)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Gives a claimed entry back as it was (a guardrail stopped the undo; it may be asked again). */
+  async unclaimUndo(entry: Pick<LedgerEntry, 'id' | 'status' | 'undoneAt'>): Promise<void> {
+    await this.#db
+      .updateTable('action_ledger')
+      .set({ status: entry.status, undone_at: entry.undoneAt })
+      .where('id', '=', entry.id)
+      .where('status', '=', 'undoing')
+      .execute();
+  }
+
+  /** Settles a claimed entry: undone (rolled back or expired), or the undo failed. */
   async markUndone(
     id: string,
     status: 'rolled_back' | 'expired' | 'undo_failed',
@@ -371,6 +403,7 @@ export class ResponseStore {
       .updateTable('action_ledger')
       .set({ status, undone_at: new Date().toISOString(), undone_by: by, undo_error: error })
       .where('id', '=', id)
+      .where('status', '=', 'undoing')
       .execute();
   }
 }

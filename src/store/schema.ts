@@ -422,7 +422,7 @@ export interface ActionLedgerTable {
   inverse_action: string | null;
   /** JSON input of the inverse action. */
   inverse_input: string | null;
-  /** applied | noop | rolled_back | expired | undo_failed */
+  /** applied | noop | undoing (an undo has claimed it) | rolled_back | expired | undo_failed */
   status: string;
   applied_at: string;
   expires_at: string | null;

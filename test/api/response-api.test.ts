@@ -260,6 +260,42 @@ for (const kind of databaseKinds()) {
       assert.equal(entry?.status, 'expired');
     });
 
+    it('undoes an entry once when its expiry and a rollback ask at the same moment', async () => {
+      target.state.blocked.clear();
+      const runId = await start('one_block_ip');
+      await h.riposte.runs.settle(runId, 5000, { untilTerminal: true });
+      assert.ok(target.state.blocked.has('203.0.113.77'));
+      const [entry] = await h.riposte.response.ledger({ runId });
+      assert.ok(entry);
+      await h.riposte.database.db
+        .updateTable('action_ledger')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', entry.id)
+        .execute();
+      const unblocks = () =>
+        target.requests.filter((r) => r.method === 'DELETE' && r.path === '/ip/203.0.113.77').length;
+      const before = unblocks();
+      // Two worker processes' expiry passes and an analyst's undo, all at once.
+      const results = await Promise.all([
+        h.riposte.response.expireDue(),
+        h.riposte.response.expireDue(),
+        h.riposte.response.undo(entry, 'rolled_back', { id: 'ana', type: 'user' }),
+      ]);
+      const outcomes = results
+        .flat()
+        .filter((r) => r.id === entry.id)
+        .map((r) => r.outcome);
+      assert.deepEqual(
+        outcomes.filter((o) => o === 'undone'),
+        ['undone'],
+        outcomes.join(' '),
+      );
+      assert.equal(unblocks() - before, 1, 'the inverse ran once');
+      assert.equal(target.state.blocked.has('203.0.113.77'), false);
+      const [after] = await h.riposte.response.ledger({ runId });
+      assert.ok(after?.status === 'expired' || after?.status === 'rolled_back', after?.status);
+    });
+
     it('containing a contained target is a no-op reported as such', async () => {
       target.state.isolated.add('dc01');
       const before = target.state.changes;
