@@ -109,6 +109,7 @@ const STATE_CLASS: Record<string, string> = {
   running: 'state-info',
   waiting: 'state-info',
   pending: 'state-info',
+  undoing: 'state-info',
   open: 'state-info',
 };
 
