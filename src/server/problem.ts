@@ -38,6 +38,32 @@ function fromFastify(error: FastifyError): RiposteError | undefined {
   return undefined;
 }
 
+/**
+ * A unique key written twice: two requests created the same thing at the same moment, both found the
+ * name free, and the database's key stopped the second. That is the same conflict the services report
+ * when they see the name taken, so it answers the same (409), naming the key.
+ */
+function fromDatabase(error: unknown): RiposteError | undefined {
+  const e = error as { code?: unknown; table?: unknown; detail?: unknown; message?: unknown };
+  // PostgreSQL's unique_violation, with the table and "Key (name)=(value) already exists."
+  if (e.code === '23505') {
+    const what = typeof e.detail === 'string' ? e.detail.replace(/\.$/, '') : 'the key already exists';
+    return new RiposteError(
+      'conflict',
+      `${typeof e.table === 'string' ? `${e.table}: ` : ''}${what} (written by another request at the same moment)`,
+    );
+  }
+  // better-sqlite3: "UNIQUE constraint failed: sources.name".
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const key = /constraint failed: (.+)$/.exec(String(e.message))?.[1] ?? 'the key';
+    return new RiposteError(
+      'conflict',
+      `${key} already exists (written by another request at the same moment)`,
+    );
+  }
+  return undefined;
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: RiposteError): FastifyReply {
   const retryAfter = error.extra?.retryAfterSeconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
@@ -53,6 +79,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (known) {
       if (known.fault === 'internal') request.log.error({ err: error }, known.message);
       return sendProblem(reply, request, known);
+    }
+    const raced = fromDatabase(error);
+    if (raced) {
+      request.log.warn({ err: error }, raced.message);
+      return sendProblem(reply, request, raced);
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(

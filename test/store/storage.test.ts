@@ -135,6 +135,28 @@ for (const kind of databaseKinds()) {
         const other = new AuditLog(Buffer.alloc(32, 9), kind);
         assert.equal((await other.verify(database.db)).ok, false);
       });
+
+      it('stays one chain when two processes append at the same moment', async () => {
+        await database.db.deleteFrom('audit_log').execute();
+        // A second process: its own connection to the same database. On SQLite, two connections in
+        // one thread would wait on each other's write lock (better-sqlite3 waits synchronously), so the
+        // appends share one connection there; SQLite's processes take turns at BEGIN IMMEDIATE.
+        const other = kind === 'postgres' ? openDatabase(t.url) : database;
+        try {
+          await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+              log.write((i % 2 === 0 ? database : other).db, [
+                { actor, action: `test.race.${i}`, targetType: 'case', targetId: `r${i}` },
+              ]),
+            ),
+          );
+        } finally {
+          if (other !== database) await other.close();
+        }
+        const result = await log.verify(database.db);
+        assert.equal(result.ok, true, JSON.stringify(result));
+        assert.equal(result.ok && result.checked, 40);
+      });
     });
   });
 }
