@@ -228,7 +228,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       onMention: (notification) =>
         void notifyMention(notification).catch((e) => logError(e, 'mention notification failed')),
     });
-    const assets = new AssetService(db, audit);
+    const assets = new AssetService(db, database.dialect, audit);
     const edl = new EdlStore(db, audit);
     const userAlerts = new UserAlertHistory(db);
     const alertSearch = new AlertSearch(db);
@@ -296,7 +296,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       (runId, event) => engine.deliver(runId, event),
       response.hooks(),
     );
-    const tasks = new TaskService(db, audit, engine, live);
+    const tasks = new TaskService(db, database.dialect, audit, engine, live);
     const runEvents = new RunCoalescer(live);
     engine.onTransition((runId, state, caseId) => runEvents.transition(runId, state, caseId));
     const poller = new ChangePoller({ db, feed: live, onError: logError });

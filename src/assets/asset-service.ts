@@ -3,6 +3,8 @@ import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { moreCritical, refreshPriority } from '../cases/case-derived-state.ts';
 import { CRITICALITIES, type Criticality } from '../cases/priority.ts';
+import { lockGrouping } from '../cases/case-grouper.ts';
+import type { Dialect } from '../store/database.ts';
 import type { AssetTable, DatabaseSchema } from '../store/schema.ts';
 import { inventoryRows, parseInventoryCsv } from './asset-inventory.ts';
 
@@ -96,10 +98,12 @@ async function raiseOpenCases(
 /** The asset list that priority reads criticality from (the full inventory integration comes later). */
 export class AssetService {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
   readonly #audit: AuditLog;
 
-  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog) {
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog) {
     this.#db = db;
+    this.#dialect = dialect;
     this.#audit = audit;
   }
 
@@ -122,6 +126,9 @@ export class AssetService {
     const assets = inventoryRows(records, at).map(({ row, at: where }) => parseAsset(row, where));
     const now = new Date().toISOString();
     await this.#db.transaction().execute(async (trx) => {
+      // Grouping reads criticality from the assets as it opens and extends cases: an import takes
+      // turns with it, or a case opened meanwhile would miss both the new criticality and the raise.
+      await lockGrouping(trx, this.#dialect);
       for (let i = 0; i < assets.length; i += 400) {
         await trx
           .insertInto('assets')

@@ -226,20 +226,16 @@ export class AlertTriage {
       const raised: string[] = [];
       for (let i = 0; i < cases.length; i += CHUNK) {
         const part = cases.slice(i, i + CHUNK);
+        // One conditional UPDATE: a case someone raised above this meanwhile is left alone (PostgreSQL
+        // checks the condition again on the row as it is once a concurrent update has committed).
         const lower = await trx
-          .selectFrom('cases')
-          .select('id')
-          .where('id', 'in', part)
-          .where('severity_id', '<', SEVERITY_ID[severity])
-          .execute();
-        if (lower.length === 0) continue;
-        const lowerIds = lower.map((c) => c.id);
-        await trx
           .updateTable('cases')
           .set({ severity, severity_id: SEVERITY_ID[severity], updated_at: now })
-          .where('id', 'in', lowerIds)
+          .where('id', 'in', part)
+          .where('severity_id', '<', SEVERITY_ID[severity])
+          .returning('id')
           .execute();
-        raised.push(...lowerIds);
+        raised.push(...lower.map((c) => c.id));
       }
       if (raised.length > 0) await refreshPriority(trx, raised);
       await this.#audit.append(

@@ -27,6 +27,7 @@ import { mentionedUsers, type MentionHook } from './case-mentions.ts';
 import { caseSla, type CaseSla } from './case-sla.ts';
 import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
+import { lockGrouping } from './case-grouper.ts';
 
 export type { CaseFilter } from './case-list.ts';
 
@@ -208,6 +209,10 @@ export class CaseService {
       // What the change moves from (resolution tallies, the closed event, the audit's from/to) is read
       // here, so two updates of one case take turns: PostgreSQL locks the row until the commit and the
       // second reads what the first wrote (SQLite's write lock already lets one transaction in at a time).
+      // Closing or reopening waits for grouping in flight (its lock, taken before the row's, in the order
+      // ingest takes them): grouping that had read the case as open would otherwise add alerts to it
+      // after it closed.
+      if (patch.status !== undefined) await lockGrouping(trx, this.#dialect);
       let query = trx.selectFrom('cases').selectAll().where('id', '=', id);
       if (this.#dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
