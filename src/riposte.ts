@@ -177,6 +177,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const live = new LiveFeed();
     const playbooks = new PlaybookService(db, audit, actions, logError);
     let workerStarted = false;
+    // This process carries out actions once its queue is processed (a full or a scoped worker).
+    let executing = false;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -282,6 +284,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           void late.worker?.notify(id, 'opened').catch((e) => logError(e, 'task notification failed'));
       },
       onError: logError,
+      executesActions: () => executing,
     });
     inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
@@ -396,6 +399,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
         workerStarted = workerOptions.only === undefined;
         queue.process(runExecutor.dispatch, config.actionConcurrency);
+        executing = true;
         await runWorker.start(workerOptions.only);
       },
       async close() {

@@ -54,12 +54,28 @@ export interface RunEngineOptions {
   abortAction: (runId: string, stepKey: string) => void;
   onTaskOpened?: (taskIds: string[]) => void;
   onError: (error: unknown, message: string) => void;
+  /**
+   * Whether this process carries out actions (its queue is processed: `serve`, `worker`). When it does
+   * not (`serve --role api`), the actions its transitions lead to are handed to the workers through
+   * the database (`run_handoffs`), in the transition's own transaction.
+   */
+  executesActions?: () => boolean;
 }
 
 /** Called after the commit of each transition, with the run's case (null until it has one). */
 export type TransitionListener = (runId: string, state: RunState, caseId: string | null) => void;
 
 const MAX_CACHED_RUNS = 20_000;
+/** How many times a batch is tried on runs another process moved on meanwhile. */
+const STALE_RETRIES = 5;
+
+/** A run changed under us (another process committed a transition first). */
+class StaleRunError extends Error {
+  constructor() {
+    super('a run changed concurrently; retrying its transition');
+    this.name = 'StaleRunError';
+  }
+}
 const CONTEXT_TTL_MS = 2_000;
 
 /**
@@ -98,13 +114,21 @@ export class RunEngine {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The commands a run loaded after a crash must repeat (its in-flight actions, same idempotency keys). */
-  async resume(runId: string): Promise<void> {
+  /**
+   * The commands a run loaded after a crash must repeat (its in-flight actions, same idempotency
+   * keys); `only` keeps the attempts with these keys (the ones another process handed over).
+   */
+  async resume(runId: string, only?: ReadonlySet<string>): Promise<void> {
     await this.#commit.submit({ runId, event: { type: 'timer_fired' } }).catch(() => false);
     const entry = this.#cache.get(runId);
     if (!entry || isQueuedState(entry.state) || !entry.plan) return;
     const commands = resumeCommands(entry.plan, entry.state, await this.#context(entry));
-    this.#options.queue.enqueue(this.#jobs(entry, commands));
+    const jobs = this.#jobs(entry, commands);
+    this.#options.queue.enqueue(only ? jobs.filter((j) => only.has(j.idempotencyKey)) : jobs);
+  }
+
+  #executes(): boolean {
+    return this.#options.executesActions?.() ?? true;
   }
 
   /**
@@ -164,6 +188,19 @@ export class RunEngine {
   }
 
   async #flush(jobs: RunWork[]): Promise<boolean[]> {
+    // Another process may move a run on between our read and our write: the write's sequence check
+    // (or the check of an ignored event) notices, drops our copy, and the batch is tried again on the
+    // run as it is now.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#flushOnce(jobs);
+      } catch (error) {
+        if (!(error instanceof StaleRunError) || attempt >= STALE_RETRIES) throw error;
+      }
+    }
+  }
+
+  async #flushOnce(jobs: RunWork[]): Promise<boolean[]> {
     const effects: CommitEffects = {
       jobs: [],
       aborts: [],
@@ -185,10 +222,12 @@ export class RunEngine {
     }
     try {
       await this.#options.db.transaction().execute(async (trx) => {
+        const ignored: Entry[] = [];
         for (const job of jobs) {
           const entry = this.#cache.get(job.runId);
           const transition = entry ? await this.#apply(trx, entry, job, { now, secrets }) : null;
           results.push(transition !== null);
+          if (entry && !transition && !changed.has(job.runId)) ignored.push(entry);
           if (!entry || !transition) continue;
           if (!changed.has(job.runId)) changed.set(job.runId, { entry, before: entry.seq });
           entry.state = transition.state;
@@ -196,7 +235,14 @@ export class RunEngine {
           await applyCommandsInTransaction(trx, entry.row, transition.state, transition.commands, effects);
           effects.jobs.push(...this.#jobs(entry, transition.commands));
         }
+        if (effects.jobs.length > 0 && !this.#executes()) await handOff(trx, effects.jobs, now);
         await this.#write(trx, [...changed.values()]);
+        // An event our copy of a run ignored is only right if the copy is current (and a decision's
+        // task row, written in `prepare`, must not commit beside a run that could not take it).
+        await this.#confirm(
+          trx,
+          ignored.filter((e) => !changed.has(e.row.id)),
+        );
       });
     } catch (error) {
       for (const runId of changed.keys()) this.#cache.delete(runId);
@@ -306,6 +352,8 @@ export class RunEngine {
 
   async #load(jobs: RunWork[]): Promise<void> {
     while (this.#cache.size > MAX_CACHED_RUNS) this.#cache.delete(this.#cache.keys().next().value!);
+    // A copy may be behind (another process moved the run on): the transaction notices, whether the
+    // copy leads to a transition (the write's sequence check) or ignores the event (#confirm).
     const missing = [...new Set(jobs.map((j) => j.runId))].filter((id) => !this.#cache.has(id));
     for (let i = 0; i < missing.length; i += 500) {
       const rows = await this.#options.db
@@ -346,7 +394,29 @@ export class RunEngine {
     if (stale.length > 0) {
       // Another process moved these runs on since we read them: drop our copies and let the batch retry.
       for (const id of stale) this.#cache.delete(id);
-      throw new Error('a run changed concurrently; retrying its transition');
+      throw new StaleRunError();
+    }
+  }
+
+  /**
+   * Checks, inside the transaction, that these runs are still at the sequence we read them at, and
+   * holds them there to the commit (a no-op UPDATE: PostgreSQL locks the rows, SQLite's writer holds
+   * the file). One that moved on is dropped from the cache and the batch is tried again.
+   */
+  async #confirm(trx: Transaction<DatabaseSchema>, entries: Entry[]): Promise<void> {
+    const stale: string[] = [];
+    for (const entry of entries) {
+      const result = await trx
+        .updateTable('runs')
+        .set((eb) => ({ seq: eb.ref('seq') }))
+        .where('id', '=', entry.row.id)
+        .where('seq', '=', entry.seq)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) stale.push(entry.row.id);
+    }
+    if (stale.length > 0) {
+      for (const id of stale) this.#cache.delete(id);
+      throw new StaleRunError();
     }
   }
 
@@ -357,7 +427,7 @@ export class RunEngine {
   #afterCommit(effects: CommitEffects, entries: Entry[]): void {
     const { queue, abortAction, onTaskOpened, onError } = this.#options;
     for (const [runId, stepKey] of effects.aborts) abortAction(runId, stepKey);
-    queue.enqueue(effects.jobs);
+    if (this.#executes()) queue.enqueue(effects.jobs);
     const later = (work: Promise<unknown>) => work.catch((error) => onError(error, 'run follow-up failed'));
     for (const { runId, event } of effects.notifyParents) void later(this.deliver(runId, event));
     if (effects.start.length > 0) void later(this.start(effects.start));
@@ -372,4 +442,25 @@ export class RunEngine {
       if (TERMINAL_RUN_STATUSES.includes(state.status)) this.#cache.delete(entry.row.id);
     }
   }
+}
+
+/** Writes the attempts for a worker to carry out (see RunEngineOptions.executesActions). */
+async function handOff(
+  trx: Transaction<DatabaseSchema>,
+  jobs: readonly ActionJob[],
+  now: string,
+): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 300)
+    await trx
+      .insertInto('run_handoffs')
+      .values(
+        jobs.slice(i, i + 300).map((j) => ({
+          idempotency_key: j.idempotencyKey,
+          run_id: j.runId,
+          step_key: j.stepKey,
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
 }

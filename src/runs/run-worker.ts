@@ -123,6 +123,7 @@ export class RunWorker {
       }
     };
     await guard(() => this.#dueTimers(), 'run timers failed');
+    if (!this.#only) await guard(() => this.#handoffs(), 'actions handed over failed');
     if (this.#only || (!everything && Date.now() - this.#slowAt < 1000)) return;
     this.#slowAt = Date.now();
     await guard(() => this.#queuedRuns(), 'starting queued runs failed');
@@ -146,6 +147,36 @@ export class RunWorker {
     if (this.#only) query = query.where('id', 'in', [...this.#only, '']);
     const rows = await query.limit(BATCH).execute();
     await Promise.all(rows.map((r) => engine.deliver(r.id, { type: 'timer_fired' })));
+  }
+
+  /**
+   * Actions an API process led runs to (`run_handoffs`): claimed by deleting their rows, so each is
+   * carried out by one worker, then run from the run's state as it is now (the API process moved it
+   * on, so this process's copy of the run is dropped first).
+   */
+  async #handoffs(): Promise<void> {
+    const { db, engine } = this.#options;
+    const claimed = await db
+      .deleteFrom('run_handoffs')
+      .where(
+        'idempotency_key',
+        'in',
+        db.selectFrom('run_handoffs').select('idempotency_key').orderBy('created_at').limit(BATCH),
+      )
+      .returning(['run_id', 'idempotency_key'])
+      .execute();
+    const byRun = new Map<string, Set<string>>();
+    for (const row of claimed) {
+      const keys = byRun.get(row.run_id) ?? new Set<string>();
+      keys.add(row.idempotency_key);
+      byRun.set(row.run_id, keys);
+    }
+    await Promise.all(
+      [...byRun].map(([runId, keys]) => {
+        engine.forget(runId);
+        return engine.resume(runId, keys);
+      }),
+    );
   }
 
   async #queuedRuns(): Promise<void> {

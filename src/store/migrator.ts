@@ -16,6 +16,7 @@ import * as fingerprintPrefix from './migrations/0013-fingerprint-prefix.ts';
 import * as fingerprintShortPrefix from './migrations/0014-fingerprint-short-prefix.ts';
 import * as fingerprintTiers from './migrations/0015-fingerprint-tiers.ts';
 import * as actionReservations from './migrations/0016-action-reservations.ts';
+import * as runHandoffs from './migrations/0017-run-handoffs.ts';
 
 interface Migration {
   name: string;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0014-fingerprint-short-prefix', up: fingerprintShortPrefix.up },
   { name: '0015-fingerprint-tiers', up: fingerprintTiers.up },
   { name: '0016-action-reservations', up: actionReservations.up },
+  { name: '0017-run-handoffs', up: runHandoffs.up },
 ];
 
 export interface MigrationResult {

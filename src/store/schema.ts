@@ -391,6 +391,14 @@ export interface DatabaseSchema {
   openapi_specs: OpenApiSpecTable;
 }
 
+/** An action attempt an API process handed to the workers (migration 0017). */
+export interface RunHandoffTable {
+  idempotency_key: string;
+  run_id: string;
+  step_key: string;
+  created_at: string;
+}
+
 /** An admitted side-effecting attempt not yet in the ledger (migration 0016). */
 export interface ActionReservationTable {
   idempotency_key: string;
@@ -462,6 +470,7 @@ export interface PolicyGateTable {
 export interface DatabaseSchema {
   action_ledger: ActionLedgerTable;
   action_reservations: ActionReservationTable;
+  run_handoffs: RunHandoffTable;
   response_rules: ResponseRuleTable;
   settings: SettingTable;
   policy_gates: PolicyGateTable;
