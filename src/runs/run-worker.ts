@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.ts';
+import { RiposteError } from '../core/riposte-error.ts';
 import { atLeast, isRole } from '../core/role.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import { nextCronTime } from '../playbooks/cron.ts';
@@ -212,7 +213,8 @@ export class RunWorker {
       };
       if (row.kind === 'approval' && spec.onExpiry === 'escalate' && row.escalated === 0 && spec.escalateTo) {
         const extension = Date.parse(row.expires_at!) - Date.parse(row.created_at);
-        await db
+        // Conditional: of several workers (or a decision meanwhile), one escalates, and only it tells.
+        const escalated = await db
           .updateTable('tasks')
           .set({
             escalated: 1,
@@ -222,12 +224,21 @@ export class RunWorker {
           })
           .where('id', '=', row.id)
           .where('status', '=', 'open')
-          .execute();
-        await this.notify(row.id, 'escalated');
+          .where('escalated', '=', 0)
+          .executeTakeFirst();
+        if (Number(escalated.numUpdatedRows) === 1) await this.notify(row.id, 'escalated');
         continue;
       }
-      await tasks.expire(row).catch((error) => this.#options.onError(error, `expiring ${row.id} failed`));
-      await this.notify(row.id, 'expired');
+      // Told only when this worker expired it: not when another did, or a person decided it first.
+      let expiredHere = false;
+      try {
+        await tasks.expire(row);
+        expiredHere = true;
+      } catch (error) {
+        if (!(error instanceof RiposteError && error.code === 'invalid_state'))
+          this.#options.onError(error, `expiring ${row.id} failed`);
+      }
+      if (expiredHere) await this.notify(row.id, 'expired');
     }
     const reminders = await db
       .selectFrom('tasks')

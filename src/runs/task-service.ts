@@ -271,11 +271,14 @@ export class TaskService {
     if (!applied) {
       // The run ignored it (no longer waiting on this step): make sure the task does not stay open.
       const current = await this.#row(this.#db, row.id);
+      // Still open only if no decision completed it meanwhile (in another process, say): the
+      // condition is checked again as the row is written.
       if (current.status === 'open' && (await this.#runFinished(row.run_id)))
         await this.#db
           .updateTable('tasks')
           .set({ status: 'cancelled', outcome: 'run_finished' })
           .where('id', '=', row.id)
+          .where('status', '=', 'open')
           .execute();
     }
     // Answered, decided (a partial approval too) or expired: committed by now.
