@@ -369,7 +369,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dashboard: new DashboardQuery(db, dialect),
       views: new SavedViews(db, audit),
       cases,
-      users: new UserService(db, audit, config.sessionTtlSeconds),
+      users: new UserService(db, database.dialect, audit, config.sessionTtlSeconds),
       tokens: new TokenService(db, audit),
       assets,
       actions,
