@@ -191,10 +191,7 @@ export class UserService {
       // committed since must win, and one that commits while this runs must end this session too.
       // PostgreSQL holds the row (FOR SHARE) to the commit, so such a change waits and then deletes
       // the session with the others; SQLite's writer lets one of them in at a time.
-      let current = trx
-        .selectFrom('users')
-        .select(['password_hash', 'disabled'])
-        .where('id', '=', row.id);
+      let current = trx.selectFrom('users').select(['password_hash', 'disabled']).where('id', '=', row.id);
       if (this.#dialect === 'postgres') current = current.forShare();
       const stored = await current.executeTakeFirst();
       if (!stored || stored.password_hash !== row.password_hash || stored.disabled === 1)
