@@ -251,7 +251,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       ...(config.outboundProxy ? { proxyUrl: config.outboundProxy } : {}),
     });
     const intel = openIntel(db, audit, outbound);
-    const instances = new InstanceStore(db, box, audit);
+    const instances = new InstanceStore(db, database.dialect, box, audit);
     const enrichment = new EnrichmentStore(db);
     const integrations = new IntegrationCatalog(BUILTIN_INTEGRATIONS);
     await integrations.loadPackages(config.integrationPackages);

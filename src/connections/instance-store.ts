@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, IntegrationInstanceTable } from '../store/schema.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 
@@ -59,13 +60,15 @@ export function withoutCredentials(
  */
 export class InstanceStore {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #dialect: Dialect;
   readonly #box: SecretBox;
   readonly #audit: AuditLog;
   readonly #cache = new Map<string, ResolvedInstance>();
   readonly #lastRecorded = new Map<string, { at: number; ok: boolean }>();
 
-  constructor(db: Kysely<DatabaseSchema>, box: SecretBox, audit: AuditLog) {
+  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, box: SecretBox, audit: AuditLog) {
     this.#db = db;
+    this.#dialect = dialect;
     this.#box = box;
     this.#audit = audit;
   }
@@ -127,42 +130,47 @@ export class InstanceStore {
       if (typeof value !== 'string' || value.length > 16_384)
         throw invalidField(`/fields/${key}`, `${key} must be a string`);
     }
-    const previous = await this.#row(integration.id, name);
-    const oldSecrets = previous
-      ? (JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>)
-      : {};
-    const fields: Record<string, string> = {};
-    const secrets: Record<string, string> = {};
-    for (const field of known.values()) {
-      const value = (given as Record<string, string>)[field.name];
-      if (field.secret) {
-        // Empty means "unchanged": a form never shows a stored secret, so it cannot send it back.
-        const kept = clearSecrets.includes(field.name)
-          ? value
-          : value === undefined || value === ''
-            ? oldSecrets[field.name]
-            : value;
-        if (kept !== undefined && kept !== '') secrets[field.name] = kept;
-      } else if (value !== undefined && value !== '') fields[field.name] = value;
-      else if (previous && value === undefined) {
-        const old = (JSON.parse(previous.fields) as Record<string, string>)[field.name];
-        if (old !== undefined) fields[field.name] = old;
-      }
-      const has = field.secret ? secrets[field.name] : (fields[field.name] ?? field.default);
-      if (field.required && has === undefined)
-        throw invalidField(`/fields/${field.name}`, `${field.label} is required`);
-    }
-    if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
-      throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
-    const rate = fields['requests_per_minute'];
-    if (rate !== undefined && !(/^[0-9]{1,6}$/.test(rate) && Number(rate) >= 1))
-      throw invalidField(
-        '/fields/requests_per_minute',
-        'requests_per_minute must be a whole number from 1 to 999999',
-      );
-    const now = new Date().toISOString();
-    const makeDefault = isDefault === true || !(await this.#hasDefault(integration.id, name));
+    // Two changes to one integration's instances take turns (PostgreSQL: a lock per integration;
+    // SQLite's writer lets one in at a time): each reads what the other wrote, so neither loses the
+    // other's stored secrets, and only one instance ends up the default.
     await this.#db.transaction().execute(async (trx) => {
+      if (this.#dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(7312006, hashtext(${integration.id}))`.execute(trx);
+      const previous = await this.#row(trx, integration.id, name);
+      const oldSecrets = previous
+        ? (JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>)
+        : {};
+      const fields: Record<string, string> = {};
+      const secrets: Record<string, string> = {};
+      for (const field of known.values()) {
+        const value = (given as Record<string, string>)[field.name];
+        if (field.secret) {
+          // Empty means "unchanged": a form never shows a stored secret, so it cannot send it back.
+          const kept = clearSecrets.includes(field.name)
+            ? value
+            : value === undefined || value === ''
+              ? oldSecrets[field.name]
+              : value;
+          if (kept !== undefined && kept !== '') secrets[field.name] = kept;
+        } else if (value !== undefined && value !== '') fields[field.name] = value;
+        else if (previous && value === undefined) {
+          const old = (JSON.parse(previous.fields) as Record<string, string>)[field.name];
+          if (old !== undefined) fields[field.name] = old;
+        }
+        const has = field.secret ? secrets[field.name] : (fields[field.name] ?? field.default);
+        if (field.required && has === undefined)
+          throw invalidField(`/fields/${field.name}`, `${field.label} is required`);
+      }
+      if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
+        throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
+      const rate = fields['requests_per_minute'];
+      if (rate !== undefined && !(/^[0-9]{1,6}$/.test(rate) && Number(rate) >= 1))
+        throw invalidField(
+          '/fields/requests_per_minute',
+          'requests_per_minute must be a whole number from 1 to 999999',
+        );
+      const now = new Date().toISOString();
+      const makeDefault = isDefault === true || !(await this.#hasDefault(trx, integration.id, name));
       if (makeDefault)
         await trx
           .updateTable('integration_instances')
@@ -246,7 +254,7 @@ export class InstanceStore {
   }
 
   async view(integration: IntegrationDefinition, name: string): Promise<InstanceView> {
-    const row = await this.#row(integration.id, name);
+    const row = await this.#row(this.#db, integration.id, name);
     if (!row) throw new RiposteError('not_found', `${integration.id} has no instance "${name}"`);
     return this.#toView(row);
   }
@@ -345,8 +353,8 @@ export class InstanceStore {
     this.#cache.clear();
   }
 
-  async #hasDefault(integration: string, except: string): Promise<boolean> {
-    const row = await this.#db
+  async #hasDefault(db: Kysely<DatabaseSchema>, integration: string, except: string): Promise<boolean> {
+    const row = await db
       .selectFrom('integration_instances')
       .select('name')
       .where('integration', '=', integration)
@@ -356,8 +364,12 @@ export class InstanceStore {
     return row !== undefined;
   }
 
-  async #row(integration: string, name: string): Promise<IntegrationInstanceTable | undefined> {
-    return this.#db
+  async #row(
+    db: Kysely<DatabaseSchema>,
+    integration: string,
+    name: string,
+  ): Promise<IntegrationInstanceTable | undefined> {
+    return db
       .selectFrom('integration_instances')
       .selectAll()
       .where('integration', '=', integration)

@@ -258,5 +258,22 @@ steps:
       ] as const)
         assert.doesNotMatch(text, new RegExp(`${KEY}|logged-secret-77aa|playbook-secret-91bb`), what);
     });
+
+    it('two instances made the default at the same moment leave one default', async () => {
+      const answers = await Promise.all(
+        ['east', 'west', 'north'].map((name) =>
+          put({ fields: { api_key: `key-${name}`, base_url: fake.url }, isDefault: true }, 'admin', name),
+        ),
+      );
+      for (const a of answers) assert.equal(a.statusCode, 200, a.body);
+      const listed = (
+        (await h.as('admin', { method: 'GET', url: '/api/v1/integration-instances' })).json().items as {
+          integration: string;
+          name: string;
+          isDefault: boolean;
+        }[]
+      ).filter((i) => i.integration === 'testintel');
+      assert.equal(listed.filter((i) => i.isDefault).length, 1, JSON.stringify(listed));
+    });
   });
 }
