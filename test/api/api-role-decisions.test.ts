@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { openRiposte, type Riposte } from '../../src/riposte.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Riposte } from '../../src/riposte.ts';
+import { openAnotherProcess, openTaskOf, startHarness, type Harness } from '../support/harness.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 const APPROVE_THEN_ACT = `
@@ -46,17 +45,7 @@ for (const kind of databaseKinds()) {
     let api: Riposte;
     before(async () => {
       worker = await startHarness(kind, {}, { worker: true });
-      api = await openRiposte(
-        loadConfig(
-          {},
-          {
-            dataDir: worker.db.dataDir,
-            databaseUrl: worker.db.url,
-            logLevel: 'silent',
-            builtinPlaybooks: false,
-          },
-        ),
-      );
+      api = await openAnotherProcess(worker);
       const saved = await worker.as('analyst', {
         method: 'POST',
         url: '/api/v1/playbooks',
@@ -70,16 +59,7 @@ for (const kind of databaseKinds()) {
     });
 
     const manager = { name: 'mona', role: 'manager' as const, actor: { id: 'mona', type: 'user' as const } };
-    const openTask = async (runId: string) => {
-      for (let i = 0; i < 150; i++) {
-        const id = (await api.tasks.list({ runId, status: 'open' }))[0]?.id;
-        if (id) return id;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(
-        `no open approval: ${JSON.stringify((await api.runs.get(runId)).steps.map((s) => [s.key, s.status]))}`,
-      );
-    };
+    const openTask = (runId: string) => openTaskOf(api, runId);
 
     it('runs the steps after each approval', async () => {
       const runId = (

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { openRiposte, type Riposte } from '../../src/riposte.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Riposte } from '../../src/riposte.ts';
+import { openAnotherProcess, openTaskOf, startHarness, type Harness } from '../support/harness.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 const TWO_MANAGERS = `
@@ -29,12 +28,7 @@ for (const kind of databaseKinds()) {
     before(async () => {
       h = await startHarness(kind, {}, { worker: true });
       // Another API process on the same database (no worker: the first one runs the playbooks).
-      second = await openRiposte(
-        loadConfig(
-          {},
-          { dataDir: h.db.dataDir, databaseUrl: h.db.url, logLevel: 'silent', builtinPlaybooks: false },
-        ),
-      );
+      second = await openAnotherProcess(h);
       const saved = await h.as('analyst', {
         method: 'POST',
         url: '/api/v1/playbooks',
@@ -61,12 +55,7 @@ for (const kind of databaseKinds()) {
           payload: { playbookId: 'two_managers' },
         });
         const runId = started.json().id as string;
-        let taskId: string | undefined;
-        for (let i = 0; i < 100 && !taskId; i++) {
-          taskId = (await h.riposte.tasks.list({ runId, status: 'open' }))[0]?.id;
-          if (!taskId) await new Promise((r) => setTimeout(r, 20));
-        }
-        assert.ok(taskId, 'the approval opened');
+        const taskId = await openTaskOf(h.riposte, runId);
         await Promise.all([
           h.riposte.tasks.decideApproval(taskId, { decision: 'approve', reason: 'yes' }, manager('mona')),
           second.tasks.decideApproval(taskId, { decision: 'approve', reason: 'agreed' }, manager('max')),

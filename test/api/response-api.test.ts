@@ -123,6 +123,36 @@ for (const kind of databaseKinds()) {
       throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await probe()).slice(0, 3000)}`);
     };
 
+    /** A playbook that blocks these addresses all at once (one loop, every item in flight); its block steps. */
+    const blockAtOnce = async (id: string, ips: string[]) => {
+      const saved = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/playbooks',
+        payload: {
+          source: `
+id: ${id}
+name: Block addresses at once
+triggers: { manual: true }
+steps:
+  - id: each
+    for_each: \${{ ${JSON.stringify(ips)} }}
+    concurrency: ${ips.length}
+    do:
+      - id: block
+        uses: contain.block_ip
+        with:
+          ip: \${{ item }}
+        continue_on_error: true
+`,
+        },
+      });
+      assert.equal(saved.statusCode, 201, saved.body);
+      const done = await h.riposte.runs.settle(await start(id), 10_000, { untilTerminal: true });
+      const blocks = done.steps.filter((s) => /^each\[\d+\]\.block$/.test(s.key));
+      assert.equal(blocks.length, ips.length);
+      return blocks.map((s) => ({ ...s, runId: done.id }));
+    };
+
     it('an ingested alert: an IP blocked at once for an hour, a manager asked before a lock, the third isolation refused, all rolled back in one call', async () => {
       await rule({
         kind: 'policy',
@@ -378,31 +408,7 @@ for (const kind of databaseKinds()) {
         scope: 'playbook',
       });
       const ips = Array.from({ length: 12 }, (_, i) => `203.0.113.${100 + i}`);
-      const saved = await h.as('analyst', {
-        method: 'POST',
-        url: '/api/v1/playbooks',
-        payload: {
-          source: `
-id: block_burst
-name: Block a burst of addresses
-triggers: { manual: true }
-steps:
-  - id: each
-    for_each: \${{ ${JSON.stringify(ips)} }}
-    concurrency: 12
-    do:
-      - id: block
-        uses: contain.block_ip
-        with:
-          ip: \${{ item }}
-        continue_on_error: true
-`,
-        },
-      });
-      assert.equal(saved.statusCode, 201, saved.body);
-      const done = await h.riposte.runs.settle(await start('block_burst'), 10_000, { untilTerminal: true });
-      const blocks = done.steps.filter((s) => /^each\[\d+\]\.block$/.test(s.key));
-      assert.equal(blocks.length, 12);
+      const blocks = await blockAtOnce('block_burst', ips);
       const refused = blocks.filter((s) => s.error?.kind === 'policy');
       assert.equal(ips.filter((ip) => target.state.blocked.has(ip)).length, 3, 'three addresses blocked');
       assert.equal(refused.length, 9, JSON.stringify(blocks.map((s) => s.error?.message ?? 'applied')));
@@ -416,35 +422,13 @@ steps:
         match: { action: 'contain.block_ip' },
         seconds: 60,
       });
-      const saved = await h.as('analyst', {
-        method: 'POST',
-        url: '/api/v1/playbooks',
-        payload: {
-          source: `
-id: block_same
-name: Block one address five times at once
-triggers: { manual: true }
-steps:
-  - id: each
-    for_each: \${{ [1, 2, 3, 4, 5] }}
-    concurrency: 5
-    do:
-      - id: block
-        uses: contain.block_ip
-        with:
-          ip: 203.0.113.200
-        continue_on_error: true
-`,
-        },
-      });
-      assert.equal(saved.statusCode, 201, saved.body);
-      const done = await h.riposte.runs.settle(await start('block_same'), 10_000, { untilTerminal: true });
-      const blocks = done.steps.filter((s) => /^each\[\d+\]\.block$/.test(s.key));
-      assert.equal(blocks.length, 5);
+      const blocks = await blockAtOnce('block_same', Array(5).fill('203.0.113.200'));
       const refused = blocks.filter((s) => s.error?.kind === 'policy');
       assert.equal(refused.length, 4, JSON.stringify(blocks.map((s) => s.error?.message ?? s.output)));
       for (const s of refused) assert.match(s.error!.message, /cool-down "one block per address a minute"/);
-      const ledger = (await h.riposte.response.ledger({ runId: done.id })).filter((e) => e.status !== 'noop');
+      const ledger = (await h.riposte.response.ledger({ runId: blocks[0]!.runId })).filter(
+        (e) => e.status !== 'noop',
+      );
       assert.equal(ledger.length, 1, 'one application in the ledger');
     });
 

@@ -66,3 +66,27 @@ export async function startHarness(
     },
   };
 }
+
+/**
+ * Another process on the harness's database, as `riposte serve --role api` beside it: a second
+ * Riposte with its own connections and engine, and no worker. The caller closes it.
+ */
+export function openAnotherProcess(h: Harness): Promise<Riposte> {
+  return openRiposte(
+    loadConfig(
+      {},
+      { dataDir: h.db.dataDir, databaseUrl: h.db.url, logLevel: 'silent', builtinPlaybooks: false },
+    ),
+  );
+}
+
+/** The id of a run's open task or approval, once the run has opened one (waits up to three seconds). */
+export async function openTaskOf(riposte: Riposte, runId: string): Promise<string> {
+  for (let i = 0; i < 150; i++) {
+    const id = (await riposte.tasks.list({ runId, status: 'open' }))[0]?.id;
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const steps = (await riposte.runs.get(runId)).steps.map((s) => [s.key, s.status]);
+  throw new Error(`run ${runId} opened no task: ${JSON.stringify(steps)}`);
+}
