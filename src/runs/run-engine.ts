@@ -66,6 +66,7 @@ export interface RunEngineOptions {
 export type TransitionListener = (runId: string, state: RunState, caseId: string | null) => void;
 
 const MAX_CACHED_RUNS = 20_000;
+const CONTEXT_TTL_MS = 2_000;
 /** How many times a batch is tried on runs another process moved on meanwhile. */
 const STALE_RETRIES = 5;
 
@@ -76,7 +77,6 @@ class StaleRunError extends Error {
     this.name = 'StaleRunError';
   }
 }
-const CONTEXT_TTL_MS = 2_000;
 
 /**
  * The loop around the pure engine: it batches the events of many runs into one transaction (each
