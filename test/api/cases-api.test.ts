@@ -185,35 +185,36 @@ for (const kind of databaseKinds()) {
       assert.match(history.detail, /3 false positives/);
     });
 
-    it('never puts a new alert into a case that is closed while grouping reads it', async (t) => {
-      if (kind !== 'postgres') return t.skip('SQLite lets one transaction in at a time');
-      const event = (minute: number, destIp: string) =>
-        eveAlert({
-          srcIp: '10.5.8.1',
-          destIp,
-          sid: 960,
-          timestamp: `2026-11-20T16:${String(minute).padStart(2, '0')}:00Z`,
-          hostname: 'closing.example.com',
+    // PostgreSQL only: SQLite lets one transaction in at a time, so there is nothing to interleave.
+    if (kind === 'postgres')
+      it('never puts a new alert into a case that is closed while grouping reads it', async () => {
+        const event = (minute: number, destIp: string) =>
+          eveAlert({
+            srcIp: '10.5.8.1',
+            destIp,
+            sid: 960,
+            timestamp: `2026-11-20T16:${String(minute).padStart(2, '0')}:00Z`,
+            hostname: 'closing.example.com',
+          });
+        const [first] = await ingest([event(0, '198.51.100.80')]);
+        const caseId = (await alert(first!)).caseId as string;
+        // Grouping reads the open case, then looks the new observables up among the assets: holding the
+        // assets table stops it right there, between its read of the case and its write.
+        await h.riposte.database.db.connection().execute(async (holder) => {
+          await sql`BEGIN`.execute(holder);
+          await sql`LOCK TABLE assets IN ACCESS EXCLUSIVE MODE`.execute(holder);
+          const late = ingest([event(1, '198.51.100.81')]);
+          await new Promise((r) => setTimeout(r, 300));
+          const closing = closeCase(caseId, 'false_positive');
+          await new Promise((r) => setTimeout(r, 300));
+          await sql`COMMIT`.execute(holder);
+          const [[second]] = await Promise.all([late, closing]);
+          const placed = await alert(second!);
+          // Either it came in first and was closed with the case, or it opened a case of its own.
+          if (placed.caseId === caseId) assert.equal(placed.status, 'closed', 'a new alert in a closed case');
+          else assert.equal((await getCase(placed.caseId)).status, 'open');
         });
-      const [first] = await ingest([event(0, '198.51.100.80')]);
-      const caseId = (await alert(first!)).caseId as string;
-      // Grouping reads the open case, then looks the new observables up among the assets: holding the
-      // assets table stops it right there, between its read of the case and its write.
-      await h.riposte.database.db.connection().execute(async (holder) => {
-        await sql`BEGIN`.execute(holder);
-        await sql`LOCK TABLE assets IN ACCESS EXCLUSIVE MODE`.execute(holder);
-        const late = ingest([event(1, '198.51.100.81')]);
-        await new Promise((r) => setTimeout(r, 300));
-        const closing = closeCase(caseId, 'false_positive');
-        await new Promise((r) => setTimeout(r, 300));
-        await sql`COMMIT`.execute(holder);
-        const [[second]] = await Promise.all([late, closing]);
-        const placed = await alert(second!);
-        // Either it came in first and was closed with the case, or it opened a case of its own.
-        if (placed.caseId === caseId) assert.equal(placed.status, 'closed', 'a new alert in a closed case');
-        else assert.equal((await getCase(placed.caseId)).status, 'open');
       });
-    });
 
     it('closes a case once when several people close it at the same moment', async () => {
       const [id] = await ingest([
