@@ -299,7 +299,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       (runId, event) => engine.deliver(runId, event),
       response.hooks(),
     );
-    const tasks = new TaskService(db, database.dialect, audit, engine, live);
+    const tasks = new TaskService(db, audit, engine, live);
     const runEvents = new RunCoalescer(live);
     engine.onTransition((runId, state, caseId) => runEvents.transition(runId, state, caseId));
     const poller = new ChangePoller({ db, feed: live, onError: logError });
@@ -369,7 +369,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dashboard: new DashboardQuery(db, dialect),
       views: new SavedViews(db, audit),
       cases,
-      users: new UserService(db, database.dialect, audit, config.sessionTtlSeconds),
+      users: new UserService(db, audit, config.sessionTtlSeconds),
       tokens: new TokenService(db, audit),
       assets,
       actions,

@@ -1,8 +1,9 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
+import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
 
 export type ActorType = 'user' | 'token' | 'source' | 'system' | 'cli';
 
@@ -67,7 +68,7 @@ export class AuditLog {
   ): Promise<void> {
     if (entries.length === 0) return;
     // One writer at a time extends the chain; SQLite already serializes write transactions.
-    if (this.#dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312002)`.execute(trx);
+    await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.audit);
     const head = await trx
       .selectFrom('audit_log')
       .select(['seq', 'hash'])

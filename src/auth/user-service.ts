@@ -5,7 +5,6 @@ import { isRole, ROLES, type Role } from '../core/role.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../security/password.ts';
 import { hashToken } from '../security/token-hash.ts';
-import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, UserTable } from '../store/schema.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import type { Principal } from './principal.ts';
@@ -37,14 +36,12 @@ function toUser(row: UserTable): User {
 /** People, their passwords and login sessions. */
 export class UserService {
   readonly #db: Kysely<DatabaseSchema>;
-  readonly #dialect: Dialect;
   readonly #audit: AuditLog;
   readonly #throttle = new LoginThrottle();
   readonly #sessionTtlSeconds: number;
 
-  constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog, sessionTtlSeconds: number) {
+  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, sessionTtlSeconds: number) {
     this.#db = db;
-    this.#dialect = dialect;
     this.#audit = audit;
     this.#sessionTtlSeconds = sessionTtlSeconds;
   }
@@ -188,11 +185,13 @@ export class UserService {
     const expiresAt = new Date(now.getTime() + this.#sessionTtlSeconds * 1000).toISOString();
     await this.#db.transaction().execute(async (trx) => {
       // The password was checked outside this transaction (scrypt is slow): a reset or a disable that
-      // committed since must win, and one that commits while this runs must end this session too.
-      // PostgreSQL holds the row (FOR SHARE) to the commit, so such a change waits and then deletes
-      // the session with the others; SQLite's writer lets one of them in at a time.
-      let current = trx.selectFrom('users').select(['password_hash', 'disabled']).where('id', '=', row.id);
-      if (this.#dialect === 'postgres') current = current.forShare();
+      // committed since must win, and one that commits while this runs must end this session too, so
+      // the row is held to the commit (such a change then waits, and deletes this session with the rest).
+      const current = trx
+        .selectFrom('users')
+        .select(['password_hash', 'disabled'])
+        .where('id', '=', row.id)
+        .forShare();
       const stored = await current.executeTakeFirst();
       if (!stored || stored.password_hash !== row.password_hash || stored.disabled === 1)
         throw new RiposteError(

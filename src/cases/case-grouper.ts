@@ -27,6 +27,7 @@ import {
   recordMatchFindings,
   type CaseIntel,
 } from '../intel/indicator-matcher.ts';
+import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
 
 /** The columns of an alert that grouping reads (and `case_id`, which it sets): not the raw event. */
 export const GROUPING_COLUMNS = [
@@ -52,7 +53,7 @@ export type GroupingRow = Pick<AlertTable, (typeof GROUPING_COLUMNS)[number]>;
  * dedup's lookup, which needs the same turn-taking (src/ingest/ingest-writer.ts).
  */
 export async function lockGrouping(trx: Transaction<DatabaseSchema>, dialect: Dialect): Promise<void> {
-  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312003)`.execute(trx);
+  await takeTurn(trx, dialect, ADVISORY_LOCKS.grouping);
 }
 
 /** The cases a grouping batch opened, read off its audit entries: what case triggers start on. */

@@ -206,16 +206,18 @@ export class CaseService {
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
     const hooked = this.#caseHook ? await this.#caseHook.prepare() : undefined;
     const updated = await this.#db.transaction().execute(async (trx) => {
-      // What the change moves from (resolution tallies, the closed event, the audit's from/to) is read
-      // here, so two updates of one case take turns: PostgreSQL locks the row until the commit and the
-      // second reads what the first wrote (SQLite's write lock already lets one transaction in at a time).
       // Closing or reopening waits for grouping in flight (its lock, taken before the row's, in the order
       // ingest takes them): grouping that had read the case as open would otherwise add alerts to it
       // after it closed.
       if (patch.status !== undefined) await lockGrouping(trx, this.#dialect);
-      let query = trx.selectFrom('cases').selectAll().where('id', '=', id);
-      if (this.#dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+      // What the change moves from (resolution tallies, the closed event, the audit's from/to) is read
+      // here and held to the commit, so two updates of one case take turns.
+      const row = await trx
+        .selectFrom('cases')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
       const now = new Date().toISOString();
       const set: Partial<CaseTable> = {};

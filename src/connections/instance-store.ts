@@ -1,10 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, IntegrationInstanceTable } from '../store/schema.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
+import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -134,8 +135,7 @@ export class InstanceStore {
     // SQLite's writer lets one in at a time): each reads what the other wrote, so neither loses the
     // other's stored secrets, and only one instance ends up the default.
     await this.#db.transaction().execute(async (trx) => {
-      if (this.#dialect === 'postgres')
-        await sql`SELECT pg_advisory_xact_lock(7312006, hashtext(${integration.id}))`.execute(trx);
+      await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.instances, integration.id);
       const previous = await this.#row(trx, integration.id, name);
       const oldSecrets = previous
         ? (JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>)

@@ -1,10 +1,11 @@
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Dialect } from '../store/database.ts';
 import type { ActionLedgerTable, DatabaseSchema } from '../store/schema.ts';
 import { parseRule, type ResponseRule } from './response-rules.ts';
+import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
 
 export interface KillSwitch {
   engaged: boolean;
@@ -63,8 +64,6 @@ export function toLedgerEntry(row: ActionLedgerTable): LedgerEntry {
 }
 
 const KILL_SWITCH = 'kill_switch';
-/** PostgreSQL's advisory lock for admissions (after the audit lock, 7312002, never before it). */
-const ADMISSION_LOCK = 7312005;
 /** An admitted attempt that was neither recorded nor released in this long is given up. */
 const RESERVATION_LIFETIME_MS = 24 * 3600 * 1000;
 
@@ -315,8 +314,7 @@ export class ResponseStore {
   ): Promise<T | undefined> {
     if (!reserve) return decide(applicationsIn(this.#db));
     return this.#db.transaction().execute(async (trx) => {
-      if (this.#dialect === 'postgres')
-        await sql`SELECT pg_advisory_xact_lock(${sql.lit(ADMISSION_LOCK)})`.execute(trx);
+      await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.admission);
       const now = new Date();
       // A place whose attempt never came back (its run was abandoned while the process was down).
       await trx

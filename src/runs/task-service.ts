@@ -3,7 +3,6 @@ import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { ROLES, type Role } from '../core/role.ts';
 import type { ApprovalCommandSpec, EngineEvent, TaskCommandSpec } from '../engine/engine-types.ts';
-import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, TaskTable } from '../store/schema.ts';
 import { runIdsOfCase } from '../cases/case-runs.ts';
 import { checkAnswer } from './task-answer.ts';
@@ -108,20 +107,12 @@ export function mayAct(decider: Decider, row: Pick<TaskTable, 'assignee_role' | 
  */
 export class TaskService {
   readonly #db: Kysely<DatabaseSchema>;
-  readonly #dialect: Dialect;
   readonly #audit: AuditLog;
   readonly #engine: RunEngine;
   readonly #live: LivePublisher | undefined;
 
-  constructor(
-    db: Kysely<DatabaseSchema>,
-    dialect: Dialect,
-    audit: AuditLog,
-    engine: RunEngine,
-    live?: LivePublisher,
-  ) {
+  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, engine: RunEngine, live?: LivePublisher) {
     this.#db = db;
-    this.#dialect = dialect;
     this.#audit = audit;
     this.#engine = engine;
     this.#live = live;
@@ -316,18 +307,17 @@ export class TaskService {
   }
 
   /**
-   * The task's row. `forDecision` inside a decision's transaction: on PostgreSQL the row stays locked
-   * to the commit, so two decisions of one task take turns and each sees the other's (a partial
-   * approval writes only the task, which no sequence check guards).
+   * The task's row. `forDecision` inside a decision's transaction: the row is held to the commit, so
+   * two decisions of one task take turns and each sees the other's (a partial approval writes only
+   * the task, which no sequence check guards).
    */
   async #row(
     db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>,
     id: string,
     forDecision = false,
   ): Promise<TaskTable> {
-    let query = db.selectFrom('tasks').selectAll().where('id', '=', id);
-    if (forDecision && this.#dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
+    const query = db.selectFrom('tasks').selectAll().where('id', '=', id);
+    const row = await (forDecision ? query.forUpdate() : query).executeTakeFirst();
     if (!row) throw new RiposteError('not_found', `no task or approval with id "${id}"`);
     return row;
   }

@@ -7,8 +7,11 @@ import {
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
+  SqliteQueryCompiler,
   type DatabaseConnection,
   type Driver,
+  type QueryCompiler,
+  type SelectModifierNode,
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
@@ -48,6 +51,28 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/** The row-lock clauses of a SELECT, which SQLite does not have. */
+const ROW_LOCKS: ReadonlySet<string> = new Set([
+  'ForUpdate',
+  'ForShare',
+  'ForKeyShare',
+  'ForNoKeyUpdate',
+  'NoWait',
+  'SkipLocked',
+]);
+
+/**
+ * Queries that read a row to change it say `forUpdate()` (or `forShare()`), which PostgreSQL needs to
+ * hold the row to the commit. SQLite has no such clause and no need of it: our transactions begin
+ * IMMEDIATE and hold the whole database. So they are left out here, and callers write one query.
+ */
+class ImmediateSqliteQueryCompiler extends SqliteQueryCompiler {
+  protected override visitSelectModifier(node: SelectModifierNode): void {
+    if (node.modifier !== undefined && ROW_LOCKS.has(node.modifier)) return;
+    super.visitSelectModifier(node);
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #checkpointer: WalCheckpointer | undefined;
@@ -60,6 +85,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config, this.#checkpointer);
+  }
+
+  override createQueryCompiler(): QueryCompiler {
+    return new ImmediateSqliteQueryCompiler();
   }
 }
 

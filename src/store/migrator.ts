@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { ADVISORY_LOCKS, takeTurn } from './advisory-locks.ts';
 import type { Database, Dialect } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as playbooks from './migrations/0002-playbooks.ts';
@@ -54,7 +55,7 @@ export async function migrate(database: Database): Promise<MigrationResult> {
   await db.transaction().execute(async (trx) => {
     // Serializes concurrent `migrate` runs (api + workers starting together) on PostgreSQL, where even
     // CREATE TABLE IF NOT EXISTS races.
-    if (database.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+    await takeTurn(trx, database.dialect, ADVISORY_LOCKS.migrations);
     await trx.schema
       .createTable('riposte_migrations')
       .ifNotExists()
@@ -65,7 +66,7 @@ export async function migrate(database: Database): Promise<MigrationResult> {
   const applied: string[] = [];
   for (const migration of MIGRATIONS) {
     await db.transaction().execute(async (trx) => {
-      if (database.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+      await takeTurn(trx, database.dialect, ADVISORY_LOCKS.migrations);
       const done = await trx
         .selectFrom('riposte_migrations')
         .select('name')

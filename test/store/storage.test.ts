@@ -43,6 +43,25 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    it('holds a row read to be changed: FOR UPDATE / FOR SHARE on PostgreSQL, nothing on SQLite (one writer at a time)', async () => {
+      const query = database.db.selectFrom('cases').select('id').where('id', '=', 'none');
+      const forUpdate = query.forUpdate().compile().sql;
+      const forShare = query.forShare().compile().sql;
+      if (kind === 'postgres') {
+        assert.match(forUpdate, / for update$/);
+        assert.match(forShare, / for share$/);
+      } else {
+        assert.doesNotMatch(`${forUpdate} ${forShare}`, /for (update|share)/);
+      }
+      // And it runs, inside a transaction as the services use it.
+      await database.db.transaction().execute(async (trx) => {
+        assert.deepEqual(
+          await trx.selectFrom('cases').select('id').where('id', '=', 'none').forUpdate().execute(),
+          [],
+        );
+      });
+    });
+
     it('full-text search finds a case by a word of its current document only', async () => {
       const search = (word: string) =>
         kind === 'sqlite'
