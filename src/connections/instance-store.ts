@@ -137,38 +137,15 @@ export class InstanceStore {
     await this.#db.transaction().execute(async (trx) => {
       await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.instances, integration.id);
       const previous = await this.#row(trx, integration.id, name);
-      const oldSecrets = previous
-        ? (JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>)
-        : {};
-      const fields: Record<string, string> = {};
-      const secrets: Record<string, string> = {};
-      for (const field of known.values()) {
-        const value = (given as Record<string, string>)[field.name];
-        if (field.secret) {
-          // Empty means "unchanged": a form never shows a stored secret, so it cannot send it back.
-          const kept = clearSecrets.includes(field.name)
-            ? value
-            : value === undefined || value === ''
-              ? oldSecrets[field.name]
-              : value;
-          if (kept !== undefined && kept !== '') secrets[field.name] = kept;
-        } else if (value !== undefined && value !== '') fields[field.name] = value;
-        else if (previous && value === undefined) {
-          const old = (JSON.parse(previous.fields) as Record<string, string>)[field.name];
-          if (old !== undefined) fields[field.name] = old;
-        }
-        const has = field.secret ? secrets[field.name] : (fields[field.name] ?? field.default);
-        if (field.required && has === undefined)
-          throw invalidField(`/fields/${field.name}`, `${field.label} is required`);
-      }
-      if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
-        throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
-      const rate = fields['requests_per_minute'];
-      if (rate !== undefined && !(/^[0-9]{1,6}$/.test(rate) && Number(rate) >= 1))
-        throw invalidField(
-          '/fields/requests_per_minute',
-          'requests_per_minute must be a whole number from 1 to 999999',
-        );
+      const { fields, secrets } = merged(
+        known,
+        given as Record<string, string>,
+        clearSecrets as string[],
+        previous && {
+          fields: JSON.parse(previous.fields) as Record<string, string>,
+          secrets: JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>,
+        },
+      );
       const now = new Date().toISOString();
       const makeDefault = isDefault === true || !(await this.#hasDefault(trx, integration.id, name));
       if (makeDefault)
@@ -403,4 +380,48 @@ export class InstanceStore {
             },
     };
   }
+}
+
+type CredentialField = IntegrationDefinition['credentials'][number];
+
+/**
+ * An instance's fields and secrets after a change: a field given replaces the stored one; a field left
+ * out keeps it; a secret left empty keeps it too (a form never shows a stored secret, so it cannot
+ * send it back), unless it is in `clear`. Checks what is required and the fields it understands.
+ */
+function merged(
+  known: ReadonlyMap<string, CredentialField>,
+  given: Record<string, string>,
+  clear: readonly string[],
+  previous: { fields: Record<string, string>; secrets: Record<string, string> } | undefined,
+): { fields: Record<string, string>; secrets: Record<string, string> } {
+  const fields: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const field of known.values()) {
+    const value = given[field.name];
+    if (field.secret) {
+      const kept = clear.includes(field.name)
+        ? value
+        : value === undefined || value === ''
+          ? previous?.secrets[field.name]
+          : value;
+      if (kept !== undefined && kept !== '') secrets[field.name] = kept;
+    } else if (value !== undefined && value !== '') fields[field.name] = value;
+    else if (previous && value === undefined) {
+      const old = previous.fields[field.name];
+      if (old !== undefined) fields[field.name] = old;
+    }
+    const has = field.secret ? secrets[field.name] : (fields[field.name] ?? field.default);
+    if (field.required && has === undefined)
+      throw invalidField(`/fields/${field.name}`, `${field.label} is required`);
+  }
+  if (fields['base_url'] !== undefined && !/^https?:\/\//.test(fields['base_url']))
+    throw invalidField('/fields/base_url', 'base_url must be an http(s) URL');
+  const rate = fields['requests_per_minute'];
+  if (rate !== undefined && !(/^[0-9]{1,6}$/.test(rate) && Number(rate) >= 1))
+    throw invalidField(
+      '/fields/requests_per_minute',
+      'requests_per_minute must be a whole number from 1 to 999999',
+    );
+  return { fields, secrets };
 }
