@@ -28,6 +28,7 @@ import {
   type CaseIntel,
 } from '../intel/indicator-matcher.ts';
 import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
+import { valueParts } from '../store/value-lists.ts';
 
 /** The columns of an alert that grouping reads (and `case_id`, which it sets): not the raw event. */
 export const GROUPING_COLUMNS = [
@@ -319,18 +320,17 @@ export async function placeAlerts(
   return { caseId: target.id, created: target.isNew };
 }
 
-/** Keys per statement when PostgreSQL probes case_observables (arrays, not parameters). */
-const PROBES = 10_000;
-
-/** `read` over `items` in parts of `size`, one after the other, the rows put together. */
+/**
+ * `read` over `items` in the parts one statement takes on this database (src/store/value-lists.ts:
+ * arrays on PostgreSQL, IN lists on SQLite), one after the other, the rows put together.
+ */
 async function inParts<T, R>(
+  dialect: Dialect,
   items: readonly T[],
-  size: number,
   read: (part: T[]) => Promise<R[]>,
 ): Promise<R[]> {
   const found: R[] = [];
-  for (let start = 0; start < items.length; start += size)
-    found.push(...(await read(items.slice(start, start + size))));
+  for (const part of valueParts(dialect, items)) found.push(...(await read(part)));
   return found;
 }
 
@@ -356,7 +356,7 @@ async function openCasesHolding(
 ): Promise<(ObservableRow & { open: OpenCaseFields })[]> {
   if (dialect === 'postgres') {
     const pairs = [...types].flatMap((type) => values.map((value) => [type, value] as const));
-    return inParts(pairs, PROBES, async (part) => {
+    return inParts(dialect, pairs, async (part) => {
       const { rows } = await sql<ObservableRow & OpenCaseFields>`
         WITH hits AS MATERIALIZED (
           SELECT o.case_id, o.type, o.value
@@ -380,7 +380,7 @@ async function openCasesHolding(
       return rows.map(({ case_id, type, value, ...open }) => ({ case_id, type, value, open }));
     });
   }
-  const hits = await inParts(values, CHUNK, (part) =>
+  const hits = await inParts(dialect, values, (part) =>
     trx
       .selectFrom('case_observables')
       .select(['case_id', 'type', 'value'])
@@ -408,7 +408,7 @@ async function openCasesHolding(
 /**
  * The open cases of these (rule, host) pairs. Both parts bound the lookup, so a noisy rule with
  * thousands of open cases costs what the batch names. PostgreSQL probes the (rule_key, status, host)
- * index once per pair, from one array of each (one statement for a batch of up to PROBES pairs, where
+ * index once per pair, from one array of each (one statement for a batch of up to 10,000 pairs, where
  * chunks of 400 took five round trips for a bulk commit of 2,000 alerts). SQLite takes the pairs in
  * chunks of 400, each as two IN lists: a batch of n distinct pairs takes n/400 queries, not
  * (n/400)²; a case matching the rule of one pair and the host of another is only remembered, never
@@ -420,7 +420,7 @@ async function openCasesOfPairs(
   pairs: { ruleKey: string; host: string }[],
 ): Promise<OpenCaseRow[]> {
   if (dialect === 'postgres')
-    return inParts(pairs, PROBES, async (part) => {
+    return inParts(dialect, pairs, async (part) => {
       const { rows } = await sql<OpenCaseRow>`
         SELECT c.id, c.rule_key, c.host, c.last_alert_at, c.severity
         FROM unnest(${part.map((p) => p.ruleKey)}::text[], ${part.map((p) => p.host)}::text[]) AS k(rule_key, host)
@@ -431,7 +431,7 @@ async function openCasesOfPairs(
         ) AS c`.execute(trx);
       return rows;
     });
-  return inParts(pairs, CHUNK, (part) =>
+  return inParts(dialect, pairs, (part) =>
     trx
       .selectFrom('cases')
       .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
@@ -458,7 +458,7 @@ async function storedObservables(
     const triples = cases.flatMap((c) =>
       [...c.newObservables.values()].map((o) => [c.id, o.type, o.value] as const),
     );
-    return inParts(triples, PROBES, async (part) => {
+    return inParts(dialect, triples, async (part) => {
       const { rows } = await sql<ObservableRow>`
         SELECT o.case_id, o.type, o.value
         FROM unnest(${part.map((t) => t[0])}::text[], ${part.map((t) => t[1])}::text[],
