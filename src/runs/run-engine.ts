@@ -222,12 +222,13 @@ export class RunEngine {
     }
     try {
       await this.#options.db.transaction().execute(async (trx) => {
-        const ignored: Entry[] = [];
+        // Runs whose copy ignored an event of this batch (and made no transition in it).
+        const ignored = new Map<string, Entry>();
         for (const job of jobs) {
           const entry = this.#cache.get(job.runId);
           const transition = entry ? await this.#apply(trx, entry, job, { now, secrets }) : null;
           results.push(transition !== null);
-          if (entry && !transition && !changed.has(job.runId)) ignored.push(entry);
+          if (entry && !transition) ignored.set(job.runId, entry);
           if (!entry || !transition) continue;
           if (!changed.has(job.runId)) changed.set(job.runId, { entry, before: entry.seq });
           entry.state = transition.state;
@@ -241,7 +242,7 @@ export class RunEngine {
         // task row, written in `prepare`, must not commit beside a run that could not take it).
         await this.#confirm(
           trx,
-          ignored.filter((e) => !changed.has(e.row.id)),
+          [...ignored.values()].filter((e) => !changed.has(e.row.id)),
         );
       });
     } catch (error) {
