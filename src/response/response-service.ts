@@ -6,7 +6,7 @@ import type { LivePublisher } from '../live/live-event.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { ResponseGate } from './response-gate.ts';
 import type { LedgerEntry, ResponseStore } from './response-store.ts';
-import { ofCase, toLedgerEntry } from './response-store.ts';
+import { ofCase, toLedgerEntry, undoable } from './response-store.ts';
 
 export interface UndoResult {
   id: string;
@@ -156,12 +156,7 @@ export class ResponseService {
       .selectFrom('action_ledger')
       .selectAll()
       .where(ofCase(caseId))
-      .where((eb) =>
-        eb.or([
-          eb('status', 'in', ['applied', 'undo_failed']),
-          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleClaim())]),
-        ]),
-      )
+      .where(undoable(['applied', 'undo_failed'], staleClaim()))
       .where('inverse_action', 'is not', null)
       .orderBy('applied_at', 'desc')
       .orderBy('id', 'desc')
@@ -185,12 +180,7 @@ export class ResponseService {
     const rows = await this.#db
       .selectFrom('action_ledger')
       .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'applied'),
-          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleClaim(now))]),
-        ]),
-      )
+      .where(undoable(['applied'], staleClaim(now)))
       .where('expires_at', '<=', now.toISOString())
       .orderBy('expires_at')
       .limit(200)

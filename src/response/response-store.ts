@@ -157,6 +157,18 @@ function applicationsIn(db: Kysely<DatabaseSchema>): Applications {
 }
 
 /**
+ * Entries an undo may take: in one of these statuses, or claimed by an undo that stopped (a process
+ * that died mid-undo) before `staleBefore`.
+ */
+export function undoable(statuses: readonly string[], staleBefore: string) {
+  return (eb: ExpressionBuilder<DatabaseSchema, 'action_ledger'>) =>
+    eb.or([
+      eb('status', 'in', statuses),
+      eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleBefore)]),
+    ]);
+}
+
+/**
  * Entries of a case: recorded with it, or taken for one of its alerts — a run an alert triggers may
  * act before grouping has given the alert its case.
  */
@@ -370,12 +382,7 @@ export class ResponseStore {
       .updateTable('action_ledger')
       .set({ status: 'undoing', undone_at: new Date().toISOString() })
       .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', 'in', ['applied', 'undo_failed']),
-          eb.and([eb('status', '=', 'undoing'), eb('undone_at', '<', staleBefore)]),
-        ]),
-      )
+      .where(undoable(['applied', 'undo_failed'], staleBefore))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
