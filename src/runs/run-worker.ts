@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.ts';
-import { RiposteError } from '../core/riposte-error.ts';
 import { atLeast, isRole } from '../core/role.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import { nextCronTime } from '../playbooks/cron.ts';
@@ -157,12 +156,20 @@ export class RunWorker {
    */
   async #handoffs(): Promise<void> {
     const { db, engine } = this.#options;
+    // A read first: this runs every tick, and the table is empty unless an API process runs beside.
+    const waiting = await db
+      .selectFrom('run_handoffs')
+      .select('idempotency_key')
+      .orderBy('created_at')
+      .limit(BATCH)
+      .execute();
+    if (waiting.length === 0) return;
     const claimed = await db
       .deleteFrom('run_handoffs')
       .where(
         'idempotency_key',
         'in',
-        db.selectFrom('run_handoffs').select('idempotency_key').orderBy('created_at').limit(BATCH),
+        waiting.map((w) => w.idempotency_key),
       )
       .returning(['run_id', 'idempotency_key'])
       .execute();
@@ -230,15 +237,11 @@ export class RunWorker {
         continue;
       }
       // Told only when this worker expired it: not when another did, or a person decided it first.
-      let expiredHere = false;
-      try {
-        await tasks.expire(row);
-        expiredHere = true;
-      } catch (error) {
-        if (!(error instanceof RiposteError && error.code === 'invalid_state'))
-          this.#options.onError(error, `expiring ${row.id} failed`);
-      }
-      if (expiredHere) await this.notify(row.id, 'expired');
+      const expired = await tasks.expire(row).catch((error: unknown) => {
+        this.#options.onError(error, `expiring ${row.id} failed`);
+        return false;
+      });
+      if (expired) await this.notify(row.id, 'expired');
     }
     const reminders = await db
       .selectFrom('tasks')

@@ -228,12 +228,25 @@ export class TaskService {
   }
 
   /** Marks an open task expired and tells its run (the engine applies the step's on-expiry rule). */
-  async expire(row: TaskTable): Promise<void> {
+  /** Expires an open task; false when it was no longer open (decided, or expired by another worker). */
+  async expire(row: TaskTable): Promise<boolean> {
     const system: Decider = { name: 'system', role: 'admin', actor: { id: 'system', type: 'system' } };
-    await this.#decide(row, system, async (trx, current, decisions) => {
-      await this.#complete(trx, current, 'expired', 'expired', null, decisions, system, 'expired');
-      return { type: 'task_completed', stepKey: current.step_key, outcome: 'expired', output: null, by: [] };
-    });
+    try {
+      await this.#decide(row, system, async (trx, current, decisions) => {
+        await this.#complete(trx, current, 'expired', 'expired', null, decisions, system, 'expired');
+        return {
+          type: 'task_completed',
+          stepKey: current.step_key,
+          outcome: 'expired',
+          output: null,
+          by: [],
+        };
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RiposteError && error.code === 'invalid_state') return false;
+      throw error;
+    }
   }
 
   async #decide(
