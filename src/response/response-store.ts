@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -92,66 +92,43 @@ export interface Applications {
 /**
  * Applications are the ledger's rows (no-ops aside) and the admitted attempts not yet recorded: an
  * attempt counts from its admission, so one admitted a moment ago is not invisible to the next. Each
- * answer is one statement, so one snapshot: with a statement per table, an attempt recorded between
- * the two (its reservation deleted, its ledger row added) would be in neither.
+ * answer is one statement over both tables, so one snapshot: with a statement per table, an attempt
+ * recorded between the two (its reservation deleted, its ledger row added) would be in neither.
  */
 function applicationsIn(db: Kysely<DatabaseSchema>): Applications {
+  const both = () =>
+    db.selectFrom(
+      db
+        .selectFrom('action_ledger')
+        .select(['action', 'effect', 'playbook_id', 'target_type', 'target_value', 'applied_at as at'])
+        .where('status', '!=', 'noop')
+        .unionAll(
+          db
+            .selectFrom('action_reservations')
+            .select(['action', 'effect', 'playbook_id', 'target_type', 'target_value', 'reserved_at as at']),
+        )
+        .as('a'),
+    );
   return {
     async countSince(actions, since, playbookId) {
-      const matching = <
-        Q extends SelectQueryBuilder<DatabaseSchema, 'action_ledger' | 'action_reservations', object>,
-      >(
-        query: Q,
-      ): Q => {
-        let q = query;
-        if (actions.action?.endsWith('.*'))
-          q = q.where('action', 'like', `${actions.action.slice(0, -1)}%`) as Q;
-        else if (actions.action) q = q.where('action', '=', actions.action) as Q;
-        if (actions.effect) q = q.where('effect', '=', actions.effect) as Q;
-        if (playbookId) q = q.where('playbook_id', '=', playbookId) as Q;
-        return q;
-      };
-      const row = await db
-        .selectNoFrom((eb) => [
-          matching(
-            eb
-              .selectFrom('action_ledger')
-              .select((c) => c.fn.countAll<number>().as('n'))
-              .where('applied_at', '>=', since)
-              .where('status', '!=', 'noop'),
-          ).as('applied'),
-          matching(
-            eb
-              .selectFrom('action_reservations')
-              .select((c) => c.fn.countAll<number>().as('n'))
-              .where('reserved_at', '>=', since),
-          ).as('reserved'),
-        ])
-        .executeTakeFirstOrThrow();
-      return Number(row.applied) + Number(row.reserved);
+      let query = both()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('at', '>=', since);
+      if (actions.action?.endsWith('.*'))
+        query = query.where('action', 'like', `${actions.action.slice(0, -1)}%`);
+      else if (actions.action) query = query.where('action', '=', actions.action);
+      if (actions.effect) query = query.where('effect', '=', actions.effect);
+      if (playbookId) query = query.where('playbook_id', '=', playbookId);
+      return Number((await query.executeTakeFirstOrThrow()).n);
     },
     async lastOn(action, target) {
-      const row = await db
-        .selectNoFrom((eb) => [
-          eb
-            .selectFrom('action_ledger')
-            .select((c) => c.fn.max('applied_at').as('at'))
-            .where('action', '=', action)
-            .where('target_type', '=', target.type)
-            .where('target_value', '=', target.value)
-            .where('status', '!=', 'noop')
-            .as('applied'),
-          eb
-            .selectFrom('action_reservations')
-            .select((c) => c.fn.max('reserved_at').as('at'))
-            .where('action', '=', action)
-            .where('target_type', '=', target.type)
-            .where('target_value', '=', target.value)
-            .as('reserved'),
-        ])
+      const row = await both()
+        .select((eb) => eb.fn.max('at').as('at'))
+        .where('action', '=', action)
+        .where('target_type', '=', target.type)
+        .where('target_value', '=', target.value)
         .executeTakeFirstOrThrow();
-      const times = [row.applied, row.reserved].filter((t): t is string => typeof t === 'string');
-      return times.sort().at(-1);
+      return row.at ?? undefined;
     },
   };
 }
