@@ -31,9 +31,9 @@ export class LoginThrottle {
   /** Lets an attempt through and counts it, or throws `rate_limited` when the username or the address has used up its attempts. */
   begin(username: string, ip: string | null, now = Date.now()): LoginAttempt {
     const keys = ip ? [`user:${username}`, `ip:${ip}`] : [`user:${username}`];
-    for (const key of keys) {
-      const recent = this.#recent(key, now);
-      if (recent.length >= (key.startsWith('ip:') ? this.#ipLimit : this.#userLimit)) {
+    const recents = keys.map((key) => this.#recent(key, now));
+    for (const [i, recent] of recents.entries()) {
+      if (recent.length >= (i === 0 ? this.#userLimit : this.#ipLimit)) {
         const retryAfter = Math.ceil((recent[0]! + this.#windowMs - now) / 1000);
         throw new RiposteError('rate_limited', `too many failed logins; try again in ${retryAfter} seconds`, {
           extra: { retryAfterSeconds: retryAfter },
@@ -41,7 +41,7 @@ export class LoginThrottle {
       }
     }
     if (this.#attempts.size > 100_000) this.#attempts.clear();
-    for (const key of keys) this.#attempts.set(key, [...this.#recent(key, now), now]);
+    keys.forEach((key, i) => this.#attempts.set(key, [...recents[i]!, now]));
     return {
       succeeded: () => {
         this.#attempts.delete(keys[0]!);
