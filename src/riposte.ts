@@ -176,9 +176,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const actions = new ActionRegistry();
     const live = new LiveFeed();
     const playbooks = new PlaybookService(db, audit, actions, logError);
-    let workerStarted = false;
-    // This process carries out actions once its queue is processed (a full or a scoped worker).
-    let executing = false;
+    // The worker this process runs, if any: a scoped one (the CLI) runs the runs it starts itself, a
+    // full one also the runs triggers queue. Either carries out actions; without one they go to the
+    // workers of other processes.
+    let workerKind: 'scoped' | 'full' | undefined;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -188,7 +189,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dialect,
       inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
-        if (workerStarted) startQueued(ids);
+        if (workerKind === 'full') startQueued(ids);
       },
       onError: logError,
     });
@@ -284,9 +285,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           void late.worker?.notify(id, 'opened').catch((e) => logError(e, 'task notification failed'));
       },
       onError: logError,
-      executesActions: () => executing,
+      executesActions: () => workerKind !== undefined,
     });
-    inlineStarts = async () => (workerStarted ? engine.inlineStarts(await secrets.values()) : null);
+    inlineStarts = async () => (workerKind === 'full' ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, database.dialect, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
@@ -395,11 +396,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       edl,
       live,
       async startWorker(workerOptions = {}) {
-        if (workerStarted) return;
-        // A scoped worker (the CLI) runs what it starts itself, not runs queued by triggers.
-        workerStarted = workerOptions.only === undefined;
+        if (workerKind) return;
+        workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
         queue.process(runExecutor.dispatch, config.actionConcurrency);
-        executing = true;
         await runWorker.start(workerOptions.only);
       },
       async close() {
