@@ -227,8 +227,10 @@ export class TaskService {
     return this.get(id);
   }
 
-  /** Marks an open task expired and tells its run (the engine applies the step's on-expiry rule). */
-  /** Expires an open task; false when it was no longer open (decided, or expired by another worker). */
+  /**
+   * Marks an open task expired and tells its run (the engine applies the step's on-expiry rule); false
+   * when it was no longer open (decided, or expired by another worker).
+   */
   async expire(row: TaskTable): Promise<boolean> {
     const system: Decider = { name: 'system', role: 'admin', actor: { id: 'system', type: 'system' } };
     try {
