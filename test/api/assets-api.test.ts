@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startWhileHeld } from '../support/interleave.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 const CSV = `host,ips,owner,criticality,tags
@@ -83,30 +84,28 @@ for (const kind of databaseKinds()) {
         );
         // Grouping looks the new case's observables up among the assets, then among the indicators:
         // holding the indicators table stops it between the two, its asset lookup already done.
-        const caseId = await h.riposte.database.db.connection().execute(async (holder) => {
-          await sql`BEGIN`.execute(holder);
-          await sql`LOCK TABLE intel_indicators IN ACCESS EXCLUSIVE MODE`.execute(holder);
-          const ingested = h.app.inject({
-            method: 'POST',
-            url: '/api/v1/sources/ids-assets/alerts',
-            payload: JSON.stringify(eveAlert({ srcIp: '10.77.0.5', destIp: '198.51.100.77', sid: 7700 })),
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          });
-          await new Promise((r) => setTimeout(r, 300));
-          const imported = h.as('manager', {
-            method: 'PUT',
-            url: '/api/v1/assets',
-            payload: [{ type: 'ipv4', value: '10.77.0.5', criticality: 'critical' }],
-          });
-          await new Promise((r) => setTimeout(r, 300));
-          await sql`COMMIT`.execute(holder);
-          const [alertAnswer, importAnswer] = await Promise.all([ingested, imported]);
-          assert.equal(alertAnswer.statusCode, 202, alertAnswer.body);
-          assert.equal(importAnswer.statusCode, 200, importAnswer.body);
-          const alertId = alertAnswer.json().alertIds[0] as string;
-          return (await h.as('viewer', { method: 'GET', url: `/api/v1/alerts/${alertId}` })).json()
-            .caseId as string;
-        });
+        const [alertAnswer, importAnswer] = await startWhileHeld(
+          h.riposte.database.db,
+          sql`LOCK TABLE intel_indicators IN ACCESS EXCLUSIVE MODE`,
+          () =>
+            h.app.inject({
+              method: 'POST',
+              url: '/api/v1/sources/ids-assets/alerts',
+              payload: JSON.stringify(eveAlert({ srcIp: '10.77.0.5', destIp: '198.51.100.77', sid: 7700 })),
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            }),
+          () =>
+            h.as('manager', {
+              method: 'PUT',
+              url: '/api/v1/assets',
+              payload: [{ type: 'ipv4', value: '10.77.0.5', criticality: 'critical' }],
+            }),
+        );
+        assert.equal(alertAnswer.statusCode, 202, alertAnswer.body);
+        assert.equal(importAnswer.statusCode, 200, importAnswer.body);
+        const alertId = alertAnswer.json().alertIds[0] as string;
+        const caseId = (await h.as('viewer', { method: 'GET', url: `/api/v1/alerts/${alertId}` })).json()
+          .caseId as string;
         const c = (await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}` })).json();
         const asset = (c.priorityFactors as { factor: string; detail: string }[]).find(
           (f) => f.factor === 'asset_criticality',

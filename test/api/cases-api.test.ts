@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startWhileHeld } from '../support/interleave.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 for (const kind of databaseKinds()) {
@@ -200,20 +201,16 @@ for (const kind of databaseKinds()) {
         const caseId = (await alert(first!)).caseId as string;
         // Grouping reads the open case, then looks the new observables up among the assets: holding the
         // assets table stops it right there, between its read of the case and its write.
-        await h.riposte.database.db.connection().execute(async (holder) => {
-          await sql`BEGIN`.execute(holder);
-          await sql`LOCK TABLE assets IN ACCESS EXCLUSIVE MODE`.execute(holder);
-          const late = ingest([event(1, '198.51.100.81')]);
-          await new Promise((r) => setTimeout(r, 300));
-          const closing = closeCase(caseId, 'false_positive');
-          await new Promise((r) => setTimeout(r, 300));
-          await sql`COMMIT`.execute(holder);
-          const [[second]] = await Promise.all([late, closing]);
-          const placed = await alert(second!);
-          // Either it came in first and was closed with the case, or it opened a case of its own.
-          if (placed.caseId === caseId) assert.equal(placed.status, 'closed', 'a new alert in a closed case');
-          else assert.equal((await getCase(placed.caseId)).status, 'open');
-        });
+        const [[second]] = await startWhileHeld(
+          h.riposte.database.db,
+          sql`LOCK TABLE assets IN ACCESS EXCLUSIVE MODE`,
+          () => ingest([event(1, '198.51.100.81')]),
+          () => closeCase(caseId, 'false_positive'),
+        );
+        const placed = await alert(second!);
+        // Either it came in first and was closed with the case, or it opened a case of its own.
+        if (placed.caseId === caseId) assert.equal(placed.status, 'closed', 'a new alert in a closed case');
+        else assert.equal((await getCase(placed.caseId)).status, 'open');
       });
 
     it('closes a case once when several people close it at the same moment', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { ADVISORY_LOCKS } from '../../src/store/advisory-locks.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startWhileHeld } from '../support/interleave.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 /**
@@ -25,24 +27,23 @@ for (const kind of databaseKinds()) {
       );
       // Both transactions end with an audit row: holding the audit lock stops each one just before its
       // commit, the login with its session written and the reset with its sessions deleted.
-      const { login, reset } = await h.riposte.database.db.connection().execute(async (holder) => {
-        await sql`BEGIN`.execute(holder);
-        await sql`SELECT pg_advisory_xact_lock(7312002)`.execute(holder);
-        const login = h.app.inject({
-          method: 'POST',
-          url: '/api/v1/session',
-          payload: { username: 'riley', password: 'the old password here' },
-        });
-        await new Promise((r) => setTimeout(r, 400));
-        const reset = h.as('admin', {
-          method: 'PATCH',
-          url: `/api/v1/users/${user.id}`,
-          payload: { password: 'a brand new password' },
-        });
-        await new Promise((r) => setTimeout(r, 400));
-        await sql`COMMIT`.execute(holder);
-        return { login: await login, reset: await reset };
-      });
+      const [login, reset] = await startWhileHeld(
+        h.riposte.database.db,
+        sql`SELECT pg_advisory_xact_lock(${sql.lit(ADVISORY_LOCKS.audit)})`,
+        () =>
+          h.app.inject({
+            method: 'POST',
+            url: '/api/v1/session',
+            payload: { username: 'riley', password: 'the old password here' },
+          }),
+        () =>
+          h.as('admin', {
+            method: 'PATCH',
+            url: `/api/v1/users/${user.id}`,
+            payload: { password: 'a brand new password' },
+          }),
+        400,
+      );
       assert.equal(reset.statusCode, 200, reset.body);
       if (login.statusCode === 200) {
         const session = String(login.headers['set-cookie']).split(';')[0]!;
