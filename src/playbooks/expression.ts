@@ -242,14 +242,13 @@ function measureReads(
   context: Record<string, unknown>,
   measured: MeasuredValues | undefined,
 ): string | null {
-  const here: unknown[] = [];
+  const seen = measured ?? new Set<unknown>();
   try {
     for (const read of reads) {
       const value = deepestValue(context, read.path).value;
-      if (measured ? measured.has(value) : here.includes(value)) continue;
+      if (seen.has(value)) continue;
       checkScopeValue(value);
-      if (measured) measured.add(value);
-      else here.push(value);
+      seen.add(value);
     }
   } catch (error) {
     if (error instanceof ValueBoundsError) return error.message;
