@@ -17,7 +17,7 @@ const STEPS = 5;
 const ACTOR = { id: 'bench', type: 'system' as const };
 
 /** Five enrichment lookups, each answered at once by an in-process fake. */
-function enrichPlaybook(id: string, trigger: string, ip: string): string {
+export function enrichPlaybook(id: string, trigger: string, ip: string): string {
   const inputs = ip.includes('inputs.') ? 'inputs:\n  ip: { type: string, required: true }\n' : '';
   return `
 id: ${id}
@@ -49,7 +49,7 @@ ${inputs}steps:
 `;
 }
 
-function benchActions(firstActionAt: Map<string, number>): ActionDefinition[] {
+export function benchActions(firstActionAt: Map<string, number>): ActionDefinition[] {
   const action = (id: string, run: ActionDefinition['run']): ActionDefinition => ({
     id,
     title: id,
@@ -109,7 +109,7 @@ function finishedCounter(riposte: Riposte) {
   };
 }
 
-async function startRuns(riposte: Riposte, count: number, version: number): Promise<void> {
+export async function startRuns(riposte: Riposte, count: number, version: number): Promise<void> {
   const now = new Date().toISOString();
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1000) {

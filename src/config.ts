@@ -28,7 +28,12 @@ export type SlaTargets = Partial<Record<Severity, SlaTarget>>;
 export interface Config {
   dataDir: string;
   databaseUrl: string;
+  /** Redis for the BullMQ work queue (scale-out); unset: the in-process queue. */
   redisUrl: string | undefined;
+  /** The prefix of every key this installation keeps in Redis. */
+  redisPrefix: string;
+  /** How long a dead worker's action attempts stay leased before another worker takes them up, ms. */
+  queueLeaseMs: number;
   host: string;
   port: number;
   masterKey: string | undefined;
@@ -217,6 +222,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       file.databaseUrl ??
       `sqlite://${path.join(dataDir, 'riposte.db')}`,
     redisUrl: overrides.redisUrl ?? env.RIPOSTE_REDIS_URL ?? file.redisUrl,
+    redisPrefix: overrides.redisPrefix ?? env.RIPOSTE_REDIS_PREFIX ?? file.redisPrefix ?? 'riposte',
+    queueLeaseMs:
+      overrides.queueLeaseMs ??
+      intSetting(env, 'RIPOSTE_QUEUE_LEASE_MS', file.queueLeaseMs ?? 30_000, 1_000, 3_600_000),
     host: overrides.host ?? env.RIPOSTE_HOST ?? file.host ?? '127.0.0.1',
     port: overrides.port ?? intSetting(env, 'RIPOSTE_PORT', file.port ?? 8080, 0, 65535),
     masterKey: overrides.masterKey ?? env.RIPOSTE_MASTER_KEY ?? file.masterKey,
@@ -279,6 +288,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       {
         path: 'RIPOSTE_DATABASE_URL',
       },
+    );
+  }
+  if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new RiposteError('validation_failed', 'RIPOSTE_REDIS_URL must start with redis:// or rediss://', {
+      path: 'RIPOSTE_REDIS_URL',
+    });
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(config.redisPrefix)) {
+    throw new RiposteError(
+      'validation_failed',
+      'RIPOSTE_REDIS_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores',
+      { path: 'RIPOSTE_REDIS_PREFIX' },
     );
   }
   return Object.freeze({ ...config, grouping: Object.freeze(config.grouping) as GroupingRule[] });

@@ -24,6 +24,7 @@ import { builtinActions } from './actions/builtin-actions.ts';
 import { locateOffline } from './integrations/geoip/locate-offline.ts';
 import { UserAlertHistory } from './ingest/user-alert-history.ts';
 import { InProcessQueue } from './queue/in-process-queue.ts';
+import { RedisWorkQueue } from './queue/redis-queue.ts';
 import type { WorkQueue } from './queue/work-queue.ts';
 import { ActionExecutor } from './runs/action-executor.ts';
 import { ApprovalLinks } from './runs/approval-links.ts';
@@ -159,6 +160,9 @@ function installExpressionGuard(timeoutMs: number): void {
   setExpressionGuard(installedGuard);
 }
 
+/** With the Redis queue: how often a worker looks for attempts the queue lost (runs quiet this long). */
+const LOST_ATTEMPTS_EVERY_MS = 60_000;
+
 function logError(error: unknown, msg: string): void {
   logLine(50, { msg, err: error instanceof Error ? error.message : String(error) });
 }
@@ -180,6 +184,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // full one also the runs triggers queue. Either carries out actions; without one they go to the
     // workers of other processes.
     let workerKind: 'scoped' | 'full' | undefined;
+    // Assigned below, once the queue is known.
+    let startsRuns = (): boolean => false;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -189,7 +195,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dialect,
       inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
-        if (workerKind === 'full') startQueued(ids);
+        if (startsRuns()) startQueued(ids);
       },
       onError: logError,
     });
@@ -269,7 +275,21 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     );
     // Every action is registered by now, so the built-ins compile against the full catalogue.
     if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
-    const queue = new InProcessQueue();
+    // Redis (BullMQ) when configured: processes share the actions and the leases on them.
+    const redisQueue = config.redisUrl
+      ? new RedisWorkQueue({
+          url: config.redisUrl,
+          seal: (plaintext) => box.seal(plaintext),
+          open: (sealed) => box.open(sealed),
+          onError: logError,
+          prefix: config.redisPrefix,
+          leaseMs: config.queueLeaseMs,
+        })
+      : undefined;
+    const queue: WorkQueue = redisQueue ?? new InProcessQueue();
+    // A full worker starts the runs triggers create, and so does any process when the queue is shared
+    // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker.
+    startsRuns = () => workerKind === 'full' || redisQueue !== undefined;
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
     const engine = new RunEngine({
@@ -278,16 +298,21 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       queue,
       context: new RunContextLoader(db),
       secrets: () => secrets.values(),
-      abortAction: (runId, stepKey) => late.executor?.abort(runId, stepKey),
+      abortAction: (runId, stepKey) => {
+        late.executor?.abort(runId, stepKey);
+        redisQueue?.abortEverywhere(runId, stepKey);
+      },
       onTaskOpened: (ids) => {
         void publishTasks(db, live, ids).catch((e) => logError(e, 'live task event failed'));
         for (const id of ids)
           void late.worker?.notify(id, 'opened').catch((e) => logError(e, 'task notification failed'));
       },
       onError: logError,
-      executesActions: () => workerKind !== undefined,
+      // With Redis an API process hands its actions straight to the shared queue.
+      executesActions: () => workerKind !== undefined || redisQueue !== undefined,
+      sharedRuns: redisQueue !== undefined,
     });
-    inlineStarts = async () => (workerKind === 'full' ? engine.inlineStarts(await secrets.values()) : null);
+    inlineStarts = async () => (startsRuns() ? engine.inlineStarts(await secrets.values()) : null);
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, database.dialect, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
@@ -346,6 +371,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
         { name: 'mailbox sources', everyMs: 5_000, run: async () => void (await mailboxes.pollDue()) },
       ],
+      ...(redisQueue ? { lostAttemptsEveryMs: LOST_ATTEMPTS_EVERY_MS } : {}),
       notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
       onError: logError,
     });
@@ -398,7 +424,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startWorker(workerOptions = {}) {
         if (workerKind) return;
         workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
-        queue.process(runExecutor.dispatch, config.actionConcurrency);
+        if (redisQueue) {
+          redisQueue.process(runExecutor.settle, config.actionConcurrency);
+          await redisQueue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
+        } else queue.process(runExecutor.dispatch, config.actionConcurrency);
         await runWorker.start(workerOptions.only);
       },
       async close() {

@@ -17,7 +17,8 @@ export interface ActionJob {
   react?: string;
 }
 
-export type JobHandler = (job: ActionJob) => Promise<void>;
+/** Resolves `later` when the attempt must be offered again later (a guardrail holds it). */
+export type JobHandler = (job: ActionJob) => Promise<'later' | undefined | void>;
 
 /**
  * The engine's work queue port. Delivery is at least once: a job lost with a crashed process is

@@ -75,6 +75,19 @@ export class ActionExecutor {
   readonly execute = async (job: ActionJob): Promise<void> => {
     const event = await this.#outcome(job);
     if (event) await this.#sink(job.runId, event);
+    else this.#parked.set(job.idempotencyKey, job);
+  };
+
+  /**
+   * The handler for a queue shared between processes (Redis): resolves once the outcome is
+   * committed, so the queue holds the attempt until then; an attempt a guardrail holds is left to the
+   * queue to offer again (`later`), since another process may be the one to carry it out.
+   */
+  readonly settle = async (job: ActionJob): Promise<'later' | undefined> => {
+    const event = await this.#outcome(job);
+    if (!event) return 'later';
+    await this.#sink(job.runId, event);
+    return undefined;
   };
 
   /**
@@ -87,8 +100,10 @@ export class ActionExecutor {
     const event = await this.#outcome(job);
     // A failed delivery is the engine's to recover (the run resumes and repeats the attempt).
     if (event) void this.#sink(job.runId, event).catch(() => undefined);
+    else this.#parked.set(job.idempotencyKey, job);
   };
 
+  /** The attempt's outcome as an engine event; null when a guardrail holds it for later. */
   async #outcome(job: ActionJob): Promise<EngineEvent | null> {
     const { runId, stepKey, attempt } = job;
     const failed = (error: StepFailure): EngineEvent => ({ type: 'action_failed', stepKey, attempt, error });
@@ -129,11 +144,7 @@ export class ActionExecutor {
         { runId, stepKey, idempotencyKey: job.idempotencyKey, input },
         action,
       );
-      if (!decision.proceed) {
-        if ('refuse' in decision) return failed(decision.refuse);
-        this.#parked.set(job.idempotencyKey, job);
-        return null;
-      }
+      if (!decision.proceed) return 'refuse' in decision ? failed(decision.refuse) : null;
     }
     const key = `${runId}\u0000${stepKey}`;
     // Admitted by the gate: the attempt holds a place under the limits until it is recorded.

@@ -60,6 +60,12 @@ export interface RunEngineOptions {
    * the database (`run_handoffs`), in the transition's own transaction.
    */
   executesActions?: () => boolean;
+  /**
+   * Whether other processes carry out this process's actions and apply their outcomes (a shared
+   * queue: Redis). A run then moves on in whichever process ran its last action, so the cached copies
+   * of a batch's runs are checked against the database's sequence before the batch, not trusted.
+   */
+  sharedRuns?: boolean;
 }
 
 /** Called after the commit of each transition, with the run's case (null until it has one). */
@@ -75,6 +81,14 @@ class StaleRunError extends Error {
   constructor() {
     super('a run changed concurrently; retrying its transition');
     this.name = 'StaleRunError';
+  }
+}
+
+/** The engine was closed (the process is stopping): the work was not applied. */
+export class EngineClosedError extends Error {
+  constructor() {
+    super('the run engine is closed');
+    this.name = 'EngineClosedError';
   }
 }
 
@@ -97,7 +111,7 @@ export class RunEngine {
 
   /** Resolves true once the work is committed, false when the run does not exist or ignored it. */
   submit(work: RunWork): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
+    if (this.#closed) return Promise.reject(new EngineClosedError());
     return this.#commit.submit(work);
   }
 
@@ -125,6 +139,34 @@ export class RunEngine {
     const commands = resumeCommands(entry.plan, entry.state, await this.#context(entry));
     const jobs = this.#jobs(entry, commands);
     this.#options.queue.enqueue(only ? jobs.filter((j) => only.has(j.idempotencyKey)) : jobs);
+  }
+
+  /**
+   * Hands the in-flight attempts of these runs to the queue again, read as they are in the database
+   * (the process's own copies are left alone): for a shared queue, which keeps each attempt once, so
+   * only the ones it lost (Redis emptied, a process gone between a commit and its enqueue) are new.
+   */
+  async reissue(runIds: readonly string[]): Promise<number> {
+    const rows = await this.#options.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', 'in', [...runIds, ''])
+      .where('status', 'in', ['running', 'waiting'])
+      .execute();
+    const jobs: ActionJob[] = [];
+    for (const row of rows) {
+      const state = JSON.parse(row.state) as RunState | QueuedState;
+      if (isQueuedState(state)) continue;
+      const entry: Entry = { row, state, seq: Number(row.seq) };
+      try {
+        await this.#pinPlan(entry);
+      } catch {
+        continue;
+      }
+      jobs.push(...this.#jobs(entry, resumeCommands(entry.plan!, state, await this.#context(entry))));
+    }
+    this.#options.queue.enqueue(jobs);
+    return jobs.length;
   }
 
   #executes(): boolean {
@@ -355,7 +397,9 @@ export class RunEngine {
     while (this.#cache.size > MAX_CACHED_RUNS) this.#cache.delete(this.#cache.keys().next().value!);
     // A copy may be behind (another process moved the run on): the transaction notices, whether the
     // copy leads to a transition (the write's sequence check) or ignores the event (#confirm).
-    const missing = [...new Set(jobs.map((j) => j.runId))].filter((id) => !this.#cache.has(id));
+    const ids = [...new Set(jobs.map((j) => j.runId))];
+    if (this.#options.sharedRuns) await this.#dropMovedOn(ids.filter((id) => this.#cache.has(id)));
+    const missing = ids.filter((id) => !this.#cache.has(id));
     for (let i = 0; i < missing.length; i += 500) {
       const rows = await this.#options.db
         .selectFrom('runs')
@@ -379,6 +423,20 @@ export class RunEngine {
           seq: Number(seq),
         });
       }
+    }
+  }
+
+  /** Drops the copies of these runs that another process has moved on since this one read them. */
+  async #dropMovedOn(ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#options.db
+        .selectFrom('runs')
+        .select(['id', 'seq'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      const current = new Map(rows.map((r) => [r.id, Number(r.seq)]));
+      for (const id of ids.slice(i, i + 500))
+        if (current.get(id) !== this.#cache.get(id)?.seq) this.#cache.delete(id);
     }
   }
 

@@ -22,11 +22,18 @@ export interface RunWorkerOptions {
   onError: (error: unknown, message: string) => void;
   /** Timers (retry backoff, delays, polls) are checked this often. */
   tickMs?: number;
+  /**
+   * With a queue shared between processes: how often the attempts of runs that have not moved for
+   * that long are offered to the queue again (it keeps each attempt once, so only lost ones are new).
+   */
+  lostAttemptsEveryMs?: number;
   /** Other database-driven clocks run with the once-a-second ones (cache sweeps, feed refreshes). */
   clocks?: { name: string; everyMs: number; run: () => Promise<void> }[];
 }
 
 const BATCH = 500;
+/** A due timer a worker claimed comes due again this much later if that worker dies before firing it. */
+const TIMER_LEASE_MS = 30_000;
 const ACTIVE = ['running', 'waiting'];
 
 /**
@@ -39,6 +46,7 @@ export class RunWorker {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #slowAt = 0;
+  #lostAt = Date.now();
   #stopped = false;
   #only: ReadonlySet<string> | undefined;
   readonly #clockAt = new Map<string, number>();
@@ -129,6 +137,11 @@ export class RunWorker {
     await guard(() => this.#queuedRuns(), 'starting queued runs failed');
     await guard(() => this.#tasks(), 'task expiry and reminders failed');
     await guard(() => this.#schedules(), 'scheduled playbooks failed');
+    const every = this.#options.lostAttemptsEveryMs;
+    if (every !== undefined && (everything || Date.now() - this.#lostAt >= every)) {
+      this.#lostAt = Date.now();
+      await guard(() => this.#lostAttempts(every), 'offering lost action attempts again failed');
+    }
     for (const clock of this.#options.clocks ?? []) {
       const last = this.#clockAt.get(clock.name) ?? 0;
       if (!everything && Date.now() - last < clock.everyMs) continue;
@@ -137,16 +150,32 @@ export class RunWorker {
     }
   }
 
+  /**
+   * Due timers fire in one worker: each is claimed by moving its `wake_at` a lease ahead (the
+   * transition the timer leads to writes the run's next one), so of several workers one fires it,
+   * and if that one dies the timer comes due again when the lease is over.
+   */
   async #dueTimers(): Promise<void> {
     const { db, engine } = this.#options;
-    let query = db
-      .selectFrom('runs')
-      .select('id')
-      .where('wake_at', '<=', new Date().toISOString())
-      .where('status', 'in', ACTIVE);
-    if (this.#only) query = query.where('id', 'in', [...this.#only, '']);
-    const rows = await query.limit(BATCH).execute();
-    await Promise.all(rows.map((r) => engine.deliver(r.id, { type: 'timer_fired' })));
+    const now = new Date().toISOString();
+    const due = () => {
+      const query = db
+        .selectFrom('runs')
+        .select('id')
+        .where('wake_at', '<=', now)
+        .where('status', 'in', ACTIVE);
+      return this.#only ? query.where('id', 'in', [...this.#only, '']) : query;
+    };
+    // A read first: this runs every tick, and there is usually nothing due.
+    if ((await due().limit(1).execute()).length === 0) return;
+    const claimed = await db
+      .updateTable('runs')
+      .set({ wake_at: new Date(Date.now() + TIMER_LEASE_MS).toISOString() })
+      .where('id', 'in', due().limit(BATCH))
+      .where('wake_at', '<=', now)
+      .returning('id')
+      .execute();
+    await Promise.all(claimed.map((r) => engine.deliver(r.id, { type: 'timer_fired' })));
   }
 
   /**
@@ -187,16 +216,45 @@ export class RunWorker {
     );
   }
 
+  async #lostAttempts(quietMs: number): Promise<void> {
+    const { db, engine } = this.#options;
+    const quiet = new Date(Date.now() - quietMs).toISOString();
+    let after = '';
+    for (;;) {
+      const rows = await db
+        .selectFrom('runs')
+        .select('id')
+        .where('status', '=', 'running')
+        .where('updated_at', '<', quiet)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
+      if (rows.length === 0) return;
+      after = rows.at(-1)!.id;
+      await engine.reissue(rows.map((r) => r.id));
+    }
+  }
+
   async #queuedRuns(): Promise<void> {
     const { db, engine } = this.#options;
     // Queued by another process (an ingest from the CLI), or whose start was lost with a crash.
+    // Each is claimed by one worker (its `updated_at` moved to now); one whose claimer died comes
+    // up again a second later.
     const stale = new Date(Date.now() - 1000).toISOString();
-    const rows = await db
+    const waiting = db
       .selectFrom('runs')
       .select('id')
       .where('status', '=', 'queued')
+      .where('updated_at', '<', stale);
+    if ((await waiting.limit(1).execute()).length === 0) return;
+    const rows = await db
+      .updateTable('runs')
+      .set({ updated_at: new Date().toISOString() })
+      .where('id', 'in', waiting.limit(BATCH))
+      .where('status', '=', 'queued')
       .where('updated_at', '<', stale)
-      .limit(BATCH)
+      .returning('id')
       .execute();
     if (rows.length > 0) await engine.start(rows.map((r) => r.id));
   }

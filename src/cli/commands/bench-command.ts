@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` / `ingest-growth` / `engine` / `console` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `ingest-growth` / `engine` / `scale` / `console` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -21,11 +21,16 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
+  if (which === 'scale') {
+    const { runScaleBench } = await import('../../../bench/scale-bench.ts');
+    io.stdout(`${JSON.stringify(await runScaleBench(rest, io), null, 2)}\n`);
+    return 0;
+  }
   if (which === 'console') {
     const { runConsoleBench } = await import('../../../bench/console-bench.ts');
     const result = await runConsoleBench(rest, io);
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  throw new UsageError('bench needs a scenario: ingest, ingest-growth, engine or console');
+  throw new UsageError('bench needs a scenario: ingest, ingest-growth, engine, scale or console');
 }
