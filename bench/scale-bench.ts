@@ -102,7 +102,7 @@ async function round(
         child.once('exit', (code) => reject(new Error(`a worker exited with ${code} before it was ready`)));
       });
     }
-    const succeeded = async () => {
+    const finished = async () => {
       const row = await api.database.db
         .selectFrom('runs')
         .select((eb) => eb.fn.countAll().as('n'))
@@ -111,7 +111,7 @@ async function round(
       return Number(row.n);
     };
     const until = async (n: number) => {
-      while ((await succeeded()) < n) await new Promise((r) => setTimeout(r, 50));
+      while ((await finished()) < n) await new Promise((r) => setTimeout(r, 50));
     };
     io.stderr(`bench scale: ${workers} worker(s), warm-up\n`);
     await startRuns(api, WARMUP_RUNS, saved.playbook.version);

@@ -93,7 +93,7 @@ export interface Riposte {
   engine: RunEngine;
   worker: RunWorker;
   links: ApprovalLinks;
-  queue: WorkQueue;
+  queue: WorkQueue<unknown>;
   integrations: IntegrationCatalog;
   instances: InstanceStore;
   enrichment: EnrichmentStore;
@@ -184,8 +184,20 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // full one also the runs triggers queue. Either carries out actions; without one they go to the
     // workers of other processes.
     let workerKind: 'scoped' | 'full' | undefined;
-    // Assigned below, once the queue is known.
-    let startsRuns = (): boolean => false;
+    // Redis (BullMQ) when configured: processes share the actions and the leases on them.
+    const redisQueue = config.redisUrl
+      ? new RedisWorkQueue({
+          url: config.redisUrl,
+          seal: (plaintext) => box.seal(plaintext),
+          open: (sealed) => box.open(sealed),
+          onError: logError,
+          prefix: config.redisPrefix,
+          leaseMs: config.queueLeaseMs,
+        })
+      : undefined;
+    // A full worker starts the runs triggers create, and so does any process when the queue is shared
+    // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker.
+    const startsRuns = () => workerKind === 'full' || redisQueue !== undefined;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -275,21 +287,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     );
     // Every action is registered by now, so the built-ins compile against the full catalogue.
     if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
-    // Redis (BullMQ) when configured: processes share the actions and the leases on them.
-    const redisQueue = config.redisUrl
-      ? new RedisWorkQueue({
-          url: config.redisUrl,
-          seal: (plaintext) => box.seal(plaintext),
-          open: (sealed) => box.open(sealed),
-          onError: logError,
-          prefix: config.redisPrefix,
-          leaseMs: config.queueLeaseMs,
-        })
-      : undefined;
-    const queue: WorkQueue = redisQueue ?? new InProcessQueue();
-    // A full worker starts the runs triggers create, and so does any process when the queue is shared
-    // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker.
-    startsRuns = () => workerKind === 'full' || redisQueue !== undefined;
+    const queue = redisQueue ?? new InProcessQueue();
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
     const engine = new RunEngine({
@@ -424,9 +422,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startWorker(workerOptions = {}) {
         if (workerKind) return;
         workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
-        if (redisQueue) {
-          redisQueue.process(runExecutor.settle, config.actionConcurrency);
-          await redisQueue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
+        if (queue instanceof RedisWorkQueue) {
+          queue.process(runExecutor.settle, config.actionConcurrency);
+          await queue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
         } else queue.process(runExecutor.dispatch, config.actionConcurrency);
         await runWorker.start(workerOptions.only);
       },

@@ -1,8 +1,5 @@
 import type { ActionJob, JobHandler, WorkQueue } from './work-queue.ts';
 
-/** How soon an attempt its handler could not carry out yet is offered again. */
-const LATER_MS = 1_000;
-
 /** The embedded default: a FIFO in this process with a concurrency cap. */
 export class InProcessQueue implements WorkQueue {
   #jobs: ActionJob[] = [];
@@ -47,9 +44,6 @@ export class InProcessQueue implements WorkQueue {
       }
       this.#active++;
       void handler(job)
-        .then((result) => {
-          if (result === 'later') setTimeout(() => this.enqueue([job]), LATER_MS).unref();
-        })
         .catch(() => undefined)
         .finally(() => {
           this.#active--;

@@ -2,6 +2,12 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ActionJob, JobHandler, WorkQueue } from './work-queue.ts';
 
+/**
+ * What a handler of attempts any process may carry out resolves: undefined once the outcome is
+ * committed, `later` when a guardrail holds the attempt (the queue offers it again, to any process).
+ */
+export type SharedOutcome = 'later' | void;
+
 export interface RedisWorkQueueOptions {
   url: string;
   /** Job data holds action inputs, secrets included: sealed before it leaves the process. */
@@ -32,7 +38,7 @@ const DELIVERY_ATTEMPTS = 10;
  * job; the worker carrying it out holds a lease on it, and a dead worker's attempts are taken up by
  * another once the lease lapses. A job completes only once the attempt's outcome is committed.
  */
-export class RedisWorkQueue implements WorkQueue {
+export class RedisWorkQueue implements WorkQueue<SharedOutcome> {
   readonly #options: RedisWorkQueueOptions;
   readonly #prefix: string;
   #queue: Queue | undefined;
@@ -57,7 +63,7 @@ export class RedisWorkQueue implements WorkQueue {
     this.#flush();
   }
 
-  process(handler: JobHandler, concurrency: number): void {
+  process(handler: JobHandler<SharedOutcome>, concurrency: number): void {
     const { leaseMs = 30_000, parkedRetryMs = 1_000, open, onError } = this.#options;
     this.#worker = new Worker(
       QUEUE,
@@ -112,7 +118,7 @@ export class RedisWorkQueue implements WorkQueue {
     return this.#pending.length + this.#active;
   }
 
-  /** Jobs this installation's queue holds, by state (for tests and `/metrics`). */
+  /** Jobs this installation's queue holds, by state. */
   async counts(): Promise<Record<string, number>> {
     return this.#queueOf().getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
   }
@@ -191,7 +197,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 }
 
-/** BullMQ reserves `:` in ids; the key's own characters are kept readable otherwise. */
-export function jobIdOf(idempotencyKey: string): string {
+/** BullMQ reserves `:` in ids (idempotency keys have two), so the key is encoded. */
+function jobIdOf(idempotencyKey: string): string {
   return `a-${Buffer.from(idempotencyKey).toString('base64url')}`;
 }

@@ -17,17 +17,17 @@ export interface ActionJob {
   react?: string;
 }
 
-/** Resolves `later` when the attempt must be offered again later (a guardrail holds it). */
-export type JobHandler = (job: ActionJob) => Promise<'later' | undefined | void>;
+/** Carries out one job; what it resolves is for the queue that called it (the Redis queue reads `later`). */
+export type JobHandler<Result = void> = (job: ActionJob) => Promise<Result>;
 
 /**
  * The engine's work queue port. Delivery is at least once: a job lost with a crashed process is
  * re-enqueued from the run's state on recovery, and the idempotency key makes the repeat harmless.
  */
-export interface WorkQueue {
+export interface WorkQueue<Result = void> {
   enqueue(jobs: readonly ActionJob[]): void;
   /** Starts delivering jobs to the handler, at most `concurrency` at a time. */
-  process(handler: JobHandler, concurrency: number): void;
+  process(handler: JobHandler<Result>, concurrency: number): void;
   /** Jobs queued or in progress. */
   size(): number;
   /** Stops taking new jobs and waits for those in progress. Queued jobs are dropped (recovery re-creates them). */

@@ -47,7 +47,8 @@ interface Entry {
 export interface RunEngineOptions {
   db: Kysely<DatabaseSchema>;
   playbooks: PlaybookService;
-  queue: WorkQueue;
+  /** The engine only enqueues: any queue does, whatever its handlers resolve. */
+  queue: WorkQueue<unknown>;
   context: RunContextLoader;
   secrets: () => Promise<Record<string, string>>;
   /** Cancels an action in flight (its AbortSignal). */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { newId } from '../core/ids.ts';
 import { atLeast, isRole } from '../core/role.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
@@ -32,6 +32,7 @@ export interface RunWorkerOptions {
 }
 
 const BATCH = 500;
+type RunPageQuery = SelectQueryBuilder<DatabaseSchema, 'runs', { id: string; status: string }>;
 /** A due timer a worker claimed comes due again this much later if that worker dies before firing it. */
 const TIMER_LEASE_MS = 30_000;
 const ACTIVE = ['running', 'waiting'];
@@ -77,22 +78,11 @@ export class RunWorker {
   /** Resumes what a previous process left: queued runs start, running ones repeat their in-flight actions. */
   async recover(): Promise<void> {
     const { db, engine } = this.#options;
-    let after = '';
-    for (;;) {
-      const rows = await db
-        .selectFrom('runs')
-        .select(['id', 'status'])
-        .where('status', 'in', ['queued', ...ACTIVE])
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.id;
-      await Promise.all(
-        rows.map((r) => (r.status === 'queued' ? engine.start([r.id]) : engine.resume(r.id))),
-      );
-    }
+    await this.#eachPage(
+      (q) => q.where('status', 'in', ['queued', ...ACTIVE]),
+      (rows) =>
+        Promise.all(rows.map((r) => (r.status === 'queued' ? engine.start([r.id]) : engine.resume(r.id)))),
+    );
     // A child that finished while its parent's process was down: tell the parent again (it ignores repeats).
     const orphans = await db
       .selectFrom('runs as c')
@@ -217,22 +207,25 @@ export class RunWorker {
   }
 
   async #lostAttempts(quietMs: number): Promise<void> {
-    const { db, engine } = this.#options;
     const quiet = new Date(Date.now() - quietMs).toISOString();
+    await this.#eachPage(
+      (q) => q.where('status', '=', 'running').where('updated_at', '<', quiet),
+      (rows) => this.#options.engine.reissue(rows.map((r) => r.id)),
+    );
+  }
+
+  /** Visits the runs `filter` keeps, a page at a time in id order. */
+  async #eachPage(
+    filter: (query: RunPageQuery) => RunPageQuery,
+    visit: (rows: { id: string; status: string }[]) => Promise<unknown>,
+  ): Promise<void> {
     let after = '';
     for (;;) {
-      const rows = await db
-        .selectFrom('runs')
-        .select('id')
-        .where('status', '=', 'running')
-        .where('updated_at', '<', quiet)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
+      const page = this.#options.db.selectFrom('runs').select(['id', 'status']).where('id', '>', after);
+      const rows = await filter(page).orderBy('id').limit(BATCH).execute();
       if (rows.length === 0) return;
       after = rows.at(-1)!.id;
-      await engine.reissue(rows.map((r) => r.id));
+      await visit(rows);
     }
   }
 

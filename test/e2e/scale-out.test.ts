@@ -170,7 +170,7 @@ if (url)
       });
 
       it('cancelling a run in one process aborts its action where another is carrying it out', async () => {
-        const [a, b] = [processes[0]!, processes[1]!];
+        const a = processes[0]!;
         // The API process (no worker) starts the run; a worker takes the held attempt.
         const api = await openProcess('api');
         const run = await start(api, true);
@@ -181,6 +181,5 @@ if (url)
         assert.equal(done.status, 'cancelled');
         const [, by] = [...target.calls].find(([key]) => key.startsWith(`${run.id}:`))!;
         assert.notEqual(by[0], 'api', 'the API process carried out an action');
-        assert.ok(b);
       });
     });
