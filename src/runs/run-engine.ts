@@ -86,7 +86,7 @@ class StaleRunError extends Error {
 }
 
 /** The engine was closed (the process is stopping): the work was not applied. */
-export class EngineClosedError extends Error {
+class EngineClosedError extends Error {
   constructor() {
     super('the run engine is closed');
     this.name = 'EngineClosedError';
