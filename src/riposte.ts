@@ -25,6 +25,7 @@ import { locateOffline } from './integrations/geoip/locate-offline.ts';
 import { UserAlertHistory } from './ingest/user-alert-history.ts';
 import { InProcessQueue } from './queue/in-process-queue.ts';
 import { RedisWorkQueue } from './queue/redis-queue.ts';
+import { ScopedQueue } from './queue/scoped-queue.ts';
 import type { WorkQueue } from './queue/work-queue.ts';
 import { ActionExecutor } from './runs/action-executor.ts';
 import { ApprovalLinks } from './runs/approval-links.ts';
@@ -195,9 +196,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           leaseMs: config.queueLeaseMs,
         })
       : undefined;
-    // A full worker starts the runs triggers create, and so does any process when the queue is shared
-    // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker.
-    const startsRuns = () => workerKind === 'full' || redisQueue !== undefined;
+    // A full worker starts the runs triggers create, and so does an API process when the queue is shared
+    // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker. A
+    // scoped worker (the CLI) starts only the run it was asked for.
+    const startsRuns = () => workerKind === 'full' || (redisQueue !== undefined && workerKind !== 'scoped');
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -287,7 +289,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     );
     // Every action is registered by now, so the built-ins compile against the full catalogue.
     if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
-    const queue = redisQueue ?? new InProcessQueue();
+    // With Redis, a scoped worker (the CLI) keeps its own runs' attempts; everything else is shared.
+    const queue = redisQueue ? new ScopedQueue(redisQueue) : new InProcessQueue();
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
     const engine = new RunEngine({
@@ -422,9 +425,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startWorker(workerOptions = {}) {
         if (workerKind) return;
         workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
-        if (queue instanceof RedisWorkQueue) {
-          queue.process(runExecutor.settle, config.actionConcurrency);
-          await queue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
+        if (queue instanceof ScopedQueue && redisQueue) {
+          if (workerOptions.only) queue.keepLocal(runExecutor.dispatch, config.actionConcurrency);
+          else redisQueue.process(runExecutor.settle, config.actionConcurrency);
+          await redisQueue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
         } else queue.process(runExecutor.dispatch, config.actionConcurrency);
         await runWorker.start(workerOptions.only);
       },

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { loadConfig } from '../../src/config.ts';
 import type { ActionDefinition } from '../../src/core/action.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import { runCli } from '../support/cli-io.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 import { dropRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/test-redis.ts';
 
@@ -91,7 +92,7 @@ const until = async (done: () => boolean | Promise<boolean>, what: string, ms = 
  * processes are.
  */
 if (url)
-  for (const kind of databaseKinds())
+  for (const kind of databaseKinds()) {
     describe(`worker processes sharing Redis on ${kind}`, () => {
       let db: TestDatabase;
       const prefix = testRedisPrefix();
@@ -183,3 +184,99 @@ if (url)
         assert.notEqual(by[0], 'api', 'the API process carried out an action');
       });
     });
+
+    describe(`the CLI running one playbook beside Redis on ${kind}`, () => {
+      let db: TestDatabase;
+      const prefix = testRedisPrefix();
+      const processes: Riposte[] = [];
+      const target = new Target();
+      const settings = () => ({
+        dataDir: db.dataDir,
+        databaseUrl: db.url,
+        redisUrl: url,
+        redisPrefix: prefix,
+      });
+      const openProcess = async (name: string): Promise<Riposte> => {
+        const riposte = await openRiposte(
+          loadConfig({}, { ...settings(), logLevel: 'silent', builtinPlaybooks: false }),
+        );
+        riposte.actions.register(target.action(name));
+        processes.push(riposte);
+        return riposte;
+      };
+      before(async () => {
+        db = await createTestDatabase(kind);
+      });
+      after(async () => {
+        for (const riposte of processes) await riposte.close().catch(() => undefined);
+        await db.drop();
+        await dropRedisPrefix(url, prefix);
+      });
+
+      it('`playbook run` carries out its own run and takes none of the attempts waiting for the workers', async () => {
+        const api = await openProcess('api');
+        await api.playbooks.save(PLAYBOOK, ACTOR);
+        await api.playbooks.save(
+          `
+id: cli_echo
+name: CLI echo
+triggers: { manual: true }
+steps:
+  - id: one
+    uses: core.echo
+    with: { n: 1 }
+  - id: two
+    uses: core.echo
+    with:
+      n: \${{ steps.one.output.n + 1 }}
+`,
+          ACTOR,
+        );
+        // Runs an API process started: their first attempts wait in Redis, as no worker runs yet.
+        const shared = await Promise.all(
+          [1, 2, 3].map(() => api.runs.start({ playbookId: 'scale_chain', startedBy: 'test', actor: ACTOR })),
+        );
+        // The CLI, configured as the servers are (environment), runs a playbook of its own.
+        const env = {
+          RIPOSTE_DATA_DIR: db.dataDir,
+          RIPOSTE_DATABASE_URL: db.url,
+          RIPOSTE_REDIS_URL: url,
+          RIPOSTE_REDIS_PREFIX: prefix,
+          RIPOSTE_LOG_LEVEL: 'silent',
+          RIPOSTE_BUILTIN_PLAYBOOKS: 'false',
+        };
+        const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+        Object.assign(process.env, env);
+        let cli: Awaited<ReturnType<typeof runCli>>;
+        try {
+          cli = await runCli(['playbook', 'run', 'cli_echo', '--wait', '20']);
+        } finally {
+          for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+          }
+        }
+        assert.equal(cli.code, 0, cli.stderr);
+        const detail = JSON.parse(cli.stdout);
+        assert.equal(detail.status, 'succeeded', cli.stdout);
+        // The CLI took none of the shared attempts (it has not even the action they need).
+        assert.equal(target.calls.size, 0);
+        for (const run of shared) {
+          const now = await api.runs.get(run.id);
+          assert.equal(now.status, 'running', JSON.stringify(now.steps));
+          assert.ok(
+            now.steps.every((step) => step.status !== 'failed'),
+            JSON.stringify(now.steps),
+          );
+        }
+        // A worker process starts and carries them out.
+        const worker = await openProcess('worker');
+        await worker.startWorker();
+        for (const run of shared) {
+          const done = await worker.runs.settle(run.id, 20_000, { untilTerminal: true });
+          assert.equal(done.status, 'succeeded');
+        }
+        assert.equal(target.calls.size, shared.length * EFFECTS_PER_RUN);
+      });
+    });
+  }
