@@ -25,6 +25,7 @@ import type { LivePublisher } from '../live/live-event.ts';
 import { listCases, type CaseFilter } from './case-list.ts';
 import { mentionedUsers, type MentionHook } from './case-mentions.ts';
 import { caseSla, type CaseSla } from './case-sla.ts';
+import { caseObservablePage, type ObservablePageQuery } from './case-observables.ts';
 import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
 import { lockGrouping } from './case-grouper.ts';
@@ -50,7 +51,11 @@ export interface CaseServiceOptions {
 
 export interface CaseDetail extends CaseItem {
   alerts: Alert[];
+  /** The first DETAIL_OBSERVABLES by type and value; the rest through `observables()`. */
   observables: CaseObservable[];
+  observableCount: number;
+  /** For `GET /api/v1/cases/{id}/observables`, to go on after `observables`; null when they are all. */
+  observablesNextCursor: string | null;
   comments: CaseComment[];
   timeline: AuditRecord[];
 }
@@ -66,6 +71,8 @@ export interface CasePatch {
 
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_:./-]{0,63}$/u;
 const DETAIL_ALERTS = 100;
+/** A case grouped from a noisy rule can hold a hundred thousand observables; the detail carries a page. */
+const DETAIL_OBSERVABLES = 200;
 
 export function toCaseSummary(row: CaseTable): CaseSummary {
   return {
@@ -142,6 +149,13 @@ export class CaseService {
     return caseTimeline(this.#db, id, page);
   }
 
+  /** A case's observables a page at a time (type, cursor, limit), by type then value. */
+  async observables(id: string, query: ObservablePageQuery): Promise<Page<CaseObservable>> {
+    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    return caseObservablePage(this.#db, id, query);
+  }
+
   async get(id: string, viewer?: Actor): Promise<CaseDetail> {
     const row = await this.#db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
@@ -153,13 +167,7 @@ export class CaseService {
         .orderBy('id', 'desc')
         .limit(DETAIL_ALERTS)
         .execute(),
-      this.#db
-        .selectFrom('case_observables')
-        .selectAll()
-        .where('case_id', '=', id)
-        .orderBy('type')
-        .orderBy('value')
-        .execute(),
+      caseObservablePage(this.#db, id, {}, DETAIL_OBSERVABLES),
       this.#db.selectFrom('case_comments').selectAll().where('case_id', '=', id).orderBy('id').execute(),
       this.#db
         .selectFrom('audit_log')
@@ -178,13 +186,20 @@ export class CaseService {
     return {
       ...this.#item(row),
       alerts: alerts.map(toAlert),
-      observables: observables.map((o) => ({
-        type: o.type as CaseObservable['type'],
-        value: o.value,
-        ...(o.role === null ? {} : { role: o.role as CaseObservable['role'] }),
-        firstSeen: o.first_seen,
-        lastSeen: o.last_seen,
-      })),
+      observables: observables.items,
+      observableCount:
+        observables.nextCursor === null
+          ? observables.items.length
+          : Number(
+              (
+                await this.#db
+                  .selectFrom('case_observables')
+                  .select((eb) => eb.fn.countAll().as('n'))
+                  .where('case_id', '=', id)
+                  .executeTakeFirstOrThrow()
+              ).n,
+            ),
+      observablesNextCursor: observables.nextCursor,
       comments: comments.map((c) => ({
         id: c.id,
         author: c.author,

@@ -72,6 +72,66 @@ for (const kind of databaseKinds()) {
       assert.ok(detail.observables.some((o: { value: string }) => o.value === '10.9.0.1'));
     });
 
+    it("bounds a big case's observables in its detail and pages through them all", async () => {
+      // 300 alerts of one rule against one host and domain, each from its own address: one case, 300
+      // source addresses and the shared destination, domain, URL and technique's observables beside.
+      const ids = await ingest(
+        Array.from({ length: 300 }, (_, i) =>
+          eveAlert({
+            srcIp: `10.77.${i >> 8}.${i & 255}`,
+            sid: 7707,
+            destIp: '198.51.100.77',
+            hostname: 'paging.example-bad.com',
+          }),
+        ),
+      );
+      const caseId = (await alert(ids[0]!)).caseId;
+      const detail = await getCase(caseId);
+      assert.equal(detail.alertCount, 300);
+      assert.equal(detail.observables.length, 200);
+      assert.ok(detail.observableCount > 300, String(detail.observableCount));
+      assert.equal(typeof detail.observablesNextCursor, 'string');
+
+      const page = (query: string) =>
+        h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}/observables${query}` });
+      const seen: { type: string; value: string }[] = [...detail.observables];
+      for (let cursor = detail.observablesNextCursor; cursor;) {
+        const res = await page(`?limit=70&cursor=${cursor}`);
+        assert.equal(res.statusCode, 200, res.body);
+        const body = res.json();
+        assert.ok(body.items.length <= 70);
+        assert.ok(Array.isArray(body.enrichment));
+        seen.push(...body.items);
+        cursor = body.nextCursor;
+      }
+      const keys = seen.map((o) => `${o.type} ${o.value}`);
+      assert.equal(keys.length, detail.observableCount);
+      assert.equal(new Set(keys).size, keys.length, 'an observable came twice');
+      // By type, then value: the detail's page and the pages after it, in one order.
+      const ordered = [...seen].sort((a, b) =>
+        a.type === b.type ? (a.value < b.value ? -1 : 1) : a.type < b.type ? -1 : 1,
+      );
+      assert.deepEqual(seen, ordered);
+      for (let i = 0; i < 300; i++) assert.ok(keys.includes(`ipv4 10.77.${i >> 8}.${i & 255}`));
+
+      const domains = (await page('?type=domain')).json();
+      assert.ok(domains.items.length > 0);
+      assert.ok(domains.items.every((o: { type: string }) => o.type === 'domain'));
+      assert.ok(domains.items.some((o: { value: string }) => o.value === 'paging.example-bad.com'));
+
+      const badCursor = await page('?cursor=bm90LWpzb24');
+      assert.equal(badCursor.statusCode, 400);
+      assert.equal(badCursor.json().code, 'invalid_cursor');
+      const badType = await page('?type=planet');
+      assert.equal(badType.statusCode, 400);
+      assert.match(badType.json().detail, /type/);
+      const missing = await h.as('viewer', {
+        method: 'GET',
+        url: '/api/v1/cases/case_00000000000000000000zz/observables',
+      });
+      assert.equal(missing.statusCode, 404);
+    });
+
     it('attaches an alert from another rule to an open case through a shared observable', async () => {
       const [first] = await ingest([
         eveAlert({

@@ -37,6 +37,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'PATCH /api/v1/cases/:id': ANALYST,
   'POST /api/v1/cases/:id/comments': ANALYST,
   'GET /api/v1/cases/:id/timeline': ALL,
+  'GET /api/v1/cases/:id/observables': ALL,
   'GET /api/v1/people': ALL,
   'GET /api/v1/sources': ANALYST,
   'POST /api/v1/sources': ADMIN,

@@ -224,6 +224,34 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await page.context().close();
   });
 
+  it("shows a big case's first observables and loads the rest on request", async () => {
+    const { riposte } = c.harness;
+    await riposte.sources.create({ name: 'noisy-ids', format: 'suricata' }, ACTOR);
+    const source = await riposte.sources.get('noisy-ids');
+    const body = JSON.stringify(
+      Array.from({ length: 250 }, (_, i) =>
+        eveAlert({ srcIp: `10.66.${i >> 8}.${i & 255}`, sid: 9166, destIp: '198.51.100.66' }),
+      ),
+    );
+    const { alertIds } = await riposte.ingest.ingest(source, body, 'application/json', ACTOR);
+    await riposte.grouping.drain();
+    const bigCase = (await riposte.alerts.get(alertIds[0]!)).caseId!;
+    const total = (await riposte.cases.get(bigCase)).observableCount;
+    assert.ok(total > 250, String(total));
+
+    const page = await c.loginAs('viewer');
+    await page.goto(`/ui/cases/${bigCase}`);
+    const panel = page.getByRole('region', { name: 'Observables' });
+    await panel.getByText(`The first 200 of ${total} observables, by type and value.`).waitFor();
+    assert.equal(await panel.locator('tbody tr').count(), 200);
+    await panel.getByRole('button', { name: 'Load more observables' }).click();
+    await panel.getByRole('button', { name: 'Load more observables' }).waitFor({ state: 'detached' });
+    assert.equal(await panel.locator('tbody tr').count(), total);
+    assert.equal(await panel.getByText(/The first \d+ of/).count(), 0);
+    await panel.getByRole('cell', { name: '10.66.0.249', exact: true }).waitFor();
+    await page.context().close();
+  });
+
   it('offers a viewer the queue and the case without the controls to change them', async () => {
     const page = await c.loginAs('viewer');
     await page.goto(`/ui/cases/${caseId}`);

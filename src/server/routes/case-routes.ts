@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { CaseFilter, CasePatch } from '../../cases/case-service.ts';
 import { CASE_SORTS } from '../../cases/case-list.ts';
 import { CASE_STATUSES, RESOLUTIONS } from '../../core/case.ts';
-import { SEVERITIES } from '../../core/alert.ts';
+import { OBSERVABLE_TYPES, SEVERITIES } from '../../core/alert.ts';
+import { OBSERVABLE_CURSOR_MAX } from '../../cases/case-observables.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ANALYST, ANY_ROLE } from '../route-auth.ts';
@@ -49,6 +50,36 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request) => riposte.cases.timeline(request.params.id, request.query),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { type?: string; cursor?: string; limit?: string } }>(
+    '/api/v1/cases/:id/observables',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: "A case's observables a page at a time, by type then value, with their enrichment verdicts",
+        description:
+          'The case detail carries the first 200 and `observablesNextCursor`, which goes on from there; `observableCount` is the total.',
+        tags: ['cases'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            type: { type: 'string', enum: [...OBSERVABLE_TYPES] },
+            cursor: {
+              type: 'string',
+              maxLength: OBSERVABLE_CURSOR_MAX,
+              description: 'nextCursor from the previous page',
+            },
+            limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1–500, default 100' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const page = await riposte.cases.observables(request.params.id, request.query);
+      return { ...page, enrichment: await riposte.enrichment.summaries(page.items) };
+    },
   );
 
   app.get(

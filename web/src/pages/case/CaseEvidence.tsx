@@ -1,5 +1,7 @@
-import { Severity, Status, Time, Verdict } from '../../components/ui.tsx';
-import type { CaseDetail } from './case-types.ts';
+import { useEffect, useState } from 'react';
+import { api, errorText, type Page } from '../../api.ts';
+import { ErrorBox, Severity, Status, Time, Verdict } from '../../components/ui.tsx';
+import type { CaseDetail, CaseObservable, Enrichment } from './case-types.ts';
 
 export function CaseAlerts({ kase }: { kase: CaseDetail }) {
   return (
@@ -49,12 +51,56 @@ export function CaseAlerts({ kase }: { kase: CaseDetail }) {
   );
 }
 
-/** Observables with the verdict of every enrichment source that judged them. */
+/**
+ * Observables with the verdict of every enrichment source that judged them. A big case's detail
+ * carries the first 200; the rest load a page at a time.
+ */
 export function CaseObservables({ kase }: { kase: CaseDetail }) {
-  const enrichment = new Map(kase.enrichment.map((e) => [`${e.type}\u0000${e.value}`, e]));
+  const [more, setMore] = useState<{ items: CaseObservable[]; enrichment: Enrichment[] }>({
+    items: [],
+    enrichment: [],
+  });
+  const [next, setNext] = useState<string | null>(kase.observablesNextCursor);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // The case reloads on live updates: start over from its own first page.
+  useEffect(() => {
+    setMore({ items: [], enrichment: [] });
+    setNext(kase.observablesNextCursor);
+  }, [kase]);
+  const loadMore = async () => {
+    if (!next) return;
+    setLoading(true);
+    try {
+      const page = await api.get<Page<CaseObservable> & { enrichment: Enrichment[] }>(
+        `/api/v1/cases/${encodeURIComponent(kase.id)}/observables`,
+        { cursor: next, limit: 200 },
+      );
+      setMore((old) => ({
+        items: [...old.items, ...page.items],
+        enrichment: [...old.enrichment, ...page.enrichment],
+      }));
+      setNext(page.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+  const observables = [...kase.observables, ...more.items];
+  const enrichment = new Map(
+    [...kase.enrichment, ...more.enrichment].map((e) => [`${e.type}\u0000${e.value}`, e]),
+  );
   return (
     <section className="panel" aria-label="Observables">
       <h2>Observables</h2>
+      {kase.observableCount > observables.length && (
+        <p className="muted small">
+          The first {observables.length} of {kase.observableCount} observables, by type and value.
+        </p>
+      )}
+      <ErrorBox error={error} />
       <table>
         <thead>
           <tr>
@@ -67,7 +113,7 @@ export function CaseObservables({ kase }: { kase: CaseDetail }) {
           </tr>
         </thead>
         <tbody>
-          {kase.observables.map((o) => {
+          {observables.map((o) => {
             const found = enrichment.get(`${o.type}\u0000${o.value}`);
             return (
               <tr key={`${o.type}:${o.value}`}>
@@ -106,6 +152,11 @@ export function CaseObservables({ kase }: { kase: CaseDetail }) {
           })}
         </tbody>
       </table>
+      {next && (
+        <button type="button" disabled={loading} onClick={() => void loadMore()}>
+          Load more observables
+        </button>
+      )}
     </section>
   );
 }

@@ -86,7 +86,10 @@ export interface CaseComment {
 
 export interface CaseDetail extends CaseItem {
   alerts: CaseAlert[];
+  /** The first 200 by type and value; the rest page through /api/v1/cases/{id}/observables. */
   observables: CaseObservable[];
+  observableCount: number;
+  observablesNextCursor: string | null;
   comments: CaseComment[];
   enrichment: Enrichment[];
 }
