@@ -49,7 +49,8 @@ ${inputs}steps:
 `;
 }
 
-export function benchActions(firstActionAt: Map<string, number>): ActionDefinition[] {
+/** The fake enrichment actions; `firstActionAt`, when given, records when each run's first one started. */
+export function benchActions(firstActionAt?: Map<string, number>): ActionDefinition[] {
   const action = (id: string, run: ActionDefinition['run']): ActionDefinition => ({
     id,
     title: id,
@@ -62,7 +63,8 @@ export function benchActions(firstActionAt: Map<string, number>): ActionDefiniti
   });
   return [
     action('bench.geo', async (input, context) => {
-      if (!firstActionAt.has(context.runId)) firstActionAt.set(context.runId, performance.now());
+      if (firstActionAt && !firstActionAt.has(context.runId))
+        firstActionAt.set(context.runId, performance.now());
       return { ip: input['ip'], country: 'NL' };
     }),
     action('bench.asn', async () => ({ asn: 64500 })),

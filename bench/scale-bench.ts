@@ -78,7 +78,7 @@ async function round(
   const children: ChildProcess[] = [];
   try {
     // Registered so the playbook compiles here; this process carries out none of them (no worker).
-    for (const action of benchActions(new Map())) api.actions.register(action);
+    for (const action of benchActions()) api.actions.register(action);
     const saved = await api.playbooks.save(
       enrichPlaybook('bench_enrich', '{ manual: true }', '${{ inputs.ip }}'),
       ACTOR,

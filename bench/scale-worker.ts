@@ -23,7 +23,7 @@ const riposte = await openRiposte(
   ),
   { migrate: false },
 );
-for (const action of benchActions(new Map())) riposte.actions.register(action);
+for (const action of benchActions()) riposte.actions.register(action);
 await riposte.startWorker();
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => {

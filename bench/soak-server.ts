@@ -25,7 +25,7 @@ const riposte = await openRiposte(
     { dataDir: dataDir!, databaseUrl: databaseUrl!, logLevel: 'silent', builtinPlaybooks: false },
   ),
 );
-for (const action of benchActions(new Map())) riposte.actions.register(action);
+for (const action of benchActions()) riposte.actions.register(action);
 await riposte.playbooks.save(
   enrichPlaybook(
     'soak_enrich',
