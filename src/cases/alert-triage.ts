@@ -1,3 +1,4 @@
+import { carryRuns } from './case-runs.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { SEVERITIES, SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
@@ -152,6 +153,12 @@ export class AlertTriage {
             moving.slice(i, i + CHUNK).map((r) => r.id),
           )
           .execute();
+      await carryRuns(
+        trx,
+        moving.map((r) => r.id),
+        placed.caseId,
+        [...leaving.keys()],
+      );
       for (const [caseId, count] of leaving)
         await trx
           .updateTable('cases')

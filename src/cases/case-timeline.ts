@@ -3,7 +3,7 @@ import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { parseLimit, type Page } from '../store/cursor.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
-import { runIdsOfCase } from './case-runs.ts';
+import { isBigCase, runIdsOfCase } from './case-runs.ts';
 
 function encodeSeq(seq: number): string {
   return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
@@ -34,17 +34,30 @@ export async function caseTimeline(
   let before = decodeSeq(page.cursor);
   // Response rows name the target they acted on (a host, an IP), which other cases may share: keep
   // those whose run is one of this case's ledger entries.
+  // A small case's alerts, runs and tasks are looked up one by one among the rows about them. A big
+  // one (a noisy rule's, with a hundred thousand alerts and a run each) is read the other way round:
+  // the rows about alerts, runs, tasks and response actions — people's and playbooks' actions, far
+  // fewer than such a case's alerts — each checked against the case.
+  const big = await isBigCase(db, caseId);
   const ledger = await db
     .selectFrom('action_ledger')
     .select(['target_type', 'target_value', 'action', 'run_id'])
     .where((eb) =>
       eb.or([
         eb('case_id', '=', caseId),
-        eb(
-          'alert_id',
-          'in',
-          eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
-        ),
+        big
+          ? eb.exists(
+              eb
+                .selectFrom('alerts')
+                .select('alerts.id')
+                .whereRef('alerts.id', '=', 'action_ledger.alert_id')
+                .where('alerts.case_id', '=', caseId),
+            )
+          : eb(
+              'alert_id',
+              'in',
+              eb.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId),
+            ),
       ]),
     )
     .limit(1000)
@@ -64,17 +77,46 @@ export async function caseTimeline(
   };
   // One branch per kind of target, each read newest first through `audit_target` and cut at the
   // batch size, then merged: an OR of them made PostgreSQL walk the whole log backwards instead.
+  type Where = (eb: ExpressionBuilder<DatabaseSchema, 'audit_log'>) => Expression<SqlBool>;
   const alertIds = db.selectFrom('alerts').select('alerts.id').where('alerts.case_id', '=', caseId);
   const runIds = runIdsOfCase(db, caseId);
-  const branches: ((eb: ExpressionBuilder<DatabaseSchema, 'audit_log'>) => Expression<SqlBool>)[] = [
+  const taskIds = db.selectFrom('tasks').select('tasks.id').where('tasks.run_id', 'in', runIds);
+  const aboutAlert: Where = big
+    ? (eb) =>
+        eb.exists(
+          eb
+            .selectFrom('alerts')
+            .select('alerts.id')
+            .whereRef('alerts.id', '=', 'audit_log.target_id')
+            .where('alerts.case_id', '=', caseId),
+        )
+    : (eb) => eb('target_id', 'in', alertIds);
+  const aboutRun: Where = big
+    ? (eb) =>
+        eb.exists(
+          eb
+            .selectFrom('runs')
+            .select('runs.id')
+            .whereRef('runs.id', '=', 'audit_log.target_id')
+            .where('runs.case_id', '=', caseId),
+        )
+    : (eb) => eb('target_id', 'in', runIds);
+  const aboutTask: Where = big
+    ? (eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tasks')
+            .innerJoin('runs', 'runs.id', 'tasks.run_id')
+            .select('tasks.id')
+            .whereRef('tasks.id', '=', 'audit_log.target_id')
+            .where('runs.case_id', '=', caseId),
+        )
+    : (eb) => eb('target_id', 'in', taskIds);
+  const branches: Where[] = [
     (eb) => eb.and([eb('target_type', '=', 'case'), eb('target_id', '=', caseId)]),
-    (eb) => eb.and([eb('target_type', '=', 'alert'), eb('target_id', 'in', alertIds)]),
-    (eb) => eb.and([eb('target_type', '=', 'run'), eb('target_id', 'in', runIds)]),
-    (eb) =>
-      eb.and([
-        eb('target_type', 'in', ['task', 'approval']),
-        eb('target_id', 'in', db.selectFrom('tasks').select('tasks.id').where('tasks.run_id', 'in', runIds)),
-      ]),
+    (eb) => eb.and([eb('target_type', '=', 'alert'), aboutAlert(eb)]),
+    (eb) => eb.and([eb('target_type', '=', 'run'), aboutRun(eb)]),
+    (eb) => eb.and([eb('target_type', 'in', ['task', 'approval']), aboutTask(eb)]),
     ...[...targets.values()].map(
       (t) => (eb: ExpressionBuilder<DatabaseSchema, 'audit_log'>) =>
         eb.and([

@@ -1,3 +1,4 @@
+import { carryRuns } from './case-runs.ts';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { GroupingRule } from '../config.ts';
@@ -125,6 +126,8 @@ export class GroupingStage {
             .where('id', 'in', ids.slice(i, i + 400))
             .execute();
         }
+        // Their triggers ran before they had a case: the runs join it now.
+        await carryRuns(trx, ids, caseId);
       }
       await audit.append(trx, entries, now);
       const opened = openedCases(entries);

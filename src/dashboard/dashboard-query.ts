@@ -264,10 +264,7 @@ export class DashboardQuery {
           AND a.actor_type IN (${sql.join(PERSON_ACTORS)}) AND a.action <> 'case.view')
       AND NOT EXISTS (
         SELECT 1 FROM tasks t
-        WHERE t.status = 'completed' AND t.run_id IN (
-          SELECT r.id FROM runs r WHERE r.case_id = c.id
-          UNION ALL
-          SELECT r.id FROM runs r WHERE r.alert_id IN (SELECT al.id FROM alerts al WHERE al.case_id = c.id)))`;
+        WHERE t.status = 'completed' AND t.run_id IN (SELECT r.id FROM runs r WHERE r.case_id = c.id))`;
     // Each closed case's flag is worked out once (a materialized CTE), not once per sum it feeds.
     const result = await sql<{
       closed: unknown;

@@ -6,7 +6,6 @@ import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunState } from '../engine/en
 import { decodeCursor, parseLimit, toPage, type Page } from '../store/cursor.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { PlaybookService } from './playbook-service.ts';
-import { runIdsOfCase } from '../cases/case-runs.ts';
 import { queuedRunRow } from './run-commands.ts';
 import type { RunEngine } from './run-engine.ts';
 import { toRunDetail, toRunSummary, type RunDetail, type RunSummary, type RunTrigger } from './run-record.ts';
@@ -123,8 +122,8 @@ export class RunService {
     if (filter.inbox) query = query.where('status', '=', 'failed');
     if (filter.playbookId) query = query.where('playbook_id', '=', filter.playbookId);
     if (filter.alertId) query = query.where('alert_id', '=', filter.alertId);
-    // A case's runs include those its alerts triggered before grouping gave them the case.
-    if (filter.caseId) query = query.where('id', 'in', runIdsOfCase(this.#db, filter.caseId));
+    // A run's case_id is its case: the one it started on, or its alert's (src/cases/case-runs.ts).
+    if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
     if (cursor) query = query.where('id', '<', cursor);
     const rows = await query
       .orderBy('id', 'desc')

@@ -4,7 +4,7 @@ import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { ROLES, type Role } from '../core/role.ts';
 import type { ApprovalCommandSpec, EngineEvent, TaskCommandSpec } from '../engine/engine-types.ts';
 import type { DatabaseSchema, TaskTable } from '../store/schema.ts';
-import { runIdsOfCase } from '../cases/case-runs.ts';
+import { isBigCase, runIdsOfCase } from '../cases/case-runs.ts';
 import { checkAnswer } from './task-answer.ts';
 import type { RunEngine } from './run-engine.ts';
 import type { LivePublisher } from '../live/live-event.ts';
@@ -131,7 +131,19 @@ export class TaskService {
       query = query.where('kind', '=', filter.kind);
     }
     if (filter.runId) query = query.where('run_id', '=', filter.runId);
-    if (filter.caseId) query = query.where('run_id', 'in', runIdsOfCase(this.#db, filter.caseId));
+    const caseId = filter.caseId;
+    if (caseId)
+      query = (await isBigCase(this.#db, caseId))
+        ? query.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('runs')
+                .select('runs.id')
+                .whereRef('runs.id', '=', 'tasks.run_id')
+                .where('runs.case_id', '=', caseId),
+            ),
+          )
+        : query.where('run_id', 'in', runIdsOfCase(this.#db, caseId));
     if (filter.before) query = query.where('id', '<', filter.before);
     const mine = filter.mine;
     if (mine && mine.role !== 'admin') {

@@ -18,6 +18,7 @@ import * as fingerprintShortPrefix from './migrations/0014-fingerprint-short-pre
 import * as fingerprintTiers from './migrations/0015-fingerprint-tiers.ts';
 import * as actionReservations from './migrations/0016-action-reservations.ts';
 import * as runHandoffs from './migrations/0017-run-handoffs.ts';
+import * as runCases from './migrations/0018-run-cases.ts';
 
 interface Migration {
   name: string;
@@ -43,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0015-fingerprint-tiers', up: fingerprintTiers.up },
   { name: '0016-action-reservations', up: actionReservations.up },
   { name: '0017-run-handoffs', up: runHandoffs.up },
+  { name: '0018-run-cases', up: runCases.up },
 ];
 
 export interface MigrationResult {
