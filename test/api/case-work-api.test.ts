@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { BIG_CASE_ALERTS } from '../../src/cases/case-runs.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { containment, startContainmentTarget } from '../support/test-response.ts';
 import { databaseKinds } from '../support/test-databases.ts';
@@ -326,115 +327,176 @@ for (const kind of databaseKinds()) {
       );
     });
 
-    it("lists a case's runs and tasks, and its timeline: the case, its run's task and response actions, newest first", async () => {
-      const { caseId, alertId } = await newCase({ rule: 9101, destIp: '198.51.100.91' });
-      const other = await newCase({ rule: 9101, destIp: '198.51.100.92' });
-      const runs = await until(
+    it("an alert moved to another case takes its run and the run's task along", async () => {
+      const { caseId, alertId } = await newCase({ rule: 9101, destIp: '198.51.100.95' });
+      const into = await newCase({ destIp: '198.51.100.96' });
+      const run = await until(
         () => get(`/api/v1/runs?caseId=${caseId}`),
         (page) => page.items.length === 1,
         "the alert's run under its case",
       );
-      assert.equal(runs.items[0].alertId, alertId);
-      const tasks = await until(
+      await until(
         () => get(`/api/v1/tasks?caseId=${caseId}&mine=false`),
         (page) => page.items.length === 1,
-        "the case's task",
+        "the run's task under the case",
       );
-      assert.equal(tasks.items[0].runId, runs.items[0].id);
-      const otherTasks = await until(
-        () => get(`/api/v1/tasks?caseId=${other.caseId}&mine=false`),
-        (page) => page.items.length === 1,
-        "the other case's task",
-      );
-      assert.notEqual(otherTasks.items[0].id, tasks.items[0].id);
-
-      await patch(caseId, { assignee: 'alice', severity: 'critical' });
-      await h.as('analyst', {
+      const moved = await h.as('analyst', {
         method: 'POST',
-        url: `/api/v1/cases/${caseId}/comments`,
-        payload: { body: 'on it' },
+        url: '/api/v1/alerts/bulk',
+        payload: { action: 'attach', caseId: into.caseId, ids: [alertId] },
       });
-      const answer = await h.as('analyst', {
-        method: 'POST',
-        url: `/api/v1/tasks/${tasks.items[0].id}/answer`,
-        payload: { choice: 'block' },
-      });
-      assert.equal(answer.statusCode, 200, answer.body);
-      await until(
-        async () => target.state.blocked.has('198.51.100.91'),
-        (v) => v,
-        'the block',
-      );
-      const actions = await until(
-        () => get(`/api/v1/cases/${caseId}/actions`),
-        (page) => page.items.length === 1,
-        'the ledger entry',
-      );
-      assert.equal(actions.items[0].status, 'applied');
-      const rollback = await h.as('analyst', { method: 'POST', url: `/api/v1/cases/${caseId}/rollback` });
-      assert.equal(rollback.statusCode, 200, rollback.body);
-      assert.equal(rollback.json().items[0].outcome, 'undone');
-      // The same address blocked again by a run of no case: not this case's history.
-      const manual = await h.as('analyst', {
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: { playbookId: 'block_one', inputs: { ip: '198.51.100.91' } },
-      });
-      assert.equal(manual.statusCode, 201, manual.body);
-      await until(
-        async () => target.state.blocked.has('198.51.100.91'),
-        (v) => v,
-        'the second block',
-      );
-      await until(
-        async () =>
-          (
-            await h.riposte.database.db
-              .selectFrom('audit_log')
-              .select('seq')
-              .where('action', '=', 'response.applied')
-              .where('target_id', '=', '198.51.100.91')
-              .execute()
-          ).length,
-        (n) => n === 2,
-        'the second response.applied row',
-      );
-      await get(`/api/v1/cases/${caseId}`); // a view: not on the timeline
-
-      const timeline = await get(`/api/v1/cases/${caseId}/timeline?limit=100`);
-      const actionsSeen = timeline.items.map((r: { action: string }) => r.action);
-      assert.deepEqual(actionsSeen, [
-        'case.rollback',
-        'response.rolled_back',
-        'response.applied',
-        'task.answered',
-        'case.comment',
-        'case.update',
-        'case.create',
-      ]);
-      const seqs = timeline.items.map((r: { seq: number }) => r.seq);
+      assert.equal(moved.statusCode, 200, moved.body);
+      const there = await get(`/api/v1/runs?caseId=${into.caseId}`);
       assert.deepEqual(
-        seqs,
-        [...seqs].sort((a, b) => b - a),
+        there.items.map((r: { id: string }) => r.id),
+        [run.items[0].id],
       );
-      const otherTimeline = await get(`/api/v1/cases/${other.caseId}/timeline`);
-      assert.ok(!otherTimeline.items.some((r: { action: string }) => r.action.startsWith('response.')));
-
-      // Pages of two continue where the last ended.
-      const pages: number[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: { items: { seq: number }[]; nextCursor: string | null } = await get(
-          `/api/v1/cases/${caseId}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-        );
-        pages.push(...page.items.map((r) => r.seq));
-        cursor = page.nextCursor;
-      } while (cursor);
-      assert.deepEqual(pages, seqs);
-      assert.equal(
-        (await h.as('viewer', { method: 'GET', url: '/api/v1/cases/case_nope/timeline' })).statusCode,
-        404,
-      );
+      assert.equal((await get(`/api/v1/runs?caseId=${caseId}`)).items.length, 0);
+      assert.equal((await get(`/api/v1/tasks?caseId=${into.caseId}&mine=false`)).items.length, 1);
+      assert.equal((await get(`/api/v1/tasks?caseId=${caseId}&mine=false`)).items.length, 0);
     });
+
+    // A big case (more than BIG_CASE_ALERTS alerts) finds its runs, tasks and timeline rows the other
+    // way round (src/cases/case-runs.ts); both ways must give the same answers.
+    for (const padding of [0, BIG_CASE_ALERTS]) {
+      it(`lists a case's runs and tasks, and its timeline: the case, its run's task and response actions, newest first (${padding + 1} alerts)`, async () => {
+        const blockedIp = padding === 0 ? '198.51.100.91' : '198.51.100.93';
+        const { caseId, alertId } = await newCase({ rule: 9101, destIp: blockedIp });
+        const other = await newCase({
+          rule: 9101,
+          destIp: padding === 0 ? '198.51.100.92' : '198.51.100.94',
+        });
+        if (padding > 0) {
+          // Alerts of another rule sharing the case's domain: they join the case, which grows big.
+          const domain = (await get(`/api/v1/cases/${caseId}`)).observables.find(
+            (o: { type: string }) => o.type === 'domain',
+          ).value;
+          const res = await h.app.inject({
+            method: 'POST',
+            url: '/api/v1/sources/ids/alerts',
+            payload: JSON.stringify(
+              Array.from({ length: padding }, (_, i) =>
+                eveAlert({
+                  sid: 9199,
+                  srcIp: `10.62.${i >> 8}.${i & 255}`,
+                  destIp: '203.0.113.62',
+                  hostname: domain,
+                }),
+              ),
+            ),
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${source}` },
+          });
+          assert.equal(res.statusCode, 202, res.body);
+          await h.riposte.grouping.drain();
+          assert.equal((await get(`/api/v1/cases/${caseId}`)).alertCount, padding + 1);
+        }
+        const runs = await until(
+          () => get(`/api/v1/runs?caseId=${caseId}`),
+          (page) => page.items.length === 1,
+          "the alert's run under its case",
+        );
+        assert.equal(runs.items[0].alertId, alertId);
+        const tasks = await until(
+          () => get(`/api/v1/tasks?caseId=${caseId}&mine=false`),
+          (page) => page.items.length === 1,
+          "the case's task",
+        );
+        assert.equal(tasks.items[0].runId, runs.items[0].id);
+        const otherTasks = await until(
+          () => get(`/api/v1/tasks?caseId=${other.caseId}&mine=false`),
+          (page) => page.items.length === 1,
+          "the other case's task",
+        );
+        assert.notEqual(otherTasks.items[0].id, tasks.items[0].id);
+
+        await patch(caseId, { assignee: 'alice', severity: 'critical' });
+        await h.as('analyst', {
+          method: 'POST',
+          url: `/api/v1/cases/${caseId}/comments`,
+          payload: { body: 'on it' },
+        });
+        const answer = await h.as('analyst', {
+          method: 'POST',
+          url: `/api/v1/tasks/${tasks.items[0].id}/answer`,
+          payload: { choice: 'block' },
+        });
+        assert.equal(answer.statusCode, 200, answer.body);
+        await until(
+          async () => target.state.blocked.has(blockedIp),
+          (v) => v,
+          'the block',
+        );
+        const actions = await until(
+          () => get(`/api/v1/cases/${caseId}/actions`),
+          (page) => page.items.length === 1,
+          'the ledger entry',
+        );
+        assert.equal(actions.items[0].status, 'applied');
+        const rollback = await h.as('analyst', { method: 'POST', url: `/api/v1/cases/${caseId}/rollback` });
+        assert.equal(rollback.statusCode, 200, rollback.body);
+        assert.equal(rollback.json().items[0].outcome, 'undone');
+        // The same address blocked again by a run of no case: not this case's history.
+        const manual = await h.as('analyst', {
+          method: 'POST',
+          url: '/api/v1/runs',
+          payload: { playbookId: 'block_one', inputs: { ip: blockedIp } },
+        });
+        assert.equal(manual.statusCode, 201, manual.body);
+        await until(
+          async () => target.state.blocked.has(blockedIp),
+          (v) => v,
+          'the second block',
+        );
+        await until(
+          async () =>
+            (
+              await h.riposte.database.db
+                .selectFrom('audit_log')
+                .select('seq')
+                .where('action', '=', 'response.applied')
+                .where('target_id', '=', blockedIp)
+                .execute()
+            ).length,
+          (n) => n === 2,
+          'the second response.applied row',
+        );
+        await get(`/api/v1/cases/${caseId}`); // a view: not on the timeline
+
+        const timeline = await get(`/api/v1/cases/${caseId}/timeline?limit=100`);
+        const actionsSeen = timeline.items.map((r: { action: string }) => r.action);
+        assert.deepEqual(actionsSeen, [
+          'case.rollback',
+          'response.rolled_back',
+          'response.applied',
+          'task.answered',
+          'case.comment',
+          'case.update',
+          'case.create',
+        ]);
+        const seqs = timeline.items.map((r: { seq: number }) => r.seq);
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => b - a),
+        );
+        const otherTimeline = await get(`/api/v1/cases/${other.caseId}/timeline`);
+        assert.ok(!otherTimeline.items.some((r: { action: string }) => r.action.startsWith('response.')));
+
+        // Pages of two continue where the last ended.
+        const pages: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { items: { seq: number }[]; nextCursor: string | null } = await get(
+            `/api/v1/cases/${caseId}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          );
+          pages.push(...page.items.map((r) => r.seq));
+          cursor = page.nextCursor;
+        } while (cursor);
+        assert.deepEqual(pages, seqs);
+        assert.equal(
+          (await h.as('viewer', { method: 'GET', url: '/api/v1/cases/case_nope/timeline' })).statusCode,
+          404,
+        );
+      });
+    }
   });
 }

@@ -6,6 +6,7 @@ import { IngestWriter } from '../../src/ingest/ingest-writer.ts';
 import { preparedAlert } from '../../src/ingest/prepare-body.ts';
 import { normalizerFor } from '../../src/ingest/normalizers/registry.ts';
 import { openRiposte } from '../../src/riposte.ts';
+import { queuedRunRow } from '../../src/runs/run-commands.ts';
 import { loadMasterKey } from '../../src/security/master-key.ts';
 import { SecretBox } from '../../src/security/secret-box.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -138,6 +139,31 @@ for (const kind of databaseKinds()) {
         .where('id', 'in', alertIds)
         .execute();
       assert.equal(waiting.length, 3);
+      // Runs its trigger started before the alert had a case; and one started on a case of its own.
+      const run = (id: string, caseId: string | null) => ({
+        ...queuedRunRow(
+          {
+            id,
+            playbook_id: 'p',
+            alert_id: alertIds[0]!,
+            case_id: caseId,
+            parent_run_id: null,
+            parent_step_key: null,
+            started_by: 'trigger',
+            dry_run: 0,
+          },
+          'p',
+          { kind: 'alert', alertId: alertIds[0]! },
+          { queued: true, inputs: {} },
+          new Date().toISOString(),
+          1,
+        ),
+        status: 'succeeded',
+      });
+      await database.db
+        .insertInto('runs')
+        .values([run('run_of_alert', null), run('run_of_other_case', 'case_elsewhere')])
+        .execute();
       await database.close();
 
       // The next process picks them up on its own.
@@ -152,6 +178,16 @@ for (const kind of databaseKinds()) {
         assert.notEqual(a!.caseId, c!.caseId);
         const detail = await riposte.cases.get(a!.caseId!);
         assert.equal(detail.alertCount, 2);
+        // The alert's run joined its case with it; the one started on another case stayed there.
+        const runs = await riposte.database.db
+          .selectFrom('runs')
+          .select(['id', 'case_id'])
+          .orderBy('id')
+          .execute();
+        assert.deepEqual(runs, [
+          { id: 'run_of_alert', case_id: a!.caseId },
+          { id: 'run_of_other_case', case_id: 'case_elsewhere' },
+        ]);
         assert.equal((await riposte.audit.verify(riposte.database.db)).ok, true);
       } finally {
         await riposte.close();
