@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` / `ingest-growth` / `engine` / `scale` / `soak` / `console` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `ingest-growth` / `engine` / `scale` / `soak` / `big-case` / `console` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -32,11 +32,18 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return (result as { valid?: boolean }).valid === false ? 1 : 0;
   }
+  if (which === 'big-case') {
+    const { runBigCaseBench } = await import('../../../bench/big-case-bench.ts');
+    io.stdout(`${JSON.stringify(await runBigCaseBench(rest, io), null, 2)}\n`);
+    return 0;
+  }
   if (which === 'console') {
     const { runConsoleBench } = await import('../../../bench/console-bench.ts');
     const result = await runConsoleBench(rest, io);
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  throw new UsageError('bench needs a scenario: ingest, ingest-growth, engine, scale, soak or console');
+  throw new UsageError(
+    'bench needs a scenario: ingest, ingest-growth, engine, scale, soak, big-case or console',
+  );
 }
