@@ -32,13 +32,13 @@ export async function caseTimeline(
 ): Promise<Page<AuditRecord>> {
   const limit = parseLimit(page.limit);
   let before = decodeSeq(page.cursor);
-  // Response rows name the target they acted on (a host, an IP), which other cases may share: keep
-  // those whose run is one of this case's ledger entries.
   // A small case's alerts, runs and tasks are looked up one by one among the rows about them. A big
   // one (a noisy rule's, with a hundred thousand alerts and a run each) is read the other way round:
   // the rows about alerts, runs, tasks and response actions — people's and playbooks' actions, far
   // fewer than such a case's alerts — each checked against the case.
   const big = await isBigCase(db, caseId);
+  // Response rows name the target they acted on (a host, an IP), which other cases may share: keep
+  // those whose run is one of this case's ledger entries.
   const ledger = await db
     .selectFrom('action_ledger')
     .select(['target_type', 'target_value', 'action', 'run_id'])
