@@ -5,7 +5,7 @@ import type { Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { eveBody } from './alert-bodies.ts';
-import { benchActions, enrichPlaybook } from './engine-bench.ts';
+import { enrichEveryAlert } from './engine-bench.ts';
 import { benchDatabaseUrl, openOnScratch } from './options.ts';
 
 const ACTOR = { id: 'bench', type: 'system' as const };
@@ -37,15 +37,7 @@ export async function runBigCaseBench(args: string[], io: Io): Promise<Record<st
   let riposte: Riposte | undefined;
   try {
     riposte = await openOnScratch(target, { builtinPlaybooks: false });
-    for (const action of benchActions()) riposte.actions.register(action);
-    await riposte.playbooks.save(
-      enrichPlaybook(
-        'big_enrich',
-        '\n  alert: ${{ alert.source == "big" }}',
-        '${{ alert.observables[0].value }}',
-      ),
-      ACTOR,
-    );
+    await enrichEveryAlert(riposte, 'big');
     await riposte.startWorker();
     await riposte.sources.create({ name: 'big', format: 'suricata' }, ACTOR);
     const source = await riposte.sources.get('big');

@@ -76,6 +76,19 @@ export function benchActions(firstActionAt?: Map<string, number>): ActionDefinit
   ];
 }
 
+/** The fake actions registered, and a playbook every alert of `source` starts: `<source>_enrich`. */
+export async function enrichEveryAlert(riposte: Riposte, source: string): Promise<void> {
+  for (const action of benchActions()) riposte.actions.register(action);
+  await riposte.playbooks.save(
+    enrichPlaybook(
+      `${source}_enrich`,
+      `\n  alert: \${{ alert.source == "${source}" }}`,
+      '${{ alert.observables[0].value }}',
+    ),
+    ACTOR,
+  );
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.ts';
 import { openRiposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
-import { benchActions, enrichPlaybook } from './engine-bench.ts';
+import { enrichEveryAlert } from './engine-bench.ts';
 
 const ACTOR = { id: 'bench', type: 'system' as const };
 const [dataDir, databaseUrl] = process.argv.slice(2);
@@ -25,15 +25,7 @@ const riposte = await openRiposte(
     { dataDir: dataDir!, databaseUrl: databaseUrl!, logLevel: 'silent', builtinPlaybooks: false },
   ),
 );
-for (const action of benchActions()) riposte.actions.register(action);
-await riposte.playbooks.save(
-  enrichPlaybook(
-    'soak_enrich',
-    '\n  alert: ${{ alert.source == "soak" }}',
-    '${{ alert.observables[0].value }}',
-  ),
-  ACTOR,
-);
+await enrichEveryAlert(riposte, 'soak');
 const server = await buildServer(riposte, { logger: false });
 const address = new URL(await server.app.listen({ port: 0, host: '127.0.0.1' }));
 await riposte.startWorker();
