@@ -51,6 +51,8 @@ type WindowFigures = Pick<Dashboard, 'mtta' | 'mttr' | 'automation' | 'topRules'
  */
 const WINDOW_CACHE_MS = 10_000;
 const HOUR_MS = 3_600_000;
+/** How long after an hour ends its alert count is taken as final: commits still in flight land first. */
+const HOUR_SETTLED_MS = 60_000;
 const TOP_RULES = 10;
 /** Who counts as a person in the audit log: people, API clients and the CLI — not playbooks (`system`). */
 const PERSON_ACTORS = ['user', 'token', 'cli'];
@@ -85,6 +87,8 @@ export class DashboardQuery {
   readonly #now: () => Date;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { until: number; figures: Promise<WindowFigures> }>();
+  /** Alerts of each final hour (`YYYY-MM-DDTHH`) of the last day. */
+  readonly #hourCounts = new Map<string, number>();
 
   constructor(
     db: Kysely<DatabaseSchema>,
@@ -158,22 +162,34 @@ export class DashboardQuery {
     return { total, bySeverity };
   }
 
+  /**
+   * Alerts per hour over the last 24. An hour over for more than a minute is final (its last commits
+   * are in, and alerts are never deleted), so it is counted once and remembered: each call reads only
+   * the hours since, instead of a day of alerts.
+   */
   async #alertsPerHour(nowMs: number): Promise<Dashboard['alertsPerHour']> {
     const startMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
-    const start = new Date(startMs).toISOString();
+    const finalBefore = Math.floor((nowMs - HOUR_SETTLED_MS) / HOUR_MS) * HOUR_MS;
+    const hourKey = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+    for (const key of this.#hourCounts.keys()) if (key < hourKey(startMs)) this.#hourCounts.delete(key);
+    let readFromMs = startMs;
+    while (readFromMs < finalBefore && this.#hourCounts.has(hourKey(readFromMs))) readFromMs += HOUR_MS;
     const hour = sql<string>`substr(created_at, 1, 13)`;
     const rows = await this.#db
       .selectFrom('alerts')
       .select([hour.as('hour'), (eb) => eb.fn.countAll().as('n')])
-      // Ids are time-ordered: the id bound reads the primary key from the window's start only.
-      .where('id', '>=', idFloor('alert_', startMs))
-      .where('created_at', '>=', start)
+      // Ids are time-ordered: the id bound reads the primary key from the first hour read only.
+      .where('id', '>=', idFloor('alert_', readFromMs))
+      .where('created_at', '>=', new Date(readFromMs).toISOString())
       .groupBy(hour)
       .execute();
     const counts = new Map(rows.map((r) => [r.hour, num(r.n)]));
+    for (let at = readFromMs; at < finalBefore; at += HOUR_MS)
+      this.#hourCounts.set(hourKey(at), counts.get(hourKey(at)) ?? 0);
     return Array.from({ length: 24 }, (_, i) => {
-      const at = new Date(startMs + i * HOUR_MS).toISOString();
-      return { hour: at, count: counts.get(at.slice(0, 13)) ?? 0 };
+      const at = startMs + i * HOUR_MS;
+      const key = hourKey(at);
+      return { hour: new Date(at).toISOString(), count: this.#hourCounts.get(key) ?? counts.get(key) ?? 0 };
     });
   }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DashboardQuery } from '../../src/dashboard/dashboard-query.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { DAY, HOUR, MINUTE, SOC_WEEK, seedDashboard } from '../support/dashboard-seed.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { databaseKinds } from '../support/test-databases.ts';
@@ -114,6 +116,42 @@ for (const kind of databaseKinds()) {
         assert.equal(res.statusCode, 400, window);
         assert.equal(res.json().code, 'validation_failed');
       }
+    });
+
+    // Last: it stores an alert (and its case), which the figures above do not expect.
+    it('reads a final hour once, and the hours since on every call', async () => {
+      // Two hours on, the hours of the seed are final; a second query object reads them afresh.
+      const later = () => new Date(Date.now() + 2 * HOUR);
+      const remembering = new DashboardQuery(h.riposte.database.db, kind, later);
+      const viewer = { name: 'analyst', role: 'analyst' as const };
+      const first = (await remembering.figures(undefined, viewer)).alertsPerHour;
+      await h.riposte.sources.create({ name: 'hourly', format: 'suricata' }, { id: 't', type: 'system' });
+      const source = await h.riposte.sources.get('hourly');
+      const { alertIds } = await h.riposte.ingest.ingest(
+        source,
+        JSON.stringify(eveAlert({ sid: 4343, srcIp: '10.43.0.1' })),
+        'application/json',
+        { id: 't', type: 'system' },
+      );
+      const stored = await h.riposte.database.db
+        .selectFrom('alerts')
+        .select('created_at')
+        .where('id', '=', alertIds[0]!)
+        .executeTakeFirstOrThrow();
+      const hourOfAlert = stored.created_at.slice(0, 13);
+      const countAt = (hours: { hour: string; count: number }[]) =>
+        hours.find((b) => b.hour.slice(0, 13) === hourOfAlert)?.count;
+      // Its hour was final and counted already: not read again.
+      assert.deepEqual((await remembering.figures(undefined, viewer)).alertsPerHour, first);
+      const fresh = new DashboardQuery(h.riposte.database.db, kind, later);
+      assert.equal(countAt((await fresh.figures(undefined, viewer)).alertsPerHour), countAt(first)! + 1);
+      // As the current hour, it is read on every call.
+      assert.equal(
+        countAt((await dashboard('analyst')).alertsPerHour),
+        countAt(
+          (await new DashboardQuery(h.riposte.database.db, kind).figures(undefined, viewer)).alertsPerHour,
+        ),
+      );
     });
   });
 }
