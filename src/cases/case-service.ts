@@ -14,7 +14,7 @@ import {
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { toAlert } from '../ingest/alert-query.ts';
-import type { Page } from '../store/cursor.ts';
+import { parseLimit, type Page } from '../store/cursor.ts';
 import type { Dialect } from '../store/database.ts';
 import type { CaseTable, DatabaseSchema } from '../store/schema.ts';
 import type { SlaTargets } from '../config.ts';
@@ -56,7 +56,11 @@ export interface CaseDetail extends CaseItem {
   observableCount: number;
   /** For `GET /api/v1/cases/{id}/observables`, to go on after `observables`; null when they are all. */
   observablesNextCursor: string | null;
+  /** The newest DETAIL_COMMENTS, oldest first; older ones through `comments()`. */
   comments: CaseComment[];
+  commentCount: number;
+  /** For `GET /api/v1/cases/{id}/comments`, to go on to older comments; null when they are all. */
+  olderCommentsCursor: string | null;
   timeline: AuditRecord[];
 }
 
@@ -73,6 +77,8 @@ const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_:./-]{0,63}$/u;
 const DETAIL_ALERTS = 100;
 /** A case grouped from a noisy rule can hold a hundred thousand observables; the detail carries a page. */
 const DETAIL_OBSERVABLES = 200;
+/** A playbook that comments on each alert's case leaves a noisy rule's case with as many comments. */
+const DETAIL_COMMENTS = 100;
 
 export function toCaseSummary(row: CaseTable): CaseSummary {
   return {
@@ -103,6 +109,21 @@ function oneOf<T extends string>(values: readonly T[], value: unknown, path: str
 }
 
 /** Cases: the list and search, the detail, and every change an analyst makes. */
+function decodeCommentCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((part) => typeof part === 'string'))
+    throw new RiposteError('invalid_cursor', 'cursor is not one this API returned; start again without it', {
+      path: 'cursor',
+    });
+  return { at: parsed[0] as string, id: parsed[1] as string };
+}
+
 export class CaseService {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #dialect: Dialect;
@@ -149,6 +170,44 @@ export class CaseService {
     return caseTimeline(this.#db, id, page);
   }
 
+  /** A case's comments a page at a time, newest first (`cursor` from the detail or the previous page). */
+  async comments(id: string, page: { cursor?: string; limit?: unknown }): Promise<Page<CaseComment>> {
+    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    return this.#commentPage(id, decodeCommentCursor(page.cursor), parseLimit(page.limit));
+  }
+
+  /** By time written, then id (index `case_comments_case_time`, migration 0019). */
+  async #commentPage(
+    id: string,
+    before: { at: string; id: string } | undefined,
+    limit: number,
+  ): Promise<Page<CaseComment>> {
+    let query = this.#db.selectFrom('case_comments').selectAll().where('case_id', '=', id);
+    if (before)
+      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.at, before.id)));
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map((c) => ({
+      id: c.id,
+      author: c.author,
+      body: c.body,
+      mentions: JSON.parse(c.mentions) as string[],
+      createdAt: c.created_at,
+    }));
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor:
+        rows.length > limit && last
+          ? Buffer.from(JSON.stringify([last.createdAt, last.id]), 'utf8').toString('base64url')
+          : null,
+    };
+  }
+
   /** A case's observables a page at a time (type, cursor, limit), by type then value. */
   async observables(id: string, query: ObservablePageQuery): Promise<Page<CaseObservable>> {
     const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
@@ -168,7 +227,7 @@ export class CaseService {
         .limit(DETAIL_ALERTS)
         .execute(),
       caseObservablePage(this.#db, id, {}, DETAIL_OBSERVABLES),
-      this.#db.selectFrom('case_comments').selectAll().where('case_id', '=', id).orderBy('id').execute(),
+      this.#commentPage(id, undefined, DETAIL_COMMENTS),
       this.#db
         .selectFrom('audit_log')
         .selectAll()
@@ -200,13 +259,21 @@ export class CaseService {
               ).n,
             ),
       observablesNextCursor: observables.nextCursor,
-      comments: comments.map((c) => ({
-        id: c.id,
-        author: c.author,
-        body: c.body,
-        mentions: JSON.parse(c.mentions) as string[],
-        createdAt: c.created_at,
-      })),
+      // Oldest first, as a conversation reads.
+      comments: [...comments.items].reverse(),
+      commentCount:
+        comments.nextCursor === null
+          ? comments.items.length
+          : Number(
+              (
+                await this.#db
+                  .selectFrom('case_comments')
+                  .select((eb) => eb.fn.countAll().as('n'))
+                  .where('case_id', '=', id)
+                  .executeTakeFirstOrThrow()
+              ).n,
+            ),
+      olderCommentsCursor: comments.nextCursor,
       timeline: timeline.map(toAuditRecord),
     };
   }

@@ -19,6 +19,7 @@ import * as fingerprintTiers from './migrations/0015-fingerprint-tiers.ts';
 import * as actionReservations from './migrations/0016-action-reservations.ts';
 import * as runHandoffs from './migrations/0017-run-handoffs.ts';
 import * as runCases from './migrations/0018-run-cases.ts';
+import * as commentOrder from './migrations/0019-comment-order.ts';
 
 interface Migration {
   name: string;
@@ -45,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0016-action-reservations', up: actionReservations.up },
   { name: '0017-run-handoffs', up: runHandoffs.up },
   { name: '0018-run-cases', up: runCases.up },
+  { name: '0019-comment-order', up: commentOrder.up },
 ];
 
 export interface MigrationResult {

@@ -132,6 +132,54 @@ for (const kind of databaseKinds()) {
       assert.equal(missing.statusCode, 404);
     });
 
+    it('orders comments as written, carries the newest 100 in the detail and pages through the older', async () => {
+      const [alertId] = await ingest([
+        eveAlert({ srcIp: '10.78.0.1', sid: 7808, hostname: 'talk.example.org' }),
+      ]);
+      const caseId = (await alert(alertId!)).caseId;
+      const actor = { id: 'run:run_x', type: 'system' as const };
+      // A playbook's comment: its id comes from the attempt's key, not from the time.
+      await h.riposte.cases.comment(caseId, 'playbook says', actor, `comment_${'f'.repeat(24)}`);
+      await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 129; i++) await h.riposte.cases.comment(caseId, `note ${i}`, actor);
+      const detail = await getCase(caseId);
+      assert.equal(detail.commentCount, 130);
+      assert.equal(detail.comments.length, 100);
+      assert.equal(typeof detail.olderCommentsCursor, 'string');
+      const bodies = detail.comments.map((c: { body: string }) => c.body);
+      assert.deepEqual(
+        bodies,
+        Array.from({ length: 100 }, (_, i) => `note ${i + 29}`),
+      );
+
+      const older: { body: string }[] = [];
+      for (let cursor = detail.olderCommentsCursor; cursor;) {
+        const res = await h.as('viewer', {
+          method: 'GET',
+          url: `/api/v1/cases/${caseId}/comments?limit=20&cursor=${cursor}`,
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        older.push(...res.json().items);
+        cursor = res.json().nextCursor;
+      }
+      // Newest first, down to the playbook's comment, the oldest although its id sorts last.
+      assert.deepEqual(
+        older.map((c) => c.body),
+        [...Array.from({ length: 29 }, (_, i) => `note ${28 - i}`), 'playbook says'],
+      );
+      const bad = await h.as('viewer', {
+        method: 'GET',
+        url: `/api/v1/cases/${caseId}/comments?cursor=eHl6`,
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().code, 'invalid_cursor');
+      const missing = await h.as('viewer', {
+        method: 'GET',
+        url: '/api/v1/cases/case_00000000000000000000zz/comments',
+      });
+      assert.equal(missing.statusCode, 404);
+    });
+
     it('attaches an alert from another rule to an open case through a shared observable', async () => {
       const [first] = await ingest([
         eveAlert({

@@ -252,6 +252,26 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await page.context().close();
   });
 
+  it("shows a case's newest comments and loads the older ones on request", async () => {
+    const { riposte } = c.harness;
+    const kase = (await riposte.cases.list({ status: 'open' })).items[0]!;
+    const actor = { id: 'run:run_chatty', type: 'system' as const };
+    const before = (await riposte.cases.get(kase.id)).commentCount;
+    for (let i = 0; i < 120; i++) await riposte.cases.comment(kase.id, `chatty note ${i}`, actor);
+    const total = before + 120;
+
+    const page = await c.loginAs('viewer');
+    await page.goto(`/ui/cases/${kase.id}`);
+    const panel = page.getByRole('region', { name: 'Comments' });
+    await panel.getByText(`The newest 100 of ${total} comments.`).waitFor();
+    assert.equal(await panel.getByText('chatty note 0', { exact: true }).count(), 0);
+    await panel.getByRole('button', { name: 'Load older comments' }).click();
+    await panel.getByText('chatty note 0', { exact: true }).waitFor();
+    assert.equal(await panel.getByRole('button', { name: 'Load older comments' }).count(), 0);
+    assert.equal(await panel.locator('ol.comments > li').count(), total);
+    await page.context().close();
+  });
+
   it('offers a viewer the queue and the case without the controls to change them', async () => {
     const page = await c.loginAs('viewer');
     await page.goto(`/ui/cases/${caseId}`);

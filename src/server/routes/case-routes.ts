@@ -131,6 +131,22 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
     async (request) => riposte.cases.update(request.params.id, request.body, actorOf(request)),
   );
 
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>(
+    '/api/v1/cases/:id/comments',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: "A case's comments a page at a time, newest first",
+        description:
+          'The case detail carries the newest 100 (oldest first) and `olderCommentsCursor`, which goes on from there; `commentCount` is the total.',
+        tags: ['cases'],
+        params: idParams,
+        querystring: pageQuery({}),
+      },
+    },
+    async (request) => riposte.cases.comments(request.params.id, request.query),
+  );
+
   app.post<{ Params: { id: string }; Body: { body?: unknown } }>(
     '/api/v1/cases/:id/comments',
     {

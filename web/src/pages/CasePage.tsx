@@ -116,6 +116,8 @@ export function CasePage({ id }: { id: string }) {
           <CaseComments
             caseId={c.id}
             comments={c.comments}
+            count={c.commentCount}
+            olderCursor={c.olderCommentsCursor}
             people={people.data?.items ?? []}
             onChanged={refreshAll}
           />

@@ -1,5 +1,5 @@
-import { useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api } from '../../api.ts';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { api, errorText, type Page } from '../../api.ts';
 import { ErrorBox, Time, useAction } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
 import type { CaseComment, Person } from './case-types.ts';
@@ -37,17 +37,49 @@ function mentionAt(text: string, caret: number): { start: number; prefix: string
 
 export function CaseComments({
   caseId,
-  comments,
+  comments: newest,
+  count,
+  olderCursor,
   people,
   onChanged,
 }: {
   caseId: string;
+  /** The newest comments, oldest first (the case detail's). */
   comments: CaseComment[];
+  count: number;
+  olderCursor: string | null;
   people: Person[];
   onChanged: () => void;
 }) {
   const session = useSession();
   const action = useAction();
+  // Older comments loaded on request, oldest first; kept while the case reloads on live events.
+  const [older, setOlder] = useState<{ items: CaseComment[]; next: string | null } | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<string | null>(null);
+  useEffect(() => setOlder(null), [caseId]);
+  const next = older ? older.next : olderCursor;
+  const loadOlder = async () => {
+    if (!next) return;
+    setLoadingOlder(true);
+    try {
+      const page = await api.get<Page<CaseComment>>(`/api/v1/cases/${encodeURIComponent(caseId)}/comments`, {
+        cursor: next,
+        limit: 100,
+      });
+      setOlder((old) => ({
+        items: [...[...page.items].reverse(), ...(old?.items ?? [])],
+        next: page.nextCursor,
+      }));
+      setOlderError(null);
+    } catch (e) {
+      setOlderError(errorText(e));
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+  const shownIds = new Set(newest.map((c) => c.id));
+  const comments = [...(older?.items ?? []).filter((c) => !shownIds.has(c.id)), ...newest];
   const [body, setBody] = useState('');
   const [caret, setCaret] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -79,6 +111,17 @@ export function CaseComments({
     <section className="panel" aria-label="Comments">
       <h2>Comments</h2>
       {comments.length === 0 && <p className="muted">No comments yet.</p>}
+      {count > comments.length && (
+        <p className="muted small">
+          The newest {comments.length} of {count} comments.
+        </p>
+      )}
+      <ErrorBox error={olderError} />
+      {next && (
+        <button type="button" disabled={loadingOlder} onClick={() => void loadOlder()}>
+          Load older comments
+        </button>
+      )}
       <ol className="plain comments">
         {comments.map((c) => (
           <li key={c.id}>

@@ -90,7 +90,10 @@ export interface CaseDetail extends CaseItem {
   observables: CaseObservable[];
   observableCount: number;
   observablesNextCursor: string | null;
+  /** The newest 100, oldest first; older ones page through /api/v1/cases/{id}/comments. */
   comments: CaseComment[];
+  commentCount: number;
+  olderCommentsCursor: string | null;
   enrichment: Enrichment[];
 }
 
