@@ -27,6 +27,7 @@ interface Settings {
   bulkRate: number;
   sampleSeconds: number;
   consoleEvery: number;
+  builtinPlaybooks: boolean;
   databaseUrl: string | undefined;
 }
 
@@ -65,6 +66,7 @@ function parse(args: string[]): Settings {
       'bulk-rate': { type: 'string', default: '100' },
       'sample-seconds': { type: 'string', default: '10' },
       'console-every': { type: 'string', default: '2' },
+      'builtin-playbooks': { type: 'boolean', default: false },
       'database-url': { type: 'string' },
     },
   });
@@ -80,6 +82,7 @@ function parse(args: string[]): Settings {
     bulkRate: positive('bulk-rate', values['bulk-rate'], 0),
     sampleSeconds: positive('sample-seconds', values['sample-seconds'], 0.5),
     consoleEvery: positive('console-every', values['console-every'], 0.1),
+    builtinPlaybooks: values['builtin-playbooks'],
     databaseUrl: benchDatabaseUrl(values['database-url']),
   };
   if (settings.warmupMinutes >= settings.minutes)
@@ -101,7 +104,13 @@ export async function runSoakBench(args: string[], io: Io): Promise<Record<strin
   const target = await createScratchDatabase(s.databaseUrl, 'bench-soak');
   const child = spawn(
     process.execPath,
-    ['--expose-gc', new URL('./soak-server.ts', import.meta.url).pathname, target.dataDir, target.url],
+    [
+      '--expose-gc',
+      new URL('./soak-server.ts', import.meta.url).pathname,
+      target.dataDir,
+      target.url,
+      ...(s.builtinPlaybooks ? ['builtins'] : []),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
   );
   try {
@@ -425,6 +434,7 @@ function report(s: Settings, samples: Sample[], last: Sample, traffic: Traffic, 
       singleAlertsPerSecond: s.rate,
       bulkAlertsPerSecond: s.bulkRate,
       consoleLookEverySeconds: s.consoleEvery,
+      builtinPlaybooks: s.builtinPlaybooks,
     },
     requests: {
       sent: traffic.sent,

@@ -4,7 +4,7 @@
  * Started with `--expose-gc`, so a memory sample is taken after a full collection: what is still
  * reachable, not what the collector has not got round to yet.
  *
- * Arguments: data dir, database URL. Prints one JSON line on stdout once it listens
+ * Arguments: data dir, database URL, and `builtins` to load the built-in playbooks too. Prints one JSON line on stdout once it listens
  * (`{ port, adminToken, sourceToken }`), then answers `{ type: 'sample' }` messages on its IPC channel
  * with its memory and what it has stored. SIGTERM shuts it down gracefully.
  */
@@ -15,14 +15,19 @@ import { buildServer } from '../src/server/app.ts';
 import { enrichEveryAlert } from './engine-bench.ts';
 
 const ACTOR = { id: 'bench', type: 'system' as const };
-const [dataDir, databaseUrl] = process.argv.slice(2);
+const [dataDir, databaseUrl, builtins] = process.argv.slice(2);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('the soak server needs --expose-gc');
 
 const riposte = await openRiposte(
   loadConfig(
     {},
-    { dataDir: dataDir!, databaseUrl: databaseUrl!, logLevel: 'silent', builtinPlaybooks: false },
+    {
+      dataDir: dataDir!,
+      databaseUrl: databaseUrl!,
+      logLevel: 'silent',
+      builtinPlaybooks: builtins === 'builtins',
+    },
   ),
 );
 await enrichEveryAlert(riposte, 'soak');

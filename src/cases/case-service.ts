@@ -14,7 +14,7 @@ import {
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { toAlert } from '../ingest/alert-query.ts';
-import { parseLimit, type Page } from '../store/cursor.ts';
+import { decodeTupleCursor, encodeTupleCursor, parseLimit, type Page } from '../store/cursor.ts';
 import type { Dialect } from '../store/database.ts';
 import type { CaseTable, DatabaseSchema } from '../store/schema.ts';
 import type { SlaTargets } from '../config.ts';
@@ -109,21 +109,6 @@ function oneOf<T extends string>(values: readonly T[], value: unknown, path: str
 }
 
 /** Cases: the list and search, the detail, and every change an analyst makes. */
-function decodeCommentCursor(cursor: string | undefined): { at: string; id: string } | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((part) => typeof part === 'string'))
-    throw new RiposteError('invalid_cursor', 'cursor is not one this API returned; start again without it', {
-      path: 'cursor',
-    });
-  return { at: parsed[0] as string, id: parsed[1] as string };
-}
-
 export class CaseService {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #dialect: Dialect;
@@ -174,7 +159,8 @@ export class CaseService {
   async comments(id: string, page: { cursor?: string; limit?: unknown }): Promise<Page<CaseComment>> {
     const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
     if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
-    return this.#commentPage(id, decodeCommentCursor(page.cursor), parseLimit(page.limit));
+    const before = decodeTupleCursor(page.cursor, 2);
+    return this.#commentPage(id, before && { at: before[0]!, id: before[1]! }, parseLimit(page.limit));
   }
 
   /** By time written, then id (index `case_comments_case_time`, migration 0019). */
@@ -201,10 +187,7 @@ export class CaseService {
     const last = items.at(-1);
     return {
       items,
-      nextCursor:
-        rows.length > limit && last
-          ? Buffer.from(JSON.stringify([last.createdAt, last.id]), 'utf8').toString('base64url')
-          : null,
+      nextCursor: rows.length > limit && last ? encodeTupleCursor([last.createdAt, last.id]) : null,
     };
   }
 
@@ -249,33 +232,25 @@ export class CaseService {
       observableCount:
         observables.nextCursor === null
           ? observables.items.length
-          : Number(
-              (
-                await this.#db
-                  .selectFrom('case_observables')
-                  .select((eb) => eb.fn.countAll().as('n'))
-                  .where('case_id', '=', id)
-                  .executeTakeFirstOrThrow()
-              ).n,
-            ),
+          : await this.#countOfCase('case_observables', id),
       observablesNextCursor: observables.nextCursor,
       // Oldest first, as a conversation reads.
       comments: [...comments.items].reverse(),
       commentCount:
-        comments.nextCursor === null
-          ? comments.items.length
-          : Number(
-              (
-                await this.#db
-                  .selectFrom('case_comments')
-                  .select((eb) => eb.fn.countAll().as('n'))
-                  .where('case_id', '=', id)
-                  .executeTakeFirstOrThrow()
-              ).n,
-            ),
+        comments.nextCursor === null ? comments.items.length : await this.#countOfCase('case_comments', id),
       olderCommentsCursor: comments.nextCursor,
       timeline: timeline.map(toAuditRecord),
     };
+  }
+
+  /** Rows of a case in one of its tables: asked only when the detail's page of them is not all. */
+  async #countOfCase(table: 'case_observables' | 'case_comments', id: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('case_id', '=', id)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async update(id: string, patch: CasePatch, actor: Actor): Promise<CaseItem> {

@@ -19,6 +19,26 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id;
 }
 
+/** A cursor for lists in another order than by id: the last row's sort key, as a tuple of strings. */
+export function encodeTupleCursor(parts: readonly string[]): string {
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+}
+
+export function decodeTupleCursor(cursor: string | undefined, length: number): string[] | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((part) => typeof part === 'string'))
+    throw new RiposteError('invalid_cursor', 'cursor is not one this API returned; start again without it', {
+      path: 'cursor',
+    });
+  return parsed as string[];
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
