@@ -1,4 +1,3 @@
-import { carryRuns } from './case-runs.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { SEVERITIES, SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
@@ -10,6 +9,7 @@ import type { TransactionHook } from '../store/transaction-hook.ts';
 import type { CaseChange } from './case-change.ts';
 import { refreshPriority } from './case-derived-state.ts';
 import { lockGrouping, placeAlerts } from './case-grouper.ts';
+import { carryRuns } from './case-runs.ts';
 
 export const BULK_ACTIONS = ['attach', 'open_case', 'set_severity'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];

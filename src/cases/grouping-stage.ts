@@ -1,4 +1,3 @@
-import { carryRuns } from './case-runs.ts';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { GroupingRule } from '../config.ts';
@@ -15,6 +14,7 @@ import {
   openedCases,
   type GroupingRow,
 } from './case-grouper.ts';
+import { carryRuns } from './case-runs.ts';
 
 export interface GroupingStageOptions {
   db: Kysely<DatabaseSchema>;
