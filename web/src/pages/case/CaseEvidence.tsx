@@ -56,18 +56,17 @@ export function CaseAlerts({ kase }: { kase: CaseDetail }) {
  * carries the first 200; the rest load a page at a time.
  */
 export function CaseObservables({ kase }: { kase: CaseDetail }) {
-  const [more, setMore] = useState<{ items: CaseObservable[]; enrichment: Enrichment[] }>({
-    items: [],
-    enrichment: [],
-  });
-  const [next, setNext] = useState<string | null>(kase.observablesNextCursor);
+  // Pages loaded on request, kept while the case reloads on live events (its first 200 may shift:
+  // an observable shown twice is shown once).
+  const [more, setMore] = useState<{
+    items: CaseObservable[];
+    enrichment: Enrichment[];
+    next: string | null;
+  } | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // The case reloads on live updates: start over from its own first page.
-  useEffect(() => {
-    setMore({ items: [], enrichment: [] });
-    setNext(kase.observablesNextCursor);
-  }, [kase]);
+  useEffect(() => setMore(null), [kase.id]);
+  const next = more ? more.next : kase.observablesNextCursor;
   const loadMore = async () => {
     if (!next) return;
     setLoading(true);
@@ -77,10 +76,10 @@ export function CaseObservables({ kase }: { kase: CaseDetail }) {
         { cursor: next, limit: 200 },
       );
       setMore((old) => ({
-        items: [...old.items, ...page.items],
-        enrichment: [...old.enrichment, ...page.enrichment],
+        items: [...(old?.items ?? []), ...page.items],
+        enrichment: [...(old?.enrichment ?? []), ...page.enrichment],
+        next: page.nextCursor,
       }));
-      setNext(page.nextCursor);
       setError(null);
     } catch (e) {
       setError(errorText(e));
@@ -88,10 +87,10 @@ export function CaseObservables({ kase }: { kase: CaseDetail }) {
       setLoading(false);
     }
   };
-  const observables = [...kase.observables, ...more.items];
-  const enrichment = new Map(
-    [...kase.enrichment, ...more.enrichment].map((e) => [`${e.type}\u0000${e.value}`, e]),
-  );
+  const key = (o: { type: string; value: string }) => `${o.type}\u0000${o.value}`;
+  const first = new Set(kase.observables.map(key));
+  const observables = [...kase.observables, ...(more?.items ?? []).filter((o) => !first.has(key(o)))];
+  const enrichment = new Map([...kase.enrichment, ...(more?.enrichment ?? [])].map((e) => [key(e), e]));
   return (
     <section className="panel" aria-label="Observables">
       <h2>Observables</h2>
