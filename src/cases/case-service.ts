@@ -26,6 +26,7 @@ import { listCases, type CaseFilter } from './case-list.ts';
 import { mentionedUsers, type MentionHook } from './case-mentions.ts';
 import { caseSla, type CaseSla } from './case-sla.ts';
 import { caseObservablePage, type ObservablePageQuery } from './case-observables.ts';
+import { BIG_CASE_ALERTS } from './case-runs.ts';
 import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
 import { lockGrouping } from './case-grouper.ts';
@@ -150,15 +151,24 @@ export class CaseService {
 
   /** The case's timeline from the audit log, newest first (see case-timeline.ts). */
   async timeline(id: string, page: { cursor?: string; limit?: unknown }): Promise<Page<AuditRecord>> {
-    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
-    return caseTimeline(this.#db, id, page);
+    const { alert_count } = await this.#existing(id);
+    return caseTimeline(this.#db, id, page, Number(alert_count) > BIG_CASE_ALERTS);
+  }
+
+  /** The case's row (its size), or not_found. */
+  async #existing(id: string): Promise<{ alert_count: number }> {
+    const row = await this.#db
+      .selectFrom('cases')
+      .select('alert_count')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
+    return row;
   }
 
   /** A case's comments a page at a time, newest first (`cursor` from the detail or the previous page). */
   async comments(id: string, page: { cursor?: string; limit?: unknown }): Promise<Page<CaseComment>> {
-    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    await this.#existing(id);
     const before = decodeTupleCursor(page.cursor, 2);
     return this.#commentPage(id, before && { at: before[0]!, id: before[1]! }, parseLimit(page.limit));
   }
@@ -193,8 +203,7 @@ export class CaseService {
 
   /** A case's observables a page at a time (type, cursor, limit), by type then value. */
   async observables(id: string, query: ObservablePageQuery): Promise<Page<CaseObservable>> {
-    const exists = await this.#db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw new RiposteError('not_found', `no case with id "${id}"`);
+    await this.#existing(id);
     return caseObservablePage(this.#db, id, query);
   }
 

@@ -3,7 +3,7 @@ import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { parseLimit, type Page } from '../store/cursor.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
-import { isBigCase, runIdsOfCase } from './case-runs.ts';
+import { runIdsOfCase } from './case-runs.ts';
 
 function encodeSeq(seq: number): string {
   return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
@@ -29,6 +29,8 @@ export async function caseTimeline(
   db: Kysely<DatabaseSchema>,
   caseId: string,
   page: { cursor?: string; limit?: unknown },
+  /** The case holds more than BIG_CASE_ALERTS alerts (src/cases/case-runs.ts). */
+  big: boolean,
 ): Promise<Page<AuditRecord>> {
   const limit = parseLimit(page.limit);
   let before = decodeSeq(page.cursor);
@@ -36,7 +38,6 @@ export async function caseTimeline(
   // one (a noisy rule's, with a hundred thousand alerts and a run each) is read the other way round:
   // the rows about alerts, runs, tasks and response actions — people's and playbooks' actions, far
   // fewer than such a case's alerts — each checked against the case.
-  const big = await isBigCase(db, caseId);
   // Response rows name the target they acted on (a host, an IP), which other cases may share: keep
   // those whose run is one of this case's ledger entries.
   const ledger = await db

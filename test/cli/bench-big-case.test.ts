@@ -29,7 +29,6 @@ describe('riposte bench big-case', () => {
         assert.ok(step[route].bytes > 0, route);
       }
     // The detail carries a bounded page of the case's observables, whatever the case's size.
-    assert.equal(result.steps[0].caseDetail.bytes > 0, true);
     assert.ok(result.steps[1].caseDetail.bytes < result.steps[0].caseDetail.bytes * 1.5);
   });
 
