@@ -47,13 +47,27 @@ export class RunWorker {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #slowAt = 0;
-  #lostAt = Date.now();
   #stopped = false;
   #only: ReadonlySet<string> | undefined;
   readonly #clockAt = new Map<string, number>();
+  readonly #clocks: NonNullable<RunWorkerOptions['clocks']>;
 
   constructor(options: RunWorkerOptions) {
     this.#options = options;
+    const every = options.lostAttemptsEveryMs;
+    const lost =
+      every === undefined
+        ? []
+        : [
+            {
+              name: 'offering lost action attempts again',
+              everyMs: every,
+              run: () => this.#lostAttempts(every),
+            },
+          ];
+    this.#clocks = [...lost, ...(options.clocks ?? [])];
+    // Start-up recovery has just offered every in-flight attempt: the first sweep is a period away.
+    for (const clock of lost) this.#clockAt.set(clock.name, Date.now());
   }
 
   /**
@@ -127,12 +141,7 @@ export class RunWorker {
     await guard(() => this.#queuedRuns(), 'starting queued runs failed');
     await guard(() => this.#tasks(), 'task expiry and reminders failed');
     await guard(() => this.#schedules(), 'scheduled playbooks failed');
-    const every = this.#options.lostAttemptsEveryMs;
-    if (every !== undefined && (everything || Date.now() - this.#lostAt >= every)) {
-      this.#lostAt = Date.now();
-      await guard(() => this.#lostAttempts(every), 'offering lost action attempts again failed');
-    }
-    for (const clock of this.#options.clocks ?? []) {
+    for (const clock of this.#clocks) {
       const last = this.#clockAt.get(clock.name) ?? 0;
       if (!everything && Date.now() - last < clock.everyMs) continue;
       this.#clockAt.set(clock.name, Date.now());
