@@ -147,7 +147,7 @@ export class RunEngine {
    * (the process's own copies are left alone): for a shared queue, which keeps each attempt once, so
    * only the ones it lost (Redis emptied, a process gone between a commit and its enqueue) are new.
    */
-  async reissue(runIds: readonly string[]): Promise<number> {
+  async reissue(runIds: readonly string[]): Promise<void> {
     const rows = await this.#options.db
       .selectFrom('runs')
       .selectAll()
@@ -167,7 +167,6 @@ export class RunEngine {
       jobs.push(...this.#jobs(entry, resumeCommands(entry.plan!, state, await this.#context(entry))));
     }
     this.#options.queue.enqueue(jobs);
-    return jobs.length;
   }
 
   #executes(): boolean {
