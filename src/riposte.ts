@@ -35,6 +35,7 @@ import { RunEngine, type InlineStarts } from './runs/run-engine.ts';
 import { RunService } from './runs/run-service.ts';
 import { RunTriggers } from './runs/run-triggers.ts';
 import { RunWorker } from './runs/run-worker.ts';
+import { ActionLease, leaseHeldError, type LeaseHolder } from './runs/action-lease.ts';
 import { loadBuiltinPlaybooks } from './runs/builtin-playbooks.ts';
 import { webhookMentionNotifier, webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
@@ -115,9 +116,24 @@ export interface Riposte {
   live: LiveFeed;
   /** E-mail sources that read a reporting mailbox, polled by the worker's clock. */
   mailboxes: MailboxPoller;
-  /** Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it. */
-  startWorker(options?: { only?: ReadonlySet<string> }): Promise<void>;
+  /**
+   * Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it.
+   * Without Redis a full worker first takes the database's action lease (src/runs/action-lease.ts):
+   * held by another live process, it throws, or with `standby` waits for it (false if `signal`
+   * aborts the wait; the worker did not start).
+   */
+  startWorker(options?: WorkerOptions): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Scopes the worker to these runs (the CLI running one playbook): no recovery, no lease. */
+  only?: ReadonlySet<string>;
+  /** Wait for the action lease instead of failing; called with the holder while waiting. */
+  standby?: (holder: LeaseHolder) => void;
+  signal?: AbortSignal;
+  /** The lease was taken by another process (this one stalled past its expiry): stop this process. */
+  onLeaseLost?: (holder: LeaseHolder | null) => void;
 }
 
 export interface OpenOptions {
@@ -185,6 +201,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // full one also the runs triggers queue. Either carries out actions; without one they go to the
     // workers of other processes.
     let workerKind: 'scoped' | 'full' | undefined;
+    // Without Redis, the claim of the process carrying out the database's actions.
+    let lease: ActionLease | undefined;
     // Redis (BullMQ) when configured: processes share the actions and the leases on them.
     const redisQueue = config.redisUrl
       ? new RedisWorkQueue({
@@ -423,7 +441,23 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       edl,
       live,
       async startWorker(workerOptions = {}) {
-        if (workerKind) return;
+        if (workerKind) return true;
+        if (workerOptions.only === undefined && !redisQueue) {
+          lease = new ActionLease({
+            db,
+            onError: logError,
+            onLost:
+              workerOptions.onLeaseLost ??
+              ((holder) =>
+                logError(
+                  new Error(`held by ${holder ? `pid ${holder.pid} on ${holder.host}` : 'nobody known'}`),
+                  'this process lost the action lease: another process may now repeat its in-flight actions',
+                )),
+          });
+          const holder = await lease.tryAcquire();
+          if (holder && !workerOptions.standby) throw leaseHeldError(holder);
+          if (holder && !(await lease.acquire(workerOptions.standby!, workerOptions.signal))) return false;
+        }
         workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
         if (queue instanceof ScopedQueue && redisQueue) {
           if (workerOptions.only) queue.keepLocal(runExecutor.dispatch, config.actionConcurrency);
@@ -431,6 +465,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           await redisQueue.onAbort((runId, stepKey) => runExecutor.abort(runId, stepKey));
         } else queue.process(runExecutor.dispatch, config.actionConcurrency);
         await runWorker.start(workerOptions.only);
+        return true;
       },
       async close() {
         await writer.drain();
@@ -439,6 +474,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         await grouping.close();
         await runWorker.stop();
         await queue.close();
+        await lease?.release();
         await engine.close();
         stopPolling();
         runEvents.close();

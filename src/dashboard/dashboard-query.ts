@@ -46,13 +46,13 @@ type WindowFigures = Pick<Dashboard, 'mtta' | 'mttr' | 'automation' | 'topRules'
 /**
  * How long the window's figures (MTTA, MTTR, automation, top rules) are reused: they aggregate days of
  * cases and alerts, so at a million alerts they cost hundreds of milliseconds, and a few seconds of
- * staleness does not show in a week's average. Nothing invalidates them; open cases, alerts per hour
- * and pending work are read on every request.
+ * staleness does not show in a week's average. Nothing invalidates them; open cases, pending work and
+ * the alerts stored since the previous request are read on every request.
  */
 const WINDOW_CACHE_MS = 10_000;
 const HOUR_MS = 3_600_000;
-/** How long after an hour ends its alert count is taken as final: commits still in flight land first. */
-const HOUR_SETTLED_MS = 60_000;
+/** How long after it was stored an alert is taken as counted for good: commits still in flight land first. */
+const SETTLED_MS = 60_000;
 const TOP_RULES = 10;
 /** Who counts as a person in the audit log: people, API clients and the CLI — not playbooks (`system`). */
 const PERSON_ACTORS = ['user', 'token', 'cli'];
@@ -87,8 +87,9 @@ export class DashboardQuery {
   readonly #now: () => Date;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { until: number; figures: Promise<WindowFigures> }>();
-  /** Alerts of each final hour (`YYYY-MM-DDTHH`) of the last day. */
-  readonly #hourCounts = new Map<string, number>();
+  /** Alerts per hour (`YYYY-MM-DDTHH`) of the last day stored before `#settledMs`: final, counted once. */
+  #settled = new Map<string, number>();
+  #settledMs = 0;
 
   constructor(
     db: Kysely<DatabaseSchema>,
@@ -163,33 +164,50 @@ export class DashboardQuery {
   }
 
   /**
-   * Alerts per hour over the last 24. An hour over for more than a minute is final (its last commits
-   * are in, and alerts are never deleted), so it is counted once and remembered: each call reads only
-   * the hours since, instead of a day of alerts.
+   * Alerts per hour over the last 24. An alert stored more than a minute ago is final (its commit is
+   * in, and alerts are never deleted), so it is counted once into `#settled` and remembered: each call
+   * reads only the alerts stored since the previous call's cut-off (a minute and the time between
+   * calls), not a day of them — nor a whole busy current hour.
    */
   async #alertsPerHour(nowMs: number): Promise<Dashboard['alertsPerHour']> {
     const startMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
-    const finalBefore = Math.floor((nowMs - HOUR_SETTLED_MS) / HOUR_MS) * HOUR_MS;
     const hourKey = (ms: number) => new Date(ms).toISOString().slice(0, 13);
-    for (const key of this.#hourCounts.keys()) if (key < hourKey(startMs)) this.#hourCounts.delete(key);
-    let readFromMs = startMs;
-    while (readFromMs < finalBefore && this.#hourCounts.has(hourKey(readFromMs))) readFromMs += HOUR_MS;
+    if (this.#settledMs < startMs) {
+      // The first call, or none for a day: count the whole day.
+      this.#settled = new Map();
+      this.#settledMs = startMs;
+    }
+    for (const key of this.#settled.keys()) if (key < hourKey(startMs)) this.#settled.delete(key);
+    const readFromMs = this.#settledMs;
+    const settled = new Map(this.#settled);
+    const settleTo = Math.max(readFromMs, nowMs - SETTLED_MS);
     const hour = sql<string>`substr(created_at, 1, 13)`;
+    const settleText = new Date(settleTo).toISOString();
     const rows = await this.#db
       .selectFrom('alerts')
-      .select([hour.as('hour'), (eb) => eb.fn.countAll().as('n')])
-      // Ids are time-ordered: the id bound reads the primary key from the first hour read only.
+      .select((eb) => [
+        hour.as('hour'),
+        eb.fn.countAll().as('n'),
+        eb.fn.sum(eb.case().when('created_at', '<', settleText).then(1).else(0).end()).as('settling'),
+      ])
+      // Ids are time-ordered and made after the row's created_at: the id bound reads the primary key
+      // from the cut-off only.
       .where('id', '>=', idFloor('alert_', readFromMs))
       .where('created_at', '>=', new Date(readFromMs).toISOString())
       .groupBy(hour)
       .execute();
-    const counts = new Map(rows.map((r) => [r.hour, num(r.n)]));
-    for (let at = readFromMs; at < finalBefore; at += HOUR_MS)
-      this.#hourCounts.set(hourKey(at), counts.get(hourKey(at)) ?? 0);
+    const counts = new Map(settled);
+    for (const row of rows) counts.set(row.hour, (counts.get(row.hour) ?? 0) + num(row.n));
+    // Another call that read from the same cut-off and settled first has counted these already.
+    if (this.#settledMs === readFromMs) {
+      for (const row of rows)
+        if (num(row.settling) > 0) settled.set(row.hour, (settled.get(row.hour) ?? 0) + num(row.settling));
+      this.#settled = settled;
+      this.#settledMs = settleTo;
+    }
     return Array.from({ length: 24 }, (_, i) => {
       const at = startMs + i * HOUR_MS;
-      const key = hourKey(at);
-      return { hour: new Date(at).toISOString(), count: this.#hourCounts.get(key) ?? counts.get(key) ?? 0 };
+      return { hour: new Date(at).toISOString(), count: counts.get(hourKey(at)) ?? 0 };
     });
   }
 

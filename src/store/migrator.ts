@@ -20,6 +20,7 @@ import * as actionReservations from './migrations/0016-action-reservations.ts';
 import * as runHandoffs from './migrations/0017-run-handoffs.ts';
 import * as runCases from './migrations/0018-run-cases.ts';
 import * as commentOrder from './migrations/0019-comment-order.ts';
+import * as workerLeases from './migrations/0020-worker-leases.ts';
 
 interface Migration {
   name: string;
@@ -47,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0017-run-handoffs', up: runHandoffs.up },
   { name: '0018-run-cases', up: runCases.up },
   { name: '0019-comment-order', up: commentOrder.up },
+  { name: '0020-worker-leases', up: workerLeases.up },
 ];
 
 export interface MigrationResult {

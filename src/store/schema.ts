@@ -471,6 +471,7 @@ export interface DatabaseSchema {
   action_ledger: ActionLedgerTable;
   action_reservations: ActionReservationTable;
   run_handoffs: RunHandoffTable;
+  worker_leases: WorkerLeaseTable;
   response_rules: ResponseRuleTable;
   settings: SettingTable;
   policy_gates: PolicyGateTable;
@@ -524,6 +525,16 @@ export interface SavedViewTable {
   owner: string;
   shared: number;
   created_at: string;
+}
+
+/** The process carrying out a database's actions without Redis (migration 0020, src/runs/action-lease.ts). */
+export interface WorkerLeaseTable {
+  name: string;
+  holder: string;
+  host: string;
+  pid: number;
+  acquired_at: string;
+  expires_at: string;
 }
 
 export interface DatabaseSchema {

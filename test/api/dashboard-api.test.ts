@@ -118,7 +118,55 @@ for (const kind of databaseKinds()) {
       }
     });
 
-    // Last: it stores an alert (and its case), which the figures above do not expect.
+    // Last two: they store alerts (and cases), which the figures above do not expect.
+    it('counts an alert once as it settles, and reads only what was stored since the cut-off', async () => {
+      let clockMs = Date.now();
+      const query = new DashboardQuery(h.riposte.database.db, kind, () => new Date(clockMs));
+      const viewer = { name: 'analyst', role: 'analyst' as const };
+      const source = await h.riposte.sources.create(
+        { name: 'settling', format: 'suricata' },
+        { id: 't', type: 'system' },
+      );
+      const store = async (sid: number) => {
+        const { alertIds } = await h.riposte.ingest.ingest(
+          await h.riposte.sources.get(source.source.name),
+          JSON.stringify(eveAlert({ sid, srcIp: `10.44.0.${sid % 250}` })),
+          'application/json',
+          { id: 't', type: 'system' },
+        );
+        const row = await h.riposte.database.db
+          .selectFrom('alerts')
+          .select('created_at')
+          .where('id', '=', alertIds[0]!)
+          .executeTakeFirstOrThrow();
+        return Date.parse(row.created_at);
+      };
+      const countOf = async (q: DashboardQuery, atMs: number) =>
+        (await q.figures(undefined, viewer)).alertsPerHour.find((b) => b.hour.slice(0, 13) === hourOf(atMs))
+          ?.count ?? 0;
+
+      // The first call sets the query's cut-off, a minute before now: the alert below is stored after it.
+      await query.figures(undefined, viewer);
+      const storedAt = await store(4401);
+      clockMs = storedAt + 10_000;
+      const afresh = () => new DashboardQuery(h.riposte.database.db, kind, () => new Date(clockMs));
+      const expected = await countOf(afresh(), storedAt);
+      // Fresh (stored under a minute ago): read on every call, counted once each time.
+      assert.equal(await countOf(query, storedAt), expected);
+      assert.equal(await countOf(query, storedAt), expected);
+      // Settled: moved into what is remembered, neither lost nor counted twice.
+      clockMs = storedAt + 61_000;
+      assert.equal(await countOf(query, storedAt), expected);
+      clockMs = storedAt + 120_000;
+      assert.equal(await countOf(query, storedAt), expected);
+      // A row stored before the cut-off now (a commit a minute late, which the minute allows for) is
+      // not read again by this query object — it reads only the rows since its cut-off — while a new
+      // object, reading the day afresh, counts it.
+      const late = await store(4402);
+      assert.ok(late < clockMs - 60_000);
+      assert.equal((await countOf(query, late)) + 1, await countOf(afresh(), late));
+    });
+
     it('reads a final hour once, and the hours since on every call', async () => {
       // Two hours on, the hours of the seed are final; a second query object reads them afresh.
       const later = () => new Date(Date.now() + 2 * HOUR);

@@ -4,11 +4,18 @@ import { openRiposte } from '../../riposte.ts';
 import { buildServer } from '../../server/app.ts';
 import { randomBytes } from 'node:crypto';
 import type { Riposte } from '../../riposte.ts';
+import type { LeaseHolder } from '../../runs/action-lease.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
 export interface StopSignal {
-  /** Resolves on SIGINT or SIGTERM — at once if one came before it was called. */
+  /** Resolves on SIGINT or SIGTERM, or `fail` — at once if one came before it was called. */
   received(): Promise<void>;
+  /** Aborted when the command is to stop (a wait during start-up listens to it). */
+  readonly signal: AbortSignal;
+  /** Stops the command from inside, as a signal would, and makes it exit 1. */
+  fail(reason: string): void;
+  /** The exit code once stopped: 1 after `fail`, 0 after a signal. */
+  readonly exitCode: number;
 }
 
 /**
@@ -19,12 +26,15 @@ export interface StopSignal {
  */
 export function watchStopSignal(io: Io): StopSignal {
   const stopped = Promise.withResolvers<void>();
-  const stop = (signal: string) => {
-    io.stderr(`riposte: ${signal}, finishing in-flight requests and work\n`);
+  const aborts = new AbortController();
+  let exitCode = 0;
+  const stop = (why: string) => {
+    io.stderr(`riposte: ${why}, finishing in-flight requests and work\n`);
+    aborts.abort();
     stopped.resolve();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
   return {
     async received() {
       // Signal handlers do not keep Node running; a worker has no server socket that would.
@@ -35,7 +45,24 @@ export function watchStopSignal(io: Io): StopSignal {
         clearInterval(keepAlive);
       }
     },
+    signal: aborts.signal,
+    fail(reason) {
+      exitCode = 1;
+      stop(reason);
+    },
+    get exitCode() {
+      return exitCode;
+    },
   };
+}
+
+/** What a lost action lease does to a command: it stops, so that only the new holder acts. */
+export function stopOnLostLease(stop: StopSignal) {
+  return (holder: LeaseHolder | null) =>
+    stop.fail(
+      `another process (${holder ? `pid ${holder.pid} on ${holder.host}` : 'unknown'}) took the action lease ` +
+        `while this one was not renewing it`,
+    );
 }
 
 /** `riposte worker` — runs playbooks (actions, timers, tasks, schedules) without serving HTTP. */
@@ -43,11 +70,20 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
   parseArgs({ args, options: {} });
   const stop = watchStopSignal(io);
   const riposte = await openRiposte(loadConfig());
-  await riposte.startWorker();
-  io.stderr(`riposte worker running (database: ${riposte.database.dialect})\n`);
+  // A second worker without Redis stands by until the one carrying out the actions stops.
+  const started = await riposte.startWorker({
+    standby: (holder) =>
+      io.stderr(
+        `riposte worker standing by: pid ${holder.pid} on ${holder.host} carries out the actions ` +
+          `(without Redis only one process may); taking over when it stops\n`,
+      ),
+    signal: stop.signal,
+    onLeaseLost: stopOnLostLease(stop),
+  });
+  if (started) io.stderr(`riposte worker running (database: ${riposte.database.dialect})\n`);
   await stop.received();
   await riposte.close();
-  return 0;
+  return stop.exitCode;
 }
 
 /** `riposte serve [--port N] [--host H] [--role all|api]` — runs until SIGINT/SIGTERM, then drains. */
@@ -67,7 +103,14 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const stop = watchStopSignal(io);
   const riposte = await openRiposte(config);
   // `--role api` serves requests only; `riposte worker` processes run the playbooks (queued runs in the database).
-  if (values.role === 'all') await riposte.startWorker();
+  if (values.role === 'all') {
+    try {
+      await riposte.startWorker({ onLeaseLost: stopOnLostLease(stop) });
+    } catch (error) {
+      await riposte.close();
+      throw error;
+    }
+  }
   const server = await buildServer(riposte);
   const address = await server.app.listen({ port: config.port, host: config.host });
   io.stderr(
@@ -84,7 +127,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   await stop.received();
   await server.shutdown();
   await riposte.close();
-  return 0;
+  return stop.exitCode;
 }
 
 /** The console's address for people: a wildcard listen address is reached on the loopback. */
