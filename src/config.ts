@@ -56,6 +56,11 @@ export interface Config {
   approvalLinkTtlSeconds: number;
   /** Action attempts carried out at once by this process. */
   actionConcurrency: number;
+  /**
+   * Without Redis: once this many action attempts wait or run in this process, runs that triggers
+   * create stay queued in the database and start as the backlog drains.
+   */
+  runBacklog: number;
   /** npm packages whose integrations are loaded at start-up. */
   integrationPackages: string[];
   /** Private or loopback destinations integrations may reach anyway (CIDRs or host names). */
@@ -273,6 +278,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     actionConcurrency:
       overrides.actionConcurrency ??
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),
+    runBacklog:
+      overrides.runBacklog ?? intSetting(env, 'RIPOSTE_RUN_BACKLOG', file.runBacklog ?? 5_000, 1, 1_000_000),
     sla: slaTargets(env, file.sla, overrides.sla),
   };
   config.publicUrl = (

@@ -218,6 +218,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker. A
     // scoped worker (the CLI) starts only the run it was asked for.
     const startsRuns = () => workerKind === 'full' || (redisQueue !== undefined && workerKind !== 'scoped');
+    // Without Redis, admission: past `runBacklog` attempts and run events waiting or running here,
+    // triggered runs stay queued in the database (the worker starts them as room frees) instead of all
+    // starting at once, which would put every open run's next step behind every other's (docs/runs.md).
+    let backlogged = () => false;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -227,7 +231,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dialect,
       inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
-        if (startsRuns()) startQueued(ids);
+        if (startsRuns() && !backlogged()) startQueued(ids);
       },
       onError: logError,
     });
@@ -309,6 +313,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
     // With Redis, a scoped worker (the CLI) keeps its own runs' attempts; everything else is shared.
     const queue = redisQueue ? new ScopedQueue(redisQueue) : new InProcessQueue();
+    // Assigned once the engine exists (below); nothing triggers before.
+    let room = () => Infinity;
+    backlogged = () => room() <= 0;
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
     const engine = new RunEngine({
@@ -331,7 +338,10 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       executesActions: () => workerKind !== undefined || redisQueue !== undefined,
       sharedRuns: redisQueue !== undefined,
     });
-    inlineStarts = async () => (startsRuns() ? engine.inlineStarts(await secrets.values()) : null);
+    // Attempts waiting or running, and events waiting for the engine's transaction: work this process owes.
+    if (!redisQueue) room = () => config.runBacklog - queue.size() - engine.backlog();
+    inlineStarts = async () =>
+      startsRuns() && !backlogged() ? engine.inlineStarts(await secrets.values()) : null;
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, database.dialect, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
@@ -391,6 +401,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         { name: 'mailbox sources', everyMs: 5_000, run: async () => void (await mailboxes.pollDue()) },
       ],
       ...(redisQueue ? { lostAttemptsEveryMs: LOST_ATTEMPTS_EVERY_MS } : {}),
+      admits: () => room(),
       notify: options.notify ?? webhookNotifier(config.notifyWebhookUrl, (fields) => logLine(30, fields)),
       onError: logError,
     });

@@ -124,6 +124,11 @@ export class RunEngine {
     return Promise.all(runIds.map((runId) => this.submit({ runId, start: true })));
   }
 
+  /** Events and starts submitted and waiting for a transaction: the engine's own backlog. */
+  backlog(): number {
+    return this.#commit.pending;
+  }
+
   onTransition(listener: TransitionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -27,11 +27,15 @@ export interface RunWorkerOptions {
    * that long are offered to the queue again (it keeps each attempt once, so only lost ones are new).
    */
   lostAttemptsEveryMs?: number;
+  /** How many more queued runs this process may start now (admission; src/riposte.ts). Unbounded if absent. */
+  admits?: () => number;
   /** Other database-driven clocks run with the once-a-second ones (cache sweeps, feed refreshes). */
   clocks?: { name: string; everyMs: number; run: () => Promise<void> }[];
 }
 
 const BATCH = 500;
+/** Queued runs started per second at most: room for a backlog of runs left queued to drain quickly. */
+const QUEUED_BATCH = 2_000;
 type RunPageQuery = SelectQueryBuilder<DatabaseSchema, 'runs', { id: string; status: string }>;
 /** A due timer a worker claimed comes due again this much later if that worker dies before firing it. */
 const TIMER_LEASE_MS = 30_000;
@@ -243,6 +247,9 @@ export class RunWorker {
     // Queued by another process (an ingest from the CLI), or whose start was lost with a crash.
     // Each is claimed by one worker (its `updated_at` moved to now); one whose claimer died comes
     // up again a second later.
+    // Runs left queued while this process had a backlog start as room frees, oldest first.
+    const room = Math.min(QUEUED_BATCH, this.#options.admits?.() ?? QUEUED_BATCH);
+    if (room <= 0) return;
     const stale = new Date(Date.now() - 1000).toISOString();
     const waiting = db
       .selectFrom('runs')
@@ -253,7 +260,7 @@ export class RunWorker {
     const rows = await db
       .updateTable('runs')
       .set({ updated_at: new Date().toISOString() })
-      .where('id', 'in', waiting.limit(BATCH))
+      .where('id', 'in', waiting.orderBy('id').limit(room))
       .where('status', '=', 'queued')
       .where('updated_at', '<', stale)
       .returning('id')

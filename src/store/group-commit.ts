@@ -22,6 +22,11 @@ export class GroupCommit<Job, Result> {
     });
   }
 
+  /** Jobs submitted and not yet taken into a flush. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
   /** Resolves once everything submitted so far is committed (or failed). */
   async drain(): Promise<void> {
     while (this.#running || this.#pending.length > 0 || this.#scheduled) {
