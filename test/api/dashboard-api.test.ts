@@ -118,29 +118,29 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    /** Ingests one Suricata alert through the source; answers when it was stored (its `created_at`). */
+    const storeAlert = async (sourceName: string, sid: number, srcIp: string) => {
+      const { alertIds } = await h.riposte.ingest.ingest(
+        await h.riposte.sources.get(sourceName),
+        JSON.stringify(eveAlert({ sid, srcIp })),
+        'application/json',
+        { id: 't', type: 'system' },
+      );
+      const row = await h.riposte.database.db
+        .selectFrom('alerts')
+        .select('created_at')
+        .where('id', '=', alertIds[0]!)
+        .executeTakeFirstOrThrow();
+      return Date.parse(row.created_at);
+    };
+
     // Last two: they store alerts (and cases), which the figures above do not expect.
     it('counts an alert once as it settles, and reads only what was stored since the cut-off', async () => {
       let clockMs = Date.now();
       const query = new DashboardQuery(h.riposte.database.db, kind, () => new Date(clockMs));
       const viewer = { name: 'analyst', role: 'analyst' as const };
-      const source = await h.riposte.sources.create(
-        { name: 'settling', format: 'suricata' },
-        { id: 't', type: 'system' },
-      );
-      const store = async (sid: number) => {
-        const { alertIds } = await h.riposte.ingest.ingest(
-          await h.riposte.sources.get(source.source.name),
-          JSON.stringify(eveAlert({ sid, srcIp: `10.44.0.${sid % 250}` })),
-          'application/json',
-          { id: 't', type: 'system' },
-        );
-        const row = await h.riposte.database.db
-          .selectFrom('alerts')
-          .select('created_at')
-          .where('id', '=', alertIds[0]!)
-          .executeTakeFirstOrThrow();
-        return Date.parse(row.created_at);
-      };
+      await h.riposte.sources.create({ name: 'settling', format: 'suricata' }, { id: 't', type: 'system' });
+      const store = (sid: number) => storeAlert('settling', sid, `10.44.0.${sid % 250}`);
       const countOf = async (q: DashboardQuery, atMs: number) =>
         (await q.figures(undefined, viewer)).alertsPerHour.find((b) => b.hour.slice(0, 13) === hourOf(atMs))
           ?.count ?? 0;
@@ -174,19 +174,7 @@ for (const kind of databaseKinds()) {
       const viewer = { name: 'analyst', role: 'analyst' as const };
       const first = (await remembering.figures(undefined, viewer)).alertsPerHour;
       await h.riposte.sources.create({ name: 'hourly', format: 'suricata' }, { id: 't', type: 'system' });
-      const source = await h.riposte.sources.get('hourly');
-      const { alertIds } = await h.riposte.ingest.ingest(
-        source,
-        JSON.stringify(eveAlert({ sid: 4343, srcIp: '10.43.0.1' })),
-        'application/json',
-        { id: 't', type: 'system' },
-      );
-      const stored = await h.riposte.database.db
-        .selectFrom('alerts')
-        .select('created_at')
-        .where('id', '=', alertIds[0]!)
-        .executeTakeFirstOrThrow();
-      const hourOfAlert = stored.created_at.slice(0, 13);
+      const hourOfAlert = hourOf(await storeAlert('hourly', 4343, '10.43.0.1'));
       const countAt = (hours: { hour: string; count: number }[]) =>
         hours.find((b) => b.hour.slice(0, 13) === hourOfAlert)?.count;
       // Its hour was final and counted already: not read again.
