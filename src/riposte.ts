@@ -221,7 +221,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // Without Redis, admission: past `runBacklog` attempts and run events waiting or running here,
     // triggered runs stay queued in the database (the worker starts them as room frees) instead of all
     // starting at once, which would put every open run's next step behind every other's (docs/runs.md).
-    let backlogged = () => false;
+    // How many more runs this process may start now; bounded once the engine exists (below).
+    let room = () => Infinity;
     // Assigned below; the trigger hooks only call it after a commit, by which time it is set.
     let startQueued: (ids: string[]) => void = () => undefined;
     // Assigned below, before anything can trigger.
@@ -231,7 +232,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dialect,
       inlineStarts: () => inlineStarts(),
       onQueued: (ids) => {
-        if (startsRuns() && !backlogged()) startQueued(ids);
+        if (startsRuns() && room() > 0) startQueued(ids);
       },
       onError: logError,
     });
@@ -313,9 +314,6 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     if (config.builtinPlaybooks && options.migrate !== false) await loadBuiltinPlaybooks(playbooks);
     // With Redis, a scoped worker (the CLI) keeps its own runs' attempts; everything else is shared.
     const queue = redisQueue ? new ScopedQueue(redisQueue) : new InProcessQueue();
-    // Assigned once the engine exists (below); nothing triggers before.
-    let room = () => Infinity;
-    backlogged = () => room() <= 0;
     // The engine and the executor/worker refer to each other; these are filled in right below.
     const late: { executor?: ActionExecutor; worker?: RunWorker } = {};
     const engine = new RunEngine({
@@ -341,7 +339,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     // Attempts waiting or running, and events waiting for the engine's transaction: work this process owes.
     if (!redisQueue) room = () => config.runBacklog - queue.size() - engine.backlog();
     inlineStarts = async () =>
-      startsRuns() && !backlogged() ? engine.inlineStarts(await secrets.values()) : null;
+      startsRuns() && room() > 0 ? engine.inlineStarts(await secrets.values()) : null;
     startQueued = (ids) => void engine.start(ids).catch((e) => logError(e, 'starting runs failed'));
     const responseStore = new ResponseStore(db, database.dialect, audit);
     const gate = new ResponseGate(db, responseStore, audit, (taskId) => {
@@ -465,9 +463,12 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
                   'this process lost the action lease: another process may now repeat its in-flight actions',
                 )),
           });
-          const holder = await lease.tryAcquire();
-          if (holder && !workerOptions.standby) throw leaseHeldError(holder);
-          if (holder && !(await lease.acquire(workerOptions.standby!, workerOptions.signal))) return false;
+          if (workerOptions.standby) {
+            if (!(await lease.acquire(workerOptions.standby, workerOptions.signal))) return false;
+          } else {
+            const holder = await lease.tryAcquire();
+            if (holder) throw leaseHeldError(holder);
+          }
         }
         workerKind = workerOptions.only === undefined ? 'full' : 'scoped';
         if (queue instanceof ScopedQueue && redisQueue) {

@@ -177,9 +177,11 @@ export class DashboardQuery {
       this.#settled = new Map();
       this.#settledMs = startMs;
     }
-    for (const key of this.#settled.keys()) if (key < hourKey(startMs)) this.#settled.delete(key);
     const readFromMs = this.#settledMs;
-    const settled = new Map(this.#settled);
+    // The day's settled counts as of the cut-off: a copy, which this call extends if it is still the
+    // latest when its read returns.
+    const dayStart = hourKey(startMs);
+    const settled = new Map([...this.#settled].filter(([key]) => key >= dayStart));
     const settleTo = Math.max(readFromMs, nowMs - SETTLED_MS);
     const hour = sql<string>`substr(created_at, 1, 13)`;
     const settleText = new Date(settleTo).toISOString();

@@ -62,7 +62,10 @@ export class ActionLease {
         .values(mine)
         .onConflict((c) => c.column('name').doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return this.#held(now);
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
+        this.#held(now);
+        return null;
+      }
       const row = await db
         .selectFrom('worker_leases')
         .selectAll()
@@ -78,7 +81,10 @@ export class ActionLease {
         .where('holder', '=', row.holder)
         .where('expires_at', '=', row.expires_at)
         .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return this.#held(now);
+      if (Number(taken.numUpdatedRows) === 1) {
+        this.#held(now);
+        return null;
+      }
     }
   }
 
@@ -114,12 +120,11 @@ export class ActionLease {
       .execute();
   }
 
-  #held(now: number): null {
+  #held(now: number): void {
     this.#expiresAt = now + this.#leaseMs;
     heldHere.add(this.id);
     this.#renewal ??= setInterval(() => void this.#renew(), this.#leaseMs / 3);
     this.#renewal.unref();
-    return null;
   }
 
   async #renew(): Promise<void> {
