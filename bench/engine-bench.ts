@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Type } from '@sinclair/typebox';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
@@ -218,6 +219,18 @@ async function latencyPhase(
   const perTick = (ratePerSecond * tickMs) / 1000;
   const total = Math.max(1, Math.round(ratePerSecond * seconds));
   const start = performance.now();
+  // What the process itself did meanwhile: garbage-collection pauses and how late its event loop ran.
+  let gcPauses = 0;
+  let longestGcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses += entry.duration;
+      longestGcMs = Math.max(longestGcMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   let n = 0;
   const pending: Promise<void>[] = [];
   while (n < total) {
@@ -267,6 +280,8 @@ async function latencyPhase(
   while (counter.some((r) => !firstActionAt.has(r.id)) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   const measured = counter.filter((r) => r.alert_id && acceptedAt.has(r.alert_id) && firstActionAt.has(r.id));
+  gcObserver.disconnect();
+  loopDelay.disable();
   const fromDue = measured
     .map((r) => firstActionAt.get(r.id)! - dueAt.get(r.alert_id!)!)
     .sort((a, b) => a - b);
@@ -282,6 +297,9 @@ async function latencyPhase(
     p99: percentile(fromDue, 99),
     max: fromDue.at(-1) ?? NaN,
     p99FromAck: percentile(fromAck, 99),
+    gcPauseMs: gcPauses,
+    longestGcPauseMs: longestGcMs,
+    maxEventLoopDelayMs: loopDelay.max / 1e6,
   };
 }
 
@@ -348,15 +366,16 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
     const runsPerSecond = runs / elapsed;
     if (finished.failed > 0) throw new Error(`${finished.failed} benchmark runs failed`);
 
-    const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
-    const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
-    // Settle before the latency clock starts: the core measurement above blocks the event loop for
-    // seconds and leaves its garbage, and the last throughput commits may still be in flight.
+    // Settle before the latency clock starts: the last throughput commits may still be in flight.
     await settle();
 
     const rate = fixedRate ?? runsPerSecond / 2;
     io.stderr(`bench engine: alert → first action at ${Math.round(rate)} alerts/s for ${latencySeconds} s\n`);
     const latency = await latencyPhase(riposte, rate, latencySeconds, firstActionAt);
+    // The pure engine last: its 20,000 in-memory runs leave some 400 MB of garbage, whose collection
+    // (a 290-330 ms pause) used to land in the latency phase when this ran before it.
+    const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
+    const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
     const result = {
       scenario: 'engine',
       database: riposte.database.dialect,
@@ -383,6 +402,9 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
         alerts: latency.alerts,
         runs: latency.runs,
         measured: latency.measured,
+        gcPauseMs: round(latency.gcPauseMs),
+        longestGcPauseMs: round(latency.longestGcPauseMs),
+        maxEventLoopDelayMs: round(latency.maxEventLoopDelayMs),
       },
       goals: GOALS,
       met: {

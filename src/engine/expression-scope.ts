@@ -13,16 +13,13 @@ type StepView = ExpressionScope['steps'][string];
 /** A step not reached (yet, or on a path not taken): present, so `has(steps.x.output)` is simply false. */
 const NOT_STARTED: StepView = Object.freeze({ status: 'pending' });
 
-/** Step states are immutable, so each one's view is built once. */
-const views = new WeakMap<StepState, StepView>();
-
+/**
+ * A step's view: only what expressions may read. Built per scope, not cached per state in a WeakMap:
+ * a run's every step state would be an entry, and hundreds of thousands of entries made each full
+ * garbage collection's ephemeron marking the longest part of its pause (100–200 ms after a burst).
+ */
 function view(state: StepState): StepView {
-  let v = views.get(state);
-  if (!v) {
-    v = { status: state.status, output: state.output, error: state.error };
-    views.set(state, v);
-  }
-  return v;
+  return { status: state.status, output: state.output, error: state.error };
 }
 
 export function scopeFor(d: RunDraft, frame: Frame, event?: unknown): ExpressionScope {

@@ -24,17 +24,24 @@ export function rawOf(row: AlertTable): unknown {
   return JSON.parse(row.raw) as unknown;
 }
 
-const parsedObservables = new WeakMap<AlertTable, Observable[]>();
+/**
+ * Where a row object keeps its parsed observables. A property of the row, not a WeakMap entry: every
+ * alert ingested would be an entry, and a WeakMap that large makes each full garbage collection's
+ * ephemeron marking long (see docs/benchmarks.md, the engine's latency).
+ */
+const PARSED_OBSERVABLES = Symbol('parsedObservables');
+type RowWithObservables = AlertTable & { [PARSED_OBSERVABLES]?: Observable[] };
 
 /**
  * The row's observables, parsed once per row object: ingest reads them to group the alert and again
  * to match the playbook triggers, from the same row. Callers only read the list.
  */
 export function observablesOf(row: AlertTable): Observable[] {
-  let observables = parsedObservables.get(row);
+  const carrier = row as RowWithObservables;
+  let observables = carrier[PARSED_OBSERVABLES];
   if (observables === undefined) {
     observables = JSON.parse(row.observables) as Observable[];
-    parsedObservables.set(row, observables);
+    carrier[PARSED_OBSERVABLES] = observables;
   }
   return observables;
 }
