@@ -220,12 +220,12 @@ async function latencyPhase(
   const total = Math.max(1, Math.round(ratePerSecond * seconds));
   const start = performance.now();
   // What the process itself did meanwhile: garbage-collection pauses and how late its event loop ran.
-  let gcPauses = 0;
-  let longestGcMs = 0;
+  let gcPauseMs = 0;
+  let longestGcPauseMs = 0;
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      gcPauses += entry.duration;
-      longestGcMs = Math.max(longestGcMs, entry.duration);
+      gcPauseMs += entry.duration;
+      longestGcPauseMs = Math.max(longestGcPauseMs, entry.duration);
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -297,8 +297,8 @@ async function latencyPhase(
     p99: percentile(fromDue, 99),
     max: fromDue.at(-1) ?? NaN,
     p99FromAck: percentile(fromAck, 99),
-    gcPauseMs: gcPauses,
-    longestGcPauseMs: longestGcMs,
+    gcPauseMs,
+    longestGcPauseMs,
     maxEventLoopDelayMs: loopDelay.max / 1e6,
   };
 }
@@ -373,7 +373,7 @@ export async function runEngineBench(args: string[], io: Io): Promise<Record<str
     io.stderr(`bench engine: alert → first action at ${Math.round(rate)} alerts/s for ${latencySeconds} s\n`);
     const latency = await latencyPhase(riposte, rate, latencySeconds, firstActionAt);
     // The pure engine last: its 20,000 in-memory runs leave some 400 MB of garbage, whose collection
-    // (a 290-330 ms pause) used to land in the latency phase when this ran before it.
+    // (a 290–335 ms pause) used to land in the latency phase when this ran before it.
     const plan = await riposte.playbooks.plan('bench_enrich', saved.playbook.version);
     const stepOverheadMicros = measureEngineCore(riposte, plan, 20_000);
     const result = {
