@@ -65,11 +65,14 @@ import { publishTasks } from './live/task-events.ts';
 import { AlertTriage } from './cases/alert-triage.ts';
 import { DashboardQuery } from './dashboard/dashboard-query.ts';
 import { SavedViews } from './views/saved-views.ts';
+import { CLOCK_SKEW_WARNING_MS, DatabaseClock } from './store/database-clock.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
 export interface Riposte {
   config: Readonly<Config>;
   database: Database;
+  /** The database's time (the action lease keeps to it; /metrics shows this process's offset). */
+  clock: DatabaseClock;
   box: SecretBox;
   audit: AuditLog;
   sources: SourceService;
@@ -180,6 +183,17 @@ function installExpressionGuard(timeoutMs: number): void {
 /** With the Redis queue: how often a worker looks for attempts the queue lost (runs quiet this long). */
 const LOST_ATTEMPTS_EVERY_MS = 60_000;
 
+/** Leases are decided in the database's time; timers, ages and the audit log's times are this process's. */
+function warnOfSkew(offsetMs: number): void {
+  if (Math.abs(offsetMs) <= CLOCK_SKEW_WARNING_MS) return;
+  logLine(40, {
+    msg:
+      `this process's clock is ${Math.abs(offsetMs)} ms ${offsetMs > 0 ? 'behind' : 'ahead of'} the database's: ` +
+      'the action lease keeps to the database time, but timers, ages and recorded times use this one; synchronize the clocks (NTP)',
+    clockOffsetMs: offsetMs,
+  });
+}
+
 function logError(error: unknown, msg: string): void {
   logLine(50, { msg, err: error instanceof Error ? error.message : String(error) });
 }
@@ -192,6 +206,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     if (options.migrate !== false) await migrate(database);
     installExpressionGuard(config.expressionTimeoutMs);
     const { db, dialect } = database;
+    const clock = new DatabaseClock(db, dialect);
+    if (dialect === 'postgres') warnOfSkew(await clock.sync());
     const box = await openSecretBox(config, db);
     const audit = new AuditLog(await keyFor(db, box, 'audit-chain'), dialect);
     const actions = new ActionRegistry();
@@ -412,6 +428,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     return {
       config,
       database,
+      clock,
       box,
       audit,
       sources,
@@ -454,6 +471,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         if (workerOptions.only === undefined && !redisQueue) {
           lease = new ActionLease({
             db,
+            clock,
             onError: logError,
             onLost:
               workerOptions.onLeaseLost ??

@@ -1,5 +1,6 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
-import type { ActionDefinition } from '../core/action.ts';
+import { ActionError, type ActionDefinition } from '../core/action.ts';
+import { RiposteError } from '../core/riposte-error.ts';
 import type { RetryPolicy } from '../core/playbook.ts';
 import type { OutboundHttp } from '../integrations/http/outbound-http.ts';
 import type {
@@ -96,6 +97,24 @@ function withoutRuntime(input: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/**
+ * The instance an action runs with. A missing one fails the step at once (`not_configured`, not
+ * retried): no retry makes an instance appear, and retrying would hold the run for the whole backoff.
+ */
+async function instanceFor(
+  runtime: IntegrationRuntime,
+  integration: IntegrationDefinition,
+  named: string | undefined,
+): Promise<ResolvedInstance> {
+  try {
+    return await runtime.instances.resolve(integration, named);
+  } catch (error) {
+    if (error instanceof RiposteError && error.code === 'not_found')
+      throw new ActionError('not_configured', error.message, { retryable: false, cause: error });
+    throw error;
+  }
+}
+
 function toActionDefinition(
   integration: IntegrationDefinition,
   action: IntegrationAction,
@@ -120,7 +139,7 @@ function toActionDefinition(
       ? {
           alreadyApplied: async (input, context) => {
             const { instance: named } = input as { instance?: string };
-            const instance = await runtime.instances.resolve(integration, named);
+            const instance = await instanceFor(runtime, integration, named);
             return action.alreadyApplied!(
               withoutRuntime(input) as never,
               integrationContext(integration, instance, runtime, context),
@@ -135,7 +154,7 @@ function toActionDefinition(
     run: async (input, context) => {
       const { instance: named } = input as { instance?: string };
       const rest = withoutRuntime(input);
-      const instance = await runtime.instances.resolve(integration, named);
+      const instance = await instanceFor(runtime, integration, named);
       const cacheKey =
         action.effect === 'read' && action.cacheTtlSeconds
           ? runtime.enrichment.cacheKey(`${integration.id}/${instance.name}`, id, rest)

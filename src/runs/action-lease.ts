@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import type { DatabaseClock } from '../store/database-clock.ts';
 import type { DatabaseSchema, WorkerLeaseTable } from '../store/schema.ts';
 
 /** Who holds a lease, as the database has it. */
@@ -15,6 +16,8 @@ export interface LeaseHolder {
 
 export interface ActionLeaseOptions {
   db: Kysely<DatabaseSchema>;
+  /** Expiries are written and compared in the database's time, one for every process. */
+  clock: DatabaseClock;
   /** A holder that stops renewing loses the lease this long after its last renewal. */
   leaseMs?: number;
   /** Called once if this process finds it no longer holds the lease (it must stop carrying out actions). */
@@ -35,7 +38,9 @@ const heldHere = new Set<string>();
  * twice. This is that one process's claim, a row in `worker_leases` renewed every third of its length.
  *
  * A holder that stops renewing loses it once it expires; a holder on the same host whose process is
- * gone loses it at once, so a restarted server does not wait for its own crashed predecessor.
+ * gone loses it at once, so a restarted server does not wait for its own crashed predecessor. Times
+ * are the database's (`DatabaseClock`, synced at each acquire and renewal), so two hosts whose clocks
+ * disagree still agree on when a lease lapses.
  */
 export class ActionLease {
   readonly id = newId('lease_');
@@ -53,9 +58,10 @@ export class ActionLease {
 
   /** Takes the lease if it is free; otherwise answers who holds it. Renewal starts with the lease. */
   async tryAcquire(): Promise<LeaseHolder | null> {
-    const { db } = this.#options;
+    const { db, clock } = this.#options;
+    await clock.sync();
     for (;;) {
-      const now = Date.now();
+      const now = clock.now();
       const mine = this.#row(now);
       const inserted = await db
         .insertInto('worker_leases')
@@ -129,9 +135,10 @@ export class ActionLease {
 
   async #renew(): Promise<void> {
     if (this.#lost) return;
-    const { db } = this.#options;
-    const now = Date.now();
+    const { db, clock } = this.#options;
     try {
+      await clock.sync();
+      const now = clock.now();
       const renewed = await db
         .updateTable('worker_leases')
         .set({ expires_at: iso(now + this.#leaseMs) })
@@ -151,7 +158,7 @@ export class ActionLease {
     } catch (error) {
       this.#options.onError(error, 'renewing the action lease failed');
       // Past its expiry another process may hold it: stop acting on a lease that may no longer be ours.
-      if (Date.now() >= this.#expiresAt) this.#lose(null);
+      if (clock.now() >= this.#expiresAt) this.#lose(null);
     }
   }
 

@@ -72,6 +72,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   openapi.attach(app);
   metrics.attach(app);
   metrics.watchRuns(riposte.engine);
+  metrics.watchClock(riposte.clock);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

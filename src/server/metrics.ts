@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import type { RunEngine } from '../runs/run-engine.ts';
+import type { DatabaseClock } from '../store/database-clock.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -95,6 +96,18 @@ export class ServerMetrics {
         },
       });
     }
+  }
+
+  /** This process's clock against the database's, asked at each scrape (the last answer if it fails). */
+  watchClock(clock: DatabaseClock): void {
+    new Gauge({
+      name: 'riposte_database_clock_offset_seconds',
+      help: "The database's clock minus this process's; the action lease keeps to the database's",
+      registers: [this.registry],
+      async collect() {
+        this.set((await clock.sync().catch(() => clock.offsetMs)) / 1000);
+      },
+    });
   }
 
   attach(app: FastifyInstance): void {

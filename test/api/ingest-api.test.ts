@@ -31,11 +31,14 @@ for (const kind of databaseKinds()) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       });
 
-    it('/metrics shows the SQLite checkpoint thread at work (SQLite only: PostgreSQL has none)', async () => {
+    it('/metrics shows the clock offset, and the SQLite checkpoint thread at work (SQLite only: PostgreSQL has none)', async () => {
       const res = await post(JSON.stringify(eveAlert({ srcIp: '10.1.9.9', sid: 7701 })));
       assert.equal(res.statusCode, 202, res.body);
       await h.riposte.database.checkpointer?.idle();
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      // One clock here: the database's and this process's differ by the round trip's noise.
+      const offset = /^riposte_database_clock_offset_seconds (\S+)$/m.exec(metrics)?.[1];
+      assert.ok(offset !== undefined && Math.abs(Number(offset)) < 1, `clock offset ${offset}`);
       if (kind === 'postgres') {
         assert.doesNotMatch(metrics, /riposte_sqlite_/);
         return;

@@ -59,6 +59,23 @@ steps:
           hash: \${{ item.value }}
 `;
 
+/** Lookups through an instance that does not exist and an integration with none. */
+const UNCONFIGURED = `
+id: enrich_unconfigured
+name: Lookups nothing is configured for
+triggers:
+  alert: \${{ alert.rule.id == "rule-unconfigured" }}
+steps:
+  - id: named
+    uses: abuseipdb.check_ip
+    with: { ip: 185.220.101.4, instance: nowhere }
+    continue_on_error: true
+  - id: unset
+    uses: greynoise.lookup_ip
+    with: { ip: 185.220.101.4 }
+    continue_on_error: true
+`;
+
 function ecsAlert(sourceIp: string, at: string) {
   return {
     '@timestamp': at,
@@ -110,6 +127,12 @@ describe('enrichment through the built-in connectors', () => {
       payload: { source: ENRICH },
     });
     assert.equal(saved.statusCode, 201, saved.body);
+    const unconfigured = await h.as('analyst', {
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      payload: { source: UNCONFIGURED },
+    });
+    assert.equal(unconfigured.statusCode, 201, unconfigured.body);
   });
   after(async () => {
     await h.close();
@@ -117,11 +140,11 @@ describe('enrichment through the built-in connectors', () => {
     await vt.close();
   });
 
-  const ingest = async (at: string) => {
+  const ingest = async (at: string, rule = 'rule-enrich') => {
     const res = await h.app.inject({
       method: 'POST',
       url: '/api/v1/sources/elastic/alerts',
-      payload: JSON.stringify(ecsAlert('185.220.101.4', at)),
+      payload: JSON.stringify({ ...ecsAlert('185.220.101.4', at), 'kibana.alert.rule.rule_id': rule }),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${source}` },
     });
     assert.equal(res.statusCode, 202, res.body);
@@ -130,11 +153,11 @@ describe('enrichment through the built-in connectors', () => {
     assert.ok(run, 'the playbook was triggered');
     const done = await h.riposte.runs.settle(run.id, 10_000, { untilTerminal: true });
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error ?? done.steps.filter((s) => s.error)));
-    return alertId!;
+    return { alertId: alertId!, run: done };
   };
 
   it('the case shows a verdict with its sources for the IP, domain, URL and hash', async () => {
-    const alertId = await ingest('2026-11-30T02:00:00Z');
+    const { alertId } = await ingest('2026-11-30T02:00:00Z');
     await h.riposte.grouping.drain();
     const alert = (await h.as('viewer', { method: 'GET', url: `/api/v1/alerts/${alertId}` })).json();
     const kase = (await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${alert.caseId}` })).json();
@@ -162,5 +185,27 @@ describe('enrichment through the built-in connectors', () => {
     await ingest('2026-11-30T06:00:00Z');
     assert.equal(abuse.requests.length, before.abuse, 'no new AbuseIPDB request');
     assert.equal(vt.requests.length, before.vt, 'no new VirusTotal request');
+  });
+
+  it('a lookup with no instance to run on fails at once as not_configured, not retried', async () => {
+    const before = { abuse: abuse.requests.length };
+    const { run } = await ingest('2026-11-30T08:00:00Z', 'rule-unconfigured');
+    for (const [stepId, message] of [
+      ['named', 'abuseipdb has no instance "nowhere"'],
+      ['unset', 'greynoise is not configured: add an instance'],
+    ] as const) {
+      const step = run.steps.find((s) => s.stepId === stepId);
+      assert.equal(step?.status, 'failed', stepId);
+      assert.equal(step.attempt, 1, `${stepId} was not retried`);
+      const { error } = step;
+      assert.ok(error?.kind === 'action', `${stepId}: ${JSON.stringify(error)}`);
+      assert.deepEqual(
+        { code: error.code, retryable: error.retryable },
+        { code: 'not_configured', retryable: false },
+        stepId,
+      );
+      assert.ok(error.message.startsWith(message), `${stepId}: ${error.message}`);
+    }
+    assert.equal(abuse.requests.length, before.abuse, 'nothing was sent to AbuseIPDB');
   });
 });

@@ -3,8 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { ActionLease, type LeaseHolder } from '../../src/runs/action-lease.ts';
+import { DatabaseClock } from '../../src/store/database-clock.ts';
 import { databaseKinds, useMigratedDatabase } from '../support/test-databases.ts';
 
+const realNow = Date.now.bind(Date);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `done` holds or five seconds pass (a loaded machine delays the renewal timer). */
@@ -25,6 +27,7 @@ for (const kind of databaseKinds()) {
     const lease = (leaseMs = 30_000) =>
       new ActionLease({
         db: suite.database.db,
+        clock: new DatabaseClock(suite.database.db, suite.database.dialect),
         leaseMs,
         onLost: (holder) => lost.push(holder),
         onError: (error) => assert.fail(error as Error),
@@ -39,8 +42,8 @@ for (const kind of databaseKinds()) {
           holder: row.holder,
           host: row.host,
           pid: row.pid,
-          acquired_at: new Date(Date.now() - 60_000).toISOString(),
-          expires_at: new Date(Date.now() + row.expiresInMs).toISOString(),
+          acquired_at: new Date(realNow() - 60_000).toISOString(),
+          expires_at: new Date(realNow() + row.expiresInMs).toISOString(),
         })
         .execute();
     };
@@ -68,6 +71,46 @@ for (const kind of databaseKinds()) {
       await plant({ holder: 'lease_far', host: 'elsewhere.example', pid: 4242, expiresInMs: -1 });
       assert.equal(await mine.tryAcquire(), null);
       await mine.release();
+    });
+
+    it("keeps to the database's clock, not a process's that is off", async () => {
+      const TEN_MINUTES = 600_000;
+      /** Runs `body` with this process's clock `skewMs` off; the database's stays right. */
+      const skewed = async <T>(skewMs: number, body: () => Promise<T>): Promise<T> => {
+        Date.now = () => realNow() + skewMs;
+        try {
+          return await body();
+        } finally {
+          Date.now = realNow;
+        }
+      };
+      await skewed(TEN_MINUTES, async () => {
+        const clock = new DatabaseClock(suite.database.db, suite.database.dialect);
+        const offset = await clock.sync();
+        assert.ok(Math.abs(offset + TEN_MINUTES) < 1_000, `offset ${offset} ms`);
+        assert.ok(Math.abs(clock.now() - realNow()) < 1_000);
+      });
+      // Ten minutes fast: a live holder's lease has not lapsed for all that.
+      await plant({ holder: 'lease_far', host: 'elsewhere.example', pid: 4242, expiresInMs: 10_000 });
+      const fast = lease();
+      const heard = await skewed(TEN_MINUTES, () => fast.tryAcquire());
+      assert.equal(heard?.holder, 'lease_far', 'a fast clock took a live lease');
+      // Ten minutes slow: a lapsed one has lapsed.
+      await plant({ holder: 'lease_far', host: 'elsewhere.example', pid: 4242, expiresInMs: -1 });
+      const slow = lease();
+      assert.equal(
+        await skewed(-TEN_MINUTES, () => slow.tryAcquire()),
+        null,
+        'a slow clock waited on a lapsed lease',
+      );
+      // What the slow one wrote is in the database's time: others see it lapse 30 s from now.
+      const row = await suite.database.db
+        .selectFrom('worker_leases')
+        .select('expires_at')
+        .executeTakeFirstOrThrow();
+      const left = Date.parse(row.expires_at) - realNow();
+      assert.ok(left > 25_000 && left <= 31_000, `expires in ${left} ms`);
+      await slow.release();
     });
 
     it('is taken at once from a process on this host that is gone, or from an earlier life of this process', async () => {
