@@ -15,6 +15,7 @@ import {
   type GroupingRow,
 } from './case-grouper.ts';
 import { carryRuns } from './case-runs.ts';
+import { withFullDurability } from '../store/commit-durability.ts';
 
 export interface GroupingStageOptions {
   db: Kysely<DatabaseSchema>;
@@ -59,7 +60,8 @@ export class GroupingStage {
       this.#again = true;
       return;
     }
-    this.#running = this.#loop().finally(() => {
+    // It commits for the ingest that stored the alerts: fully durable, whoever notified it.
+    this.#running = withFullDurability(() => this.#loop()).finally(() => {
       this.#running = undefined;
       if (this.#again) {
         this.#again = false;

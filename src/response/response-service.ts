@@ -101,42 +101,47 @@ export class ResponseService {
     // What the step says it does: `edl.add_entry` blocks an address (RA3101) or a domain (RA3103).
     const react = job.react ?? action.react ?? null;
     const now = new Date();
-    await this.#store.record({
-      idempotency_key: job.idempotencyKey,
-      run_id: job.runId,
-      step_key: job.stepKey,
-      playbook_id: run?.playbook_id ?? 'unknown',
-      case_id: caseId,
-      alert_id: run?.alert_id ?? null,
-      action: action.id,
-      effect: action.effect,
-      react,
-      target_type: target?.type ?? null,
-      target_value: target?.value ?? null,
-      input: JSON.stringify(input),
-      output: JSON.stringify(output ?? null),
-      inverse_action: action.inverse ?? null,
-      inverse_input: action.inverse ? JSON.stringify(action.inverseInput?.(input, output) ?? input) : null,
-      status,
-      applied_at: now.toISOString(),
-      expires_at: ttlMs === null || status === 'noop' ? null : new Date(now.getTime() + ttlMs).toISOString(),
-    });
-    if (status === 'applied')
-      await this.#audit.write(this.#db, [
-        {
-          actor: { id: `run:${job.runId}`, type: 'system' },
-          action: 'response.applied',
-          targetType: target?.type ?? 'action',
-          targetId: target?.value ?? action.id,
-          details: {
-            action: action.id,
-            runId: job.runId,
-            stepKey: job.stepKey,
-            caseId,
-            react,
-          },
-        },
-      ]);
+    await this.#store.record(
+      {
+        idempotency_key: job.idempotencyKey,
+        run_id: job.runId,
+        step_key: job.stepKey,
+        playbook_id: run?.playbook_id ?? 'unknown',
+        case_id: caseId,
+        alert_id: run?.alert_id ?? null,
+        action: action.id,
+        effect: action.effect,
+        react,
+        target_type: target?.type ?? null,
+        target_value: target?.value ?? null,
+        input: JSON.stringify(input),
+        output: JSON.stringify(output ?? null),
+        inverse_action: action.inverse ?? null,
+        inverse_input: action.inverse ? JSON.stringify(action.inverseInput?.(input, output) ?? input) : null,
+        status,
+        applied_at: now.toISOString(),
+        expires_at:
+          ttlMs === null || status === 'noop' ? null : new Date(now.getTime() + ttlMs).toISOString(),
+      },
+      // Its audit row commits with it.
+      status === 'applied'
+        ? [
+            {
+              actor: { id: `run:${job.runId}`, type: 'system' },
+              action: 'response.applied',
+              targetType: target?.type ?? 'action',
+              targetId: target?.value ?? action.id,
+              details: {
+                action: action.id,
+                runId: job.runId,
+                stepKey: job.stepKey,
+                caseId,
+                react,
+              },
+            },
+          ]
+        : [],
+    );
     if (status === 'applied')
       this.#live?.publish({
         type: 'response.changed',

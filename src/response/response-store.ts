@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Dialect } from '../store/database.ts';
@@ -264,17 +264,21 @@ export class ResponseStore {
    */
   async record(
     entry: Omit<ActionLedgerTable, 'id' | 'undone_at' | 'undone_by' | 'undo_error'>,
+    audited: AuditEntry[] = [],
   ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      await trx
+      const inserted = await trx
         .insertInto('action_ledger')
         .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
+        .executeTakeFirst();
       await trx
         .deleteFrom('action_reservations')
         .where('idempotency_key', '=', entry.idempotency_key)
         .execute();
+      // In the same commit as the row, and only with a new row: a repeat is not audited twice.
+      if (audited.length > 0 && Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1)
+        await this.#audit.append(trx, audited);
     });
   }
 

@@ -4,6 +4,7 @@ import { parseDuration } from '../playbooks/duration.ts';
 import type { ResponseGate } from '../response/response-gate.ts';
 import type { EngineEvent, StepFailure } from '../engine/engine-types.ts';
 import type { ActionJob } from '../queue/work-queue.ts';
+import { withDeferredDurability } from '../store/commit-durability.ts';
 import { refusedInput } from './action-input-check.ts';
 
 export type EventSink = (runId: string, event: EngineEvent) => Promise<unknown>;
@@ -103,8 +104,15 @@ export class ActionExecutor {
     else this.#parked.set(job.idempotencyKey, job);
   };
 
-  /** The attempt's outcome as an engine event; null when a guardrail holds it for later. */
-  async #outcome(job: ActionJob): Promise<EngineEvent | null> {
+  /**
+   * The attempt's outcome as an engine event; null when a guardrail holds it for later. The action's
+   * own writes are made durable by the commit of that outcome (src/store/commit-durability.ts).
+   */
+  #outcome(job: ActionJob): Promise<EngineEvent | null> {
+    return withDeferredDurability(() => this.#carryOut(job));
+  }
+
+  async #carryOut(job: ActionJob): Promise<EngineEvent | null> {
     const { runId, stepKey, attempt } = job;
     const failed = (error: StepFailure): EngineEvent => ({ type: 'action_failed', stepKey, attempt, error });
     const action = this.#catalog.get(job.action);

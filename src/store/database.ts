@@ -5,6 +5,7 @@ import {
   CompiledQuery,
   Kysely,
   PostgresDialect,
+  PostgresDriver,
   SqliteDialect,
   SqliteDriver,
   SqliteQueryCompiler,
@@ -12,9 +13,12 @@ import {
   type Driver,
   type QueryCompiler,
   type SelectModifierNode,
+  type PostgresDialectConfig,
   type SqliteDialectConfig,
+  type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
+import { durabilityDeferred } from './commit-durability.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -30,6 +34,8 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #checkpointer: WalCheckpointer | undefined;
+  /** Connections in a transaction begun with deferred durability. */
+  readonly #deferred = new WeakSet<DatabaseConnection>();
 
   constructor(config: SqliteDialectConfig, checkpointer: WalCheckpointer | undefined) {
     super(config);
@@ -37,12 +43,42 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (durabilityDeferred()) {
+      // The connection is this transaction's until it ends: the setting cannot reach another's commit.
+      await connection.executeQuery(CompiledQuery.raw('pragma synchronous = NORMAL'));
+      this.#deferred.add(connection);
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      } catch (error) {
+        await this.#restore(connection);
+        throw error;
+      }
+      return;
+    }
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await super.commitTransaction(connection);
+    try {
+      await super.commitTransaction(connection);
+    } finally {
+      await this.#restore(connection);
+    }
     this.#checkpointer?.committed();
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      await this.#restore(connection);
+    }
+  }
+
+  /** Back to waiting for the disk after a transaction that did not (src/store/commit-durability.ts). */
+  async #restore(connection: DatabaseConnection): Promise<void> {
+    if (!this.#deferred.delete(connection)) return;
+    await connection.executeQuery(CompiledQuery.raw('pragma synchronous = FULL'));
   }
 
   override async destroy(): Promise<void> {
@@ -92,6 +128,31 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** PostgreSQL: a transaction begun with deferred durability does not wait for its WAL flush. */
+class DeferringPostgresDriver extends PostgresDriver {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
+    await super.beginTransaction(connection, settings);
+    if (durabilityDeferred())
+      await connection.executeQuery(CompiledQuery.raw('SET LOCAL synchronous_commit TO OFF'));
+  }
+}
+
+class DeferringPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+
+  constructor(config: PostgresDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new DeferringPostgresDriver(this.#config);
+  }
+}
+
 /**
  * With the checkpoint thread (src/store/wal-checkpointer.ts) the committing connection checkpoints
  * only past this many WAL pages (64 MiB of 8 KiB pages) instead of SQLite's 1,000: a backstop. Under
@@ -128,7 +189,9 @@ export interface DatabaseOptions {
 
 /**
  * Opens the configured database. SQLite runs in WAL mode with synchronous=FULL so that a commit is on
- * disk before we acknowledge it; the ingest path batches commits to keep that affordable.
+ * disk before we acknowledge it; the ingest path batches commits to keep that affordable. The one
+ * exception, a playbook action's own writes, is made durable by the run's next commit
+ * (src/store/commit-durability.ts).
  */
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith('sqlite://')) {
@@ -167,7 +230,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     );
   });
   const db = new Kysely<DatabaseSchema>({
-    dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }),
+    dialect: new DeferringPostgresDialect({ pool: withPreparedStatements(pool) }),
   });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -1,3 +1,5 @@
+import { withFullDurability } from './commit-durability.ts';
+
 /**
  * Group commit: jobs submitted while a flush is running (or in the same tick) are written together in
  * the next flush, in one transaction, so the cost of a durable commit is shared by every request
@@ -38,13 +40,16 @@ export class GroupCommit<Job, Result> {
   #schedule(): void {
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#running = this.#run().finally(() => {
-        this.#running = undefined;
-        if (this.#pending.length > 0) this.#schedule();
-      });
-    });
+    // The batch commits for every submitter: fully durable, even when an action's write set it going.
+    withFullDurability(() =>
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#running = this.#run().finally(() => {
+          this.#running = undefined;
+          if (this.#pending.length > 0) this.#schedule();
+        });
+      }),
+    );
   }
 
   async #run(): Promise<void> {
