@@ -30,8 +30,8 @@ export interface CompiledExpression {
   evaluate(scope: ExpressionScope, measured?: MeasuredValues): unknown;
 }
 
-/** Scope values known to be within the value bounds (see `CompiledExpression.evaluate`). */
-export type MeasuredValues = Set<unknown>;
+/** Scope values known to be within the value bounds, with how many values each holds (see `CompiledExpression.evaluate`). */
+export type MeasuredValues = Map<unknown, number>;
 
 /**
  * A compiled value that may hold expressions: a literal, a whole-value expression (keeps its type),

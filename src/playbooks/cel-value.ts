@@ -120,15 +120,21 @@ function checkListLength(length: number): void {
   }
 }
 
-/** Throws ValueBoundsError when a scope value an expression reads is over the bounds; stops early. */
-export function checkScopeValue(value: unknown): void {
-  measure(value, { bytes: 0 }, 0);
+/**
+ * Throws ValueBoundsError when a scope value an expression reads is over the bounds; stops early.
+ * Returns how many values it holds, itself included (a list of two strings: 3).
+ */
+export function checkScopeValue(value: unknown): number {
+  const budget = { bytes: 0, values: 0 };
+  measure(value, budget, 0);
+  return budget.values;
 }
 
-function measure(value: unknown, budget: Budget, depth: number): void {
+function measure(value: unknown, budget: Budget & { values: number }, depth: number): void {
   if (depth > VALUE_LIMITS.maxDepth) {
     throw new ValueBoundsError(`the value is nested deeper than ${VALUE_LIMITS.maxDepth} levels`);
   }
+  budget.values++;
   if (typeof value === 'string') return charge(budget, value.length + 2);
   if (value === null || typeof value !== 'object') return charge(budget, 8);
   const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : null;

@@ -55,19 +55,37 @@ test('a comprehension whose body reads only its own item runs in place', () => {
   assert.equal(throughGuard('alert.title.contains("curl")', { alert }), false);
 });
 
-test('what could run long goes through the guard', () => {
-  const inputs = { xs: [1, 2, 3], text: 'a needle' };
+test('what could run long goes through the guard when what it reads is large', () => {
+  const inputs = { xs: Array.from({ length: 1_000 }, (_, i) => i), text: 'a needle' };
   // Nested: the list's length squared.
   assert.equal(throughGuard('inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1))', { inputs }), true);
   // The body reads a root: the list's length times that value's size.
-  assert.equal(
-    throughGuard('inputs.xs.exists(a, inputs.text.lowerAscii().contains("needle"))', { inputs }),
-    true,
-  );
-  // Regular expressions can backtrack; split and bind grow with their input.
-  assert.equal(throughGuard('inputs.text.matches("ne+dle")', { inputs }), true);
-  assert.equal(throughGuard('inputs.text.split(" ").size() > 1', { inputs }), true);
-  assert.equal(throughGuard('cel.bind(t, inputs.text, t.size())', { inputs }), true);
+  assert.equal(throughGuard('inputs.xs.exists(a, a in inputs.xs)', { inputs }), true);
+  assert.equal(throughGuard('cel.bind(t, inputs.xs, t.exists(a, a == 5))', { inputs }), true);
+  // Regular expressions can backtrack, and split makes lists: the guard, however small the input.
+  const small = { text: 'a needle' };
+  assert.equal(throughGuard('inputs.text.matches("ne+dle")', { inputs: small }), true);
+  assert.equal(throughGuard('inputs.text.split(" ").size() > 1', { inputs: small }), true);
+});
+
+test('the same expressions run in place while what they read is small, with their own answers', () => {
+  const inputs = { xs: [1, 2, 3], text: 'a needle' };
+  const answer = (source: string) => compileExpression(source).evaluate(scopeOf({ inputs }));
+  for (const [source, expected] of [
+    ['inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1))', false],
+    ['inputs.xs.exists(a, inputs.text.lowerAscii().contains("needle"))', true],
+    ['inputs.xs.filter(a, !(a in [2])).map(a, a * inputs.xs.size())', [3, 9]],
+    ['cel.bind(t, inputs.text, t.size())', 8],
+  ] as const) {
+    assert.equal(throughGuard(source, { inputs }), false, source);
+    assert.deepEqual(answer(source), expected, source);
+  }
+  // Where it tips over: 14 syntax nodes × (the list and its items)^3 (nested, and the inner
+  // comprehension reads a root) is within the budget for 25 items (17,576 × 14), over it for 26.
+  const nested = 'inputs.xs.exists(a, inputs.xs.exists(b, a + b == -1))';
+  const items = (n: number) => ({ inputs: { xs: Array.from({ length: n }, (_, i) => i) } });
+  assert.equal(throughGuard(nested, items(25)), false);
+  assert.equal(throughGuard(nested, items(26)), true);
 });
 
 test('a side of a top-level && that runs in place and is false answers without the guard', () => {

@@ -142,3 +142,12 @@ function visitChildren(
   if (!Array.isArray(args)) return;
   for (const child of args) visitChildren(child, bound, depth, out);
 }
+
+/** How many nodes a syntax tree has (an expression's size, for the cost of running it in place). */
+export function countNodes(ast: ASTNode): number {
+  const count = (value: unknown): number => {
+    if (Array.isArray(value)) return value.reduce((sum: number, child) => sum + count(child), 0);
+    return isNode(value) ? 1 + count(value.args) : 0;
+  };
+  return count(ast);
+}

@@ -150,16 +150,17 @@ test('values measured already are not measured again, and those measured are add
   const big = { items: Array.from({ length: 10_001 }, (_, index) => index) };
   const scope = { inputs: {}, steps: {}, vars: {}, secrets: {}, alert: big } as ExpressionScope;
   const expression = compileExpression('size(alert.items)');
-  const measured = new Set<unknown>();
+  const measured = new Map<unknown, number>();
   assert.equal(failure(() => expression.evaluate(scope, measured)).reason, 'bounds');
   assert.equal(measured.size, 0, 'a value over the bounds is never taken as measured');
   // The caller vouches for the list (it was measured before): the read is not measured again.
-  assert.equal(expression.evaluate(scope, new Set([big.items])), 10_001);
+  assert.equal(expression.evaluate(scope, new Map([[big.items, 10_002]])), 10_001);
   // Another value does not vouch for it, not even the map holding it.
-  assert.equal(failure(() => expression.evaluate(scope, new Set([big]))).reason, 'bounds');
+  assert.equal(failure(() => expression.evaluate(scope, new Map([[big, 10_003]]))).reason, 'bounds');
   const small = { items: [1, 2, 3] };
   assert.equal(expression.evaluate({ ...scope, alert: small }, measured), 3);
-  assert.ok(measured.has(small.items));
+  // With how many values it holds: the list and its three items.
+  assert.equal(measured.get(small.items), 4);
 });
 
 test('syntax errors carry the offset inside the expression', () => {

@@ -10,8 +10,8 @@ import { ALL_ROOTS, EVENT_ROOTS, EXPRESSION_LIMITS, ITEM_ROOTS, celEnvironment }
 import { ValueBoundsError, checkScopeValue, describeShape, toJsonValue } from './cel-value.ts';
 import { withSuggestion } from './did-you-mean.ts';
 import { ExpressionError } from './expression-error.ts';
-import { expressionGuard, mayRunLong } from './expression-guard.ts';
-import { collectReferences } from './expression-references.ts';
+import { affordableInPlace, expressionGuard, mayRunLong } from './expression-guard.ts';
+import { collectReferences, countNodes } from './expression-references.ts';
 import { withScopedFlags } from './regex-flags.ts';
 import type { AstNode, ExpressionRead } from './expression-references.ts';
 
@@ -84,7 +84,11 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const runnable = rewritten === null ? parsed : parseCel(rewritten, roots);
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
-  const guarded = mayRunLong(source, references) ? roots : null;
+  const mayRunLongHere = mayRunLong(source, references);
+  const nodes = mayRunLongHere ? countNodes(parsed.ast) : 0;
+  const guarded: Guarded | null = mayRunLongHere
+    ? { roots, inPlace: (values) => affordableInPlace(source, references, nodes, values) }
+    : null;
   const prefilters = guarded ? quickConjuncts(source, parsed.ast, roots) : [];
   return {
     source,
@@ -191,18 +195,19 @@ function evaluate(
   rootsRead: readonly string[],
   reads: readonly ExpressionRead[],
   scope: ExpressionScope,
-  guardedRoots: readonly string[] | null,
+  guarded: Guarded | null,
   measured: MeasuredValues | undefined,
 ): unknown {
   const values = scope as unknown as Record<string, unknown>;
   const context: Record<string, unknown> = {};
   // Roots a run lacks (no alert on a manual run) read as null, so `alert != null` can test for them.
   for (const root of rootsRead) context[root] = values[root] ?? null;
-  const bounds = measureReads(reads, context, measured);
-  if (bounds !== null) fail(source, scope, reads, context, 'bounds', `${bounds} (read from the scope)`);
-  const guard = guardedRoots ? expressionGuard() : null;
+  const read = measureReads(reads, context, measured);
+  if (typeof read === 'string')
+    fail(source, scope, reads, context, 'bounds', `${read} (read from the scope)`);
+  const guard = guarded && !guarded.inPlace(read) ? expressionGuard() : null;
   if (guard) {
-    const outcome = guard.evaluate(source, guardedRoots!, context);
+    const outcome = guard.evaluate(source, guarded!.roots, context);
     return outcome.ok ? outcome.value : fail(source, scope, reads, context, outcome.reason, outcome.detail);
   }
   let result: unknown;
@@ -233,28 +238,43 @@ function evaluate(
   }
 }
 
+/** A guarded expression: the roots the guard may read, and whether it runs in place after all. */
+interface Guarded {
+  roots: readonly string[];
+  /** Given how many values it reads now (see `affordableInPlace`). */
+  inPlace: (values: number) => boolean;
+}
+
 /**
  * Every value the expression reads checked against the value bounds (each once, and not at all when
- * it is among the `measured` already); the first breach. Those within them are added to `measured`.
+ * it is among the `measured` already); the first breach, or how many values they hold together.
+ * Those within the bounds are added to `measured`, with their counts.
  */
 function measureReads(
   reads: readonly ExpressionRead[],
   context: Record<string, unknown>,
   measured: MeasuredValues | undefined,
-): string | null {
-  const seen = measured ?? new Set<unknown>();
+): string | number {
+  const seen = measured ?? new Map<unknown, number>();
+  const counted = new Set<unknown>();
+  let total = 0;
   try {
     for (const read of reads) {
       const value = deepestValue(context, read.path).value;
-      if (seen.has(value)) continue;
-      checkScopeValue(value);
-      seen.add(value);
+      if (counted.has(value)) continue;
+      counted.add(value);
+      let count = seen.get(value);
+      if (count === undefined) {
+        count = checkScopeValue(value);
+        seen.set(value, count);
+      }
+      total += count;
     }
   } catch (error) {
     if (error instanceof ValueBoundsError) return error.message;
     throw error;
   }
-  return null;
+  return total;
 }
 
 function fail(

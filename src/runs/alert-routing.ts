@@ -17,7 +17,7 @@ export function routeAlert<T extends { plan: PlaybookPlan }>(
   onError: (error: unknown, playbookId: string) => void = () => undefined,
 ): T[] {
   const scope: ExpressionScope = { ...EMPTY_SCOPE, alert };
-  const measured: MeasuredValues = new Set();
+  const measured: MeasuredValues = new Map();
   const matches = (plan: PlaybookPlan): boolean => {
     if (plan.triggers.alert === null) return false;
     try {
