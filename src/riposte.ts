@@ -11,7 +11,14 @@ import { IngestService } from './ingest/ingest-service.ts';
 import { PreparePool } from './ingest/prepare-pool.ts';
 import { IngestWriter } from './ingest/ingest-writer.ts';
 import { PlannerStatistics } from './store/planner-statistics.ts';
-import { commitPendingKey, discardPendingKey, loadMasterKey, readPendingKey } from './security/master-key.ts';
+import {
+  commitPendingKey,
+  configuredMasterKeys,
+  discardPendingKey,
+  keyFileKeys,
+  loadMasterKey,
+  readPendingKey,
+} from './security/master-key.ts';
 import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
 import { MailboxPoller } from './sources/mailbox-poller.ts';
@@ -154,18 +161,31 @@ function logLine(level: number, fields: Record<string, unknown>): void {
 /**
  * The master key, settling a rotation a crash interrupted: when `master.key.next` is left over, the
  * database is sealed with one of the two keys; whichever it is becomes (or stays) the master key.
+ * That is decided under the keyring's lock, which a rotation takes before it writes the next key and
+ * holds to its commit: a rotation under way beside this start is waited for, not undone.
+ * RIPOSTE_MASTER_KEY may list more keys after the one that seals: they open older records.
  */
 async function openSecretBox(config: Readonly<Config>, db: Database['db']): Promise<SecretBox> {
-  const master = loadMasterKey(config.masterKey, config.dataDir);
-  const pending = config.masterKey ? undefined : readPendingKey(config.dataDir);
-  if (!pending) return new SecretBox(master);
-  const current = await sealedWith(db);
-  if (current === pending.id) {
-    commitPendingKey(config.dataDir);
-    return new SecretBox(pending);
+  if (config.masterKey) {
+    const [master, ...others] = configuredMasterKeys(config.masterKey);
+    return new SecretBox(master!, others);
   }
-  discardPendingKey(config.dataDir);
-  return new SecretBox(master);
+  const { dataDir } = config;
+  const reload = () => keyFileKeys(dataDir);
+  const master = loadMasterKey(undefined, dataDir);
+  if (!readPendingKey(dataDir)) return new SecretBox(master, [], reload);
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('keyring').select('purpose').forUpdate().execute();
+    const pending = readPendingKey(dataDir);
+    // The rotation finished while this process waited, and moved its key into place.
+    if (!pending) return new SecretBox(loadMasterKey(undefined, dataDir), [master], reload);
+    if ((await sealedWith(trx)) === pending.id) {
+      commitPendingKey(dataDir, pending);
+      return new SecretBox(pending, [master], reload);
+    }
+    discardPendingKey(dataDir);
+    return new SecretBox(master, [], reload);
+  });
 }
 
 let installedGuard: WorkerExpressionGuard | undefined;

@@ -6,6 +6,7 @@ import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema, IntegrationInstanceTable } from '../store/schema.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
+import { currentSealingKeyId } from '../store/sealing-key.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -136,6 +137,7 @@ export class InstanceStore {
     // other's stored secrets, and only one instance ends up the default.
     await this.#db.transaction().execute(async (trx) => {
       await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.instances, integration.id);
+      this.#box.useSealingKey(await currentSealingKeyId(trx));
       const previous = await this.#row(trx, integration.id, name);
       const { fields, secrets } = merged(
         known,

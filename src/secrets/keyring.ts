@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import { currentSealingKeyId } from '../store/sealing-key.ts';
 
 /**
  * Keys Riposte uses for itself (the audit chain's HMAC key, the approval links' signing key). They are
@@ -20,11 +21,15 @@ export async function keyFor(db: Kysely<DatabaseSchema>, box: SecretBox, purpose
   const hasAudit =
     purpose === 'audit-chain' && (await db.selectFrom('audit_log').select('seq').limit(1).executeTakeFirst());
   const key = hasAudit ? box.deriveKey(purpose) : randomBytes(32);
-  await db
-    .insertInto('keyring')
-    .values({ purpose, key_enc: box.seal(key.toString('hex')), created_at: new Date().toISOString() })
-    .onConflict((oc) => oc.column('purpose').doNothing())
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    // Sealed with the key the database is sealed with now (another process may have rotated it).
+    box.useSealingKey(await currentSealingKeyId(trx));
+    await trx
+      .insertInto('keyring')
+      .values({ purpose, key_enc: box.seal(key.toString('hex')), created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.column('purpose').doNothing())
+      .execute();
+  });
   // Another process may have won the race: use whatever is stored.
   const stored = await db
     .selectFrom('keyring')

@@ -4,6 +4,7 @@ import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { MIN_SECRET_LENGTH } from '../core/secret-rules.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import { currentSealingKeyId } from '../store/sealing-key.ts';
 
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_VALUE = 16_384;
@@ -39,8 +40,9 @@ export class SecretStore {
         `value must be a string of ${MIN_SECRET_LENGTH} to ${MAX_VALUE} characters (shorter ones could not be kept out of stored runs)`,
       );
     const now = new Date().toISOString();
-    const row = { name, value_enc: this.#box.seal(value), updated_at: now, updated_by: actor.id };
     await this.#db.transaction().execute(async (trx) => {
+      this.#box.useSealingKey(await currentSealingKeyId(trx));
+      const row = { name, value_enc: this.#box.seal(value), updated_at: now, updated_by: actor.id };
       await trx
         .insertInto('secrets')
         .values(row)
@@ -81,11 +83,17 @@ export class SecretStore {
 
   /** Every secret's value by name, decrypted once and kept until one changes. */
   values(): Promise<Record<string, string>> {
-    this.#cache ??= this.#db
+    if (this.#cache) return this.#cache;
+    const loading = this.#db
       .selectFrom('secrets')
       .select(['name', 'value_enc'])
       .execute()
       .then((rows) => Object.fromEntries(rows.map((r) => [r.name, this.#box.open(r.value_enc)])));
-    return this.#cache;
+    this.#cache = loading;
+    // A failure (the database away, a key this process lacks) is not kept: the next call reads again.
+    loading.catch(() => {
+      if (this.#cache === loading) this.#cache = undefined;
+    });
+    return loading;
   }
 }

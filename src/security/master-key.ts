@@ -54,18 +54,55 @@ export function readPendingKey(dataDir: string): MasterKey | undefined {
   return existsSync(file) ? fromText(readFileSync(file, 'utf8'), file) : undefined;
 }
 
-/** Makes the pending key the master key (atomic rename over master.key). */
-export function commitPendingKey(dataDir: string): void {
-  renameSync(pendingKeyFile(dataDir), path.join(dataDir, 'master.key'));
+/**
+ * Makes the pending key the master key (atomic rename over master.key). A process starting beside
+ * the rotation may have done it first: then the pending file is gone and master.key is `expected`.
+ */
+export function commitPendingKey(dataDir: string, expected?: MasterKey): void {
+  try {
+    renameSync(pendingKeyFile(dataDir), path.join(dataDir, 'master.key'));
+  } catch (error) {
+    const done =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' &&
+      expected !== undefined &&
+      keyFileKeys(dataDir)[0]?.id === expected.id;
+    if (!done) throw error;
+  }
 }
 
 export function discardPendingKey(dataDir: string): void {
   rmSync(pendingKeyFile(dataDir), { force: true });
 }
 
-/** RIPOSTE_MASTER_KEY if set, else `<dataDir>/master.key`, created (mode 0600) on first use. */
+/**
+ * The keys RIPOSTE_MASTER_KEY names, comma-separated: the first seals, the others only open (records
+ * sealed before a rotation, while the processes move to the new key one at a time).
+ */
+export function configuredMasterKeys(configured: string): MasterKey[] {
+  const parts = configured.split(',').map((part) => part.trim());
+  if (parts.some((part) => part === ''))
+    throw new RiposteError('validation_failed', 'RIPOSTE_MASTER_KEY lists an empty key', {
+      path: 'RIPOSTE_MASTER_KEY',
+    });
+  return parts.map((part, i) =>
+    fromText(part, parts.length > 1 ? `RIPOSTE_MASTER_KEY (key ${i + 1})` : 'RIPOSTE_MASTER_KEY'),
+  );
+}
+
+/**
+ * The key file as it is now, and a rotation's next key if one is under way: what a running process
+ * reads again when it meets a record sealed with a key it does not have (src/security/secret-box.ts).
+ */
+export function keyFileKeys(dataDir: string): MasterKey[] {
+  const file = path.join(dataDir, 'master.key');
+  const keys = existsSync(file) ? [fromText(readFileSync(file, 'utf8'), file)] : [];
+  const pending = readPendingKey(dataDir);
+  return pending ? [...keys, pending] : keys;
+}
+
+/** RIPOSTE_MASTER_KEY's first key if set, else `<dataDir>/master.key`, created (mode 0600) on first use. */
 export function loadMasterKey(configured: string | undefined, dataDir: string): MasterKey {
-  if (configured) return fromText(configured, 'RIPOSTE_MASTER_KEY');
+  if (configured) return configuredMasterKeys(configured)[0]!;
   const file = path.join(dataDir, 'master.key');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });

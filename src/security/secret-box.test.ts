@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadMasterKey } from './master-key.ts';
+import { configuredMasterKeys, loadMasterKey } from './master-key.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -32,9 +32,35 @@ describe('master key and secret box', () => {
     assert.doesNotMatch(one, /s3cret/);
     assert.equal(box.open(one), 's3cret');
     const other = new SecretBox(loadMasterKey('22'.repeat(32), '/nonexistent'));
-    assert.throws(() => other.open(one), /sealed with key/);
+    assert.throws(() => other.open(one), /sealed with master key/);
     const tampered = one.slice(0, -3) + (one.endsWith('A') ? 'BBB' : 'AAA');
     assert.throws(() => box.open(tampered));
+  });
+
+  it('RIPOSTE_MASTER_KEY may list keys: the first seals, the others open', () => {
+    const [first, second] = configuredMasterKeys(`${'11'.repeat(32)}, ${'22'.repeat(32)}`);
+    assert.equal(first?.id, loadMasterKey('11'.repeat(32), '/nonexistent').id);
+    const old = new SecretBox(second!).seal('s3cret');
+    const box = new SecretBox(first!, [second!]);
+    assert.equal(box.open(old), 's3cret');
+    assert.equal(SecretBox.keyIdOf(box.seal('x')), first!.id);
+    assert.throws(() => configuredMasterKeys(`${'11'.repeat(32)},`), /RIPOSTE_MASTER_KEY lists an empty key/);
+    assert.throws(
+      () => configuredMasterKeys(`${'11'.repeat(32)},abcd`),
+      /RIPOSTE_MASTER_KEY \(key 2\) must hold/,
+    );
+  });
+
+  it('reads its keys again when it meets a key it does not have', () => {
+    const [first, second] = configuredMasterKeys(`${'11'.repeat(32)},${'22'.repeat(32)}`);
+    const sealed = new SecretBox(second!).seal('s3cret');
+    let reads = 0;
+    const box = new SecretBox(first!, [], () => (reads++, [first!, second!]));
+    assert.equal(box.open(sealed), 's3cret');
+    assert.equal(box.open(sealed), 's3cret');
+    assert.equal(reads, 1, 'once: the key is known from then on');
+    // Opening does not change the key it seals with: that follows the database (useSealingKey).
+    assert.equal(box.keyId, first!.id);
   });
 });
 

@@ -8,6 +8,7 @@ import { normalizerFor } from '../ingest/normalizers/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { hashToken, sameHash } from '../security/token-hash.ts';
 import type { DatabaseSchema, SourceTable } from '../store/schema.ts';
+import { currentSealingKeyId } from '../store/sealing-key.ts';
 
 export interface Source {
   name: string;
@@ -89,7 +90,7 @@ export class SourceService {
       format: input.format,
       options: JSON.stringify(options),
       token_hash: hashToken(token),
-      token_enc: this.#box.seal(token),
+      token_enc: '',
       require_signature: input.requireSignature ? 1 : 0,
       created_at: new Date().toISOString(),
       created_by: actor.id,
@@ -104,6 +105,8 @@ export class SourceService {
         throw new RiposteError('conflict', `a source named "${input.name}" already exists`, {
           path: '/name',
         });
+      this.#box.useSealingKey(await currentSealingKeyId(trx));
+      row.token_enc = this.#box.seal(token);
       await trx.insertInto('sources').values(row).execute();
       await this.#audit.append(trx, [
         {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { signBody } from '../../src/core/request-signature.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-keys-'));
@@ -22,8 +24,8 @@ function riposte(args: string[], input?: string, extra: Record<string, string> =
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function sealedKeyIds(): Set<string> {
-  const db = new Database(path.join(dataDir, 'riposte.db'), { readonly: true });
+function sealedKeyIds(dir = dataDir): Set<string> {
+  const db = new Database(path.join(dir, 'riposte.db'), { readonly: true });
   const values = [
     ...db.prepare('select token_enc as v from sources').all(),
     ...db.prepare('select value_enc as v from secrets').all(),
@@ -43,7 +45,7 @@ describe('riposte keys rotate', () => {
     const [oldId] = [...sealedKeyIds()];
     const rotated = riposte(['keys', 'rotate']);
     assert.equal(rotated.code, 0, rotated.stderr);
-    assert.match(rotated.stderr, /re-sealed: sources 1, secrets 1, integration_instances 0, keyring 2/);
+    assert.match(rotated.stderr, /re-sealed: keyring 2, sources 1, secrets 1, integration_instances 0/);
     const afterKey = readFileSync(path.join(dataDir, 'master.key'), 'utf8');
     assert.notEqual(afterKey, before);
     const ids = sealedKeyIds();
@@ -73,5 +75,76 @@ describe('riposte keys rotate', () => {
     const next = res.stdout.trim();
     assert.match(next, /^[0-9a-f]{64}$/);
     assert.equal(riposte(['audit', 'verify'], undefined, { RIPOSTE_MASTER_KEY: next }).code, 0);
+  });
+});
+
+describe('riposte keys rotate beside a running server', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'riposte-keys-online-'));
+  const here = { RIPOSTE_DATA_DIR: dir, RIPOSTE_LOG_LEVEL: 'warn' };
+  const server = { stderr: '', stop: () => undefined as void };
+  after(() => {
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the server opens what was re-sealed and seals with the new key, without a restart', async () => {
+    const created = riposte(
+      ['source', 'create', '--name', 'signed', '--format', 'suricata', '--require-signature'],
+      undefined,
+      here,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const sourceToken = created.stdout.trim();
+    const adminToken = riposte(
+      ['token', 'create', '--name', 'ops', '--role', 'admin'],
+      undefined,
+      here,
+    ).stdout.trim();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: { ...env, ...here },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stop = () => void child.kill('SIGKILL');
+    const base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${server.stderr}`)), 20_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        server.stderr += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(server.stderr);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${server.stderr}`)));
+    });
+    const [oldId] = [...sealedKeyIds(dir)];
+
+    const rotated = riposte(['keys', 'rotate'], undefined, here);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const [newId] = [...sealedKeyIds(dir)];
+    assert.notEqual(newId, oldId);
+
+    // A signed post: the server opens the source's token, re-sealed under a key it did not start with.
+    const body = JSON.stringify(eveAlert({ srcIp: '10.9.9.9', sid: 9901 }));
+    const posted = await fetch(`${base}/api/v1/sources/signed/alerts`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${sourceToken}`,
+        'x-riposte-signature': signBody(sourceToken, body),
+      },
+    });
+    assert.equal(posted.status, 202, await posted.text());
+    // A secret set now is sealed with the new key, not the one the server started with.
+    const set = await fetch(`${base}/api/v1/secrets/vt_api_key`, {
+      method: 'PUT',
+      body: JSON.stringify({ value: 'abcdef0123456789' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(set.status, 200, await set.text());
+    assert.deepEqual([...sealedKeyIds(dir)], [newId]);
+    const verify = riposte(['audit', 'verify'], undefined, here);
+    assert.equal(verify.code, 0, verify.stderr);
   });
 });

@@ -65,8 +65,13 @@ describe('source cache', () => {
       },
     });
     const box = new SecretBox(loadMasterKey('33'.repeat(32), t.dataDir));
-    sources = new SourceService(counted, box, new AuditLog(Buffer.alloc(32, 5), 'sqlite'), 300);
-    ({ token } = await sources.create({ name: 'ids', format: 'suricata' }, ACTOR));
+    const audit = new AuditLog(Buffer.alloc(32, 5), 'sqlite');
+    // Created through Riposte's own connection; the counted one only reads.
+    ({ token } = await new SourceService(database.db, box, audit, 300).create(
+      { name: 'ids', format: 'suricata' },
+      ACTOR,
+    ));
+    sources = new SourceService(counted, box, audit, 300);
     sourceReads = 0;
     mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-11-30T10:00:00Z') });
   });
