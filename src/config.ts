@@ -61,6 +61,8 @@ export interface Config {
    * create stay queued in the database and start as the backlog drains.
    */
   runBacklog: number;
+  /** The run engine's cache of open runs: at most this much run state, in MiB of its JSON. */
+  runCacheMb: number;
   /** npm packages whose integrations are loaded at start-up. */
   integrationPackages: string[];
   /** Private or loopback destinations integrations may reach anyway (CIDRs or host names). */
@@ -280,6 +282,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       intSetting(env, 'RIPOSTE_ACTION_CONCURRENCY', file.actionConcurrency ?? 256, 1, 10_000),
     runBacklog:
       overrides.runBacklog ?? intSetting(env, 'RIPOSTE_RUN_BACKLOG', file.runBacklog ?? 5_000, 1, 1_000_000),
+    runCacheMb:
+      overrides.runCacheMb ?? intSetting(env, 'RIPOSTE_RUN_CACHE_MB', file.runCacheMb ?? 64, 1, 1 << 16),
     sla: slaTargets(env, file.sla, overrides.sla),
   };
   config.publicUrl = (

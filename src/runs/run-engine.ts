@@ -42,6 +42,8 @@ interface Entry {
   alert?: unknown;
   case?: unknown;
   contextAt?: number;
+  /** The characters of its state's JSON, as last read or written: what it counts against the cache's bound. */
+  stateLength?: number;
 }
 
 export interface RunEngineOptions {
@@ -67,12 +69,20 @@ export interface RunEngineOptions {
    * of a batch's runs are checked against the database's sequence before the batch, not trusted.
    */
   sharedRuns?: boolean;
+  /** The cache's bound on run state (MAX_CACHED_STATE_LENGTH; tests lower it). */
+  maxCachedStateLength?: number;
 }
 
 /** Called after the commit of each transition, with the run's case (null until it has one). */
 export type TransitionListener = (runId: string, state: RunState, caseId: string | null) => void;
 
 const MAX_CACHED_RUNS = 20_000;
+/**
+ * And at most this much run state in all (the characters of the states' JSON; the heap holds a few
+ * times that): runs whose steps keep large outputs (a search's results, a file's analysis) fill it
+ * with fewer of them. A run dropped from the cache is read back from the database when it moves.
+ */
+export const MAX_CACHED_STATE_LENGTH = 64 * 1024 * 1024;
 const CONTEXT_TTL_MS = 2_000;
 /** How many times a batch is tried on runs another process moved on meanwhile. */
 const STALE_RETRIES = 5;
@@ -102,6 +112,8 @@ export class RunEngine {
   readonly #options: RunEngineOptions;
   readonly #commit: GroupCommit<RunWork, boolean>;
   readonly #cache = new Map<string, Entry>();
+  /** The sum of the cached entries' stateLength. */
+  #cachedLength = 0;
   readonly #listeners = new Set<TransitionListener>();
   #closed = false;
 
@@ -205,7 +217,16 @@ export class RunEngine {
           ...identity
         } = row;
         started.push({
-          entry: { row: identity, state, seq: state.seq, plan, alert, case: null, contextAt: Date.now() },
+          entry: {
+            row: identity,
+            state,
+            seq: state.seq,
+            plan,
+            alert,
+            case: null,
+            contextAt: Date.now(),
+            stateLength: row.state.length,
+          },
           commands,
         });
       },
@@ -216,7 +237,7 @@ export class RunEngine {
         }
       },
       committed: () => {
-        for (const { entry } of started) this.#cache.set(entry.row.id, entry);
+        for (const { entry } of started) this.#remember(entry);
         this.#afterCommit(
           effects,
           started.map((s) => s.entry),
@@ -226,7 +247,7 @@ export class RunEngine {
   }
 
   forget(runId: string): void {
-    this.#cache.delete(runId);
+    this.#drop(runId);
   }
 
   async close(): Promise<void> {
@@ -293,7 +314,7 @@ export class RunEngine {
         );
       });
     } catch (error) {
-      for (const runId of changed.keys()) this.#cache.delete(runId);
+      for (const runId of changed.keys()) this.#drop(runId);
       throw error;
     }
     this.#afterCommit(
@@ -399,7 +420,9 @@ export class RunEngine {
   }
 
   async #load(jobs: RunWork[]): Promise<void> {
-    while (this.#cache.size > MAX_CACHED_RUNS) this.#cache.delete(this.#cache.keys().next().value!);
+    const maxLength = this.#options.maxCachedStateLength ?? MAX_CACHED_STATE_LENGTH;
+    while (this.#cache.size > 0 && (this.#cache.size > MAX_CACHED_RUNS || this.#cachedLength > maxLength))
+      this.#drop(this.#cache.keys().next().value!);
     // A copy may be behind (another process moved the run on): the transaction notices, whether the
     // copy leads to a transition (the write's sequence check) or ignores the event (#confirm).
     const ids = [...new Set(jobs.map((j) => j.runId))];
@@ -422,10 +445,11 @@ export class RunEngine {
           updated_at: _u,
           ...rest
         } = row;
-        this.#cache.set(row.id, {
+        this.#remember({
           row: rest,
           state: JSON.parse(state) as RunState | QueuedState,
           seq: Number(seq),
+          stateLength: state.length,
         });
       }
     }
@@ -441,11 +465,12 @@ export class RunEngine {
         .execute();
       const current = new Map(rows.map((r) => [r.id, Number(r.seq)]));
       for (const id of ids.slice(i, i + 500))
-        if (current.get(id) !== this.#cache.get(id)?.seq) this.#cache.delete(id);
+        if (current.get(id) !== this.#cache.get(id)?.seq) this.#drop(id);
     }
   }
 
   async #write(trx: Transaction<DatabaseSchema>, changed: { entry: Entry; before: number }[]): Promise<void> {
+    const byId = new Map(changed.map(({ entry }) => [entry.row.id, entry]));
     const stale = await writeRunStates(
       trx,
       changed.map(({ entry, before }) => ({
@@ -454,10 +479,11 @@ export class RunEngine {
         state: entry.state as RunState,
         before,
       })),
+      (id, length) => this.#resize(byId.get(id)!, length),
     );
     if (stale.length > 0) {
       // Another process moved these runs on since we read them: drop our copies and let the batch retry.
-      for (const id of stale) this.#cache.delete(id);
+      for (const id of stale) this.#drop(id);
       throw new StaleRunError();
     }
   }
@@ -479,9 +505,33 @@ export class RunEngine {
       if (Number(result.numUpdatedRows) !== 1) stale.push(entry.row.id);
     }
     if (stale.length > 0) {
-      for (const id of stale) this.#cache.delete(id);
+      for (const id of stale) this.#drop(id);
       throw new StaleRunError();
     }
+  }
+
+  /** Runs and state the cache holds now (see MAX_CACHED_RUNS, MAX_CACHED_STATE_LENGTH). */
+  get cached(): { runs: number; stateLength: number } {
+    return { runs: this.#cache.size, stateLength: this.#cachedLength };
+  }
+
+  #remember(entry: Entry): void {
+    this.#drop(entry.row.id);
+    this.#cache.set(entry.row.id, entry);
+    this.#cachedLength += entry.stateLength ?? 0;
+  }
+
+  #drop(runId: string): void {
+    const entry = this.#cache.get(runId);
+    if (!entry) return;
+    this.#cache.delete(runId);
+    this.#cachedLength -= entry.stateLength ?? 0;
+  }
+
+  /** A cached entry's state was written anew (an entry not cached is only sized). */
+  #resize(entry: Entry, stateLength: number): void {
+    if (this.#cache.get(entry.row.id) === entry) this.#cachedLength += stateLength - (entry.stateLength ?? 0);
+    entry.stateLength = stateLength;
   }
 
   #jobs(entry: Entry, commands: readonly EngineCommand[]): ActionJob[] {
@@ -503,7 +553,7 @@ export class RunEngine {
     for (const entry of entries) {
       const state = entry.state as RunState;
       for (const listener of this.#listeners) listener(entry.row.id, state, entry.row.case_id);
-      if (TERMINAL_RUN_STATUSES.includes(state.status)) this.#cache.delete(entry.row.id);
+      if (TERMINAL_RUN_STATUSES.includes(state.status)) this.#drop(entry.row.id);
     }
   }
 }

@@ -24,10 +24,12 @@ export function rowColumns(state: RunState) {
 /**
  * Writes new run states, one UPDATE per 100 runs, each row guarded by the sequence number it was read
  * at. Returns the ids of the chunks in which a row matched nothing (another process moved it on).
+ * `written` hears each state's size as written (the characters of its JSON).
  */
 export async function writeRunStates(
   trx: Transaction<DatabaseSchema>,
   runs: { id: string; version: number; state: RunState; before: number }[],
+  written: (id: string, stateLength: number) => void = () => undefined,
 ): Promise<string[]> {
   const now = new Date().toISOString();
   const stale: string[] = [];
@@ -36,6 +38,7 @@ export async function writeRunStates(
     const values = sql.join(
       chunk.map(({ id, version, state, before }) => {
         const c = rowColumns(state);
+        written(id, c.state.length);
         return sql`(${id}, ${c.state}, ${version}, ${c.seq}, ${c.status}, ${c.wake_at}, ${c.error_kind}, ${c.finished_at}, ${before})`;
       }),
     );
