@@ -6,6 +6,7 @@ import type { Dialect } from '../store/database.ts';
 import type { ActionLedgerTable, DatabaseSchema } from '../store/schema.ts';
 import { parseRule, type ResponseRule } from './response-rules.ts';
 import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 
 export interface KillSwitch {
   engaged: boolean;
@@ -162,11 +163,18 @@ export function ofCase(caseId: string) {
 }
 const RULES_TTL_MS = 2_000;
 
+/** A ledger row to write, with the audit rows that go with it. */
+interface LedgerRecord {
+  entry: Omit<ActionLedgerTable, 'id' | 'undone_at' | 'undone_by' | 'undo_error'>;
+  audited: AuditEntry[];
+}
+
 /** Rules (policies, protected entities, limits, cool-downs), the kill switch, and the action ledger. */
 export class ResponseStore {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #dialect: Dialect;
   readonly #audit: AuditLog;
+  readonly #records = new GroupCommit<LedgerRecord, void>((records) => this.#writeRecords(records));
   #rules: { at: number; list: (ResponseRule & { id: string })[] } | undefined;
 
   constructor(db: Kysely<DatabaseSchema>, dialect: Dialect, audit: AuditLog) {
@@ -262,24 +270,34 @@ export class ResponseStore {
    * Records an applied (or no-op) side effect once per attempt: a repeat after a crash finds the row.
    * The attempt's place under the limits passes to its ledger row in the same transaction.
    */
-  async record(
-    entry: Omit<ActionLedgerTable, 'id' | 'undone_at' | 'undone_by' | 'undo_error'>,
-    audited: AuditEntry[] = [],
-  ): Promise<void> {
+  async record(entry: LedgerRecord['entry'], audited: AuditEntry[] = []): Promise<void> {
+    await this.#records.submit({ entry, audited });
+  }
+
+  /**
+   * The records of many attempts finished at once share one transaction (group commit): under load
+   * every playbook's side effect would otherwise be a commit of its own. Each row with its audit row
+   * and its reservation's release, as before; a row that fails alone is retried alone.
+   */
+  async #writeRecords(records: LedgerRecord[]): Promise<void[]> {
     await this.#db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('action_ledger')
-        .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst();
-      await trx
-        .deleteFrom('action_reservations')
-        .where('idempotency_key', '=', entry.idempotency_key)
-        .execute();
-      // In the same commit as the row, and only with a new row: a repeat is not audited twice.
-      if (audited.length > 0 && Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1)
-        await this.#audit.append(trx, audited);
+      const audited: AuditEntry[] = [];
+      for (const { entry, audited: own } of records) {
+        const inserted = await trx
+          .insertInto('action_ledger')
+          .values({ id: newId('act_'), ...entry, undone_at: null, undone_by: null, undo_error: null })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .executeTakeFirst();
+        await trx
+          .deleteFrom('action_reservations')
+          .where('idempotency_key', '=', entry.idempotency_key)
+          .execute();
+        // In the same commit as the row, and only with a new row: a repeat is not audited twice.
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) audited.push(...own);
+      }
+      await this.#audit.append(trx, audited);
     });
+    return records.map(() => undefined);
   }
 
   async entries(filter: { caseId?: string; runId?: string }): Promise<LedgerEntry[]> {

@@ -113,6 +113,51 @@ for (const kind of databaseKinds()) {
       );
     });
 
+    it('records many attempts at once in one commit, each once, each audited once', async () => {
+      const attempts = Array.from({ length: 30 }, (_, i) => attempt(`198.51.100.${100 + i}`));
+      for (const a of attempts) await store.admit(a, async () => undefined, true);
+      const audit = (a: Attempt) => [
+        {
+          actor: { id: `run:${a.runId}`, type: 'system' as const },
+          action: 'response.applied',
+          targetType: 'ipv4',
+          targetId: a.target!.value,
+        },
+      ];
+      const auditRows = async () =>
+        (
+          await suite.database.db
+            .selectFrom('audit_log')
+            .select('target_id')
+            .where('action', '=', 'response.applied')
+            .execute()
+        ).length;
+      const auditedBefore = await auditRows();
+      // All at once, one of them twice (a repeat after a restart, in the same batch).
+      await Promise.all([...attempts, attempts[0]!].map((a) => store.record(ledgerRow(a), audit(a))));
+      const rows = await suite.database.db
+        .selectFrom('action_ledger')
+        .select('idempotency_key')
+        .where(
+          'idempotency_key',
+          'in',
+          attempts.map((a) => a.idempotencyKey),
+        )
+        .execute();
+      assert.equal(rows.length, 30);
+      assert.equal((await auditRows()) - auditedBefore, 30, 'the repeat is not audited again');
+      const reserved = await suite.database.db
+        .selectFrom('action_reservations')
+        .select('idempotency_key')
+        .where(
+          'idempotency_key',
+          'in',
+          attempts.map((a) => a.idempotencyKey),
+        )
+        .execute();
+      assert.deepEqual(reserved, [], 'every place passed to its ledger row');
+    });
+
     it('gives up a place neither recorded nor released within a day', async () => {
       const lost = attempt('198.51.100.4');
       await store.admit(lost, async () => undefined, true);
