@@ -82,7 +82,7 @@ const MAX_CACHED_RUNS = 20_000;
  * times that): runs whose steps keep large outputs (a search's results, a file's analysis) fill it
  * with fewer of them. A run dropped from the cache is read back from the database when it moves.
  */
-export const MAX_CACHED_STATE_LENGTH = 64 * 1024 * 1024;
+const MAX_CACHED_STATE_LENGTH = 64 * 1024 * 1024;
 const CONTEXT_TTL_MS = 2_000;
 /** How many times a batch is tried on runs another process moved on meanwhile. */
 const STALE_RETRIES = 5;
