@@ -49,7 +49,7 @@ import type { MentionNotification } from './cases/case-mentions.ts';
 import { TaskService } from './runs/task-service.ts';
 import { SecretStore } from './secrets/secret-store.ts';
 import { keyFor } from './secrets/keyring.ts';
-import { sealedWith } from './secrets/key-rotation.ts';
+import { currentSealingKeyId, lockKeyring } from './store/sealing-key.ts';
 import { BUILTIN_INTEGRATIONS } from './connections/builtin-integrations.ts';
 import { EnrichmentStore } from './connections/enrichment-store.ts';
 import { openIntel, type Intel } from './intel/intel.ts';
@@ -175,11 +175,11 @@ async function openSecretBox(config: Readonly<Config>, db: Database['db']): Prom
   const master = loadMasterKey(undefined, dataDir);
   if (!readPendingKey(dataDir)) return new SecretBox(master, [], reload);
   return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('keyring').select('purpose').forUpdate().execute();
+    await lockKeyring(trx);
     const pending = readPendingKey(dataDir);
     // The rotation finished while this process waited, and moved its key into place.
     if (!pending) return new SecretBox(loadMasterKey(undefined, dataDir), [master], reload);
-    if ((await sealedWith(trx)) === pending.id) {
+    if ((await currentSealingKeyId(trx)) === pending.id) {
       commitPendingKey(dataDir, pending);
       return new SecretBox(pending, [master], reload);
     }

@@ -40,29 +40,29 @@ export function mayRunLong(
 }
 
 /**
- * Whether an expression `mayRunLong` flags is cheap enough to run in place with the values it reads
- * now: most of the time they are small (an alert's two addresses, one lookup's answer), and the
- * guard's round trip costs more than the expression. Its work is bounded by its size (syntax nodes)
- * times the values it reads (`values`, counted as `checkScopeValue` counts them) to the power of how
- * deep its comprehensions go, one more when their bodies read roots and one more for `cel.bind`: a
- * comprehension visits at most every value read, and each visit reads at most every one. In place up
- * to IN_PLACE_BUDGET: at it, two nested comprehensions over 25 items evaluate in about 0.16 ms, well
- * inside the shortest time limit (10 ms), and not much more than the guard's round trip.
- * A regular expression (`matches`) can backtrack for seconds on a short string and `split` makes
- * lists the count does not bound: those always go through the guard.
+ * For an expression `mayRunLong` flags, made once at compile time: whether it is cheap enough to run
+ * in place with the values it reads at an evaluation. Most of the time they are small (an alert's two
+ * addresses, one lookup's answer), and the guard's round trip costs more than the expression. Its
+ * work is bounded by its size (`nodes`, syntax nodes) times the values it reads (counted as
+ * `checkScopeValue` counts them) to the power of how deep its comprehensions go, one more when their
+ * bodies read roots and one more for `cel.bind`: a comprehension visits at most every value read, and
+ * each visit reads at most every one. In place up to IN_PLACE_BUDGET: at it, two nested
+ * comprehensions over 25 items evaluate in about 0.16 ms, well inside the shortest time limit
+ * (10 ms), and not much more than the guard's round trip. A regular expression (`matches`) can
+ * backtrack for seconds on a short string and `split` makes lists the count does not bound: those
+ * always go through the guard.
  */
 export function affordableInPlace(
   source: string,
   references: { macroDepth: number; rootReadInMacro: boolean },
   nodes: number,
-  values: number,
-): boolean {
-  if (/\b(matches|split)\s*\(/.test(source)) return false;
+): (values: number) => boolean {
+  if (/\b(matches|split)\s*\(/.test(source)) return () => false;
   const power =
     Math.max(1, references.macroDepth) +
     (references.rootReadInMacro ? 1 : 0) +
     (/\bbind\s*\(/.test(source) ? 1 : 0);
-  return nodes * Math.max(1, values) ** power <= IN_PLACE_BUDGET;
+  return (values) => nodes * Math.max(1, values) ** power <= IN_PLACE_BUDGET;
 }
 
 /** Syntax nodes × values read ^ power (see `affordableInPlace`) that run in place. */

@@ -84,10 +84,8 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const runnable = rewritten === null ? parsed : parseCel(rewritten, roots);
   const readsSecrets = ownReads.some((read) => read.path[0] === 'secrets');
   const rootsRead = [...new Set(ownReads.map((read) => read.path[0] as string))];
-  const mayRunLongHere = mayRunLong(source, references);
-  const nodes = mayRunLongHere ? countNodes(parsed.ast) : 0;
-  const guarded: Guarded | null = mayRunLongHere
-    ? { roots, inPlace: (values) => affordableInPlace(source, references, nodes, values) }
+  const guarded: Guarded | null = mayRunLong(source, references)
+    ? { roots, inPlace: affordableInPlace(source, references, countNodes(parsed.ast)) }
     : null;
   const prefilters = guarded ? quickConjuncts(source, parsed.ast, roots) : [];
   return {

@@ -470,7 +470,6 @@ export class RunEngine {
   }
 
   async #write(trx: Transaction<DatabaseSchema>, changed: { entry: Entry; before: number }[]): Promise<void> {
-    const byId = new Map(changed.map(({ entry }) => [entry.row.id, entry]));
     const stale = await writeRunStates(
       trx,
       changed.map(({ entry, before }) => ({
@@ -479,7 +478,7 @@ export class RunEngine {
         state: entry.state as RunState,
         before,
       })),
-      (id, length) => this.#resize(byId.get(id)!, length),
+      (index, length) => this.#resize(changed[index]!.entry, length),
     );
     if (stale.length > 0) {
       // Another process moved these runs on since we read them: drop our copies and let the batch retry.

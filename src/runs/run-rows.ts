@@ -24,21 +24,21 @@ export function rowColumns(state: RunState) {
 /**
  * Writes new run states, one UPDATE per 100 runs, each row guarded by the sequence number it was read
  * at. Returns the ids of the chunks in which a row matched nothing (another process moved it on).
- * `written` hears each state's size as written (the characters of its JSON).
+ * `written` hears each state's size as written (the characters of its JSON), by its place in `runs`.
  */
 export async function writeRunStates(
   trx: Transaction<DatabaseSchema>,
   runs: { id: string; version: number; state: RunState; before: number }[],
-  written: (id: string, stateLength: number) => void = () => undefined,
+  written: (index: number, stateLength: number) => void = () => undefined,
 ): Promise<string[]> {
   const now = new Date().toISOString();
   const stale: string[] = [];
   for (let i = 0; i < runs.length; i += 100) {
     const chunk = runs.slice(i, i + 100);
     const values = sql.join(
-      chunk.map(({ id, version, state, before }) => {
+      chunk.map(({ id, version, state, before }, j) => {
         const c = rowColumns(state);
-        written(id, c.state.length);
+        written(i + j, c.state.length);
         return sql`(${id}, ${c.state}, ${version}, ${c.seq}, ${c.status}, ${c.wake_at}, ${c.error_kind}, ${c.finished_at}, ${before})`;
       }),
     );

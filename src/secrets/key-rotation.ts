@@ -1,9 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import { currentSealingKeyId, lockKeyring } from '../store/sealing-key.ts';
 
 export interface RotationResult {
   from: string;
@@ -43,8 +44,8 @@ export async function resealAll(
   const resealed: Record<string, number> = {};
   let from = current.keyId;
   await db.transaction().execute(async (trx) => {
-    await trx.selectFrom('keyring').select('purpose').forUpdate().execute();
-    from = (await sealedWith(trx)) ?? from;
+    await lockKeyring(trx);
+    from = (await currentSealingKeyId(trx)) ?? from;
     if (from === next.id)
       throw new RiposteError('conflict', `the database is already sealed with key ${next.id}`);
     locked();
@@ -77,12 +78,4 @@ export async function resealAll(
     ]);
   });
   return { from, to: next.id, resealed };
-}
-
-/** Which key the database is sealed with now: the keyring's records tell (every database has them). */
-export async function sealedWith(
-  db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>,
-): Promise<string | undefined> {
-  const row = await db.selectFrom('keyring').select('key_enc').limit(1).executeTakeFirst();
-  return row ? SecretBox.keyIdOf(row.key_enc) : undefined;
 }

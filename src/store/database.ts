@@ -47,15 +47,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
       // The connection is this transaction's until it ends: the setting cannot reach another's commit.
       await connection.executeQuery(CompiledQuery.raw('pragma synchronous = NORMAL'));
       this.#deferred.add(connection);
-      try {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-      } catch (error) {
-        await this.#restore(connection);
-        throw error;
-      }
-      return;
     }
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (error) {
+      await this.#restore(connection);
+      throw error;
+    }
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {

@@ -17,3 +17,11 @@ export async function currentSealingKeyId(trx: Transaction<DatabaseSchema>): Pro
     .executeTakeFirst();
   return row ? sealedKeyId(row.key_enc) : undefined;
 }
+
+/**
+ * Takes the keyring `FOR UPDATE` for the rest of the transaction: a rotation, before anything else,
+ * and a start settling a rotation's leftover key, which so waits for one under way.
+ */
+export async function lockKeyring(trx: Transaction<DatabaseSchema>): Promise<void> {
+  await trx.selectFrom('keyring').select('purpose').forUpdate().execute();
+}

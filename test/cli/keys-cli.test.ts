@@ -75,6 +75,14 @@ describe('riposte keys rotate', () => {
     const next = res.stdout.trim();
     assert.match(next, /^[0-9a-f]{64}$/);
     assert.equal(riposte(['audit', 'verify'], undefined, { RIPOSTE_MASTER_KEY: next }).code, 0);
+    // RIPOSTE_MASTER_KEY=NEW,OLD moves the database to NEW, a key chosen beforehand (docs/security.md).
+    const chosen = 'ef'.repeat(32);
+    const listed = riposte(['keys', 'rotate'], undefined, { RIPOSTE_MASTER_KEY: `${chosen},${next}` });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stdout, '', 'no key to print: it was chosen');
+    assert.equal(riposte(['audit', 'verify'], undefined, { RIPOSTE_MASTER_KEY: chosen }).code, 0);
+    const again = riposte(['keys', 'rotate'], undefined, { RIPOSTE_MASTER_KEY: `${chosen},${next}` });
+    assert.match(again.stderr, /already sealed with key/);
   });
 });
 
