@@ -10,6 +10,7 @@ import type { PlaybookService } from './playbook-service.ts';
 import { isQueuedState, type QueuedState } from './run-record.ts';
 import type { RunContextLoader } from './run-context.ts';
 import { applyCommandsInTransaction, type CommitEffects } from './run-commands.ts';
+import { RunStateJson } from '../engine/run-state-json.ts';
 import { actionJobs, emptyEffects, failedBeforeStart, rowColumns, writeRunStates } from './run-rows.ts';
 
 export interface InlineStarts {
@@ -44,6 +45,8 @@ interface Entry {
   contextAt?: number;
   /** The characters of its state's JSON, as last read or written: what it counts against the cache's bound. */
   stateLength?: number;
+  /** Encodes its states for writing, reusing the text of what did not change (made on first write). */
+  json?: RunStateJson;
 }
 
 export interface RunEngineOptions {
@@ -284,10 +287,12 @@ export class RunEngine {
     await this.#load(jobs);
     const secrets = await this.#options.secrets();
     const now = new Date().toISOString();
+    const reread = new Set<Entry>();
     for (const job of jobs) {
       const entry = this.#cache.get(job.runId);
-      if (entry) await this.#preload(entry, job);
+      if (entry && (await this.#preload(entry, job))) reread.add(entry);
     }
+    await this.#readContexts([...reread]);
     try {
       await this.#options.db.transaction().execute(async (trx) => {
         // Runs whose copy ignored an event of this batch (and made no transition in it).
@@ -324,8 +329,11 @@ export class RunEngine {
     return results;
   }
 
-  /** The plan and the alert/case a job needs, read before the transaction (fresh for timers and starts). */
-  async #preload(entry: Entry, job: RunWork): Promise<void> {
+  /**
+   * Pins the plan a job needs, and says whether its run should read its alert and case again before
+   * the transaction (fresh for timers and starts).
+   */
+  async #preload(entry: Entry, job: RunWork): Promise<boolean> {
     if (!entry.plan && entry.planError === undefined) {
       try {
         await this.#pinPlan(entry);
@@ -336,17 +344,23 @@ export class RunEngine {
     // The alert and case change under a run (grouping gives the alert its case, people edit both):
     // re-read them for anything but the quick succession of action results.
     const quick = job.event?.type === 'action_completed' || job.event?.type === 'action_failed';
-    if (
-      job.start ||
-      !quick ||
-      entry.alert === undefined ||
-      Date.now() - (entry.contextAt ?? 0) > CONTEXT_TTL_MS
-    ) {
-      const loaded = await this.#options.context.load(entry.row.alert_id, entry.row.case_id);
-      entry.alert = loaded.alert;
-      entry.case = loaded.case;
-      entry.contextAt = Date.now();
-    }
+    return (
+      job.start || !quick || entry.alert === undefined || Date.now() - (entry.contextAt ?? 0) > CONTEXT_TTL_MS
+    );
+  }
+
+  /** Reads the alerts and cases of these runs, all in two queries. */
+  async #readContexts(entries: Entry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const loaded = await this.#options.context.loadMany(
+      entries.map((e) => ({ alertId: e.row.alert_id, caseId: e.row.case_id })),
+    );
+    const at = Date.now();
+    entries.forEach((entry, i) => {
+      entry.alert = loaded[i]!.alert;
+      entry.case = loaded[i]!.case;
+      entry.contextAt = at;
+    });
   }
 
   async #apply(
@@ -477,6 +491,7 @@ export class RunEngine {
         version: Number(entry.row.playbook_version),
         state: entry.state as RunState,
         before,
+        json: (entry.json ??= new RunStateJson()),
       })),
       (index, length) => this.#resize(changed[index]!.entry, length),
     );

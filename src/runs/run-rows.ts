@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { EngineCommand, RunState } from '../engine/engine-types.ts';
+import type { RunStateJson } from '../engine/run-state-json.ts';
 import type { ActionJob } from '../queue/work-queue.ts';
 import type { DatabaseSchema, RunTable } from '../store/schema.ts';
 import type { CommitEffects } from './run-commands.ts';
@@ -9,10 +10,10 @@ export function emptyEffects(): CommitEffects {
   return { jobs: [], aborts: [], notifyParents: [], start: [], cancel: [], tasks: [] };
 }
 
-/** The columns of a run row that follow its state. */
-export function rowColumns(state: RunState) {
+/** The columns of a run row that follow its state (encoded by the run's `json`, when it has one). */
+export function rowColumns(state: RunState, json?: RunStateJson) {
   return {
-    state: JSON.stringify(state),
+    state: json ? json.encode(state) : JSON.stringify(state),
     seq: state.seq,
     status: state.status,
     wake_at: state.wakeAt,
@@ -28,7 +29,7 @@ export function rowColumns(state: RunState) {
  */
 export async function writeRunStates(
   trx: Transaction<DatabaseSchema>,
-  runs: { id: string; version: number; state: RunState; before: number }[],
+  runs: { id: string; version: number; state: RunState; before: number; json?: RunStateJson }[],
   written: (index: number, stateLength: number) => void = () => undefined,
 ): Promise<string[]> {
   const now = new Date().toISOString();
@@ -36,8 +37,8 @@ export async function writeRunStates(
   for (let i = 0; i < runs.length; i += 100) {
     const chunk = runs.slice(i, i + 100);
     const values = sql.join(
-      chunk.map(({ id, version, state, before }, j) => {
-        const c = rowColumns(state);
+      chunk.map(({ id, version, state, before, json }, j) => {
+        const c = rowColumns(state, json);
         written(i + j, c.state.length);
         return sql`(${id}, ${c.state}, ${version}, ${c.seq}, ${c.status}, ${c.wake_at}, ${c.error_kind}, ${c.finished_at}, ${before})`;
       }),

@@ -6,10 +6,12 @@ import {
   Kysely,
   PostgresDialect,
   PostgresDriver,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   SqliteQueryCompiler,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type QueryCompiler,
   type SelectModifierNode,
@@ -19,6 +21,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { durabilityDeferred } from './commit-durability.ts';
+import { ConnectionTurns } from './connection-turns.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -36,10 +39,22 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #checkpointer: WalCheckpointer | undefined;
   /** Connections in a transaction begun with deferred durability. */
   readonly #deferred = new WeakSet<DatabaseConnection>();
+  /** The one connection, to one query or transaction at a time, first come first served. */
+  readonly #turns = new ConnectionTurns();
 
   constructor(config: SqliteDialectConfig, checkpointer: WalCheckpointer | undefined) {
     super(config);
     this.#checkpointer = checkpointer;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const turn = this.#turns.take();
+    if (turn) await turn;
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.#turns.release();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -107,6 +122,17 @@ class ImmediateSqliteQueryCompiler extends SqliteQueryCompiler {
   }
 }
 
+/**
+ * Kysely puts its own mutex in front of a driver whose adapter says it has one connection; ours takes
+ * turns itself (`ConnectionTurns`), so the adapter says otherwise to leave that mutex out. Nothing
+ * else in Kysely reads the flag.
+ */
+class TurnTakingSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #checkpointer: WalCheckpointer | undefined;
@@ -123,6 +149,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createQueryCompiler(): QueryCompiler {
     return new ImmediateSqliteQueryCompiler();
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TurnTakingSqliteAdapter();
   }
 }
 
