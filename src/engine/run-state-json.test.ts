@@ -71,6 +71,24 @@ describe('RunStateJson', () => {
     assert.equal(reads, 1, 'the unchanged step was not encoded again');
   });
 
+  it('lets go of the text of an entry the state no longer has', () => {
+    const json = new RunStateJson();
+    let reads = 0;
+    const counted = () => ({
+      get v() {
+        reads++;
+        return 1;
+      },
+    });
+    const first = counted();
+    json.encode(state({}, { a: first, b: 2 }));
+    json.encode(state({}, { b: 2, c: 3 }));
+    // `a` comes back as the same object: had its text been kept, it would not be read again.
+    const back = state({}, { a: first });
+    assert.equal(json.encode(back), JSON.stringify(back));
+    assert.equal(reads, 3, 'encoded twice by the encoder (once after it was let go), once by JSON.stringify');
+  });
+
   it('matches JSON.stringify for arbitrary steps and variables, kept or replaced between states', () => {
     const value = fc.jsonValue();
     const stepArb = fc.record({ status: fc.constantFrom('succeeded', 'failed', 'running'), output: value });

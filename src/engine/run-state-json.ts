@@ -14,7 +14,8 @@ const ENTRY_MAPS = new Set(['steps', 'vars']);
  * One per run, held beside its cached state; the texts it keeps are about as long as the state's.
  */
 export class RunStateJson {
-  #entries = new Map<string, Map<string, { value: unknown; text: string }>>();
+  /** Per member (`steps`, `vars`): each entry's object and its `"key":text`, as last written. */
+  readonly #entries = new Map<string, Map<string, { value: object; part: string }>>();
 
   encode(state: RunState): string {
     const record = state as unknown as Record<string, unknown>;
@@ -30,22 +31,27 @@ export class RunStateJson {
   }
 
   #encodeEntries(member: string, map: Record<string, unknown>): string {
-    const before = this.#entries.get(member);
-    const now = new Map<string, { value: unknown; text: string }>();
+    let kept = this.#entries.get(member);
+    if (kept === undefined) this.#entries.set(member, (kept = new Map()));
     let out = '';
+    let objects = 0;
     for (const key of Object.keys(map)) {
       const value = map[key];
-      const kept = before?.get(key);
-      let text: string | undefined;
-      if (kept !== undefined && kept.value === value) text = kept.text;
+      const entry = kept.get(key);
+      let part: string;
+      if (entry !== undefined && entry.value === value) part = entry.part;
       else {
-        text = JSON.stringify(value);
+        const text = JSON.stringify(value);
         if (text === undefined) continue;
+        part = `${JSON.stringify(key)}:${text}`;
+        if (typeof value === 'object' && value !== null) kept.set(key, { value, part });
+        else kept.delete(key);
       }
-      if (typeof value === 'object' && value !== null) now.set(key, { value, text });
-      out += `${out === '' ? '{' : ','}${JSON.stringify(key)}:${text}`;
+      if (typeof value === 'object' && value !== null) objects++;
+      out += out === '' ? `{${part}` : `,${part}`;
     }
-    this.#entries.set(member, now);
+    // An entry gone from the state (a variable unset, a run retried) is let go with it.
+    if (kept.size > objects) for (const key of kept.keys()) if (!Object.hasOwn(map, key)) kept.delete(key);
     return out === '' ? '{}' : `${out}}`;
   }
 }
