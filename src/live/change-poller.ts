@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { idFloor } from '../core/ids.ts';
-import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
-import type { DatabaseSchema, RunTable } from '../store/schema.ts';
+import type { DatabaseSchema } from '../store/schema.ts';
 import type { LiveEvent } from './live-event.ts';
 import type { LiveFeed } from './live-feed.ts';
 
@@ -19,14 +18,6 @@ export interface ChangePollerOptions {
   now?: () => number;
 }
 
-const ACTIVE_RUN_STATUSES = ['queued', 'running', 'waiting'];
-/** How many active runs are followed; past that, some finishes are not told. */
-const MAX_ACTIVE_RUNS = 20_000;
-/** Terminal runs started this long before the window are looked at (runs too short to be seen active). */
-const SHORT_RUN_MS = 60_000;
-
-type RunChange = Pick<RunTable, 'id' | 'case_id' | 'playbook_id' | 'status' | 'updated_at'>;
-
 interface Observed {
   event: LiveEvent;
   at: string;
@@ -42,8 +33,6 @@ export class ChangePoller {
   readonly #options: Required<Omit<ChangePollerOptions, 'now'>> & { now: () => number };
   /** Changes already published, by key and change time, until they fall out of the window. */
   readonly #seen = new Map<string, number>();
-  /** The runs that were active at the last look: one that is no longer active has finished. */
-  #active = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #startedAt = 0;
@@ -80,7 +69,6 @@ export class ChangePoller {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#seen.clear();
-    this.#active = new Set();
   }
 
   /** Waits for a tick in progress (close the database only after). */
@@ -117,47 +105,6 @@ export class ChangePoller {
     }
   }
 
-  /**
-   * Runs have no index on `updated_at`: their row is rewritten on every transition, and an index
-   * there would slow the engine. Instead: every active run (by the status index), those that left
-   * the active set since the last look (by id), and terminal runs that started shortly before the
-   * window (by the status index and the time-ordered id) — short runs never seen active.
-   */
-  async #runs(lowerMs: number, from: string, to: string): Promise<RunChange[]> {
-    const { db } = this.#options;
-    const columns = ['id', 'case_id', 'playbook_id', 'status', 'updated_at'] as const;
-    const active = await db
-      .selectFrom('runs')
-      .select(columns)
-      .where('status', 'in', ACTIVE_RUN_STATUSES)
-      .limit(MAX_ACTIVE_RUNS)
-      .execute();
-    const now = new Set(active.map((r) => r.id));
-    const left = [...this.#active].filter((id) => !now.has(id));
-    const gone: typeof active = [];
-    for (let i = 0; i < left.length; i += 400)
-      gone.push(
-        ...(await db
-          .selectFrom('runs')
-          .select(columns)
-          .where('id', 'in', left.slice(i, i + 400))
-          .execute()),
-      );
-    const short = await db
-      .selectFrom('runs')
-      .select(columns)
-      .where('status', 'in', TERMINAL_RUN_STATUSES)
-      .where('id', '>=', idFloor('run_', lowerMs - SHORT_RUN_MS))
-      .where('updated_at', '>', from)
-      .where('updated_at', '<=', to)
-      .limit(this.#options.limit)
-      .execute();
-    // A finished run changed after the window's end stays "active" until a look that covers it.
-    for (const run of gone) if (run.updated_at > to) now.add(run.id);
-    this.#active = now;
-    return [...active, ...gone, ...short].filter((r) => r.updated_at > from && r.updated_at <= to);
-  }
-
   async #read(lowerMs: number, upperMs: number): Promise<Observed[]> {
     const { db, limit } = this.#options;
     const from = new Date(lowerMs).toISOString();
@@ -183,7 +130,14 @@ export class ChangePoller {
       .orderBy('updated_at')
       .limit(limit)
       .execute();
-    const runs = await this.#runs(lowerMs, from, to);
+    const runs = await db
+      .selectFrom('runs')
+      .select(['id', 'case_id', 'playbook_id', 'status', 'updated_at'])
+      .where('updated_at', '>', from)
+      .where('updated_at', '<=', to)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
     const newTasks = await db
       .selectFrom('tasks')
       .select(['id', 'kind', 'status', 'run_id', 'case_id', 'created_at as at'])

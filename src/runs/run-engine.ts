@@ -87,6 +87,11 @@ const MAX_CACHED_RUNS = 20_000;
  */
 const MAX_CACHED_STATE_LENGTH = 64 * 1024 * 1024;
 const CONTEXT_TTL_MS = 2_000;
+/**
+ * From this many characters of JSON a run's state is encoded by what changed (RunStateJson): for a
+ * five-step state of 1.5 KB that is 7 µs against JSON.stringify's 4–6, for a 9.6 KB triage 23 against 50.
+ */
+const PIECEWISE_STATE_LENGTH = 4_096;
 /** How many times a batch is tried on runs another process moved on meanwhile. */
 const STALE_RETRIES = 5;
 
@@ -491,7 +496,11 @@ export class RunEngine {
         version: Number(entry.row.playbook_version),
         state: entry.state as RunState,
         before,
-        json: (entry.json ??= new RunStateJson()),
+        // A small state is quicker to encode whole than piece by piece.
+        json:
+          (entry.stateLength ?? 0) >= PIECEWISE_STATE_LENGTH
+            ? (entry.json ??= new RunStateJson())
+            : undefined,
       })),
       (index, length) => this.#resize(changed[index]!.entry, length),
     );

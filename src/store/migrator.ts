@@ -21,6 +21,7 @@ import * as runHandoffs from './migrations/0017-run-handoffs.ts';
 import * as runCases from './migrations/0018-run-cases.ts';
 import * as commentOrder from './migrations/0019-comment-order.ts';
 import * as workerLeases from './migrations/0020-worker-leases.ts';
+import * as runsUpdatedIndex from './migrations/0021-runs-updated-index.ts';
 
 interface Migration {
   name: string;
@@ -49,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0018-run-cases', up: runCases.up },
   { name: '0019-comment-order', up: commentOrder.up },
   { name: '0020-worker-leases', up: workerLeases.up },
+  { name: '0021-runs-updated-index', up: runsUpdatedIndex.up },
 ];
 
 export interface MigrationResult {

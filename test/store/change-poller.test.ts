@@ -164,9 +164,8 @@ for (const kind of databaseKinds()) {
         ]);
         heard.length = 0;
 
-        // The waiting run finishes (no index on runs.updated_at: it is found because it left the
-        // active set), a short run starts and finishes between two looks, the approval is decided and
-        // a response action is undone.
+        // The waiting run finishes, a short run starts and finishes between two looks (both found
+        // by runs.updated_at), the approval is decided and a response action is undone.
         await db
           .updateTable('runs')
           .set({ status: 'succeeded', updated_at: at(2_500) })
