@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { toAuditRecord, type AuditRecord } from '../audit/audit-log.ts';
 import { SEVERITIES, SEVERITY_ID, type Alert, type Severity } from '../core/alert.ts';
@@ -270,6 +270,12 @@ export class CaseService {
     for (const key of Object.keys(patch))
       if (!known.has(key))
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
+    // A patch that changes nothing (an automation setting what is already set) is answered from a
+    // plain read: no write lock, no transaction, no change event.
+    const current = await this.#db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!current) throw new RiposteError('not_found', `no case with id "${id}"`);
+    if (Object.keys((await this.#changes(this.#db, current, patch)).set).length === 0)
+      return this.#item(current);
     const hooked = this.#caseHook ? await this.#caseHook.prepare() : undefined;
     const updated = await this.#db.transaction().execute(async (trx) => {
       // Closing or reopening waits for grouping in flight (its lock, taken before the row's, in the order
@@ -286,53 +292,10 @@ export class CaseService {
         .executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
       const now = new Date().toISOString();
-      const set: Partial<CaseTable> = {};
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
-      const change = <K extends keyof CaseTable>(column: K, field: string, value: CaseTable[K]): void => {
-        if (row[column] === value) return;
-        set[column] = value;
-        changes[field] = { from: row[column], to: value };
-      };
-      if (patch.severity !== undefined) {
-        const severity = oneOf(SEVERITIES, patch.severity, '/severity');
-        change('severity', 'severity', severity);
-        if (set.severity) set.severity_id = SEVERITY_ID[severity];
-      }
-      if (patch.assignee !== undefined)
-        change('assignee', 'assignee', await this.#assignee(trx, patch.assignee));
-      if (patch.tags !== undefined) change('tags', 'tags', JSON.stringify(this.#tags(patch.tags)));
-      if (patch.resolutionNote !== undefined) {
-        if (
-          patch.resolutionNote !== null &&
-          (typeof patch.resolutionNote !== 'string' || patch.resolutionNote.length > 10_000)
-        ) {
-          throw invalidField(
-            '/resolutionNote',
-            'resolutionNote must be a string of at most 10000 characters, or null',
-          );
-        }
-        change('resolution_note', 'resolutionNote', patch.resolutionNote);
-      }
-      const status =
-        patch.status === undefined
-          ? (row.status as CaseStatus)
-          : oneOf(CASE_STATUSES, patch.status, '/status');
-      let resolution = row.resolution as Resolution | null;
-      if (patch.resolution !== undefined)
-        resolution = patch.resolution === null ? null : oneOf(RESOLUTIONS, patch.resolution, '/resolution');
-      if (status === 'closed' && resolution === null) {
-        throw invalidField(
-          '/resolution',
-          `closing a case needs a resolution: one of ${RESOLUTIONS.join(', ')}`,
-        );
-      }
-      if (status === 'open')
-        resolution = patch.resolution === undefined && row.status === 'closed' ? null : resolution;
-      change('status', 'status', status);
-      change('resolution', 'resolution', resolution);
+      const { set, changes, status, resolution } = await this.#changes(trx, row, patch);
       if (set.status === 'closed') set.closed_at = now;
       if (set.status === 'open') set.closed_at = null;
-      if (Object.keys(set).length === 0) return { item: this.#item(row), events: 0 };
+      if (Object.keys(set).length === 0) return { item: this.#item(row), events: 0, changed: false };
       // Acknowledged: the first time someone takes the case or closes it (the acknowledge SLA).
       if (row.acknowledged_at === null && (set.assignee || set.status === 'closed'))
         set.acknowledged_at = now;
@@ -369,11 +332,60 @@ export class CaseService {
       if (set.status === 'closed') events.push({ caseId: id, event: 'closed' });
       if (hooked && events.length > 0) await hooked.write(trx, events);
       const fresh = await trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      return { item: this.#item(fresh), events: events.length };
+      return { item: this.#item(fresh), events: events.length, changed: true };
     });
     if (updated.events > 0) hooked?.committed();
-    this.#options.live?.publish({ type: 'case.changed', id });
+    if (updated.changed) this.#options.live?.publish({ type: 'case.changed', id });
     return updated.item;
+  }
+
+  /**
+   * What a patch changes on a case row: the columns to set and the audit's from/to. Throws on a
+   * field it cannot take. Reads (the assignee) go through `q`: the caller's transaction, or none.
+   */
+  async #changes(q: Kysely<DatabaseSchema>, row: CaseTable, patch: CasePatch) {
+    const set: Partial<CaseTable> = {};
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    const change = <K extends keyof CaseTable>(column: K, field: string, value: CaseTable[K]): void => {
+      if (row[column] === value) return;
+      set[column] = value;
+      changes[field] = { from: row[column], to: value };
+    };
+    if (patch.severity !== undefined) {
+      const severity = oneOf(SEVERITIES, patch.severity, '/severity');
+      change('severity', 'severity', severity);
+      if (set.severity) set.severity_id = SEVERITY_ID[severity];
+    }
+    if (patch.assignee !== undefined) change('assignee', 'assignee', await this.#assignee(q, patch.assignee));
+    if (patch.tags !== undefined) change('tags', 'tags', JSON.stringify(this.#tags(patch.tags)));
+    if (patch.resolutionNote !== undefined) {
+      if (
+        patch.resolutionNote !== null &&
+        (typeof patch.resolutionNote !== 'string' || patch.resolutionNote.length > 10_000)
+      ) {
+        throw invalidField(
+          '/resolutionNote',
+          'resolutionNote must be a string of at most 10000 characters, or null',
+        );
+      }
+      change('resolution_note', 'resolutionNote', patch.resolutionNote);
+    }
+    const status =
+      patch.status === undefined ? (row.status as CaseStatus) : oneOf(CASE_STATUSES, patch.status, '/status');
+    let resolution = row.resolution as Resolution | null;
+    if (patch.resolution !== undefined)
+      resolution = patch.resolution === null ? null : oneOf(RESOLUTIONS, patch.resolution, '/resolution');
+    if (status === 'closed' && resolution === null) {
+      throw invalidField(
+        '/resolution',
+        `closing a case needs a resolution: one of ${RESOLUTIONS.join(', ')}`,
+      );
+    }
+    if (status === 'open')
+      resolution = patch.resolution === undefined && row.status === 'closed' ? null : resolution;
+    change('status', 'status', status);
+    change('resolution', 'resolution', resolution);
+    return { set, changes, status, resolution };
   }
 
   /** `commentId` makes the call idempotent: a second call with the same id returns the first comment. */
@@ -450,10 +462,10 @@ export class CaseService {
     return comment;
   }
 
-  async #assignee(trx: Transaction<DatabaseSchema>, value: unknown): Promise<string | null> {
+  async #assignee(q: Kysely<DatabaseSchema>, value: unknown): Promise<string | null> {
     if (value === null) return null;
     if (typeof value !== 'string') throw invalidField('/assignee', 'assignee must be a username or null');
-    const user = await trx
+    const user = await q
       .selectFrom('users')
       .select('username')
       .where('username', '=', value)

@@ -12,8 +12,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * alert's triage writes a comment and a case update of its own.
  *
  * SQLite: `synchronous = NORMAL` for the transaction (FULL again after it); PostgreSQL:
- * `SET LOCAL synchronous_commit TO OFF`. Work that commits for others (the group commits of ingest
- * and the engine) runs outside this context, whoever set it going (`withFullDurability`).
+ * `SET LOCAL synchronous_commit TO OFF`. A group commit writes for several callers: it defers only
+ * when every job in its batch was submitted deferred (the response ledger's rows, which only
+ * actions write), and otherwise waits for the disk, whoever set it going (src/store/group-commit.ts).
  */
 const deferred = new AsyncLocalStorage<true>();
 

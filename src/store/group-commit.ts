@@ -1,14 +1,19 @@
-import { withFullDurability } from './commit-durability.ts';
+import { durabilityDeferred, withDeferredDurability, withFullDurability } from './commit-durability.ts';
 
 /**
  * Group commit: jobs submitted while a flush is running (or in the same tick) are written together in
  * the next flush, in one transaction, so the cost of a durable commit is shared by every request
  * waiting for it. Each submitter is answered only after the transaction holding its job committed.
+ *
+ * A batch commits with full durability unless every job in it was submitted with deferred durability
+ * (a playbook action's own writes, made durable by the commit of its outcome:
+ * src/store/commit-durability.ts); one ordinary job makes the whole batch wait for the disk.
  */
 export class GroupCommit<Job, Result> {
   readonly #flush: (jobs: Job[]) => Promise<Result[]>;
   readonly #maxJobs: number;
-  #pending: { job: Job; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
+  #pending: { job: Job; deferred: boolean; resolve: (r: Result) => void; reject: (e: unknown) => void }[] =
+    [];
   #running: Promise<void> | undefined;
   #scheduled = false;
 
@@ -19,7 +24,7 @@ export class GroupCommit<Job, Result> {
 
   submit(job: Job): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.#pending.push({ job, resolve, reject });
+      this.#pending.push({ job, deferred: durabilityDeferred(), resolve, reject });
       this.#schedule();
     });
   }
@@ -40,7 +45,7 @@ export class GroupCommit<Job, Result> {
   #schedule(): void {
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
-    // The batch commits for every submitter: fully durable, even when an action's write set it going.
+    // The batch commits for every submitter: it is not deferred because the job that set it going was.
     withFullDurability(() =>
       setImmediate(() => {
         this.#scheduled = false;
@@ -56,7 +61,10 @@ export class GroupCommit<Job, Result> {
     const batch = this.#pending.splice(0, this.#maxJobs);
     if (batch.length === 0) return;
     try {
-      const results = await this.#flush(batch.map((b) => b.job));
+      const results = await this.#flushWith(
+        batch.map((b) => b.job),
+        batch.every((b) => b.deferred),
+      );
       batch.forEach((b, i) => b.resolve(results[i] as Result));
     } catch (error) {
       if (batch.length === 1) {
@@ -66,12 +74,16 @@ export class GroupCommit<Job, Result> {
       // One job may have poisoned the batch: retry each alone so the others still commit.
       for (const b of batch) {
         try {
-          const [result] = await this.#flush([b.job]);
+          const [result] = await this.#flushWith([b.job], b.deferred);
           b.resolve(result as Result);
         } catch (single) {
           b.reject(single);
         }
       }
     }
+  }
+
+  #flushWith(jobs: Job[], deferred: boolean): Promise<Result[]> {
+    return deferred ? withDeferredDurability(() => this.#flush(jobs)) : this.#flush(jobs);
   }
 }

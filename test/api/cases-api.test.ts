@@ -426,6 +426,67 @@ for (const kind of databaseKinds()) {
       assert.equal((await alert(id!)).status, 'closed');
     });
 
+    it('a patch that changes nothing writes nothing: no audit row, no new updatedAt, no live event', async () => {
+      const [id] = await ingest([eveAlert({ srcIp: '10.5.0.2', sid: 501, hostname: 'y.example.com' })]);
+      const caseId = (await alert(id!)).caseId;
+      const set = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        payload: { severity: 'high', tags: ['scan'] },
+      });
+      assert.equal(set.statusCode, 200, set.body);
+      const auditRows = async () =>
+        (
+          await h.riposte.database.db
+            .selectFrom('audit_log')
+            .select('seq')
+            .where('target_id', '=', caseId)
+            .where('action', '=', 'case.update')
+            .execute()
+        ).length;
+      const before = await auditRows();
+      const heard: string[] = [];
+      const off = h.riposte.live.subscribe((e) => {
+        if (e.type === 'case.changed' && e.id === caseId) heard.push(e.type);
+      });
+      try {
+        const again = await h.as('analyst', {
+          method: 'PATCH',
+          url: `/api/v1/cases/${caseId}`,
+          payload: { severity: 'high', tags: ['scan'] },
+        });
+        assert.equal(again.statusCode, 200, again.body);
+        assert.equal(again.json().updatedAt, set.json().updatedAt);
+        assert.deepEqual(again.json().tags, ['scan']);
+        // Checked as before: a field it cannot take is refused even when nothing would change.
+        const bad = await h.as('analyst', {
+          method: 'PATCH',
+          url: `/api/v1/cases/${caseId}`,
+          payload: { severity: 'high', status: 'closed' },
+        });
+        assert.equal(bad.statusCode, 400);
+        assert.equal(bad.json().path, '/resolution');
+        const missing = await h.as('analyst', {
+          method: 'PATCH',
+          url: '/api/v1/cases/case_nope',
+          payload: { severity: 'high' },
+        });
+        assert.equal(missing.statusCode, 404);
+        assert.equal(await auditRows(), before);
+        assert.deepEqual(heard, []);
+        const changed = await h.as('analyst', {
+          method: 'PATCH',
+          url: `/api/v1/cases/${caseId}`,
+          payload: { severity: 'medium' },
+        });
+        assert.equal(changed.json().severity, 'medium');
+        assert.equal(await auditRows(), before + 1);
+        assert.deepEqual(heard, ['case.changed']);
+      } finally {
+        off();
+      }
+    });
+
     it('filters by status, severity, assignee, tag and full text, and paginates by cursor', async () => {
       const byTag = (await h.as('viewer', { method: 'GET', url: '/api/v1/cases?tag=vip' })).json();
       assert.equal(byTag.items.length, 1);

@@ -37,19 +37,29 @@ describe('the durability context', () => {
     assert.equal(durabilityDeferred(), false);
   });
 
-  it('does not reach a group commit an action set going: the batch commits for others', async () => {
-    const flushedDeferred: boolean[] = [];
+  it('defers a group commit only when every job in the batch was submitted deferred', async () => {
+    const flushed: { jobs: number[]; deferred: boolean }[] = [];
     const commits = new GroupCommit<number, number>(async (jobs) => {
-      flushedDeferred.push(durabilityDeferred());
+      flushed.push({ jobs, deferred: durabilityDeferred() });
+      if (jobs.length > 1 && jobs.includes(13)) throw new Error('job 13 poisons its batch');
       return jobs;
     });
     assert.equal(await withDeferredDurability(() => commits.submit(1)), 1);
     await Promise.all([withDeferredDurability(() => commits.submit(2)), commits.submit(3)]);
-    assert.ok(flushedDeferred.length > 0);
-    assert.deepEqual(
-      flushedDeferred.filter((d) => d),
-      [],
-    );
+    await Promise.all([
+      withDeferredDurability(() => commits.submit(4)),
+      withDeferredDurability(() => commits.submit(5)),
+    ]);
+    // A failed batch is retried job by job, each with its own durability.
+    await Promise.all([withDeferredDurability(() => commits.submit(13)), commits.submit(14)]);
+    assert.deepEqual(flushed, [
+      { jobs: [1], deferred: true },
+      { jobs: [2, 3], deferred: false },
+      { jobs: [4, 5], deferred: true },
+      { jobs: [13, 14], deferred: false },
+      { jobs: [13], deferred: true },
+      { jobs: [14], deferred: false },
+    ]);
   });
 });
 
