@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { GroupingRule } from '../config.ts';
 import { SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
+import { chunks } from '../core/chunks.ts';
 import { newId } from '../core/ids.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
 import { insertRows } from '../store/bulk-insert.ts';
@@ -83,12 +84,6 @@ interface OpenCase {
 }
 
 const CHUNK = 400;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 function withinWindow(eventTime: string, lastAlertAt: string, windowSeconds: number): boolean {
   return Math.abs(Date.parse(eventTime) - Date.parse(lastAlertAt)) <= windowSeconds * 1000;
@@ -390,7 +385,7 @@ async function openCasesHolding(
       .execute(),
   );
   const open = new Map<string, OpenCaseFields>();
-  for (const part of chunks([...new Set(hits.map((h) => h.case_id))])) {
+  for (const part of chunks([...new Set(hits.map((h) => h.case_id))], CHUNK)) {
     const rows = await trx
       .selectFrom('cases')
       .select(['id', 'rule_key', 'host', 'last_alert_at', 'severity'])
@@ -472,13 +467,13 @@ async function storedObservables(
     });
   }
   const found: ObservableRow[] = [];
-  for (const part of chunks(cases)) {
+  for (const part of chunks(cases, CHUNK)) {
     const ids = part.map((c) => c.id);
     const candidates = part.flatMap((c) => [...c.newObservables.values()]);
     const values = [...new Set(candidates.map((o) => o.value))];
     // The type narrows the primary key (case_id, type, value) so a large case is not read whole.
     const types = [...new Set(candidates.map((o) => o.type))];
-    for (const valuePart of chunks(values)) {
+    for (const valuePart of chunks(values, CHUNK)) {
       found.push(
         ...(await trx
           .selectFrom('case_observables')
@@ -523,7 +518,10 @@ async function persist(
   >();
   for (const r of await storedObservables(trx, dialect, existing))
     known.add(`${r.case_id}\u0002${observableKey(r)}`);
-  for (const part of chunks(existing.map((c) => c.id))) {
+  for (const part of chunks(
+    existing.map((c) => c.id),
+    CHUNK,
+  )) {
     const rows = await trx
       .selectFrom('cases')
       .select([
@@ -572,7 +570,7 @@ async function persist(
         intel_observables: JSON.stringify(matched.observables),
       };
     });
-  for (const part of chunks(created)) await trx.insertInto('cases').values(part).execute();
+  for (const part of chunks(created, CHUNK)) await trx.insertInto('cases').values(part).execute();
   await writeSearchDocuments(
     trx,
     created.map((c) => {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { chunks } from '../core/chunks.ts';
 import type { Alert } from '../core/alert.ts';
 import type { CaseSummary } from '../core/case.ts';
 import { toCaseSummary } from '../cases/case-service.ts';
@@ -10,7 +11,7 @@ export interface RunContext {
   case: CaseSummary | null;
 }
 
-/** Ids per `IN (…)` list: well under SQLite's bound-parameter limit. */
+/** Ids per `IN (…)` list. */
 const CHUNK = 500;
 
 /**
@@ -37,30 +38,16 @@ export class RunContextLoader {
   async loadMany(runs: readonly { alertId: string | null; caseId: string | null }[]): Promise<RunContext[]> {
     const alertIds = unique(runs.map((r) => r.alertId));
     const alerts = new Map<string, Alert>();
-    const alertCases = new Map<string, string | null>();
-    for (let i = 0; i < alertIds.length; i += CHUNK) {
-      const rows = await this.#db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('id', 'in', alertIds.slice(i, i + CHUNK))
-        .execute();
-      for (const row of rows) {
+    for (const part of chunks(alertIds, CHUNK))
+      for (const row of await this.#db.selectFrom('alerts').selectAll().where('id', 'in', part).execute())
         alerts.set(row.id, toAlert(row));
-        alertCases.set(row.id, row.case_id);
-      }
-    }
     const caseOf = (r: { alertId: string | null; caseId: string | null }) =>
-      r.caseId ?? (r.alertId === null ? null : (alertCases.get(r.alertId) ?? null));
+      r.caseId ?? (r.alertId === null ? null : (alerts.get(r.alertId)?.caseId ?? null));
     const caseIds = unique(runs.map(caseOf));
     const cases = new Map<string, CaseSummary>();
-    for (let i = 0; i < caseIds.length; i += CHUNK) {
-      const rows = await this.#db
-        .selectFrom('cases')
-        .selectAll()
-        .where('id', 'in', caseIds.slice(i, i + CHUNK))
-        .execute();
-      for (const row of rows) cases.set(row.id, toCaseSummary(row));
-    }
+    for (const part of chunks(caseIds, CHUNK))
+      for (const row of await this.#db.selectFrom('cases').selectAll().where('id', 'in', part).execute())
+        cases.set(row.id, toCaseSummary(row));
     return runs.map((r) => {
       const caseId = caseOf(r);
       return {

@@ -1,8 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import { chunks } from '../core/chunks.ts';
 import type { PlaybookPlan } from '../core/playbook.ts';
 import { advance, resumeCommands, startRun } from '../engine/engine.ts';
 import type { EngineCommand, EngineContext, EngineEvent, RunState } from '../engine/engine-types.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
+import { RunStateJson } from '../engine/run-state-json.ts';
 import type { ActionJob, WorkQueue } from '../queue/work-queue.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { DatabaseSchema, RunTable } from '../store/schema.ts';
@@ -10,7 +12,6 @@ import type { PlaybookService } from './playbook-service.ts';
 import { isQueuedState, type QueuedState } from './run-record.ts';
 import type { RunContextLoader } from './run-context.ts';
 import { applyCommandsInTransaction, type CommitEffects } from './run-commands.ts';
-import { RunStateJson } from '../engine/run-state-json.ts';
 import { actionJobs, emptyEffects, failedBeforeStart, rowColumns, writeRunStates } from './run-rows.ts';
 
 export interface InlineStarts {
@@ -447,12 +448,8 @@ export class RunEngine {
     const ids = [...new Set(jobs.map((j) => j.runId))];
     if (this.#options.sharedRuns) await this.#dropMovedOn(ids.filter((id) => this.#cache.has(id)));
     const missing = ids.filter((id) => !this.#cache.has(id));
-    for (let i = 0; i < missing.length; i += 500) {
-      const rows = await this.#options.db
-        .selectFrom('runs')
-        .selectAll()
-        .where('id', 'in', missing.slice(i, i + 500))
-        .execute();
+    for (const part of chunks(missing, 500)) {
+      const rows = await this.#options.db.selectFrom('runs').selectAll().where('id', 'in', part).execute();
       for (const row of rows) {
         const {
           state,
@@ -476,15 +473,14 @@ export class RunEngine {
 
   /** Drops the copies of these runs that another process has moved on since this one read them. */
   async #dropMovedOn(ids: string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) {
+    for (const part of chunks(ids, 500)) {
       const rows = await this.#options.db
         .selectFrom('runs')
         .select(['id', 'seq'])
-        .where('id', 'in', ids.slice(i, i + 500))
+        .where('id', 'in', part)
         .execute();
       const current = new Map(rows.map((r) => [r.id, Number(r.seq)]));
-      for (const id of ids.slice(i, i + 500))
-        if (current.get(id) !== this.#cache.get(id)?.seq) this.#drop(id);
+      for (const id of part) if (current.get(id) !== this.#cache.get(id)?.seq) this.#drop(id);
     }
   }
 

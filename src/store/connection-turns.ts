@@ -28,7 +28,10 @@ export class ConnectionTurns {
     const next = this.#line[this.#next];
     if (next === undefined) {
       this.#held = false;
-      if (this.#line.length > 0) this.#reset();
+      if (this.#line.length > 0) {
+        this.#line = [];
+        this.#next = 0;
+      }
       return;
     }
     this.#next++;
@@ -43,10 +46,5 @@ export class ConnectionTurns {
   /** Turns waiting (not counting the one held). */
   get waiting(): number {
     return this.#line.length - this.#next;
-  }
-
-  #reset(): void {
-    this.#line = [];
-    this.#next = 0;
   }
 }
