@@ -358,7 +358,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       queue,
       context: new RunContextLoader(db),
       secrets: () => secrets.values(),
-      maxCachedStateLength: config.runCacheMb * 1024 * 1024,
+      maxCachedLength: config.runCacheMb * 1024 * 1024,
       abortAction: (runId, stepKey) => {
         late.executor?.abort(runId, stepKey);
         redisQueue?.abortEverywhere(runId, stepKey);

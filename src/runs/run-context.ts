@@ -9,6 +9,8 @@ import type { DatabaseSchema } from '../store/schema.ts';
 export interface RunContext {
   alert: Alert | null;
   case: CaseSummary | null;
+  /** The characters of the rows they were read from: about what the copies hold (the run cache counts it). */
+  length: number;
 }
 
 /** Ids per `IN (…)` list. */
@@ -38,24 +40,39 @@ export class RunContextLoader {
   async loadMany(runs: readonly { alertId: string | null; caseId: string | null }[]): Promise<RunContext[]> {
     const alertIds = unique(runs.map((r) => r.alertId));
     const alerts = new Map<string, Alert>();
+    const lengths = new Map<string, number>();
     for (const part of chunks(alertIds, CHUNK))
-      for (const row of await this.#db.selectFrom('alerts').selectAll().where('id', 'in', part).execute())
+      for (const row of await this.#db.selectFrom('alerts').selectAll().where('id', 'in', part).execute()) {
         alerts.set(row.id, toAlert(row));
+        lengths.set(row.id, rowLength(row));
+      }
     const caseOf = (r: { alertId: string | null; caseId: string | null }) =>
       r.caseId ?? (r.alertId === null ? null : (alerts.get(r.alertId)?.caseId ?? null));
     const caseIds = unique(runs.map(caseOf));
     const cases = new Map<string, CaseSummary>();
     for (const part of chunks(caseIds, CHUNK))
-      for (const row of await this.#db.selectFrom('cases').selectAll().where('id', 'in', part).execute())
+      for (const row of await this.#db.selectFrom('cases').selectAll().where('id', 'in', part).execute()) {
         cases.set(row.id, toCaseSummary(row));
+        lengths.set(row.id, rowLength(row));
+      }
     return runs.map((r) => {
       const caseId = caseOf(r);
       return {
         alert: r.alertId === null ? null : (alerts.get(r.alertId) ?? null),
         case: caseId === null ? null : (cases.get(caseId) ?? null),
+        length:
+          (r.alertId === null ? 0 : (lengths.get(r.alertId) ?? 0)) +
+          (caseId === null ? 0 : (lengths.get(caseId) ?? 0)),
       };
     });
   }
+}
+
+/** A row's size in characters: its texts' lengths, and 8 for anything else. */
+export function rowLength(row: object): number {
+  let length = 0;
+  for (const value of Object.values(row)) length += typeof value === 'string' ? value.length : 8;
+  return length;
 }
 
 function unique(ids: (string | null)[]): string[] {

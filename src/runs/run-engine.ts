@@ -16,7 +16,7 @@ import { actionJobs, emptyEffects, failedBeforeStart, rowColumns, writeRunStates
 
 export interface InlineStarts {
   /** Starts the run in memory and fills in its row's state columns; the caller inserts the row. */
-  start(row: RunTable, plan: PlaybookPlan, alert: unknown): void;
+  start(row: RunTable, plan: PlaybookPlan, alert: unknown, alertLength: number): void;
   /** Writes what the first transitions' commands create (tasks, child runs) in the caller's transaction. */
   write(trx: Transaction<DatabaseSchema>): Promise<void>;
   /** The caller's transaction committed: hand out the actions. */
@@ -44,10 +44,23 @@ interface Entry {
   alert?: unknown;
   case?: unknown;
   contextAt?: number;
-  /** The characters of its state's JSON, as last read or written: what it counts against the cache's bound. */
+  /** The characters of the rows its alert and case copies were read from (see RunContext.length). */
+  contextLength?: number;
+  /** The characters of its state's JSON, as last read or written. */
   stateLength?: number;
   /** Encodes its states for writing, reusing the text of what did not change (made on first write). */
   json?: RunStateJson;
+  /** What it counts against the cache's bound while cached (`weigh`), as last counted. */
+  weight?: number;
+}
+
+/**
+ * What an entry counts against the cache's bound: its state's JSON, the texts its encoder keeps
+ * (about as long again), and its alert and case copies.
+ */
+function weigh(entry: Entry): number {
+  const state = entry.stateLength ?? 0;
+  return state + (entry.json ? state : 0) + (entry.contextLength ?? 0);
 }
 
 export interface RunEngineOptions {
@@ -73,8 +86,8 @@ export interface RunEngineOptions {
    * of a batch's runs are checked against the database's sequence before the batch, not trusted.
    */
   sharedRuns?: boolean;
-  /** The cache's bound on run state (MAX_CACHED_STATE_LENGTH; tests lower it). */
-  maxCachedStateLength?: number;
+  /** The cache's bound (MAX_CACHED_LENGTH; tests lower it). */
+  maxCachedLength?: number;
 }
 
 /** Called after the commit of each transition, with the run's case (null until it has one). */
@@ -82,11 +95,16 @@ export type TransitionListener = (runId: string, state: RunState, caseId: string
 
 const MAX_CACHED_RUNS = 20_000;
 /**
- * And at most this much run state in all (the characters of the states' JSON; the heap holds a few
- * times that): runs whose steps keep large outputs (a search's results, a file's analysis) fill it
- * with fewer of them. A run dropped from the cache is read back from the database when it moves.
+ * And at most this many characters in all (`weigh`: the states' JSON, their encoders' texts, the
+ * alert and case copies; the heap holds a few times that): runs whose steps keep large outputs (a
+ * search's results, a file's analysis) or whose alerts are large fill it with fewer of them. A run
+ * dropped from the cache is read back from the database when it moves.
  */
-const MAX_CACHED_STATE_LENGTH = 64 * 1024 * 1024;
+const MAX_CACHED_LENGTH = 64 * 1024 * 1024;
+/**
+ * A run's alert and case copies serve the quick succession of its action results for this long; then
+ * they are let go (its next transition reads them again anyway).
+ */
 const CONTEXT_TTL_MS = 2_000;
 /**
  * From this many characters of JSON a run's state is encoded by what changed (RunStateJson): for a
@@ -121,8 +139,11 @@ export class RunEngine {
   readonly #options: RunEngineOptions;
   readonly #commit: GroupCommit<RunWork, boolean>;
   readonly #cache = new Map<string, Entry>();
-  /** The sum of the cached entries' stateLength. */
+  /** The sum of the cached entries' weights. */
   #cachedLength = 0;
+  /** Entries given alert and case copies, in the order they were given them (`#releaseContexts`). */
+  #contexts: { entry: Entry; at: number }[] = [];
+  #contextsHead = 0;
   readonly #listeners = new Set<TransitionListener>();
   #closed = false;
 
@@ -207,7 +228,7 @@ export class RunEngine {
     const started: { entry: Entry; commands: EngineCommand[] }[] = [];
     const effects = emptyEffects();
     return {
-      start: (row, plan, alert) => {
+      start: (row, plan, alert, alertLength) => {
         const ctx: EngineContext = { now: row.started_at, alert, secrets, random: Math.random };
         const { state, commands } = startRun(
           plan,
@@ -225,19 +246,9 @@ export class RunEngine {
           updated_at: _u,
           ...identity
         } = row;
-        started.push({
-          entry: {
-            row: identity,
-            state,
-            seq: state.seq,
-            plan,
-            alert,
-            case: null,
-            contextAt: Date.now(),
-            stateLength: row.state.length,
-          },
-          commands,
-        });
+        const entry: Entry = { row: identity, state, seq: state.seq, plan, stateLength: row.state.length };
+        this.#giveContext(entry, { alert, case: null, length: alertLength }, Date.now());
+        started.push({ entry, commands });
       },
       write: async (trx) => {
         for (const { entry, commands } of started) {
@@ -362,11 +373,41 @@ export class RunEngine {
       entries.map((e) => ({ alertId: e.row.alert_id, caseId: e.row.case_id })),
     );
     const at = Date.now();
-    entries.forEach((entry, i) => {
-      entry.alert = loaded[i]!.alert;
-      entry.case = loaded[i]!.case;
-      entry.contextAt = at;
-    });
+    entries.forEach((entry, i) => this.#giveContext(entry, loaded[i]!, at));
+  }
+
+  /** Gives an entry its alert and case copies, counted against the bound while it keeps them. */
+  #giveContext(entry: Entry, context: { alert: unknown; case: unknown; length: number }, at: number): void {
+    entry.alert = context.alert;
+    entry.case = context.case;
+    entry.contextAt = at;
+    entry.contextLength = context.length;
+    this.#reweigh(entry);
+    this.#contexts.push({ entry, at });
+  }
+
+  /**
+   * Lets go of the alert and case copies given longer ago than CONTEXT_TTL_MS (or, past the bound,
+   * the oldest ones): a run that moves on after that reads them again.
+   */
+  #releaseContexts(maxLength: number): void {
+    const expired = Date.now() - CONTEXT_TTL_MS;
+    const queue = this.#contexts;
+    while (this.#contextsHead < queue.length) {
+      const { entry, at } = queue[this.#contextsHead]!;
+      if (at > expired && this.#cachedLength <= maxLength) break;
+      this.#contextsHead++;
+      if (entry.contextAt !== at) continue;
+      entry.alert = undefined;
+      entry.case = undefined;
+      entry.contextAt = undefined;
+      entry.contextLength = undefined;
+      this.#reweigh(entry);
+    }
+    if (this.#contextsHead > 1024 && this.#contextsHead * 2 > queue.length) {
+      this.#contexts = queue.slice(this.#contextsHead);
+      this.#contextsHead = 0;
+    }
   }
 
   async #apply(
@@ -425,11 +466,12 @@ export class RunEngine {
   }
 
   async #context(entry: Entry): Promise<EngineContext> {
-    if (entry.alert === undefined) {
-      const loaded = await this.#options.context.load(entry.row.alert_id, entry.row.case_id);
-      entry.alert = loaded.alert;
-      entry.case = loaded.case;
-    }
+    if (entry.alert === undefined)
+      this.#giveContext(
+        entry,
+        await this.#options.context.load(entry.row.alert_id, entry.row.case_id),
+        Date.now(),
+      );
     return {
       now: new Date().toISOString(),
       alert: entry.alert ?? undefined,
@@ -440,7 +482,8 @@ export class RunEngine {
   }
 
   async #load(jobs: RunWork[]): Promise<void> {
-    const maxLength = this.#options.maxCachedStateLength ?? MAX_CACHED_STATE_LENGTH;
+    const maxLength = this.#options.maxCachedLength ?? MAX_CACHED_LENGTH;
+    this.#releaseContexts(maxLength);
     while (this.#cache.size > 0 && (this.#cache.size > MAX_CACHED_RUNS || this.#cachedLength > maxLength))
       this.#drop(this.#cache.keys().next().value!);
     // A copy may be behind (another process moved the run on): the transaction notices, whether the
@@ -529,28 +572,42 @@ export class RunEngine {
     }
   }
 
-  /** Runs and state the cache holds now (see MAX_CACHED_RUNS, MAX_CACHED_STATE_LENGTH). */
-  get cached(): { runs: number; stateLength: number } {
-    return { runs: this.#cache.size, stateLength: this.#cachedLength };
+  /**
+   * The runs the cache holds now and what they count against its bound (see MAX_CACHED_RUNS,
+   * MAX_CACHED_LENGTH), after letting go of the alert and case copies past their time.
+   */
+  get cached(): { runs: number; length: number } {
+    this.#releaseContexts(this.#options.maxCachedLength ?? MAX_CACHED_LENGTH);
+    return { runs: this.#cache.size, length: this.#cachedLength };
   }
 
   #remember(entry: Entry): void {
     this.#drop(entry.row.id);
     this.#cache.set(entry.row.id, entry);
-    this.#cachedLength += entry.stateLength ?? 0;
+    entry.weight = weigh(entry);
+    this.#cachedLength += entry.weight;
   }
 
   #drop(runId: string): void {
     const entry = this.#cache.get(runId);
     if (!entry) return;
     this.#cache.delete(runId);
-    this.#cachedLength -= entry.stateLength ?? 0;
+    this.#cachedLength -= entry.weight ?? 0;
+    entry.weight = undefined;
   }
 
-  /** A cached entry's state was written anew (an entry not cached is only sized). */
+  /** Counts again what a cached entry weighs (an entry not cached is counted when it is remembered). */
+  #reweigh(entry: Entry): void {
+    if (this.#cache.get(entry.row.id) !== entry) return;
+    const weight = weigh(entry);
+    this.#cachedLength += weight - (entry.weight ?? 0);
+    entry.weight = weight;
+  }
+
+  /** An entry's state was written anew. */
   #resize(entry: Entry, stateLength: number): void {
-    if (this.#cache.get(entry.row.id) === entry) this.#cachedLength += stateLength - (entry.stateLength ?? 0);
     entry.stateLength = stateLength;
+    this.#reweigh(entry);
   }
 
   #jobs(entry: Entry, commands: readonly EngineCommand[]): ActionJob[] {

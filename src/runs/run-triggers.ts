@@ -9,6 +9,7 @@ import type { Dialect } from '../store/database.ts';
 import type { TransactionHook } from '../store/transaction-hook.ts';
 import { routeAlert } from './alert-routing.ts';
 import type { PlaybookService, VersionedPlan } from './playbook-service.ts';
+import { rowLength } from './run-context.ts';
 import { queuedRunRow } from './run-commands.ts';
 import type { RunTrigger } from './run-record.ts';
 import type { InlineStarts } from './run-engine.ts';
@@ -66,7 +67,7 @@ export class RunTriggers {
                 row.case_id,
                 now,
               );
-              if (inline) inline.start(run, plan, alert);
+              if (inline) inline.start(run, plan, alert, rowLength(row));
               else queued.push(run.id);
               rows.push(run);
             }

@@ -58,11 +58,26 @@ for (const kind of databaseKinds()) {
       assert.equal(contexts[1]!.case?.id, firstCase, 'a run’s own case comes first');
       assert.equal(contexts[2]!.alert, null);
       assert.equal(contexts[2]!.case?.id, secondCase);
-      assert.deepEqual(contexts[3], { alert: null, case: null });
+      assert.deepEqual(contexts[3], { alert: null, case: null, length: 0 });
       assert.deepEqual(
         contexts[4],
-        { alert: null, case: null },
+        { alert: null, case: null, length: 0 },
         'an alert that is gone is null, not an error',
+      );
+      // What the copies hold, as the run cache counts it: the alert's and the case's rows.
+      const rows = await h.riposte.database.db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('id', '=', first)
+        .execute();
+      const raw = rows[0]!.raw.length;
+      assert.ok(
+        contexts[0]!.length > raw,
+        `${contexts[0]!.length} characters counted for a raw event of ${raw}`,
+      );
+      assert.ok(
+        contexts[2]!.length > 0 && contexts[2]!.length < contexts[0]!.length,
+        'a case alone counts less',
       );
       assert.equal(contexts[5]!.alert, contexts[0]!.alert, 'runs of one alert share its parsed copy');
       assert.equal(contexts[0]!.alert?.title, stored.find((r) => r.id === first)!.title);
