@@ -36,6 +36,10 @@ describe('loadConfig', () => {
       /RIPOSTE_SQLITE_CACHE_MB must be an integer/,
     );
     assert.throws(
+      () => loadConfig({ RIPOSTE_LOG_LEVEL: 'verbose' }),
+      /RIPOSTE_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/,
+    );
+    assert.throws(
       () => loadConfig({ RIPOSTE_DATABASE_URL: 'mysql://x' }),
       /must start with sqlite:\/\/ or postgres:\/\//,
     );

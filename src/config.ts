@@ -141,6 +141,26 @@ function slaTargets(env: Env, file: unknown, override: SlaTargets | undefined): 
 }
 
 /** An integer setting within [min, max]; unset or empty: the fallback (which may be `undefined`). */
+/** pino's levels, by the number a log line carries; `silent` logs nothing. */
+export const LOG_LEVELS: Readonly<Record<string, number>> = Object.freeze({
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+});
+
+function logLevelSetting(value: string, from: string): string {
+  if (Object.hasOwn(LOG_LEVELS, value)) return value;
+  throw new RiposteError(
+    'validation_failed',
+    `${from} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${value}"`,
+    { path: from },
+  );
+}
+
 function intSetting<F extends number | undefined>(
   env: Env,
   name: string,
@@ -163,7 +183,6 @@ function intSetting<F extends number | undefined>(
   return value;
 }
 
-/** A comma-separated setting; undefined when unset. */
 /** `true`/`false` (also 1/0, yes/no, on/off); unset or empty: the fallback. */
 function boolSetting(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
@@ -175,6 +194,7 @@ function boolSetting(env: Env, name: string, fallback: boolean): boolean {
   });
 }
 
+/** A comma-separated setting; undefined when unset. */
 function list(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   return raw
@@ -236,7 +256,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: overrides.host ?? env.RIPOSTE_HOST ?? file.host ?? '127.0.0.1',
     port: overrides.port ?? intSetting(env, 'RIPOSTE_PORT', file.port ?? 8080, 0, 65535),
     masterKey: overrides.masterKey ?? env.RIPOSTE_MASTER_KEY ?? file.masterKey,
-    logLevel: overrides.logLevel ?? env.RIPOSTE_LOG_LEVEL ?? file.logLevel ?? 'info',
+    logLevel: logLevelSetting(
+      overrides.logLevel ?? env.RIPOSTE_LOG_LEVEL ?? file.logLevel ?? 'info',
+      overrides.logLevel !== undefined
+        ? 'logLevel'
+        : env.RIPOSTE_LOG_LEVEL !== undefined
+          ? 'RIPOSTE_LOG_LEVEL'
+          : 'logLevel',
+    ),
     bodyLimit:
       overrides.bodyLimit ??
       intSetting(env, 'RIPOSTE_BODY_LIMIT', file.bodyLimit ?? 16 * 1024 * 1024, 1024, 1 << 30),

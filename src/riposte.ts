@@ -1,4 +1,5 @@
-import type { Config } from './config.ts';
+import { LOG_LEVELS, type Config } from './config.ts';
+import { nowDate } from './core/clock.ts';
 import { AlertQuery } from './ingest/alert-query.ts';
 import { AlertSearch } from './ingest/alert-search.ts';
 import { AssetService } from './assets/asset-service.ts';
@@ -72,7 +73,7 @@ import { publishTasks } from './live/task-events.ts';
 import { AlertTriage } from './cases/alert-triage.ts';
 import { DashboardQuery } from './dashboard/dashboard-query.ts';
 import { SavedViews } from './views/saved-views.ts';
-import { CLOCK_SKEW_WARNING_MS, DatabaseClock } from './store/database-clock.ts';
+import { CLOCK_SKEW_WARNING_MS, CLOCK_SYNC_EVERY_MS, DatabaseClock } from './store/database-clock.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
 export interface Riposte {
@@ -154,8 +155,21 @@ export interface OpenOptions {
   notifyMention?: (notification: MentionNotification) => Promise<void>;
 }
 
-function logLine(level: number, fields: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
+type LogLine = (level: number, fields: Record<string, unknown>) => void;
+
+/**
+ * JSON lines on stderr, as the server's logger writes them, for what the core says outside a request
+ * (failures of background work, start-up warnings): those at or above the configured level.
+ */
+function lineLogger(configured: string): { line: LogLine; error: (error: unknown, msg: string) => void } {
+  const least = LOG_LEVELS[configured] ?? LOG_LEVELS.info!;
+  const line: LogLine = (level, fields) => {
+    if (level >= least) process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
+  };
+  return {
+    line,
+    error: (error, msg) => line(50, { msg, err: error instanceof Error ? error.message : String(error) }),
+  };
 }
 
 /**
@@ -203,31 +217,37 @@ function installExpressionGuard(timeoutMs: number): void {
 /** With the Redis queue: how often a worker looks for attempts the queue lost (runs quiet this long). */
 const LOST_ATTEMPTS_EVERY_MS = 60_000;
 
-/** Leases are decided in the database's time; timers, ages and the audit log's times are this process's. */
-function warnOfSkew(offsetMs: number): void {
+/**
+ * Riposte keeps to the database's time (src/core/clock.ts), but what else runs on the host — log
+ * lines' times, the integrations' own signatures and tokens — keeps to its clock.
+ */
+function warnOfSkew(logLine: LogLine, offsetMs: number): void {
   if (Math.abs(offsetMs) <= CLOCK_SKEW_WARNING_MS) return;
   logLine(40, {
     msg:
       `this process's clock is ${Math.abs(offsetMs)} ms ${offsetMs > 0 ? 'behind' : 'ahead of'} the database's: ` +
-      'the action lease keeps to the database time, but timers, ages and recorded times use this one; synchronize the clocks (NTP)',
+      "Riposte's timers, expiries and recorded times keep to the database's, but log lines and the integrations' signed requests use this one; synchronize the clocks (NTP)",
     clockOffsetMs: offsetMs,
   });
-}
-
-function logError(error: unknown, msg: string): void {
-  logLine(50, { msg, err: error instanceof Error ? error.message : String(error) });
 }
 
 export async function openRiposte(config: Readonly<Config>, options: OpenOptions = {}): Promise<Riposte> {
   const database = openDatabase(config.databaseUrl, {
     ...(config.sqliteCacheMb === undefined ? {} : { sqliteCacheMb: config.sqliteCacheMb }),
   });
+  let resyncClock: NodeJS.Timeout | undefined;
+  const { line: logLine, error: logError } = lineLogger(config.logLevel);
   try {
     if (options.migrate !== false) await migrate(database);
     installExpressionGuard(config.expressionTimeoutMs);
     const { db, dialect } = database;
-    const clock = new DatabaseClock(db, dialect);
-    if (dialect === 'postgres') warnOfSkew(await clock.sync());
+    const clock = new DatabaseClock(db, dialect, { correctsProcess: true });
+    warnOfSkew(logLine, await clock.sync());
+    resyncClock = setInterval(
+      () => void clock.sync().catch((error: unknown) => logError(error, 'reading the database clock failed')),
+      CLOCK_SYNC_EVERY_MS,
+    );
+    resyncClock.unref();
     const box = await openSecretBox(config, db);
     const audit = new AuditLog(await keyFor(db, box, 'audit-chain'), dialect);
     const actions = new ActionRegistry();
@@ -429,7 +449,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         {
           name: 'intel feeds',
           everyMs: 60_000,
-          run: async () => void (await intel.feeds.refreshDue(new Date())),
+          run: async () => void (await intel.feeds.refreshDue(nowDate())),
         },
         { name: 'guarded actions', everyMs: 1_000, run: () => executor.retryParked() },
         { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
@@ -519,6 +539,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         return true;
       },
       async close() {
+        clearInterval(resyncClock);
         await writer.drain();
         await statistics.settled();
         await preparePool?.close();
@@ -535,6 +556,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
     };
   } catch (error) {
+    clearInterval(resyncClock);
     await database.close();
     throw error;
   }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { ActionDefinition } from '../core/action.ts';
 import { ActionError } from '../core/action.ts';
 import type { ObservableType } from '../core/alert.ts';
+import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { AlertSearch } from '../ingest/alert-search.ts';
 
@@ -81,7 +82,7 @@ export function alertActions(alerts: () => AlertSearch): ActionDefinition[] {
         const excludeCaseId = input['exclude_case_id'];
         return alerts().search({
           observables: input['observables'] as { type: ObservableType; value: string }[],
-          since: sinceTime(input['since'], Date.now()),
+          since: sinceTime(input['since'], nowMs()),
           ...(typeof excludeCaseId === 'string' ? { excludeCaseId } : {}),
           ...(Array.isArray(input['exclude_formats'])
             ? { excludeFormats: input['exclude_formats'] as string[] }

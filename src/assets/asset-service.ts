@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { moreCritical, refreshPriority } from '../cases/case-derived-state.ts';
 import { CRITICALITIES, type Criticality } from '../cases/priority.ts';
@@ -124,7 +125,7 @@ export class AssetService {
     if (records.length > 10_000)
       throw new RiposteError('payload_too_large', 'at most 10000 assets per request');
     const assets = inventoryRows(records, at).map(({ row, at: where }) => parseAsset(row, where));
-    const now = new Date().toISOString();
+    const now = nowIso();
     await this.#db.transaction().execute(async (trx) => {
       // Grouping reads criticality from the assets as it opens and extends cases: an import takes
       // turns with it, or a case opened meanwhile would miss both the new criticality and the raise.

@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { nowIso } from '../core/clock.ts';
 import type { Dialect } from '../store/database.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
@@ -61,11 +62,7 @@ export class AuditLog {
   }
 
   /** Append entries inside the caller's transaction, so the record commits with the change it describes. */
-  async append(
-    trx: Transaction<DatabaseSchema>,
-    entries: AuditEntry[],
-    at = new Date().toISOString(),
-  ): Promise<void> {
+  async append(trx: Transaction<DatabaseSchema>, entries: AuditEntry[], at = nowIso()): Promise<void> {
     if (entries.length === 0) return;
     // One writer at a time extends the chain; SQLite already serializes write transactions.
     await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.audit);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso, nowMs } from '../core/clock.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isRole, ROLES, type Role } from '../core/role.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -57,7 +58,7 @@ export class TokenService {
     let expiresAt: string | null = null;
     if (input.expiresAt !== undefined && input.expiresAt !== null) {
       const at = Date.parse(input.expiresAt);
-      if (Number.isNaN(at) || at <= Date.now()) {
+      if (Number.isNaN(at) || at <= nowMs()) {
         throw new RiposteError('validation_failed', 'expiresAt must be an ISO 8601 time in the future', {
           path: '/expiresAt',
         });
@@ -72,7 +73,7 @@ export class TokenService {
       role: input.role,
       secret_hash: hashToken(token),
       created_by: actor.id,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
       expires_at: expiresAt,
       revoked_at: null,
       last_used_at: null,
@@ -100,7 +101,7 @@ export class TokenService {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no token with id "${id}"`);
-      const revokedAt = row.revoked_at ?? new Date().toISOString();
+      const revokedAt = row.revoked_at ?? nowIso();
       await trx.updateTable('api_tokens').set({ revoked_at: revokedAt }).where('id', '=', id).execute();
       await this.#audit.append(trx, [{ actor, action: 'token.revoke', targetType: 'token', targetId: id }]);
       return toToken({ ...row, revoked_at: revokedAt });
@@ -114,7 +115,7 @@ export class TokenService {
       .where('secret_hash', '=', hashToken(token))
       .executeTakeFirst();
     if (!row || row.revoked_at !== null) return undefined;
-    const now = Date.now();
+    const now = nowMs();
     if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return undefined;
     // last_used_at is informational: write it at most once a minute per token, off the request's path.
     if (now - (this.#lastUsedWrites.get(row.id) ?? 0) > 60_000) {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowDate, nowIso } from '../core/clock.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isRole, ROLES, type Role } from '../core/role.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -68,7 +69,7 @@ export class UserService {
       password_hash: await hashPassword(input.password),
       role: input.role,
       disabled: 0,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
     };
     await this.#db.transaction().execute(async (trx) => {
       const taken = await trx
@@ -181,7 +182,7 @@ export class UserService {
     }
     attempt.succeeded();
     const session = `rss_${newSecret(32)}`;
-    const now = new Date();
+    const now = nowDate();
     const expiresAt = new Date(now.getTime() + this.#sessionTtlSeconds * 1000).toISOString();
     await this.#db.transaction().execute(async (trx) => {
       // The password was checked outside this transaction (scrypt is slow): a reset or a disable that
@@ -231,7 +232,7 @@ export class UserService {
       .select(['u.id', 'u.username', 'u.role', 'u.disabled', 's.expires_at'])
       .where('s.id_hash', '=', hashToken(session))
       .executeTakeFirst();
-    if (!row || row.disabled === 1 || row.expires_at <= new Date().toISOString()) return undefined;
+    if (!row || row.disabled === 1 || row.expires_at <= nowIso()) return undefined;
     return { kind: 'user', id: row.id, name: row.username, role: row.role as Role };
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { SEVERITIES, SEVERITY_ID, type Observable, type Severity } from '../core/alert.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
@@ -131,7 +132,7 @@ export class AlertTriage {
       for (const row of moving)
         if (row.case_id) leaving.set(row.case_id, (leaving.get(row.case_id) ?? 0) + 1);
       const from = new Map(moving.map((r) => [r.id, r.case_id]));
-      const now = new Date().toISOString();
+      const now = nowIso();
       const placed = await placeAlerts(
         trx,
         this.#dialect,
@@ -217,7 +218,7 @@ export class AlertTriage {
         return { id, outcome: !row ? 'not_found' : changing.includes(row) ? 'done' : 'unchanged' };
       });
       if (changing.length === 0) return { results, raised: [] as string[] };
-      const now = new Date().toISOString();
+      const now = nowIso();
       for (let i = 0; i < changing.length; i += CHUNK)
         await trx
           .updateTable('alerts')

@@ -11,6 +11,7 @@ import {
   type CaseSummary,
   type Resolution,
 } from '../core/case.ts';
+import { nowDate, nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { toAlert } from '../ingest/alert-query.ts';
@@ -132,7 +133,7 @@ export class CaseService {
     this.#options = options;
   }
 
-  #item(row: CaseTable, now = this.#options.now?.() ?? new Date()): CaseItem {
+  #item(row: CaseTable, now = this.#options.now?.() ?? nowDate()): CaseItem {
     const summary = toCaseSummary(row);
     const acknowledgedAt = row.acknowledged_at ?? null;
     const sla = caseSla(
@@ -145,7 +146,7 @@ export class CaseService {
 
   async list(filter: CaseFilter): Promise<Page<CaseItem>> {
     const page = await listCases(this.#db, this.#dialect, filter);
-    const now = this.#options.now?.() ?? new Date();
+    const now = this.#options.now?.() ?? nowDate();
     return { items: page.rows.map((row) => this.#item(row, now)), nextCursor: page.nextCursor };
   }
 
@@ -291,7 +292,7 @@ export class CaseService {
         .forUpdate()
         .executeTakeFirst();
       if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
-      const now = new Date().toISOString();
+      const now = nowIso();
       const { set, changes, status, resolution } = await this.#changes(trx, row, patch);
       if (set.status === 'closed') set.closed_at = now;
       if (set.status === 'open') set.closed_at = null;
@@ -423,7 +424,7 @@ export class CaseService {
         author: actor.id,
         body,
         mentions,
-        createdAt: new Date().toISOString(),
+        createdAt: nowIso(),
       };
       await trx
         .insertInto('case_comments')

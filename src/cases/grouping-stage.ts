@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { GroupingRule } from '../config.ts';
 import type { Observable } from '../core/alert.ts';
+import { nowIso } from '../core/clock.ts';
 import type { Dialect } from '../store/database.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
@@ -111,7 +112,7 @@ export class GroupingStage {
         .limit(this.#batchSize)
         .execute();
       if (rows.length === 0) return 0;
-      const now = new Date().toISOString();
+      const now = nowIso();
       const alerts = rows.map((row) => ({ row, observables: JSON.parse(row.observables) as Observable[] }));
       const entries = await groupAlerts(trx, dialect, alerts, rules, now);
       const byCase = new Map<string, string[]>();

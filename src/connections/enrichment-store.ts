@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ObservableType } from '../core/alert.ts';
+import { nowDate, nowIso } from '../core/clock.ts';
 import { canonicalObservable } from '../core/observable.ts';
 import type { EnrichmentFinding, Verdict } from '../integrations/sdk/integration.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
@@ -56,12 +57,12 @@ export class EnrichmentStore {
       .select(['output', 'expires_at'])
       .where('key', '=', key)
       .executeTakeFirst();
-    if (!row || row.expires_at <= new Date().toISOString()) return undefined;
+    if (!row || row.expires_at <= nowIso()) return undefined;
     return JSON.parse(row.output) as unknown;
   }
 
   async cache(key: string, action: string, output: unknown, ttlSeconds: number): Promise<void> {
-    const now = new Date();
+    const now = nowDate();
     const row = {
       key,
       action,
@@ -84,7 +85,7 @@ export class EnrichmentStore {
   async sweep(): Promise<number> {
     const result = await this.#db
       .deleteFrom('enrichment_cache')
-      .where('expires_at', '<=', new Date().toISOString())
+      .where('expires_at', '<=', nowIso())
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
@@ -106,7 +107,7 @@ export class EnrichmentStore {
       score: finding.score === null ? null : Math.round(Math.max(0, Math.min(100, finding.score))),
       summary: finding.summary?.slice(0, 500) ?? null,
       action,
-      at: new Date().toISOString(),
+      at: nowIso(),
     };
     await this.#db
       .insertInto('observable_findings')

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Dialect } from '../store/database.ts';
@@ -148,7 +149,7 @@ export class InstanceStore {
           secrets: JSON.parse(this.#box.open(previous.secrets_enc)) as Record<string, string>,
         },
       );
-      const now = new Date().toISOString();
+      const now = nowIso();
       const makeDefault = isDefault === true || !(await this.#hasDefault(trx, integration.id, name));
       if (makeDefault)
         await trx
@@ -283,7 +284,7 @@ export class InstanceStore {
     await this.#db
       .updateTable('integration_instances')
       .set({
-        last_test_at: new Date().toISOString(),
+        last_test_at: nowIso(),
         last_test_ok: error === null ? 1 : 0,
         last_test_error: error === null ? null : withoutCredentials(error, integration, instance),
       })

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { invalidField, RiposteError } from '../core/riposte-error.ts';
 import { importOpenApi, type OpenApiImport } from '../integrations/openapi/openapi-integration.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
@@ -64,7 +65,7 @@ export class OpenApiSpecStore {
       throw new RiposteError('conflict', `an integration "${integration.id}" already exists`, {
         path: '/id',
       });
-    const now = new Date().toISOString();
+    const now = nowIso();
     await this.#db.transaction().execute(async (trx) => {
       const stored = await trx
         .selectFrom('openapi_specs')

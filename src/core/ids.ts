@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { nowMs } from './clock.ts';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 let lastTime = 0;
@@ -21,7 +22,7 @@ function random10(): Buffer {
  * Ids sort by creation time, which is what cursor pagination relies on.
  */
 export function newId(prefix = ''): string {
-  let now = Date.now();
+  let now = nowMs();
   if (now <= lastTime) {
     now = lastTime;
     counter++;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { SEVERITIES, type Severity } from '../core/alert.ts';
+import { nowDate } from '../core/clock.ts';
 import { idFloor } from '../core/ids.ts';
 import { ROLES, type Role } from '../core/role.ts';
 import type { Dialect } from '../store/database.ts';
@@ -94,7 +95,7 @@ export class DashboardQuery {
   constructor(
     db: Kysely<DatabaseSchema>,
     dialect: Dialect,
-    now: () => Date = () => new Date(),
+    now: () => Date = () => nowDate(),
     cacheMs = WINDOW_CACHE_MS,
   ) {
     this.#db = db;

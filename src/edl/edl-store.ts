@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { canonicalObservable } from '../core/observable.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { hashToken, sameHash } from '../security/token-hash.ts';
@@ -59,7 +60,7 @@ export class EdlStore {
     if (typeof type !== 'string' || !(EDL_TYPES as readonly string[]).includes(type))
       throw invalidField('/type', `type is one of ${EDL_TYPES.join(', ')}`);
     const token = `edl_${randomBytes(24).toString('base64url')}`;
-    const now = new Date().toISOString();
+    const now = nowIso();
     const row = {
       name,
       type,
@@ -132,7 +133,7 @@ export class EdlStore {
       list: name,
       value: entry,
       reason: options.reason,
-      added_at: new Date().toISOString(),
+      added_at: nowIso(),
       added_by: options.by,
       expires_at: options.expiresAt,
     };
@@ -165,13 +166,13 @@ export class EdlStore {
       .where('list', '=', name)
       .where('value', '=', value)
       .executeTakeFirst();
-    return Boolean(row && (row.expires_at === null || row.expires_at > new Date().toISOString()));
+    return Boolean(row && (row.expires_at === null || row.expires_at > nowIso()));
   }
 
   /** The list as firewalls read it: live entries, one per line. */
   async render(name: string): Promise<string> {
     await this.list(name);
-    const now = new Date().toISOString();
+    const now = nowIso();
     const rows = await this.#db
       .selectFrom('edl_entries')
       .select('value')

@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
@@ -47,7 +48,7 @@ export class IngestService {
    * when there is one). Several bodies can be prepared at once; `commit` them in the order wanted.
    */
   prepare(source: Source, body: IngestBody, contentType: string): Promise<PreparedBody> {
-    return this.#prepare(source, body, contentType, new Date().toISOString());
+    return this.#prepare(source, body, contentType, nowIso());
   }
 
   /**

@@ -5,6 +5,7 @@ import { groupAlerts, lockGrouping, openedCases } from '../cases/case-grouper.ts
 import { publishGrouped } from '../cases/grouping-stage.ts';
 import type { GroupingRule } from '../config.ts';
 import { SEVERITY_ID } from '../core/alert.ts';
+import { nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { Dialect } from '../store/database.ts';
@@ -138,7 +139,7 @@ export class IngestWriter {
     const { db, audit, dedupWindowSeconds } = this.#options;
     const windowMs = dedupWindowSeconds * 1000;
     const outcome = await db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = nowIso();
       const fingerprints = [...new Set(jobs.flatMap((j) => j.alerts.map((a) => a.fingerprint)))];
       // Every stored alert with a fingerprint of this batch whose time range could cover one of its
       // records: a fingerprint can have several alerts, one per burst separated by more than the window.

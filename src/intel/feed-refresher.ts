@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowDate } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { OutboundHttp } from '../integrations/http/outbound-http.ts';
 import type { DatabaseSchema, IntelFeedTable } from '../store/schema.ts';
@@ -96,7 +97,7 @@ export class FeedRefresher {
     this.#http = http;
   }
 
-  async put(name: string, input: FeedInput, actor: Actor, now = new Date()): Promise<FeedView> {
+  async put(name: string, input: FeedInput, actor: Actor, now = nowDate()): Promise<FeedView> {
     checkSourceName(name, 'name');
     const url = typeof input.url === 'string' ? URL.parse(input.url) : null;
     if (!url || !/^https?:$/.test(url.protocol))
@@ -193,7 +194,7 @@ export class FeedRefresher {
   }
 
   /** Fetches and imports every feed whose time has come; one failing feed does not stop the others. */
-  async refreshDue(now = new Date()): Promise<FeedRefresh[]> {
+  async refreshDue(now = nowDate()): Promise<FeedRefresh[]> {
     const at = now.toISOString();
     const due = await this.#db
       .selectFrom('intel_feeds')

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowDate } from '../core/clock.ts';
 import { canonicalObservable } from '../core/observable.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { decodeCursor, toPage, type Page } from '../store/cursor.ts';
@@ -132,7 +133,7 @@ export class IntelService {
         { extra: { ...counts, errors: parsed.errors.slice(0, MAX_ISSUES), warnings } },
       );
     }
-    const now = options.now ?? new Date();
+    const now = options.now ?? nowDate();
     const at = now.toISOString();
     const validUntil = new Date(now.getTime() + ttl * 1000).toISOString();
     const indicators = mergeDuplicates(parsed.indicators);
@@ -196,7 +197,7 @@ export class IntelService {
 
   async list(
     query: { type?: string; value?: string; source?: string; cursor?: string; limit?: number },
-    now = new Date(),
+    now = nowDate(),
   ): Promise<Page<IndicatorView>> {
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
@@ -249,7 +250,7 @@ export class IntelService {
   }
 
   /** Indicators per source, live and expired (for the feed list and the docs' examples). */
-  async sourceCounts(now = new Date()): Promise<Map<string, { live: number; expired: number }>> {
+  async sourceCounts(now = nowDate()): Promise<Map<string, { live: number; expired: number }>> {
     const at = now.toISOString();
     const rows = await this.#db
       .selectFrom('intel_indicators')

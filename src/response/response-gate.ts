@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ActionDefinition } from '../core/action.ts';
+import { nowDate, nowIso, nowMs } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { StepFailure } from '../engine/engine-types.ts';
 import { CRITICALITIES, type Criticality } from '../cases/priority.ts';
@@ -220,7 +221,7 @@ export class ResponseGate {
       expiresInSeconds: 3600,
       onExpiry: 'deny' as const,
     };
-    const now = new Date();
+    const now = nowDate();
     const id = newId('task_');
     const title = `Approve ${action.id} on ${shown}`;
     await this.#db
@@ -293,7 +294,7 @@ export class ResponseGate {
       task_id: taskId,
       state,
       reason,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
     };
     await this.#db
       .insertInto('policy_gates')
@@ -322,7 +323,7 @@ async function countedRefusal(
   attempt: Attempt,
   shown: string,
 ): Promise<{ rule: 'limit' | 'cooldown'; message: string } | undefined> {
-  const now = Date.now();
+  const now = nowMs();
   for (const rule of rules) {
     if (rule.kind === 'limit') {
       const since = new Date(now - rule.windowSeconds * 1000).toISOString();

@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import type { ActionCatalog, ActionDefinition } from '../core/action.ts';
+import { nowDate } from '../core/clock.ts';
 import type { LivePublisher } from '../live/live-event.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { ResponseGate } from './response-gate.ts';
@@ -32,7 +33,7 @@ interface AppliedJob {
 const UNDO_TIMEOUT_MS = 60_000;
 
 /** A claim to undo an entry older than this was left by a process that stopped mid-undo: taken over. */
-function staleClaim(now = new Date()): string {
+function staleClaim(now = nowDate()): string {
   return new Date(now.getTime() - 2 * UNDO_TIMEOUT_MS).toISOString();
 }
 
@@ -100,7 +101,7 @@ export class ResponseService {
     const target = action.target?.(input) ?? null;
     // What the step says it does: `edl.add_entry` blocks an address (RA3101) or a domain (RA3103).
     const react = job.react ?? action.react ?? null;
-    const now = new Date();
+    const now = nowDate();
     await this.#store.record(
       {
         idempotency_key: job.idempotencyKey,
@@ -181,7 +182,7 @@ export class ResponseService {
   }
 
   /** Undoes every application whose time to live has passed. */
-  async expireDue(now = new Date()): Promise<UndoResult[]> {
+  async expireDue(now = nowDate()): Promise<UndoResult[]> {
     const rows = await this.#db
       .selectFrom('action_ledger')
       .selectAll()

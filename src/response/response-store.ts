@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
+import { nowDate, nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Dialect } from '../store/database.ts';
@@ -211,7 +212,7 @@ export class ResponseStore {
           id,
           kind: rule.kind,
           rule: JSON.stringify(rule),
-          created_at: new Date().toISOString(),
+          created_at: nowIso(),
           created_by: actor.id,
         })
         .execute();
@@ -247,7 +248,7 @@ export class ResponseStore {
   }
 
   async setKillSwitch(engaged: boolean, reason: string | null, actor: Actor): Promise<KillSwitch> {
-    const now = new Date().toISOString();
+    const now = nowIso();
     const value = JSON.stringify({ engaged, reason });
     await this.#db.transaction().execute(async (trx) => {
       await trx
@@ -326,7 +327,7 @@ export class ResponseStore {
     if (!reserve) return decide(applicationsIn(this.#db));
     return this.#db.transaction().execute(async (trx) => {
       await takeTurn(trx, this.#dialect, ADVISORY_LOCKS.admission);
-      const now = new Date();
+      const now = nowDate();
       // A place whose attempt never came back (its run was abandoned while the process was down).
       await trx
         .deleteFrom('action_reservations')
@@ -379,7 +380,7 @@ export class ResponseStore {
   async claimUndo(id: string, staleBefore: string): Promise<boolean> {
     const result = await this.#db
       .updateTable('action_ledger')
-      .set({ status: 'undoing', undone_at: new Date().toISOString() })
+      .set({ status: 'undoing', undone_at: nowIso() })
       .where('id', '=', id)
       .where(undoable(['applied', 'undo_failed'], staleBefore))
       .executeTakeFirst();
@@ -405,7 +406,7 @@ export class ResponseStore {
   ): Promise<void> {
     await this.#db
       .updateTable('action_ledger')
-      .set({ status, undone_at: new Date().toISOString(), undone_by: by, undo_error: error })
+      .set({ status, undone_at: nowIso(), undone_by: by, undo_error: error })
       .where('id', '=', id)
       .where('status', '=', 'undoing')
       .execute();

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual, type KeyObject, createSecretKey } from 'node:crypto';
+import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 
 export interface ApprovalLinkClaims {
@@ -27,7 +28,7 @@ export class ApprovalLinks {
     taskId: string,
     username: string,
     ttlSeconds: number,
-    now = Date.now(),
+    now = nowMs(),
   ): { url: string; expiresAt: string } {
     const expires = Math.floor(now / 1000) + ttlSeconds;
     const query = new URLSearchParams({
@@ -44,7 +45,7 @@ export class ApprovalLinks {
   verify(
     taskId: string,
     query: { u?: unknown; e?: unknown; s?: unknown },
-    now = Date.now(),
+    now = nowMs(),
   ): ApprovalLinkClaims {
     const { u, e, s } = query;
     if (typeof u !== 'string' || typeof e !== 'string' || typeof s !== 'string' || !/^\d{1,12}$/.test(e))

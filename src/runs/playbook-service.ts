@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import type { ActionCatalog } from '../core/action.ts';
+import { nowIso } from '../core/clock.ts';
 import type { PlaybookPlan } from '../core/playbook.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { compilePlaybook, type PlaybookIssue } from '../playbooks/compile-playbook.ts';
@@ -117,7 +118,7 @@ export class PlaybookService {
     const plan = result.plan;
     await this.#checkSubPlaybooks(plan, file);
     const hash = createHash('sha256').update(source).digest('hex');
-    const now = new Date().toISOString();
+    const now = nowIso();
     const triggers: TriggerSummary = {
       alert: plan.triggers.alert?.source ?? null,
       case: plan.triggers.case,
@@ -273,7 +274,7 @@ export class PlaybookService {
   /** Disables and hides the playbook; its versions stay, so past runs still show what they ran. */
   async remove(id: string, actor: Actor): Promise<void> {
     await this.#row(id);
-    const now = new Date().toISOString();
+    const now = nowIso();
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable('playbooks')

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import { readGoldenFile } from './golden-test-file.ts';
@@ -62,7 +63,7 @@ export class PlaybookTests {
         `the test file has ${read.errors.length} problem(s): ${read.errors[0]!.message}`,
         { path: '/source', extra: { errors: read.errors } },
       );
-    const now = new Date().toISOString();
+    const now = nowIso();
     await this.#db.transaction().execute(async (trx) => {
       const row = { source: text, updated_at: now, updated_by: actor.id };
       const updated = await trx

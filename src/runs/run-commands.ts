@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { EngineCommand, EngineEvent, RunState } from '../engine/engine-types.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
@@ -42,7 +43,7 @@ export async function applyCommandsInTransaction(
   commands: readonly EngineCommand[],
   effects: CommitEffects,
 ): Promise<void> {
-  const now = new Date().toISOString();
+  const now = nowIso();
   for (const command of commands) {
     switch (command.type) {
       case 'execute_action':

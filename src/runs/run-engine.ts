@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { chunks } from '../core/chunks.ts';
+import { nowIso } from '../core/clock.ts';
 import type { PlaybookPlan } from '../core/playbook.ts';
 import { advance, resumeCommands, startRun } from '../engine/engine.ts';
 import type { EngineCommand, EngineContext, EngineEvent, RunState } from '../engine/engine-types.ts';
@@ -303,7 +304,7 @@ export class RunEngine {
     // transaction while it is open would wait for it forever.
     await this.#load(jobs);
     const secrets = await this.#options.secrets();
-    const now = new Date().toISOString();
+    const now = nowIso();
     const reread = new Set<Entry>();
     for (const job of jobs) {
       const entry = this.#cache.get(job.runId);
@@ -473,7 +474,7 @@ export class RunEngine {
         Date.now(),
       );
     return {
-      now: new Date().toISOString(),
+      now: nowIso(),
       alert: entry.alert ?? undefined,
       case: entry.case ?? undefined,
       secrets: await this.#options.secrets(),

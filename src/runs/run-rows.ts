@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { nowIso } from '../core/clock.ts';
 import type { EngineCommand, RunState } from '../engine/engine-types.ts';
 import type { RunStateJson } from '../engine/run-state-json.ts';
 import type { ActionJob } from '../queue/work-queue.ts';
@@ -32,7 +33,7 @@ export async function writeRunStates(
   runs: { id: string; version: number; state: RunState; before: number; json?: RunStateJson }[],
   written: (index: number, stateLength: number) => void = () => undefined,
 ): Promise<string[]> {
-  const now = new Date().toISOString();
+  const now = nowIso();
   const stale: string[] = [];
   for (let i = 0; i < runs.length; i += 100) {
     const chunk = runs.slice(i, i + 100);
@@ -81,7 +82,7 @@ export function failedBeforeStart(
   seq: number,
   error: unknown,
 ): { state: RunState; commands: EngineCommand[] } {
-  const now = new Date().toISOString();
+  const now = nowIso();
   const failure = {
     kind: 'internal' as const,
     message: error instanceof Error ? error.message : String(error),

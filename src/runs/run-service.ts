@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunState } from '../engine/engine-types.ts';
@@ -71,7 +72,7 @@ export class RunService {
       if (!found) throw invalidField('/caseId', `no case with id "${request.caseId}"`);
     }
     const id = newId('run_');
-    const now = new Date().toISOString();
+    const now = nowIso();
     const trigger = request.trigger ?? { kind: 'manual', by: request.startedBy };
     const row = queuedRunRow(
       {

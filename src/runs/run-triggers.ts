@@ -1,4 +1,5 @@
 import type { CaseChange } from '../cases/case-change.ts';
+import { nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { CompiledExpression } from '../core/playbook.ts';
 import { rawOf, toAlert, toAlertWithoutRaw } from '../ingest/alert-query.ts';
@@ -50,7 +51,7 @@ export class RunTriggers {
         write: async (trx, alerts) => {
           if (plans.length === 0) return;
           const rows: RunTable[] = [];
-          const now = new Date().toISOString();
+          const now = nowIso();
           for (const row of alerts) {
             const alert = withRaw ? toAlert(row) : toAlertWithoutRaw(row);
             const routed = routeAlert(plans, alert, (error, playbookId) =>
@@ -89,7 +90,7 @@ export class RunTriggers {
       const queued: string[] = [];
       return {
         write: async (trx, changes) => {
-          const now = new Date().toISOString();
+          const now = nowIso();
           const rows = changes.flatMap((change) =>
             plans
               .filter(({ plan }) => plan.triggers.case.includes(change.event))

@@ -1,4 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { nowDate, nowIso, nowMs } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { atLeast, isRole } from '../core/role.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
@@ -160,7 +161,7 @@ export class RunWorker {
    */
   async #dueTimers(): Promise<void> {
     const { db, engine } = this.#options;
-    const now = new Date().toISOString();
+    const now = nowIso();
     const due = () => {
       const query = db
         .selectFrom('runs')
@@ -173,7 +174,7 @@ export class RunWorker {
     if ((await due().limit(1).execute()).length === 0) return;
     const claimed = await db
       .updateTable('runs')
-      .set({ wake_at: new Date(Date.now() + TIMER_LEASE_MS).toISOString() })
+      .set({ wake_at: new Date(nowMs() + TIMER_LEASE_MS).toISOString() })
       .where('id', 'in', due().limit(BATCH))
       .where('wake_at', '<=', now)
       .returning('id')
@@ -220,7 +221,7 @@ export class RunWorker {
   }
 
   async #lostAttempts(quietMs: number): Promise<void> {
-    const quiet = new Date(Date.now() - quietMs).toISOString();
+    const quiet = new Date(nowMs() - quietMs).toISOString();
     await this.#eachPage(
       (q) => q.where('status', '=', 'running').where('updated_at', '<', quiet),
       (rows) => this.#options.engine.reissue(rows.map((r) => r.id)),
@@ -250,7 +251,7 @@ export class RunWorker {
     // Runs left queued while this process had a backlog start as room frees, oldest first.
     const room = Math.min(QUEUED_BATCH, this.#options.admits?.() ?? QUEUED_BATCH);
     if (room <= 0) return;
-    const stale = new Date(Date.now() - 1000).toISOString();
+    const stale = new Date(nowMs() - 1000).toISOString();
     const waiting = db
       .selectFrom('runs')
       .select('id')
@@ -259,7 +260,7 @@ export class RunWorker {
     if ((await waiting.limit(1).execute()).length === 0) return;
     const rows = await db
       .updateTable('runs')
-      .set({ updated_at: new Date().toISOString() })
+      .set({ updated_at: nowIso() })
       .where('id', 'in', waiting.orderBy('id').limit(room))
       .where('status', '=', 'queued')
       .where('updated_at', '<', stale)
@@ -270,7 +271,7 @@ export class RunWorker {
 
   async #tasks(): Promise<void> {
     const { db, tasks } = this.#options;
-    const now = new Date();
+    const now = nowDate();
     const iso = now.toISOString();
     const expired = await db
       .selectFrom('tasks')
@@ -333,7 +334,7 @@ export class RunWorker {
   /** Each due schedule fires once: moving next_at and inserting the run commit together. */
   async #schedules(): Promise<void> {
     const { db, engine, playbooks } = this.#options;
-    const now = new Date();
+    const now = nowDate();
     const due = await db
       .selectFrom('playbook_schedules')
       .selectAll()
@@ -410,6 +411,6 @@ export class RunWorker {
       username,
       ...links.create(row.id, username, linkTtlSeconds),
     }));
-    await notify({ kind, task, links: linked, at: new Date().toISOString() });
+    await notify({ kind, task, links: linked, at: nowIso() });
   }
 }

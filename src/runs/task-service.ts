@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { ROLES, type Role } from '../core/role.ts';
 import type { ApprovalCommandSpec, EngineEvent, TaskCommandSpec } from '../engine/engine-types.ts';
@@ -174,7 +175,7 @@ export class TaskService {
     const spec = JSON.parse(row.spec) as TaskCommandSpec;
     const { output, reason } = checkAnswer(spec, body);
     await this.#decide(row, decider, async (trx, current, decisions) => {
-      decisions.push({ by: decider.name, decision: 'answer', reason, at: new Date().toISOString() });
+      decisions.push({ by: decider.name, decision: 'answer', reason, at: nowIso() });
       await this.#complete(trx, current, 'completed', 'answered', output, decisions, decider, reason);
       return {
         type: 'task_completed',
@@ -202,7 +203,7 @@ export class TaskService {
         );
       if (decisions.some((d) => d.by === decider.name))
         throw new RiposteError('invalid_state', `${decider.name} has already decided on this approval`);
-      decisions.push({ by: decider.name, decision, reason, at: new Date().toISOString() });
+      decisions.push({ by: decider.name, decision, reason, at: nowIso() });
       const approvers = decisions.filter((d) => d.decision === 'approve').map((d) => d.by);
       if (decision === 'deny') {
         const output = { approved: false, by: [decider.name], reason };
@@ -313,7 +314,7 @@ export class TaskService {
     decider: Decider,
     reason: string | null,
   ): Promise<void> {
-    const now = new Date().toISOString();
+    const now = nowIso();
     await trx
       .updateTable('tasks')
       .set({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { nowIso } from '../core/clock.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import { currentSealingKeyId } from '../store/sealing-key.ts';
@@ -26,7 +27,7 @@ export async function keyFor(db: Kysely<DatabaseSchema>, box: SecretBox, purpose
     box.useSealingKey(await currentSealingKeyId(trx));
     await trx
       .insertInto('keyring')
-      .values({ purpose, key_enc: box.seal(key.toString('hex')), created_at: new Date().toISOString() })
+      .values({ purpose, key_enc: box.seal(key.toString('hex')), created_at: nowIso() })
       .onConflict((oc) => oc.column('purpose').doNothing())
       .execute();
   });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import { MIN_SECRET_LENGTH } from '../core/secret-rules.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -39,7 +40,7 @@ export class SecretStore {
         '/value',
         `value must be a string of ${MIN_SECRET_LENGTH} to ${MAX_VALUE} characters (shorter ones could not be kept out of stored runs)`,
       );
-    const now = new Date().toISOString();
+    const now = nowIso();
     await this.#db.transaction().execute(async (trx) => {
       this.#box.useSealingKey(await currentSealingKeyId(trx));
       const row = { name, value_enc: this.#box.seal(value), updated_at: now, updated_by: actor.id };

@@ -102,7 +102,7 @@ export class ServerMetrics {
   watchClock(clock: DatabaseClock): void {
     new Gauge({
       name: 'riposte_database_clock_offset_seconds',
-      help: "The database's clock minus this process's; the action lease keeps to the database's",
+      help: "The database's clock minus this process's; Riposte's timers, expiries and recorded times keep to the database's",
       registers: [this.registry],
       async collect() {
         this.set((await clock.sync().catch(() => clock.offsetMs)) / 1000);

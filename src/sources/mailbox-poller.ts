@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/audit-log.ts';
+import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
 import { mailboxOptions, type MailboxOptions } from './mailbox-options.ts';
@@ -44,7 +45,7 @@ export class MailboxPoller {
   }
 
   /** Polls every mailbox source whose time has come; one poll per source at a time. */
-  async pollDue(now = Date.now()): Promise<MailboxPoll[]> {
+  async pollDue(now = nowMs()): Promise<MailboxPoll[]> {
     const polls: MailboxPoll[] = [];
     for (const source of await this.#options.sources.list()) {
       const mailbox = source.format === 'email' ? safeOptions(source) : null;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso, nowMs } from '../core/clock.ts';
 import { isFormat, FORMATS, type Format } from '../core/format.ts';
 import { newSecret } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -92,7 +93,7 @@ export class SourceService {
       token_hash: hashToken(token),
       token_enc: '',
       require_signature: input.requireSignature ? 1 : 0,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
       created_by: actor.id,
     };
     await this.#db.transaction().execute(async (trx) => {
@@ -152,7 +153,7 @@ export class SourceService {
     name: string,
     headers: { authorization?: string | undefined; signature?: string | undefined },
     body: string | Uint8Array,
-    nowSeconds = Math.floor(Date.now() / 1000),
+    nowSeconds = Math.floor(nowMs() / 1000),
   ): Promise<Source> {
     let cached: CachedSource;
     try {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { RiposteError, invalidField } from '../core/riposte-error.ts';
 import type { DatabaseSchema, SavedViewTable } from '../store/schema.ts';
@@ -88,7 +89,7 @@ export class SavedViews {
       query: normalizeQuery(input.query ?? ''),
       owner: viewer.owner,
       shared: input.shared ? 1 : 0,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
     };
     await this.#db.transaction().execute(async (trx) => {
       const { n } = await trx
