@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { nowMs } from '../core/clock.ts';
 import { idFloor } from '../core/ids.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { LiveEvent } from './live-event.ts';
@@ -43,7 +44,7 @@ export class ChangePoller {
       settleMs: 1000,
       lookBackMs: 5000,
       limit: 500,
-      now: Date.now,
+      now: nowMs,
       ...options,
     };
   }
