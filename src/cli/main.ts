@@ -120,7 +120,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   },
   bench: {
     run: benchCommand,
-    usage: 'bench ingest | bench ingest-growth | bench engine | bench console   benchmarks, JSON on stdout',
+    usage:
+      'bench ingest|ingest-growth|engine|scale|soak|big-case|console   benchmarks, JSON on stdout (docs/benchmarks.md)',
   },
 };
 
