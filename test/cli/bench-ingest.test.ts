@@ -42,6 +42,23 @@ describe('riposte bench ingest', () => {
     }
     const median = result.rounds[result.medianRound - 1];
     assert.equal(median.ratioToBaseline, result.ratioToBaseline);
+    // What the ratio could be at most, from the CPU each phase used (bench/ratio-ceiling.ts).
+    const ceilings = result.rounds
+      .map((r: { ratioCeiling: number }) => r.ratioCeiling)
+      .sort((a: number, b: number) => a - b);
+    assert.ok(
+      ceilings.every((c: number) => c > 0),
+      `ceilings ${ceilings}`,
+    );
+    assert.equal(result.ratioCeiling, ceilings[1]);
+    for (const key of [
+      'singlePost',
+      'bulkAlert',
+      'baselineRequest',
+      'baselineBulkAlert',
+      'loadGeneratorPerPost',
+    ])
+      assert.ok(result.cpuMicros[key] > 0, `cpuMicros.${key}: ${result.cpuMicros[key]}`);
     assert.ok(result.rounds.every((r: { valid: boolean }) => r.valid));
     assert.equal(result.single.batch, 1);
     assert.equal(result.bulk.batch, 20);
