@@ -52,7 +52,7 @@ outputs:
   payload: \${{ size(alert.raw.payload_printable) }}
 steps:
   - id: pause
-    wait: { delay: 3500ms }
+    wait: { delay: 5s }
 `,
         },
       });
@@ -102,7 +102,7 @@ steps:
       const given = h.riposte.engine.cached;
       assert.equal(given.runs, 3);
       assert.ok(given.length >= 3 * 200_000, `${given.length} characters cached with three 200 KB alerts`);
-      // Their copies are kept for two seconds; the runs wait three and a half.
+      // Their copies are kept for two seconds; the runs wait five.
       await new Promise((r) => setTimeout(r, 2_600));
       const waiting = h.riposte.engine.cached;
       assert.equal(waiting.runs, 3, 'the waiting runs stay cached');
