@@ -15,6 +15,7 @@ import {
   assetImportCommand,
   auditVerifyCommand,
   sourceCreateCommand,
+  sourceRotateTokenCommand,
   tokenCreateCommand,
   userCreateCommand,
 } from './commands/create-commands.ts';
@@ -72,6 +73,11 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: sourceCreateCommand,
     usage:
       'source create --name N --format F [--options JSON] [--require-signature]   prints the ingest token',
+  },
+  'source rotate-token': {
+    run: sourceRotateTokenCommand,
+    usage:
+      'source rotate-token --name N [--grace 24h]         prints the new token; the old one holds for the grace',
   },
   'token create': {
     run: tokenCreateCommand,

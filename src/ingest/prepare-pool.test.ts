@@ -88,7 +88,14 @@ describe('ingest threads', () => {
 });
 
 describe('ingest service with ingest threads', () => {
-  const stored: Source = { ...source, requireSignature: false, createdAt: receivedAt, createdBy: 'test' };
+  const stored: Source = {
+    ...source,
+    requireSignature: false,
+    createdAt: receivedAt,
+    createdBy: 'test',
+    tokenRotatedAt: null,
+    previousTokenValidUntil: null,
+  };
   const actor = { id: 'ids', type: 'source' as const };
   const recording = () => {
     const jobs: IngestJob[] = [];

@@ -16,6 +16,7 @@ export interface RotationResult {
 const SEALED = [
   { table: 'keyring', key: 'purpose', column: 'key_enc' },
   { table: 'sources', key: 'name', column: 'token_enc' },
+  { table: 'sources', key: 'name', column: 'previous_token_enc' },
   { table: 'secrets', key: 'name', column: 'value_enc' },
   { table: 'integration_instances', key: ['integration', 'name'], column: 'secrets_enc' },
 ] as const;
@@ -58,14 +59,15 @@ export async function resealAll(
         .execute();
       let count = 0;
       for (const row of rows) {
-        const sealed = row[column]!;
-        if (SecretBox.keyIdOf(sealed) === next.id) continue;
+        const sealed = row[column];
+        // A column that may be empty (a source's previous token once its grace is over).
+        if (sealed === null || sealed === undefined || SecretBox.keyIdOf(sealed) === next.id) continue;
         let update = loose.updateTable(table).set({ [column]: sealer.seal(current.open(sealed)) });
         for (const k of keys) update = update.where(k, '=', row[k]!);
         await update.execute();
         count++;
       }
-      resealed[table] = count;
+      resealed[table] = (resealed[table] ?? 0) + count;
     }
     await audit.append(trx, [
       {

@@ -18,6 +18,10 @@ export interface Source {
   requireSignature: boolean;
   createdAt: string;
   createdBy: string;
+  /** When its token was last replaced (null: never). */
+  tokenRotatedAt: string | null;
+  /** Until when the token it replaced is still accepted (null: it is not). */
+  previousTokenValidUntil: string | null;
 }
 
 export interface NewSource {
@@ -27,14 +31,23 @@ export interface NewSource {
   requireSignature?: boolean;
 }
 
+interface SourceToken {
+  hash: string;
+  /** The token itself (unsealed): the key of HMAC signatures. */
+  token: string;
+}
+
 interface CachedSource {
   source: Source;
-  tokenHash: string;
-  token: string;
+  current: SourceToken;
+  /** The token replaced last, during its grace (checked against the time at each request). */
+  previous: (SourceToken & { validUntil: string }) | null;
   loadedAt: number;
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** The longest a replaced token may stay valid: a week. */
+export const MAX_TOKEN_GRACE_SECONDS = 7 * 24 * 3600;
 /** Other processes may change a source; a short cache keeps the hot ingest path off the database. */
 const CACHE_MS = 5000;
 
@@ -46,6 +59,11 @@ function toSource(row: SourceTable): Source {
     requireSignature: row.require_signature === 1,
     createdAt: row.created_at,
     createdBy: row.created_by,
+    tokenRotatedAt: row.token_rotated_at,
+    previousTokenValidUntil:
+      row.previous_valid_until !== null && row.previous_valid_until > nowIso()
+        ? row.previous_valid_until
+        : null,
   };
 }
 
@@ -95,6 +113,10 @@ export class SourceService {
       require_signature: input.requireSignature ? 1 : 0,
       created_at: nowIso(),
       created_by: actor.id,
+      previous_token_hash: null,
+      previous_token_enc: null,
+      previous_valid_until: null,
+      token_rotated_at: null,
     };
     await this.#db.transaction().execute(async (trx) => {
       const existing = await trx
@@ -131,6 +153,62 @@ export class SourceService {
     return (await this.#load(name)).source;
   }
 
+  /**
+   * Replaces a source's token and returns the new one (shown once). The old one stops at once, or,
+   * with `graceSeconds`, is still accepted that long — by bearer and signature alike — so senders can
+   * be moved over without losing alerts; a token replaced before is dropped either way. Other
+   * processes notice within their source cache's 5 seconds.
+   */
+  async rotateToken(
+    name: string,
+    input: { graceSeconds?: number },
+    actor: Actor,
+  ): Promise<{ source: Source; token: string }> {
+    const grace = input.graceSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_TOKEN_GRACE_SECONDS) {
+      throw new RiposteError(
+        'validation_failed',
+        `graceSeconds must be a whole number of seconds from 0 to ${MAX_TOKEN_GRACE_SECONDS} (a week), got ${JSON.stringify(input.graceSeconds)}`,
+        { path: '/graceSeconds' },
+      );
+    }
+    const token = `rps_${newSecret()}`;
+    const row = await this.#db.transaction().execute(async (trx) => {
+      // The keyring first, as a key rotation takes it (before the sources it re-seals): no deadlock.
+      this.#box.useSealingKey(await currentSealingKeyId(trx));
+      const current = await trx
+        .selectFrom('sources')
+        .selectAll()
+        .where('name', '=', name)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) throw new RiposteError('not_found', `no source named "${name}"`);
+      const now = nowMs();
+      const changes = {
+        token_hash: hashToken(token),
+        token_enc: this.#box.seal(token),
+        previous_token_hash: grace > 0 ? current.token_hash : null,
+        previous_token_enc: grace > 0 ? current.token_enc : null,
+        previous_valid_until: grace > 0 ? new Date(now + grace * 1000).toISOString() : null,
+        token_rotated_at: new Date(now).toISOString(),
+      };
+      await trx.updateTable('sources').set(changes).where('name', '=', name).execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'source.rotate_token',
+          targetType: 'source',
+          targetId: name,
+          details: { graceSeconds: grace, previousValidUntil: changes.previous_valid_until },
+        },
+      ]);
+      return { ...current, ...changes };
+    });
+    this.#cache.delete(name);
+    this.#loading.delete(name);
+    return { source: toSource(row), token };
+  }
+
   async delete(name: string, actor: Actor): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('sources').where('name', '=', name).executeTakeFirst();
@@ -165,8 +243,19 @@ export class SourceService {
       }
       throw error;
     }
+    // The token replaced last is still good until its grace is over (to the second, cached or not).
+    const previous =
+      cached.previous !== null && cached.previous.validUntil > new Date(nowSeconds * 1000).toISOString()
+        ? cached.previous
+        : null;
     if (headers.signature !== undefined) {
-      this.#checkSignature(headers.signature, cached.token, body, nowSeconds);
+      this.#checkSignature(
+        headers.signature,
+        cached.current.token,
+        previous?.token ?? null,
+        body,
+        nowSeconds,
+      );
       return cached.source;
     }
     if (cached.source.requireSignature) {
@@ -179,13 +268,20 @@ export class SourceService {
         'send the source token as "Authorization: Bearer <token>" or sign the body',
       );
     }
-    if (!sameHash(hashToken(bearer), cached.tokenHash)) {
+    const hash = hashToken(bearer);
+    if (!sameHash(hash, cached.current.hash) && !(previous !== null && sameHash(hash, previous.hash))) {
       throw new RiposteError('invalid_token', 'the source token or signature is not valid for this source');
     }
     return cached.source;
   }
 
-  #checkSignature(header: string, token: string, body: string | Uint8Array, nowSeconds: number): void {
+  #checkSignature(
+    header: string,
+    token: string,
+    previousToken: string | null,
+    body: string | Uint8Array,
+    nowSeconds: number,
+  ): void {
     const parts = new Map(
       header.split(',').map((p) => {
         const i = p.indexOf('=');
@@ -210,8 +306,10 @@ export class SourceService {
         { path: 'X-Riposte-Signature' },
       );
     }
-    const expected = createHmac('sha256', token).update(`${t}.`).update(body).digest('hex');
-    if (!sameHash(expected, v1.toLowerCase())) {
+    const signed = v1.toLowerCase();
+    const matches = (key: string) =>
+      sameHash(createHmac('sha256', key).update(`${t}.`).update(body).digest('hex'), signed);
+    if (!matches(token) && !(previousToken !== null && matches(previousToken))) {
       throw new RiposteError('invalid_signature', 'the HMAC-SHA256 of "<t>.<body>" does not match v1', {
         path: 'X-Riposte-Signature',
       });
@@ -242,10 +340,18 @@ export class SourceService {
   async #read(name: string): Promise<CachedSource> {
     const row = await this.#db.selectFrom('sources').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) throw new RiposteError('not_found', `no source named "${name}"`);
+    const previous =
+      row.previous_token_hash !== null && row.previous_token_enc !== null && row.previous_valid_until !== null
+        ? {
+            hash: row.previous_token_hash,
+            token: this.#box.open(row.previous_token_enc),
+            validUntil: row.previous_valid_until,
+          }
+        : null;
     return {
       source: toSource(row),
-      tokenHash: row.token_hash,
-      token: this.#box.open(row.token_enc),
+      current: { hash: row.token_hash, token: this.#box.open(row.token_enc) },
+      previous,
       loadedAt: Date.now(),
     };
   }

@@ -22,6 +22,7 @@ import * as runCases from './migrations/0018-run-cases.ts';
 import * as commentOrder from './migrations/0019-comment-order.ts';
 import * as workerLeases from './migrations/0020-worker-leases.ts';
 import * as runsUpdatedIndex from './migrations/0021-runs-updated-index.ts';
+import * as sourceTokenRotation from './migrations/0022-source-token-rotation.ts';
 
 interface Migration {
   name: string;
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0019-comment-order', up: commentOrder.up },
   { name: '0020-worker-leases', up: workerLeases.up },
   { name: '0021-runs-updated-index', up: runsUpdatedIndex.up },
+  { name: '0022-source-token-rotation', up: sourceTokenRotation.up },
 ];
 
 export interface MigrationResult {

@@ -9,6 +9,11 @@ export interface SourceTable {
   require_signature: number;
   created_at: string;
   created_by: string;
+  /** The token replaced last, while it is still accepted (until `previous_valid_until`); else null. */
+  previous_token_hash: string | null;
+  previous_token_enc: string | null;
+  previous_valid_until: string | null;
+  token_rotated_at: string | null;
 }
 
 export interface AlertTable {

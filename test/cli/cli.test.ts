@@ -44,6 +44,50 @@ describe('the riposte CLI, without a server running', () => {
     assert.match(bad.stderr, /format must be one of/);
   });
 
+  it('rotates a source token, printing only the new one; the old one holds for the grace asked', () => {
+    const db = new Database(path.join(dataDir, 'riposte.db'), { readonly: true });
+    const row = () =>
+      db
+        .prepare('select token_hash, previous_token_hash, previous_valid_until from sources where name = ?')
+        .get('lab') as {
+        token_hash: string;
+        previous_token_hash: string | null;
+        previous_valid_until: string | null;
+      };
+    try {
+      const before = row();
+      const rotated = riposte(['source', 'rotate-token', '--name', 'lab', '--grace', '24h']);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.match(rotated.stdout, /^rps_[A-Za-z0-9_-]+\n$/);
+      assert.match(rotated.stderr, /the old one is still accepted until 20\d\d-/);
+      const after = row();
+      assert.notEqual(after.token_hash, before.token_hash);
+      assert.equal(after.previous_token_hash, before.token_hash);
+      const hours = (Date.parse(after.previous_valid_until!) - Date.now()) / 3_600_000;
+      assert.ok(hours > 23.9 && hours <= 24, `${hours} hours of grace`);
+
+      const now = riposte(['source', 'rotate-token', '--name', 'lab']);
+      assert.equal(now.code, 0, now.stderr);
+      assert.match(now.stderr, /the old one is no longer accepted/);
+      assert.equal(row().previous_token_hash, null);
+    } finally {
+      db.close();
+    }
+    for (const [args, message] of [
+      [['--name', 'lab', '--grace', '3600'], /--grace needs a unit/],
+      [['--name', 'lab', '--grace', '8d'], /--grace must be whole seconds up to 7d/],
+      [['--name', 'lab', '--grace', 'soon'], /--grace: "soon" is not a duration/],
+      [['--grace', '1h'], /source rotate-token needs --name/],
+    ] as const) {
+      const res = riposte(['source', 'rotate-token', ...args]);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, message);
+    }
+    const missing = riposte(['source', 'rotate-token', '--name', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no source named "nope"/);
+  });
+
   it('creates a token and a user (password from stdin)', () => {
     const token = riposte(['token', 'create', '--name', 'ci', '--role', 'analyst']);
     assert.equal(token.code, 0, token.stderr);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../playbooks/duration.ts';
+import { MAX_TOKEN_GRACE_SECONDS } from '../../sources/source-service.ts';
 import { CLI_ACTOR, UsageError, withRiposte, type Io } from '../cli-context.ts';
 
 /** `riposte source create --name N --format F [--options JSON|@file] [--require-signature]`; prints the token. */
@@ -41,6 +43,40 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
     `source "${values.name}" created; POST alerts to /api/v1/sources/${values.name}/alerts with "Authorization: Bearer <token>"\n`,
   );
   return 0;
+}
+
+/**
+ * `riposte source rotate-token --name N [--grace 24h]`; prints the new token. With `--grace` the old
+ * one is still accepted that long (at most a week), so senders can be moved over without a gap.
+ */
+export async function sourceRotateTokenCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, grace: { type: 'string' } } });
+  if (!values.name) throw new UsageError('source rotate-token needs --name');
+  const graceSeconds = values.grace === undefined ? 0 : graceOf(values.grace);
+  const { source, token } = await withRiposte((r) =>
+    r.sources.rotateToken(values.name!, { graceSeconds }, CLI_ACTOR),
+  );
+  io.stdout(`${token}\n`);
+  io.stderr(
+    source.previousTokenValidUntil === null
+      ? `source "${source.name}" has a new token; the old one is no longer accepted\n`
+      : `source "${source.name}" has a new token; the old one is still accepted until ${source.previousTokenValidUntil}\n`,
+  );
+  return 0;
+}
+
+function graceOf(text: string): number {
+  if (/^\d+$/.test(text.trim()))
+    throw new UsageError(`--grace needs a unit, e.g. 30m, 24h or 7d; got "${text}"`);
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`--grace: ${(error as Error).message}`);
+  }
+  if (ms % 1000 !== 0 || ms / 1000 > MAX_TOKEN_GRACE_SECONDS)
+    throw new UsageError(`--grace must be whole seconds up to 7d; got "${text}"`);
+  return ms / 1000;
 }
 
 /** `riposte token create --name N --role R [--expires ISO]`; prints the token. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
+import { MAX_TOKEN_GRACE_SECONDS } from '../../sources/source-service.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
@@ -57,6 +58,36 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
     async (request, reply) => {
       await riposte.sources.delete(request.params.name, actorOf(request));
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { name: string }; Body: { graceSeconds?: number } | undefined }>(
+    '/api/v1/sources/:name/rotate-token',
+    {
+      config: { auth: ADMIN },
+      // No body at all is a rotation without grace.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        summary:
+          "Replace a source's token; the answer holds the new one, shown only once. With graceSeconds the old one is still accepted that long",
+        tags: ['sources'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        body: {
+          type: 'object',
+          properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: MAX_TOKEN_GRACE_SECONDS } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { source, token } = await riposte.sources.rotateToken(
+        request.params.name,
+        request.body ?? {},
+        actorOf(request),
+      );
+      return { ...source, token };
     },
   );
 

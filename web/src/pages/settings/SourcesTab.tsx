@@ -19,7 +19,17 @@ interface Source {
   requireSignature: boolean;
   createdAt: string;
   createdBy: string;
+  tokenRotatedAt: string | null;
+  previousTokenValidUntil: string | null;
 }
+
+/** How long a replaced token may still be used, as offered (the API takes any second up to a week). */
+const GRACES = [
+  { label: 'stops now', seconds: 0 },
+  { label: 'works 1 more hour', seconds: 3600 },
+  { label: 'works 24 more hours', seconds: 86_400 },
+  { label: 'works 7 more days', seconds: 604_800 },
+];
 
 // The server's own list (a pure module of the core, no dependencies); `generic` needs a mapping in its
 // options, which the CLI and the API take.
@@ -30,6 +40,19 @@ export function SourcesTab() {
   const sources = useAsync(() => api.get<{ items: Source[] }>('/api/v1/sources'), []);
   const action = useAction();
   const [confirm, setConfirm] = useState<string | null>(null);
+  const [rotating, setRotating] = useState<string | null>(null);
+  const [rotated, setRotated] = useState<(Source & { token: string }) | null>(null);
+  const rotate = (name: string, graceSeconds: number) =>
+    action.run(async () => {
+      setRotated(
+        await api.post<Source & { token: string }>(
+          `/api/v1/sources/${encodeURIComponent(name)}/rotate-token`,
+          { graceSeconds },
+        ),
+      );
+      setRotating(null);
+      sources.reload();
+    });
   const remove = (name: string) =>
     action.run(async () => {
       await api.delete(`/api/v1/sources/${encodeURIComponent(name)}`);
@@ -44,11 +67,11 @@ export function SourcesTab() {
         {!sources.data && <Loading what="sources" />}
         {sources.data && (
           <table>
-            <TableHead columns={['Name', 'Format', 'Signature', 'Endpoint', 'Created']} />
+            <TableHead columns={['Name', 'Format', 'Signature', 'Endpoint', 'Created', 'Token']} />
             <tbody>
               {sources.data.items.length === 0 && (
                 <tr>
-                  <td colSpan={6} className="muted">
+                  <td colSpan={7} className="muted">
                     No sources yet: create one above and point a tool at its endpoint.
                   </td>
                 </tr>
@@ -65,6 +88,35 @@ export function SourcesTab() {
                     <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
                   </td>
                   <td>
+                    {s.tokenRotatedAt ? (
+                      <>
+                        replaced <Time value={s.tokenRotatedAt} />
+                      </>
+                    ) : (
+                      <span className="muted">original</span>
+                    )}
+                    {s.previousTokenValidUntil && (
+                      <div className="muted small">
+                        the old one works until <Time value={s.previousTokenValidUntil} />
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    {rotating === s.name ? (
+                      <RotateToken
+                        name={s.name}
+                        busy={action.busy}
+                        onRotate={(grace) => rotate(s.name, grace)}
+                        onKeep={() => setRotating(null)}
+                      />
+                    ) : (
+                      <button
+                        onClick={() => setRotating(s.name)}
+                        aria-label={`Rotate the token of ${s.name}`}
+                      >
+                        Rotate token
+                      </button>
+                    )}{' '}
                     <ConfirmDelete
                       name={`source ${s.name}`}
                       confirming={confirm === s.name}
@@ -79,9 +131,66 @@ export function SourcesTab() {
             </tbody>
           </table>
         )}
-        <p className="muted small">Deleting a source stops its token; the alerts it sent stay.</p>
+        {rotated && (
+          <div className="notice stack" role="status">
+            <span>
+              Source <strong>{rotated.name}</strong> has a new token, shown only now:
+            </span>
+            <code data-testid="rotated-token">{rotated.token}</code>
+            <span>
+              {rotated.previousTokenValidUntil ? (
+                <>
+                  The old token still works until{' '}
+                  <time dateTime={rotated.previousTokenValidUntil}>
+                    {new Date(rotated.previousTokenValidUntil).toLocaleString()}
+                  </time>
+                  : move the senders to the new one before then.
+                </>
+              ) : (
+                'The old token no longer works.'
+              )}
+            </span>
+          </div>
+        )}
+        <p className="muted small">
+          Deleting a source stops its token; the alerts it sent stay. Rotating gives it a new token; the old
+          one stops at once or after the grace you choose, so senders can move over without a gap.
+        </p>
       </Panel>
     </>
+  );
+}
+
+/** Replaces a source's token: how long the old one may still be used, then the replacement. */
+function RotateToken({
+  name,
+  busy,
+  onRotate,
+  onKeep,
+}: {
+  name: string;
+  busy: boolean;
+  onRotate: (graceSeconds: number) => void;
+  onKeep: () => void;
+}) {
+  const [grace, setGrace] = useState(0);
+  return (
+    <span className="row" role="group" aria-label={`Rotate the token of ${name}`}>
+      <label>
+        The old token
+        <select value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
+          {GRACES.map((g) => (
+            <option key={g.seconds} value={g.seconds}>
+              {g.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button className="danger" disabled={busy} onClick={() => onRotate(grace)}>
+        Replace token
+      </button>
+      <button onClick={onKeep}>Keep</button>
+    </span>
   );
 }
 
