@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { nowIso, nowMs } from '../core/clock.ts';
 import { isFormat, FORMATS, type Format } from '../core/format.ts';
-import { newSecret } from '../core/ids.ts';
+import { idFloor, newSecret } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { normalizerFor } from '../ingest/normalizers/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -22,6 +22,16 @@ export interface Source {
   tokenRotatedAt: string | null;
   /** Until when the token it replaced is still accepted (null: it is not). */
   previousTokenValidUntil: string | null;
+}
+
+/** What a source has sent lately: for telling a sensor that went quiet from one that is busy. */
+export interface SourceActivity {
+  /** When its newest alert was received (null: none yet). */
+  lastAlertAt: string | null;
+  /** Alerts received in the last hour, counted up to ACTIVITY_CAP. */
+  lastHour: number;
+  /** More than ACTIVITY_CAP in the last hour: `lastHour` is the cap. */
+  lastHourCapped: boolean;
 }
 
 export interface NewSource {
@@ -46,6 +56,8 @@ interface CachedSource {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** An hour's alerts of one source are counted up to this many (a count walks the index's entries). */
+export const ACTIVITY_CAP = 10_000;
 /** The longest a replaced token may stay valid: a week. */
 export const MAX_TOKEN_GRACE_SECONDS = 7 * 24 * 3600;
 /** Other processes may change a source; a short cache keeps the hot ingest path off the database. */
@@ -147,6 +159,44 @@ export class SourceService {
   async list(): Promise<Source[]> {
     const rows = await this.#db.selectFrom('sources').selectAll().orderBy('name').execute();
     return rows.map(toSource);
+  }
+
+  /** The sources, each with what it has sent lately (two index lookups per source). */
+  async listWithActivity(): Promise<(Source & { activity: SourceActivity })[]> {
+    const sources = await this.list();
+    const since = idFloor('alert_', nowMs() - 3_600_000);
+    return Promise.all(
+      sources.map(async (source) => ({ ...source, activity: await this.#activity(source.name, since) })),
+    );
+  }
+
+  async #activity(name: string, since: string): Promise<SourceActivity> {
+    // Alert ids begin with the time they were received: the newest is the last on `alerts_source`.
+    const newest = await this.#db
+      .selectFrom('alerts')
+      .select('created_at')
+      .where('source', '=', name)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const recent = await this.#db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('alerts')
+          .select('id')
+          .where('source', '=', name)
+          .where('id', '>=', since)
+          .limit(ACTIVITY_CAP + 1)
+          .as('recent'),
+      )
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const count = Number(recent.n);
+    return {
+      lastAlertAt: newest?.created_at ?? null,
+      lastHour: Math.min(count, ACTIVITY_CAP),
+      lastHourCapped: count > ACTIVITY_CAP,
+    };
   }
 
   async get(name: string): Promise<Source> {

@@ -92,6 +92,13 @@ describe(
         });
       assert.equal((await post(old, 4242101)).status, 202, 'the old token, within its hour');
       assert.equal((await post(fresh, 4242102)).status, 202, 'the new token');
+      // The list tells what each source sent lately.
+      await page.reload();
+      await page.getByRole('tab', { name: 'Sources' }).click();
+      await page
+        .getByRole('row', { name: /branch-ids/ })
+        .getByText('2 in the last hour')
+        .waitFor();
       await page.context().close();
     });
   },

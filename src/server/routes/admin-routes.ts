@@ -14,9 +14,16 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.get(
     '/api/v1/sources',
-    { config: { auth: ANALYST }, schema: { summary: 'List ingest sources', tags: ['sources'] } },
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary:
+          'List ingest sources, each with what it sent lately (its newest alert, the last hour’s count)',
+        tags: ['sources'],
+      },
+    },
     async () => ({
-      items: await riposte.sources.list(),
+      items: await riposte.sources.listWithActivity(),
     }),
   );
   app.post<{

@@ -23,6 +23,13 @@ interface Source {
   previousTokenValidUntil: string | null;
 }
 
+/** What a source has sent lately (the list carries it; a source just created or rotated does not). */
+interface SourceActivity {
+  lastAlertAt: string | null;
+  lastHour: number;
+  lastHourCapped: boolean;
+}
+
 /** How long a replaced token may still be used, as offered (the API takes any second up to a week). */
 const GRACES = [
   { label: 'stops now', seconds: 0 },
@@ -37,7 +44,10 @@ const FORMATS = SERVER_FORMATS.filter((f) => f !== 'generic');
 
 /** Ingest sources: where alerts come in, each with its own token shown once (admin creates and deletes). */
 export function SourcesTab() {
-  const sources = useAsync(() => api.get<{ items: Source[] }>('/api/v1/sources'), []);
+  const sources = useAsync(
+    () => api.get<{ items: (Source & { activity: SourceActivity })[] }>('/api/v1/sources'),
+    [],
+  );
   const action = useAction();
   const [confirm, setConfirm] = useState<string | null>(null);
   const [rotating, setRotating] = useState<string | null>(null);
@@ -67,11 +77,13 @@ export function SourcesTab() {
         {!sources.data && <Loading what="sources" />}
         {sources.data && (
           <table>
-            <TableHead columns={['Name', 'Format', 'Signature', 'Endpoint', 'Created', 'Token']} />
+            <TableHead
+              columns={['Name', 'Format', 'Signature', 'Endpoint', 'Last alert', 'Created', 'Token']}
+            />
             <tbody>
               {sources.data.items.length === 0 && (
                 <tr>
-                  <td colSpan={7} className="muted">
+                  <td colSpan={8} className="muted">
                     No sources yet: create one above and point a tool at its endpoint.
                   </td>
                 </tr>
@@ -83,6 +95,17 @@ export function SourcesTab() {
                   <td>{s.requireSignature ? 'HMAC required' : 'token'}</td>
                   <td>
                     <code>{endpoint(s.name)}</code>
+                  </td>
+                  <td>
+                    {s.activity.lastAlertAt ? (
+                      <Time value={s.activity.lastAlertAt} />
+                    ) : (
+                      <span className="muted">none yet</span>
+                    )}
+                    <div className="muted small">
+                      {s.activity.lastHour.toLocaleString()}
+                      {s.activity.lastHourCapped ? '+' : ''} in the last hour
+                    </div>
                   </td>
                   <td>
                     <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
