@@ -16,6 +16,7 @@ import {
   auditVerifyCommand,
   sourceCreateCommand,
   sourceRotateTokenCommand,
+  sourceUpdateCommand,
   tokenCreateCommand,
   userCreateCommand,
 } from './commands/create-commands.ts';
@@ -73,6 +74,11 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: sourceCreateCommand,
     usage:
       'source create --name N --format F [--options JSON] [--require-signature]   prints the ingest token',
+  },
+  'source update': {
+    run: sourceUpdateCommand,
+    usage:
+      'source update --name N [--format F] [--options JSON] [--[no-]require-signature]   the token stays',
   },
   'source rotate-token': {
     run: sourceRotateTokenCommand,

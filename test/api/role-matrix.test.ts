@@ -43,6 +43,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/sources': ANALYST,
   'POST /api/v1/sources': ADMIN,
   'DELETE /api/v1/sources/:name': ADMIN,
+  'PATCH /api/v1/sources/:name': ADMIN,
   'POST /api/v1/sources/:name/rotate-token': ADMIN,
   'GET /api/v1/users': ADMIN,
   'POST /api/v1/users': ADMIN,

@@ -88,6 +88,25 @@ describe('the riposte CLI, without a server running', () => {
     assert.match(missing.stderr, /no source named "nope"/);
   });
 
+  it('changes a source, keeping its token', () => {
+    const signed = riposte(['source', 'update', '--name', 'lab', '--require-signature']);
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.equal(JSON.parse(signed.stdout).requireSignature, true);
+    const bare = riposte(['source', 'update', '--name', 'lab', '--no-require-signature']);
+    assert.equal(JSON.parse(bare.stdout).requireSignature, false);
+    const generic = riposte(['source', 'update', '--name', 'lab', '--format', 'generic']);
+    assert.equal(generic.code, 1);
+    assert.match(generic.stderr, /options\.mapping/);
+    for (const [args, message] of [
+      [['--name', 'lab'], /source update needs --format, --options or --\[no-\]require-signature/],
+      [['--name', 'lab', '--options', '{bad'], /--options is not valid JSON/],
+    ] as const) {
+      const res = riposte(['source', 'update', ...args]);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, message);
+    }
+  });
+
   it('creates a token and a user (password from stdin)', () => {
     const token = riposte(['token', 'create', '--name', 'ci', '--role', 'analyst']);
     assert.equal(token.code, 0, token.stderr);

@@ -16,17 +16,7 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
     },
   });
   if (!values.name || !values.format) throw new UsageError('source create needs --name and --format');
-  let options: Record<string, unknown> = {};
-  if (values.options) {
-    const text = values.options.startsWith('@')
-      ? readFileSync(values.options.slice(1), 'utf8')
-      : values.options;
-    try {
-      options = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(`--options is not valid JSON: ${(error as Error).message}`);
-    }
-  }
+  const options = values.options ? jsonOption(values.options) : {};
   const { token } = await withRiposte((r) =>
     r.sources.create(
       {
@@ -42,6 +32,34 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
   io.stderr(
     `source "${values.name}" created; POST alerts to /api/v1/sources/${values.name}/alerts with "Authorization: Bearer <token>"\n`,
   );
+  return 0;
+}
+
+/**
+ * `riposte source update --name N [--format F] [--options JSON|@file] [--require-signature |
+ * --no-require-signature]`: the source keeps its name and token.
+ */
+export async function sourceUpdateCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    allowNegative: true,
+    options: {
+      name: { type: 'string' },
+      format: { type: 'string' },
+      options: { type: 'string' },
+      'require-signature': { type: 'boolean' },
+    },
+  });
+  if (!values.name) throw new UsageError('source update needs --name');
+  const patch = {
+    ...(values.format === undefined ? {} : { format: values.format }),
+    ...(values.options === undefined ? {} : { options: jsonOption(values.options) }),
+    ...(values['require-signature'] === undefined ? {} : { requireSignature: values['require-signature'] }),
+  };
+  if (Object.keys(patch).length === 0)
+    throw new UsageError('source update needs --format, --options or --[no-]require-signature');
+  const source = await withRiposte((r) => r.sources.update(values.name!, patch, CLI_ACTOR));
+  io.stdout(`${JSON.stringify(source, null, 2)}\n`);
   return 0;
 }
 
@@ -63,6 +81,16 @@ export async function sourceRotateTokenCommand(args: string[], io: Io): Promise<
       : `source "${source.name}" has a new token; the old one is still accepted until ${source.previousTokenValidUntil}\n`,
   );
   return 0;
+}
+
+/** `--options`: JSON, or `@file` holding it. */
+function jsonOption(value: string): Record<string, unknown> {
+  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--options is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function graceOf(text: string): number {

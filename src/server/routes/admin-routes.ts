@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
-import { MAX_TOKEN_GRACE_SECONDS } from '../../sources/source-service.ts';
+import { MAX_TOKEN_GRACE_SECONDS, type SourcePatch } from '../../sources/source-service.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
@@ -51,6 +51,27 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       const { source, token } = await riposte.sources.create(request.body, actorOf(request));
       return reply.code(201).send({ ...source, token });
     },
+  );
+  app.patch<{ Params: { name: string }; Body: SourcePatch }>(
+    '/api/v1/sources/:name',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: "Change a source's format, options or signature requirement; its token stays",
+        tags: ['sources'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        body: {
+          type: 'object',
+          properties: {
+            format: { type: 'string', enum: [...FORMATS] },
+            options: { type: 'object' },
+            requireSignature: { type: 'boolean' },
+          },
+          minProperties: 1,
+        },
+      },
+    },
+    async (request) => riposte.sources.update(request.params.name, request.body, actorOf(request)),
   );
   app.delete<{ Params: { name: string } }>(
     '/api/v1/sources/:name',
