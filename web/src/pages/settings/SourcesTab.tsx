@@ -38,9 +38,21 @@ const GRACES = [
   { label: 'works 7 more days', seconds: 604_800 },
 ];
 
-// The server's own list (a pure module of the core, no dependencies); `generic` needs a mapping in its
-// options, which the CLI and the API take.
-const FORMATS = SERVER_FORMATS.filter((f) => f !== 'generic');
+// The server's own list (a pure module of the core, no dependencies).
+const FORMATS = SERVER_FORMATS;
+/** Formats whose options people usually write: a generic source's mapping, a mailbox to read. */
+const WITH_OPTIONS: ReadonlySet<string> = new Set(['generic', 'email']);
+
+/** The options text as JSON, or an error that says where it is not. */
+function parseOptions(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.trim() === '' ? '{}' : text);
+  } catch (error) {
+    throw new Error(`Options: not valid JSON (${(error as Error).message})`);
+  }
+  return parsed as Record<string, unknown>;
+}
 
 /** Ingest sources: where alerts come in, each with its own token shown once (admin creates and deletes). */
 export function SourcesTab() {
@@ -51,6 +63,7 @@ export function SourcesTab() {
   const action = useAction();
   const [confirm, setConfirm] = useState<string | null>(null);
   const [rotating, setRotating] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Source | null>(null);
   const [rotated, setRotated] = useState<(Source & { token: string }) | null>(null);
   const rotate = (name: string, graceSeconds: number) =>
     action.run(async () => {
@@ -125,6 +138,9 @@ export function SourcesTab() {
                     )}
                   </td>
                   <td>
+                    <button onClick={() => setEditing(s)} aria-label={`Edit source ${s.name}`}>
+                      Edit
+                    </button>{' '}
                     {rotating === s.name ? (
                       <RotateToken
                         name={s.name}
@@ -154,6 +170,17 @@ export function SourcesTab() {
             </tbody>
           </table>
         )}
+        {editing && (
+          <EditSource
+            key={editing.name}
+            source={editing}
+            onSaved={() => {
+              setEditing(null);
+              sources.reload();
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        )}
         {rotated && (
           <div className="notice stack" role="status">
             <span>
@@ -181,6 +208,71 @@ export function SourcesTab() {
         </p>
       </Panel>
     </>
+  );
+}
+
+/**
+ * Changes a source's format, options and signature requirement; its name and token stay. The options
+ * are JSON (a generic source's `mapping` of CEL expressions), checked by the server against the format.
+ */
+function EditSource({
+  source,
+  onSaved,
+  onCancel,
+}: {
+  source: Source;
+  onSaved: () => void;
+  onCancel: () => void;
+}) {
+  const [format, setFormat] = useState(source.format);
+  const [options, setOptions] = useState(JSON.stringify(source.options, null, 2));
+  const [requireSignature, setRequireSignature] = useState(source.requireSignature);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await action.run(async () => {
+      await api.patch(`/api/v1/sources/${encodeURIComponent(source.name)}`, {
+        format,
+        options: parseOptions(options),
+        requireSignature,
+      });
+      onSaved();
+    });
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-label="Edit source">
+      <strong>Edit source {source.name}</strong>
+      <label>
+        Format
+        <select value={format} onChange={(e) => setFormat(e.target.value)}>
+          {FORMATS.map((f) => (
+            <option key={f}>{f}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Options (JSON)
+        <textarea value={options} onChange={(e) => setOptions(e.target.value)} rows={6} spellCheck={false} />
+      </label>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={requireSignature}
+          onChange={(e) => setRequireSignature(e.target.checked)}
+        />
+        Require an HMAC signature
+      </label>
+      <ErrorBox error={action.error} />
+      <span className="row">
+        <button className="primary" type="submit" disabled={action.busy}>
+          Save source
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </span>
+      <p className="muted small">The token stays; the next alerts are read the new way.</p>
+    </form>
   );
 }
 
@@ -224,6 +316,7 @@ function endpoint(name: string): string {
 function NewSource({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [format, setFormat] = useState('suricata');
+  const [options, setOptions] = useState('');
   const [requireSignature, setRequireSignature] = useState(false);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const action = useAction();
@@ -234,10 +327,12 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
       const answer = await api.post<Source & { token: string }>('/api/v1/sources', {
         name,
         format,
+        ...(WITH_OPTIONS.has(format) ? { options: parseOptions(options) } : {}),
         requireSignature,
       });
       setCreated({ name: answer.name, token: answer.token });
       setName('');
+      setOptions('');
       onCreated();
     });
   };
@@ -256,6 +351,20 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
             ))}
           </select>
         </label>
+        {WITH_OPTIONS.has(format) && (
+          <label>
+            Options (JSON)
+            <textarea
+              value={options}
+              onChange={(e) => setOptions(e.target.value)}
+              rows={4}
+              spellCheck={false}
+              placeholder={
+                format === 'generic' ? '{"mapping": {"title": "event.msg", "severity": "event.level"}}' : '{}'
+              }
+            />
+          </label>
+        )}
         <label className="inline">
           <input
             type="checkbox"

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromiumPath, startConsole, type ConsoleHarness } from '../support/browser.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+
+const chrome = chromiumPath();
+
+/**
+ * Settings → Sources, as an admin keeps them: a generic source created with its mapping and edited
+ * later, its token rotated with a grace, and what each source sent lately.
+ */
+describe('the Sources tab, in Chromium', { skip: 'skip' in chrome ? chrome.skip : false }, () => {
+  let c: ConsoleHarness;
+  before(async () => {
+    c = await startConsole('path' in chrome ? chrome.path : '');
+  });
+  after(() => c?.close());
+
+  it('creates a generic source with its mapping, then edits the mapping; the token stays', async () => {
+    const page = await c.loginAs('admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    const form = page.getByRole('form', { name: 'New source' });
+    await form.getByLabel('Source name').fill('app-events');
+    await form.getByLabel('Format').selectOption('generic');
+    await form.getByLabel('Options (JSON)').fill('{"mapping": {"title": "event.msg"}}');
+    await form.getByRole('button', { name: 'Create source' }).click();
+    const token = (await page.getByTestId('source-token').textContent())!.trim();
+    const send = async (event: Record<string, unknown>) => {
+      const res = await fetch(`${c.baseUrl}/api/v1/sources/app-events/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      });
+      assert.equal(res.status, 202);
+      const id = ((await res.json()) as { alertIds: string[] }).alertIds[0]!;
+      return (await c.harness.riposte.alerts.get(id)).title;
+    };
+    assert.equal(await send({ msg: 'queue backed up', app: 'billing' }), 'queue backed up');
+
+    await page.getByRole('button', { name: 'Edit source app-events' }).click();
+    const edit = page.getByRole('form', { name: 'Edit source' });
+    await edit.getByLabel('Options (JSON)').fill('{"mapping": ');
+    await edit.getByRole('button', { name: 'Save source' }).click();
+    await edit.getByText(/Options: not valid JSON/).waitFor();
+    await edit.getByLabel('Options (JSON)').fill('{"mapping": {"title": "event.app + \': \' + event.msg"}}');
+    await edit.getByRole('button', { name: 'Save source' }).click();
+    await edit.waitFor({ state: 'detached' });
+    assert.equal(await send({ msg: 'queue backed up', app: 'billing' }), 'billing: queue backed up');
+    await page.context().close();
+  });
+
+  it('rotates a source token with a grace: the new token is shown once, and both work meanwhile', async () => {
+    const page = await c.loginAs('admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    const form = page.getByRole('form', { name: 'New source' });
+    await form.getByLabel('Source name').fill('branch-ids');
+    await form.getByRole('button', { name: 'Create source' }).click();
+    const old = (await page.getByTestId('source-token').textContent())!.trim();
+    await page.getByRole('cell', { name: 'branch-ids', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Rotate the token of branch-ids' }).click();
+    const rotation = page.getByRole('group', { name: 'Rotate the token of branch-ids' });
+    await rotation.getByLabel('The old token').selectOption({ label: 'works 1 more hour' });
+    await rotation.getByRole('button', { name: 'Replace token' }).click();
+    const fresh = (await page.getByTestId('rotated-token').textContent())!.trim();
+    assert.notEqual(fresh, old);
+    await page.getByText('The old token still works until').waitFor();
+    await page.getByText(/the old one works until/).waitFor();
+
+    const post = (token: string, sid: number) =>
+      fetch(`${c.baseUrl}/api/v1/sources/branch-ids/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(eveAlert({ signature: 'ET POLICY rotation check', sid })),
+      });
+    assert.equal((await post(old, 4242101)).status, 202, 'the old token, within its hour');
+    assert.equal((await post(fresh, 4242102)).status, 202, 'the new token');
+    // The list tells what each source sent lately.
+    await page.reload();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    await page
+      .getByRole('row', { name: /branch-ids/ })
+      .getByText('2 in the last hour')
+      .waitFor();
+    await page.context().close();
+  });
+});
