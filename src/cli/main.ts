@@ -17,6 +17,8 @@ import {
   sourceCreateCommand,
   sourceRotateTokenCommand,
   sourceUpdateCommand,
+  sourceListCommand,
+  sourceDeleteCommand,
   tokenCreateCommand,
   userCreateCommand,
 } from './commands/create-commands.ts';
@@ -74,6 +76,14 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: sourceCreateCommand,
     usage:
       'source create --name N --format F [--options JSON] [--require-signature]   prints the ingest token',
+  },
+  'source list': {
+    run: sourceListCommand,
+    usage: 'source list [--json]                          each source, its newest alert and the last hour',
+  },
+  'source delete': {
+    run: sourceDeleteCommand,
+    usage: 'source delete --name N                        its token stops; its alerts stay',
   },
   'source update': {
     run: sourceUpdateCommand,

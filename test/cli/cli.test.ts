@@ -107,6 +107,29 @@ describe('the riposte CLI, without a server running', () => {
     }
   });
 
+  it('lists sources with what they sent lately, and deletes one', () => {
+    assert.equal(riposte(['source', 'create', '--name', 'spare', '--format', 'zeek']).code, 0);
+    const list = riposte(['source', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^lab\tsuricata\ttoken\tno alert yet\t0 in the last hour\n/m);
+    assert.match(list.stdout, /^spare\tzeek\ttoken\t/m);
+    const json = JSON.parse(riposte(['source', 'list', '--json']).stdout) as {
+      name: string;
+      activity: unknown;
+    }[];
+    assert.deepEqual(json.find((s) => s.name === 'spare')?.activity, {
+      lastAlertAt: null,
+      lastHour: 0,
+      lastHourCapped: false,
+    });
+    const deleted = riposte(['source', 'delete', '--name', 'spare']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.doesNotMatch(riposte(['source', 'list']).stdout, /^spare\t/m);
+    const again = riposte(['source', 'delete', '--name', 'spare']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /no source named "spare"/);
+  });
+
   it('creates a token and a user (password from stdin)', () => {
     const token = riposte(['token', 'create', '--name', 'ci', '--role', 'analyst']);
     assert.equal(token.code, 0, token.stderr);

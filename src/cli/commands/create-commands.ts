@@ -36,6 +36,42 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
 }
 
 /**
+ * `riposte source list [--json]`: a line per source — name, format, how it authenticates, its newest
+ * alert and the last hour's count — or the API's objects as JSON.
+ */
+export async function sourceListCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const sources = await withRiposte((r) => r.sources.listWithActivity());
+  if (values.json) {
+    io.stdout(`${JSON.stringify(sources, null, 2)}\n`);
+    return 0;
+  }
+  for (const s of sources) {
+    const { lastAlertAt, lastHour, lastHourCapped } = s.activity;
+    io.stdout(
+      [
+        s.name,
+        s.format,
+        s.requireSignature ? 'signature' : 'token',
+        lastAlertAt === null ? 'no alert yet' : `last alert ${lastAlertAt}`,
+        `${lastHour}${lastHourCapped ? '+' : ''} in the last hour`,
+        ...(s.previousTokenValidUntil ? [`old token until ${s.previousTokenValidUntil}`] : []),
+      ].join('\t') + '\n',
+    );
+  }
+  return 0;
+}
+
+/** `riposte source delete --name N`: its token stops; the alerts it sent stay. */
+export async function sourceDeleteCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
+  if (!values.name) throw new UsageError('source delete needs --name');
+  await withRiposte((r) => r.sources.delete(values.name!, CLI_ACTOR));
+  io.stderr(`source "${values.name}" deleted; its alerts stay\n`);
+  return 0;
+}
+
+/**
  * `riposte source update --name N [--format F] [--options JSON|@file] [--require-signature |
  * --no-require-signature]`: the source keeps its name and token.
  */
