@@ -71,6 +71,10 @@ export const ACTIVITY_CAP = 10_000;
 export const MAX_TOKEN_GRACE_SECONDS = 7 * 24 * 3600;
 /** Other processes may change a source; a short cache keeps the hot ingest path off the database. */
 const CACHE_MS = 5000;
+/** A request the cached copy refuses is checked again against a read at least this much newer. */
+const RECHECK_AFTER_MS = 1000;
+/** The refusals a source changed elsewhere could explain (a new token, a signature no longer required). */
+const RECHECKED: ReadonlySet<string> = new Set(['invalid_token', 'invalid_signature', 'unauthenticated']);
 
 function toSource(row: SourceTable): Source {
   return {
@@ -348,16 +352,40 @@ export class SourceService {
     body: string | Uint8Array,
     nowSeconds = Math.floor(nowMs() / 1000),
   ): Promise<Source> {
-    let cached: CachedSource;
+    const cached = await this.#loadKnown(name, CACHE_MS);
     try {
-      cached = await this.#load(name);
+      return this.#verify(name, cached, headers, body, nowSeconds);
     } catch (error) {
-      // The same answer as a wrong token: an unauthenticated caller learns nothing about which sources exist.
+      // A token or signature requirement another process changed is not in a copy cached before it:
+      // refused by a copy older than a second, the request is checked once more against a fresh read
+      // (so a new token works at once everywhere, and wrong tokens cost at most a read a second).
+      if (!(error instanceof RiposteError) || !RECHECKED.has(error.code)) throw error;
+      if (Date.now() - cached.loadedAt < RECHECK_AFTER_MS) throw error;
+      const fresh = await this.#loadKnown(name, RECHECK_AFTER_MS);
+      if (fresh === cached) throw error;
+      return this.#verify(name, fresh, headers, body, nowSeconds);
+    }
+  }
+
+  /** The source, or the same refusal as a wrong token: a caller learns nothing of which sources exist. */
+  async #loadKnown(name: string, maxAgeMs: number): Promise<CachedSource> {
+    try {
+      return await this.#load(name, maxAgeMs);
+    } catch (error) {
       if (error instanceof RiposteError && error.code === 'not_found') {
         throw new RiposteError('invalid_token', 'the source token or signature is not valid for this source');
       }
       throw error;
     }
+  }
+
+  #verify(
+    name: string,
+    cached: CachedSource,
+    headers: { authorization?: string | undefined; signature?: string | undefined },
+    body: string | Uint8Array,
+    nowSeconds: number,
+  ): Source {
     // The token replaced last is still good until its grace is over (to the second, cached or not).
     const previous =
       cached.previous !== null && cached.previous.validUntil > new Date(nowSeconds * 1000).toISOString()
@@ -431,9 +459,10 @@ export class SourceService {
     }
   }
 
-  async #load(name: string): Promise<CachedSource> {
+  /** The cached copy if younger than `maxAgeMs`, else a fresh read (shared by the requests that wait for it). */
+  async #load(name: string, maxAgeMs = CACHE_MS): Promise<CachedSource> {
     const hit = this.#cache.get(name);
-    if (hit && Date.now() - hit.loadedAt < CACHE_MS) return hit;
+    if (hit && Date.now() - hit.loadedAt < maxAgeMs) return hit;
     // Under load, every request in flight finds the entry expired at the same moment; one read (and
     // one unsealing of the token) serves them all instead of one each.
     const inFlight = this.#loading.get(name);

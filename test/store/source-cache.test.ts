@@ -111,6 +111,23 @@ describe('source cache', () => {
     assert.equal(sourceReads, 1);
   });
 
+  it('a refused request is checked again against a fresh read, at most once a second', async () => {
+    await authenticate();
+    assert.equal(sourceReads, 1);
+    const wrong = () =>
+      assert.rejects(
+        sources.authenticate('ids', { authorization: 'Bearer wrong' }, '{}'),
+        (e: { code?: string }) => e.code === 'invalid_token',
+      );
+    await wrong();
+    assert.equal(sourceReads, 1, 'the copy is under a second old: refused from it');
+    mock.timers.tick(1_200);
+    await Promise.all([wrong(), wrong(), wrong()]);
+    assert.equal(sourceReads, 2, 'one fresh read for the three, then refused');
+    await wrong();
+    assert.equal(sourceReads, 2, 'and none for the next within the second');
+  });
+
   it('a deleted source is not put back in the cache by a read that was in flight', async () => {
     const { promise, resolve } = Promise.withResolvers<void>();
     hold.held = promise;
