@@ -120,7 +120,8 @@ for (const kind of databaseKinds()) {
         refused = (await post('short-grace', old)).every((status) => status === 401);
       }
       assert.ok(refused, 'the old token is refused once its second is over');
-      assert.ok(Date.now() - rotatedAt >= 1_000, 'not before');
+      // Not before its second (less the few ms between the server's rotation and this process's clock read).
+      assert.ok(Date.now() - rotatedAt >= 950, 'not before');
       assert.deepEqual(await post('short-grace', fresh), [202, 202]);
     });
 
