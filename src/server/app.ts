@@ -73,6 +73,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.attach(app);
   metrics.watchRuns(riposte.engine);
   metrics.watchClock(riposte.clock);
+  metrics.watchSources(riposte.sources);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

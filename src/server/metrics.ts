@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import type { RunEngine } from '../runs/run-engine.ts';
 import type { DatabaseClock } from '../store/database-clock.ts';
+import { nowMs } from '../core/clock.ts';
+import type { SourceService } from '../sources/source-service.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -106,6 +108,39 @@ export class ServerMetrics {
       registers: [this.registry],
       async collect() {
         this.set((await clock.sync().catch(() => clock.offsetMs)) / 1000);
+      },
+    });
+  }
+
+  /**
+   * What each source sent lately, read at each scrape: the age of its newest alert (absent until it
+   * sent one) and the last hour's count (up to the sources list's cap). Alert on the age to hear of a
+   * sensor that went quiet.
+   */
+  watchSources(sources: SourceService): void {
+    // A scrape while the database is away answers without these series rather than failing whole.
+    const listed = () => sources.listWithActivity().catch(() => []);
+    new Gauge({
+      name: 'riposte_source_last_alert_age_seconds',
+      help: 'Seconds since the newest alert of each ingest source was received (absent before its first)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const now = nowMs();
+        for (const s of await listed())
+          if (s.activity.lastAlertAt !== null)
+            this.set({ source: s.name }, Math.max(0, (now - Date.parse(s.activity.lastAlertAt)) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'riposte_source_alerts_last_hour',
+      help: 'Alerts each ingest source sent in the last hour (counted up to 10,000)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await listed()) this.set({ source: s.name }, s.activity.lastHour);
       },
     });
   }

@@ -39,6 +39,12 @@ for (const kind of databaseKinds()) {
       // One clock here: the database's and this process's differ by the round trip's noise.
       const offset = /^riposte_database_clock_offset_seconds (\S+)$/m.exec(metrics)?.[1];
       assert.ok(offset !== undefined && Math.abs(Number(offset)) < 1, `clock offset ${offset}`);
+      // What each source sent lately: this one, a moment ago.
+      const age = /^riposte_source_last_alert_age_seconds\{source="suricata-lab"\} (\S+)$/m.exec(
+        metrics,
+      )?.[1];
+      assert.ok(age !== undefined && Number(age) >= 0 && Number(age) < 60, `last alert age ${age}`);
+      assert.match(metrics, /^riposte_source_alerts_last_hour\{source="suricata-lab"\} [1-9]\d*$/m);
       if (kind === 'postgres') {
         assert.doesNotMatch(metrics, /riposte_sqlite_/);
         return;
