@@ -8,6 +8,9 @@ import type { SourceService } from '../sources/source-service.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
+/** How often the sources' activity is read for /metrics at most. */
+const SOURCES_READ_EVERY_MS = 10_000;
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Histogram({
@@ -118,8 +121,14 @@ export class ServerMetrics {
    * sensor that went quiet.
    */
   watchSources(sources: SourceService): void {
-    // A scrape while the database is away answers without these series rather than failing whole.
-    const listed = () => sources.listWithActivity().catch(() => []);
+    // Read at most every 10 seconds (the endpoint is public: scrapes must not become database load),
+    // shared by both gauges; a scrape while the database is away answers without these series.
+    let read: { at: number; list: ReturnType<SourceService['listWithActivity']> } | undefined;
+    const listed = () => {
+      if (read === undefined || performance.now() - read.at > SOURCES_READ_EVERY_MS)
+        read = { at: performance.now(), list: sources.listWithActivity().catch(() => []) };
+      return read.list;
+    };
     new Gauge({
       name: 'riposte_source_last_alert_age_seconds',
       help: 'Seconds since the newest alert of each ingest source was received (absent before its first)',
