@@ -116,7 +116,7 @@ export class ServerMetrics {
   }
 
   /**
-   * What each source sent lately, read at each scrape: the age of its newest alert (absent until it
+   * What each source sent lately (read at most every 10 s): the age of its newest alert (absent until it
    * sent one) and the last hour's count (up to the sources list's cap). Alert on the age to hear of a
    * sensor that went quiet.
    */
