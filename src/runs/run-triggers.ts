@@ -59,6 +59,7 @@ export class RunTriggers {
             );
             // A run started in place gets the whole alert, as one started from its row would.
             if (inline && !withRaw && routed.length > 0) alert.raw = rawOf(row);
+            const length = inline && routed.length > 0 ? rowLength(row) : 0;
             for (const { plan, version } of routed) {
               const run = this.#row(
                 plan.id,
@@ -68,7 +69,7 @@ export class RunTriggers {
                 row.case_id,
                 now,
               );
-              if (inline) inline.start(run, plan, alert, rowLength(row));
+              if (inline) inline.start(run, plan, alert, length);
               else queued.push(run.id);
               rows.push(run);
             }

@@ -60,7 +60,7 @@ interface CachedSource {
   source: Source;
   current: SourceToken;
   /** The token replaced last, during its grace (checked against the time at each request). */
-  previous: (SourceToken & { validUntil: string }) | null;
+  previous: (SourceToken & { validUntilMs: number }) | null;
   loadedAt: number;
 }
 
@@ -90,6 +90,10 @@ function toSource(row: SourceTable): Source {
         ? row.previous_valid_until
         : null,
   };
+}
+
+function noSource(name: string): RiposteError {
+  return new RiposteError('not_found', `no source named "${name}"`);
 }
 
 /** A format Riposte reads, and options its normalizer accepts (a generic source's mapping compiles). */
@@ -238,37 +242,16 @@ export class SourceService {
       throw new RiposteError('validation_failed', 'requireSignature must be true or false', {
         path: '/requireSignature',
       });
-    const row = await this.#db.transaction().execute(async (trx) => {
-      const current = await trx
-        .selectFrom('sources')
-        .selectAll()
-        .where('name', '=', name)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!current) throw new RiposteError('not_found', `no source named "${name}"`);
+    const row = await this.#change(name, actor, 'source.update', false, (current) => {
       const format = patch.format ?? current.format;
       const options = patch.options ?? (JSON.parse(current.options) as Record<string, unknown>);
       checkFormatAndOptions(format, options);
-      const changes = {
-        format,
-        options: JSON.stringify(options),
-        require_signature:
-          patch.requireSignature === undefined ? current.require_signature : patch.requireSignature ? 1 : 0,
+      const requireSignature = patch.requireSignature ?? current.require_signature === 1;
+      return {
+        changes: { format, options: JSON.stringify(options), require_signature: requireSignature ? 1 : 0 },
+        details: { changed, format, requireSignature },
       };
-      await trx.updateTable('sources').set(changes).where('name', '=', name).execute();
-      await this.#audit.append(trx, [
-        {
-          actor,
-          action: 'source.update',
-          targetType: 'source',
-          targetId: name,
-          details: { changed, format, requireSignature: changes.require_signature === 1 },
-        },
-      ]);
-      return { ...current, ...changes };
     });
-    this.#cache.delete(name);
-    this.#loading.delete(name);
     return toSource(row);
   }
 
@@ -292,53 +275,68 @@ export class SourceService {
       );
     }
     const token = `rps_${newSecret()}`;
-    const row = await this.#db.transaction().execute(async (trx) => {
-      // The keyring first, as a key rotation takes it (before the sources it re-seals): no deadlock.
-      this.#box.useSealingKey(await currentSealingKeyId(trx));
-      const current = await trx
-        .selectFrom('sources')
-        .selectAll()
-        .where('name', '=', name)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!current) throw new RiposteError('not_found', `no source named "${name}"`);
+    const row = await this.#change(name, actor, 'source.rotate_token', true, (current) => {
       const now = nowMs();
-      const changes = {
-        token_hash: hashToken(token),
-        token_enc: this.#box.seal(token),
-        previous_token_hash: grace > 0 ? current.token_hash : null,
-        previous_token_enc: grace > 0 ? current.token_enc : null,
-        previous_valid_until: grace > 0 ? new Date(now + grace * 1000).toISOString() : null,
-        token_rotated_at: new Date(now).toISOString(),
-      };
-      await trx.updateTable('sources').set(changes).where('name', '=', name).execute();
-      await this.#audit.append(trx, [
-        {
-          actor,
-          action: 'source.rotate_token',
-          targetType: 'source',
-          targetId: name,
-          details: { graceSeconds: grace, previousValidUntil: changes.previous_valid_until },
+      const previousValidUntil = grace > 0 ? new Date(now + grace * 1000).toISOString() : null;
+      return {
+        changes: {
+          token_hash: hashToken(token),
+          token_enc: this.#box.seal(token),
+          previous_token_hash: grace > 0 ? current.token_hash : null,
+          previous_token_enc: grace > 0 ? current.token_enc : null,
+          previous_valid_until: previousValidUntil,
+          token_rotated_at: new Date(now).toISOString(),
         },
-      ]);
-      return { ...current, ...changes };
+        details: { graceSeconds: grace, previousValidUntil },
+      };
     });
-    this.#cache.delete(name);
-    this.#loading.delete(name);
     return { source: toSource(row), token };
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('sources').where('name', '=', name).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0)
-        throw new RiposteError('not_found', `no source named "${name}"`);
+      if (Number(result.numDeletedRows) === 0) throw noSource(name);
       await this.#audit.append(trx, [
         { actor, action: 'source.delete', targetType: 'source', targetId: name },
       ]);
     });
+    this.#forget(name);
+  }
+
+  /**
+   * Changes one source's row in a transaction that reads it `FOR UPDATE` (after the keyring when the
+   * change seals a secret: a key rotation takes the keyring before the sources it re-seals, so the
+   * two take locks in one order), audits it, and drops this process's copy. Returns the row as written.
+   */
+  async #change(
+    name: string,
+    actor: Actor,
+    action: string,
+    seals: boolean,
+    change: (current: SourceTable) => { changes: Partial<SourceTable>; details: Record<string, unknown> },
+  ): Promise<SourceTable> {
+    const row = await this.#db.transaction().execute(async (trx) => {
+      if (seals) this.#box.useSealingKey(await currentSealingKeyId(trx));
+      const current = await trx
+        .selectFrom('sources')
+        .selectAll()
+        .where('name', '=', name)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) throw noSource(name);
+      const { changes, details } = change(current);
+      await trx.updateTable('sources').set(changes).where('name', '=', name).execute();
+      await this.#audit.append(trx, [{ actor, action, targetType: 'source', targetId: name, details }]);
+      return { ...current, ...changes };
+    });
+    this.#forget(name);
+    return row;
+  }
+
+  /** Drops this process's copy; a read that started before the change must not put the old one back. */
+  #forget(name: string): void {
     this.#cache.delete(name);
-    // A read that started before the delete must not put the source back in the cache.
     this.#loading.delete(name);
   }
 
@@ -388,9 +386,7 @@ export class SourceService {
   ): Source {
     // The token replaced last is still good until its grace is over (to the second, cached or not).
     const previous =
-      cached.previous !== null && cached.previous.validUntil > new Date(nowSeconds * 1000).toISOString()
-        ? cached.previous
-        : null;
+      cached.previous !== null && cached.previous.validUntilMs > nowSeconds * 1000 ? cached.previous : null;
     if (headers.signature !== undefined) {
       this.#checkSignature(
         headers.signature,
@@ -483,13 +479,13 @@ export class SourceService {
 
   async #read(name: string): Promise<CachedSource> {
     const row = await this.#db.selectFrom('sources').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) throw new RiposteError('not_found', `no source named "${name}"`);
+    if (!row) throw noSource(name);
     const previous =
       row.previous_token_hash !== null && row.previous_token_enc !== null && row.previous_valid_until !== null
         ? {
             hash: row.previous_token_hash,
             token: this.#box.open(row.previous_token_enc),
-            validUntil: row.previous_valid_until,
+            validUntilMs: Date.parse(row.previous_valid_until),
           }
         : null;
     return {

@@ -242,26 +242,15 @@ function EditSource({
   return (
     <form className="stack" onSubmit={submit} aria-label="Edit source">
       <strong>Edit source {source.name}</strong>
-      <label>
-        Format
-        <select value={format} onChange={(e) => setFormat(e.target.value)}>
-          {FORMATS.map((f) => (
-            <option key={f}>{f}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Options (JSON)
-        <textarea value={options} onChange={(e) => setOptions(e.target.value)} rows={6} spellCheck={false} />
-      </label>
-      <label className="inline">
-        <input
-          type="checkbox"
-          checked={requireSignature}
-          onChange={(e) => setRequireSignature(e.target.checked)}
-        />
-        Require an HMAC signature
-      </label>
+      <SourceFields
+        format={format}
+        onFormat={setFormat}
+        options={options}
+        onOptions={setOptions}
+        optionsRows={6}
+        requireSignature={requireSignature}
+        onRequireSignature={setRequireSignature}
+      />
       <ErrorBox error={action.error} />
       <span className="row">
         <button className="primary" type="submit" disabled={action.busy}>
@@ -273,6 +262,54 @@ function EditSource({
       </span>
       <p className="muted small">The token stays; the next alerts are read the new way.</p>
     </form>
+  );
+}
+
+/** The fields a source is created and edited with; `options` null leaves the options out. */
+function SourceFields(props: {
+  format: string;
+  onFormat: (format: string) => void;
+  options: string | null;
+  onOptions: (options: string) => void;
+  optionsRows: number;
+  requireSignature: boolean;
+  onRequireSignature: (required: boolean) => void;
+}) {
+  return (
+    <>
+      <label>
+        Format
+        <select value={props.format} onChange={(e) => props.onFormat(e.target.value)}>
+          {FORMATS.map((f) => (
+            <option key={f}>{f}</option>
+          ))}
+        </select>
+      </label>
+      {props.options !== null && (
+        <label>
+          Options (JSON)
+          <textarea
+            value={props.options}
+            onChange={(e) => props.onOptions(e.target.value)}
+            rows={props.optionsRows}
+            spellCheck={false}
+            placeholder={
+              props.format === 'generic'
+                ? '{"mapping": {"title": "event.msg", "severity": "event.level"}}'
+                : '{}'
+            }
+          />
+        </label>
+      )}
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={props.requireSignature}
+          onChange={(e) => props.onRequireSignature(e.target.checked)}
+        />
+        Require an HMAC signature
+      </label>
+    </>
   );
 }
 
@@ -343,36 +380,15 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
           Source name
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} />
         </label>
-        <label>
-          Format
-          <select value={format} onChange={(e) => setFormat(e.target.value)}>
-            {FORMATS.map((f) => (
-              <option key={f}>{f}</option>
-            ))}
-          </select>
-        </label>
-        {WITH_OPTIONS.has(format) && (
-          <label>
-            Options (JSON)
-            <textarea
-              value={options}
-              onChange={(e) => setOptions(e.target.value)}
-              rows={4}
-              spellCheck={false}
-              placeholder={
-                format === 'generic' ? '{"mapping": {"title": "event.msg", "severity": "event.level"}}' : '{}'
-              }
-            />
-          </label>
-        )}
-        <label className="inline">
-          <input
-            type="checkbox"
-            checked={requireSignature}
-            onChange={(e) => setRequireSignature(e.target.checked)}
-          />
-          Require an HMAC signature
-        </label>
+        <SourceFields
+          format={format}
+          onFormat={setFormat}
+          options={WITH_OPTIONS.has(format) ? options : null}
+          onOptions={setOptions}
+          optionsRows={4}
+          requireSignature={requireSignature}
+          onRequireSignature={setRequireSignature}
+        />
         <button className="primary" type="submit" disabled={action.busy}>
           Create source
         </button>
