@@ -23,6 +23,8 @@ import {
 import type { Criticality } from './priority.ts';
 import {
   caseIntel,
+  intelColumns,
+  intelOfRow,
   liveMatches,
   NO_INTEL,
   recordMatchFindings,
@@ -539,12 +541,7 @@ async function persist(
       stored.set(r.id, {
         criticality: r.asset_criticality as Criticality | null,
         searchValues: Number(r.search_values),
-        intel: {
-          matches: Number(r.intel_matches),
-          sources: JSON.parse(r.intel_sources) as string[],
-          confidence: r.intel_confidence === null ? null : Number(r.intel_confidence),
-          observables: JSON.parse(r.intel_observables) as string[],
-        },
+        intel: intelOfRow(r),
       });
     }
   }
@@ -564,10 +561,7 @@ async function persist(
         asset_value: asset?.value ?? null,
         asset_criticality: asset?.criticality ?? null,
         search_values: Math.min(c.newObservables.size, MAX_DOCUMENT_VALUES),
-        intel_matches: matched.matches,
-        intel_sources: JSON.stringify(matched.sources),
-        intel_confidence: matched.confidence,
-        intel_observables: JSON.stringify(matched.observables),
+        ...intelColumns(matched),
       };
     });
   for (const part of chunks(created, CHUNK)) await trx.insertInto('cases').values(part).execute();
@@ -611,14 +605,7 @@ async function persist(
         ...(raise
           ? { asset_type: asset.type, asset_value: asset.value, asset_criticality: asset.criticality }
           : {}),
-        ...(matched.matches > beforeIntel.matches
-          ? {
-              intel_matches: matched.matches,
-              intel_sources: JSON.stringify(matched.sources),
-              intel_confidence: matched.confidence,
-              intel_observables: JSON.stringify(matched.observables),
-            }
-          : {}),
+        ...(matched.matches > beforeIntel.matches ? intelColumns(matched) : {}),
       }))
       .where('id', '=', c.id)
       .execute();

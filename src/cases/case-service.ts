@@ -31,6 +31,7 @@ import { BIG_CASE_ALERTS } from './case-runs.ts';
 import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
 import { lockGrouping } from './case-grouper.ts';
+import { foldCase, type MergeMoved } from './case-merge.ts';
 
 export type { CaseFilter } from './case-list.ts';
 
@@ -64,6 +65,21 @@ export interface CaseDetail extends CaseItem {
   /** For `GET /api/v1/cases/{id}/comments`, to go on to older comments; null when they are all. */
   olderCommentsCursor: string | null;
   timeline: AuditRecord[];
+  /** The cases merged into this one, newest first (the first MERGED_LISTED). */
+  mergedCases: { id: string; title: string; closedAt: string | null }[];
+}
+
+export interface MergeRequest {
+  into?: unknown;
+  note?: unknown;
+}
+
+export interface MergeResult {
+  /** The case that took the other's alerts, as it is now. */
+  case: CaseItem;
+  /** The case merged, now closed as a duplicate. */
+  merged: CaseItem;
+  moved: MergeMoved;
 }
 
 export interface CasePatch {
@@ -81,6 +97,7 @@ const DETAIL_ALERTS = 100;
 const DETAIL_OBSERVABLES = 200;
 /** A playbook that comments on each alert's case leaves a noisy rule's case with as many comments. */
 const DETAIL_COMMENTS = 100;
+const MERGED_LISTED = 50;
 
 export function toCaseSummary(row: CaseTable): CaseSummary {
   return {
@@ -100,6 +117,7 @@ export function toCaseSummary(row: CaseTable): CaseSummary {
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
     lastAlertAt: row.last_alert_at,
+    mergedInto: row.merged_into ?? null,
   };
 }
 
@@ -211,7 +229,7 @@ export class CaseService {
   async get(id: string, viewer?: Actor): Promise<CaseDetail> {
     const row = await this.#db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new RiposteError('not_found', `no case with id "${id}"`);
-    const [alerts, observables, comments, timeline] = await Promise.all([
+    const [alerts, observables, comments, timeline, mergedCases] = await Promise.all([
       this.#db
         .selectFrom('alerts')
         .selectAll()
@@ -229,6 +247,13 @@ export class CaseService {
         .where('action', '!=', 'case.view')
         .orderBy('seq')
         .limit(1000)
+        .execute(),
+      this.#db
+        .selectFrom('cases')
+        .select(['id', 'title', 'closed_at'])
+        .where('merged_into', '=', id)
+        .orderBy('closed_at', 'desc')
+        .limit(MERGED_LISTED)
         .execute(),
     ]);
     if (viewer)
@@ -250,6 +275,7 @@ export class CaseService {
         comments.nextCursor === null ? comments.items.length : await this.#countOfCase('case_comments', id),
       olderCommentsCursor: comments.nextCursor,
       timeline: timeline.map(toAuditRecord),
+      mergedCases: mergedCases.map((m) => ({ id: m.id, title: m.title, closedAt: m.closed_at })),
     };
   }
 
@@ -296,6 +322,8 @@ export class CaseService {
       const { set, changes, status, resolution } = await this.#changes(trx, row, patch);
       if (set.status === 'closed') set.closed_at = now;
       if (set.status === 'open') set.closed_at = null;
+      // Reopened, a merged case is a case of its own again (its alerts stay where they went).
+      if (set.status === 'open' && row.merged_into) set.merged_into = null;
       if (Object.keys(set).length === 0) return { item: this.#item(row), events: 0, changed: false };
       // Acknowledged: the first time someone takes the case or closes it (the acknowledge SLA).
       if (row.acknowledged_at === null && (set.assignee || set.status === 'closed'))
@@ -338,6 +366,100 @@ export class CaseService {
     if (updated.events > 0) hooked?.committed();
     if (updated.changed) this.#options.live?.publish({ type: 'case.changed', id });
     return updated.item;
+  }
+
+  /**
+   * Merges case `id` into the open case `request.into`: the target takes every alert, observable,
+   * comment, run, task and response action of it (src/cases/case-merge.ts), and `id` is closed as a
+   * duplicate pointing at the target, its rule history counting the duplicate. One transaction,
+   * holding the grouping lock (so no alert is grouped into either case half-way, and merges take
+   * turns) and both rows.
+   */
+  async merge(id: string, request: MergeRequest, actor: Actor): Promise<MergeResult> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request))
+      throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
+    for (const key of Object.keys(request))
+      if (key !== 'into' && key !== 'note')
+        throw invalidField(`/${key}`, `unknown field "${key}"; allowed: into, note`);
+    const into = request.into;
+    if (typeof into !== 'string' || into === '' || into.length > 200)
+      throw invalidField('/into', 'into must be the id of the open case to merge this one into');
+    if (into === id) throw invalidField('/into', 'a case cannot be merged into itself');
+    const note = request.note;
+    if (note !== undefined && note !== null && (typeof note !== 'string' || note.length > 10_000))
+      throw invalidField('/note', 'note must be a string of at most 10000 characters');
+    const hooked = this.#caseHook ? await this.#caseHook.prepare() : undefined;
+    const done = await this.#db.transaction().execute(async (trx) => {
+      await lockGrouping(trx, this.#dialect);
+      const rows = await trx
+        .selectFrom('cases')
+        .selectAll()
+        .where('id', 'in', [id, into])
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      const source = rows.find((r) => r.id === id);
+      const target = rows.find((r) => r.id === into);
+      if (!source) throw new RiposteError('not_found', `no case with id "${id}"`);
+      if (!target) throw invalidField('/into', `no case with id "${into}"`);
+      for (const c of [source, target])
+        if (c.status !== 'open')
+          throw new RiposteError(
+            'invalid_state',
+            `case ${c.id} is closed${c.merged_into ? ` (merged into ${c.merged_into})` : ''}: only open cases can be merged; reopen it first`,
+          );
+      const now = nowIso();
+      // The duplicate is counted for the rules of the alerts the case holds, before they move.
+      await recordResolution(trx, id, null, 'duplicate');
+      const moved = await foldCase(trx, source, target, now);
+      const resolutionNote = typeof note === 'string' && note.trim() !== '' ? note : `Merged into ${into}`;
+      await trx
+        .updateTable('cases')
+        .set({
+          status: 'closed',
+          resolution: 'duplicate',
+          resolution_note: resolutionNote,
+          closed_at: now,
+          acknowledged_at: source.acknowledged_at ?? now,
+          updated_at: now,
+          alert_count: 0,
+          merged_into: into,
+        })
+        .where('id', '=', id)
+        .execute();
+      await refreshPriority(trx, [id]);
+      await this.#audit.append(
+        trx,
+        [
+          {
+            actor,
+            action: 'case.merge',
+            targetType: 'case',
+            targetId: id,
+            details: { into, moved, resolutionNote },
+          },
+          {
+            actor,
+            action: 'case.merge_in',
+            targetType: 'case',
+            targetId: into,
+            details: { from: id, title: source.title, moved },
+          },
+        ],
+        now,
+      );
+      const fresh = await trx.selectFrom('cases').selectAll().where('id', 'in', [id, into]).execute();
+      const merged = fresh.find((r) => r.id === id)!;
+      const kept = fresh.find((r) => r.id === into)!;
+      const events: CaseChange[] = [{ caseId: id, event: 'closed' }];
+      if (kept.severity !== target.severity) events.push({ caseId: into, event: 'severity_changed' });
+      if (hooked) await hooked.write(trx, events);
+      return { case: this.#item(kept), merged: this.#item(merged), moved };
+    });
+    hooked?.committed();
+    this.#options.live?.publish({ type: 'case.changed', id });
+    this.#options.live?.publish({ type: 'case.changed', id: into });
+    return done;
   }
 
   /**

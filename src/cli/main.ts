@@ -27,6 +27,7 @@ import { intelImportCommand } from './commands/intel-command.ts';
 import { integrationImportOpenApiCommand } from './commands/integration-command.ts';
 import { keysRotateCommand } from './commands/keys-command.ts';
 import { caseRollbackCommand, killSwitchCommand } from './commands/response-commands.ts';
+import { caseMergeCommand } from './commands/case-commands.ts';
 import { benchCommand } from './commands/bench-command.ts';
 import { demoCommand } from './commands/demo-command.ts';
 
@@ -123,6 +124,11 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'case rollback': {
     run: caseRollbackCommand,
     usage: "case rollback ID                             undo the case's containment, newest first",
+  },
+  'case merge': {
+    run: caseMergeCommand,
+    usage:
+      'case merge ID --into ID [--note TEXT]        fold an open case into another (closed as a duplicate)',
   },
   'response kill-switch': {
     run: killSwitchCommand,

@@ -23,6 +23,8 @@ export interface CaseSummary {
   updatedAt: string;
   closedAt: string | null;
   lastAlertAt: string;
+  /** The case this one was merged into (it was closed as a duplicate then); null otherwise. */
+  mergedInto: string | null;
 }
 
 export interface CaseObservable extends Observable {

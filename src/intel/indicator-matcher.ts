@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Dialect } from '../store/database.ts';
-import type { DatabaseSchema, ObservableFindingTable } from '../store/schema.ts';
+import type { CaseTable, DatabaseSchema, ObservableFindingTable } from '../store/schema.ts';
 import { oneOf, valueParts } from '../store/value-lists.ts';
 import { INDICATOR_TYPES } from './indicator.ts';
 
@@ -121,6 +121,46 @@ export interface CaseIntel {
 const MAX_KEPT = 100;
 
 export const NO_INTEL: CaseIntel = { matches: 0, sources: [], confidence: null, observables: [] };
+
+type IntelColumns = Pick<
+  CaseTable,
+  'intel_matches' | 'intel_sources' | 'intel_confidence' | 'intel_observables'
+>;
+
+/** A case row's intel summary. */
+export function intelOfRow(row: IntelColumns): CaseIntel {
+  return {
+    matches: Number(row.intel_matches),
+    sources: JSON.parse(row.intel_sources) as string[],
+    confidence: row.intel_confidence === null ? null : Number(row.intel_confidence),
+    observables: JSON.parse(row.intel_observables) as string[],
+  };
+}
+
+/** The summary as the case row keeps it. */
+export function intelColumns(intel: CaseIntel): IntelColumns {
+  return {
+    intel_matches: intel.matches,
+    intel_sources: JSON.stringify(intel.sources),
+    intel_confidence: intel.confidence,
+    intel_observables: JSON.stringify(intel.observables),
+  };
+}
+
+/**
+ * Two cases' summaries as one (a merge): a matched observable both kept is counted once, the feeds of
+ * both, the best confidence.
+ */
+export function combinedIntel(a: CaseIntel, b: CaseIntel): CaseIntel {
+  const shared = b.observables.filter((key) => a.observables.includes(key)).length;
+  const confidences = [a.confidence, b.confidence].filter((c): c is number => c !== null);
+  return {
+    matches: a.matches + b.matches - shared,
+    sources: [...new Set([...a.sources, ...b.sources])].sort().slice(0, 20),
+    confidence: confidences.length === 0 ? null : Math.max(...confidences),
+    observables: [...new Set([...a.observables, ...b.observables])].slice(0, MAX_KEPT),
+  };
+}
 
 /**
  * A case's intel summary after these observables joined it: each matching observable counts once.

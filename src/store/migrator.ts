@@ -23,6 +23,7 @@ import * as commentOrder from './migrations/0019-comment-order.ts';
 import * as workerLeases from './migrations/0020-worker-leases.ts';
 import * as runsUpdatedIndex from './migrations/0021-runs-updated-index.ts';
 import * as sourceTokenRotation from './migrations/0022-source-token-rotation.ts';
+import * as caseMerge from './migrations/0023-case-merge.ts';
 
 interface Migration {
   name: string;
@@ -53,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0020-worker-leases', up: workerLeases.up },
   { name: '0021-runs-updated-index', up: runsUpdatedIndex.up },
   { name: '0022-source-token-rotation', up: sourceTokenRotation.up },
+  { name: '0023-case-merge', up: caseMerge.up },
 ];
 
 export interface MigrationResult {

@@ -75,6 +75,8 @@ export interface CaseTable {
   last_alert_at: string;
   /** When the case was first assigned or closed (its acknowledge SLA). */
   acknowledged_at?: string | null;
+  /** The case this one was merged into (it is closed as a duplicate); null otherwise. */
+  merged_into?: string | null;
 }
 
 export interface CaseTagTable {

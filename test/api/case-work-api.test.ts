@@ -498,5 +498,172 @@ for (const kind of databaseKinds()) {
         );
       });
     }
+
+    const merge = (caseId: string, payload: unknown, role: 'analyst' | 'viewer' = 'analyst') =>
+      h.as(role, { method: 'POST', url: `/api/v1/cases/${caseId}/merge`, payload: payload as object });
+
+    it('merges a case into another: its alerts, observables, comments, tags, run, task and response action move, and it is closed as a duplicate', async () => {
+      const blockedIp = '198.51.100.97';
+      const from = await newCase({ rule: 9101, destIp: blockedIp, severity: 1 });
+      const into = await newCase({ destIp: '198.51.100.98', severity: 3 });
+      const fromDetail = await get(`/api/v1/cases/${from.caseId}`);
+      const task = await until(
+        () => get(`/api/v1/tasks?caseId=${from.caseId}&mine=false`),
+        (page) => page.items.length === 1,
+        "the case's task",
+      );
+      const answer = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/tasks/${task.items[0].id}/answer`,
+        payload: { choice: 'block' },
+      });
+      assert.equal(answer.statusCode, 200, answer.body);
+      await until(
+        () => get(`/api/v1/cases/${from.caseId}/actions`),
+        (page) => page.items.length === 1,
+        'the ledger entry',
+      );
+      await until(
+        () => get(`/api/v1/runs?caseId=${from.caseId}`),
+        (page) => page.items.length === 1 && page.items[0].status === 'succeeded',
+        'the run to finish',
+      );
+      await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/cases/${from.caseId}/comments`,
+        payload: { body: 'same actor as the other one' },
+      });
+      await patch(from.caseId, { tags: ['phishing', 'shared'] });
+      await patch(into.caseId, { tags: ['shared'], assignee: 'bob' });
+      const before = await get(`/api/v1/cases/${into.caseId}`);
+      assert.equal(before.severity, 'low');
+
+      const res = await merge(from.caseId, { into: into.caseId });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.deepEqual(
+        { ...body.moved, observables: body.moved.observables > 0 },
+        { alerts: 1, comments: 1, runs: 1, tasks: 1, actions: 1, tags: 1, observables: true },
+      );
+      assert.equal(body.case.id, into.caseId);
+      assert.equal(body.merged.mergedInto, into.caseId);
+
+      const kept = await get(`/api/v1/cases/${into.caseId}`);
+      assert.equal(kept.alertCount, 2);
+      assert.deepEqual(
+        kept.alerts.map((a: { id: string }) => a.id).sort(),
+        [from.alertId, into.alertId].sort(),
+      );
+      assert.equal(kept.severity, 'high', "the severity rises to the merged case's");
+      assert.equal(kept.assignee, 'bob');
+      assert.deepEqual(kept.tags, ['phishing', 'shared']);
+      assert.ok(kept.comments.some((c: { body: string }) => c.body === 'same actor as the other one'));
+      const keptValues = new Set(kept.observables.map((o: { value: string }) => o.value));
+      for (const o of fromDetail.observables)
+        assert.ok(keptValues.has(o.value), `${o.type} ${o.value} moved`);
+      assert.deepEqual(
+        kept.mergedCases.map((c: { id: string }) => c.id),
+        [from.caseId],
+      );
+      assert.equal((await get(`/api/v1/runs?caseId=${into.caseId}`)).items.length, 1);
+      assert.equal((await get(`/api/v1/tasks?caseId=${into.caseId}&mine=false`)).items.length, 1);
+      assert.equal((await get(`/api/v1/cases/${into.caseId}/actions`)).items.length, 1);
+      assert.equal((await get(`/api/v1/alerts/${from.alertId}`)).caseId, into.caseId);
+      // Searching for the merged case's observable finds the case that holds it now.
+      const found = await get(`/api/v1/cases?status=open&q=${encodeURIComponent(blockedIp)}`);
+      assert.deepEqual(
+        found.items.map((c: { id: string }) => c.id),
+        [into.caseId],
+      );
+      const keptTimeline = await get(`/api/v1/cases/${into.caseId}/timeline?limit=500`);
+      const mergeIn = keptTimeline.items.find((r: { action: string }) => r.action === 'case.merge_in');
+      assert.equal(mergeIn.details.from, from.caseId);
+
+      const closed = await get(`/api/v1/cases/${from.caseId}`);
+      assert.equal(closed.status, 'closed');
+      assert.equal(closed.resolution, 'duplicate');
+      assert.equal(closed.resolutionNote, `Merged into ${into.caseId}`);
+      assert.equal(closed.mergedInto, into.caseId);
+      assert.equal(closed.alertCount, 0);
+      assert.deepEqual(closed.alerts, []);
+      assert.deepEqual(closed.comments, []);
+      assert.ok(closed.timeline.some((r: { action: string }) => r.action === 'case.merge'));
+      assert.equal((await get(`/api/v1/runs?caseId=${from.caseId}`)).items.length, 0);
+      // The duplicate is counted in the rule's history.
+      const stats = await h.riposte.database.db
+        .selectFrom('rule_stats')
+        .select('duplicate')
+        .where('rule_key', '=', 'ids:9101')
+        .executeTakeFirst();
+      assert.ok(Number(stats?.duplicate) >= 1);
+      const verify = await h.as('admin', { method: 'GET', url: '/api/v1/audit/verify' });
+      assert.equal(verify.json().ok, true, verify.body);
+
+      // An alert about the merged case's domain, seen again, joins the case that took it.
+      const domain = fromDetail.observables.find((o: { type: string }) => o.type === 'domain').value;
+      const again = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/ids/alerts',
+        payload: JSON.stringify(
+          eveAlert({ sid: 9177, srcIp: '10.63.0.1', destIp: '203.0.113.63', hostname: domain }),
+        ),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${source}` },
+      });
+      assert.equal(again.statusCode, 202, again.body);
+      await h.riposte.grouping.drain();
+      assert.equal((await get(`/api/v1/alerts/${again.json().alertIds[0]}`)).caseId, into.caseId);
+
+      // Reopened, the merged case is a case of its own again.
+      const reopened = await patch(from.caseId, { status: 'open' });
+      assert.equal(reopened.mergedInto, null);
+      assert.equal(reopened.alertCount, 0);
+    });
+
+    it('refuses a merge with a precise error, and changes nothing', async () => {
+      const a = await newCase();
+      const b = await newCase();
+      const shut = await newCase();
+      await patch(shut.caseId, { status: 'closed', resolution: 'false_positive' });
+      const refused = async (
+        caseId: string,
+        payload: unknown,
+        status: number,
+        code: string,
+        path?: string,
+      ) => {
+        const res = await merge(caseId, payload);
+        assert.equal(res.statusCode, status, res.body);
+        assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+        assert.equal(res.json().code, code, res.body);
+        if (path) assert.equal(res.json().path, path, res.body);
+        return res.json();
+      };
+      await refused(a.caseId, { into: a.caseId }, 400, 'validation_failed', '/into');
+      await refused(a.caseId, {}, 400, 'validation_failed', '/into');
+      await refused(a.caseId, { into: 42 }, 400, 'validation_failed', '/into');
+      await refused(a.caseId, { into: b.caseId, also: 1 }, 400, 'validation_failed', '/also');
+      await refused(a.caseId, { into: b.caseId, note: 7 }, 400, 'validation_failed', '/note');
+      await refused(a.caseId, [b.caseId], 400, 'validation_failed');
+      const unknown = await refused(a.caseId, { into: 'case_nope' }, 400, 'validation_failed', '/into');
+      assert.match(unknown.detail, /case_nope/);
+      await refused('case_nope', { into: b.caseId }, 404, 'not_found');
+      const closed = await refused(a.caseId, { into: shut.caseId }, 409, 'invalid_state');
+      assert.match(closed.detail, new RegExp(shut.caseId));
+      await refused(shut.caseId, { into: a.caseId }, 409, 'invalid_state');
+      assert.equal((await merge(a.caseId, { into: b.caseId }, 'viewer')).statusCode, 403);
+      for (const id of [a.caseId, b.caseId]) {
+        const c = await get(`/api/v1/cases/${id}`);
+        assert.equal(c.status, 'open');
+        assert.equal(c.alertCount, 1);
+        assert.equal(c.mergedInto, null);
+      }
+
+      // Merged once, a case cannot be merged again (it is closed), and its note is the one given.
+      const ok = await merge(a.caseId, { into: b.caseId, note: 'the same scan' });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.json().merged.resolutionNote, 'the same scan');
+      const twice = await refused(a.caseId, { into: b.caseId }, 409, 'invalid_state');
+      assert.match(twice.detail, new RegExp(`merged into ${b.caseId}`));
+    });
   });
 }

@@ -36,6 +36,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/cases/:id': ALL,
   'PATCH /api/v1/cases/:id': ANALYST,
   'POST /api/v1/cases/:id/comments': ANALYST,
+  'POST /api/v1/cases/:id/merge': ANALYST,
   'GET /api/v1/cases/:id/comments': ALL,
   'GET /api/v1/cases/:id/timeline': ALL,
   'GET /api/v1/cases/:id/observables': ALL,

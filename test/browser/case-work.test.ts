@@ -272,6 +272,70 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await page.context().close();
   });
 
+  it('merges a case into another found by its words, and each case shows the other', async () => {
+    const { riposte } = c.harness;
+    await riposte.sources.create({ name: 'merge-ids', format: 'suricata' }, ACTOR);
+    const source = await riposte.sources.get('merge-ids');
+    const { alertIds } = await riposte.ingest.ingest(
+      source,
+      JSON.stringify([
+        eveAlert({
+          sid: 4701,
+          signature: 'ET POLICY odd TLS to rare host',
+          srcIp: '10.3.7.1',
+          hostname: 'rare-tls.example.net',
+        }),
+        eveAlert({
+          sid: 4702,
+          signature: 'ET INFO beacon cadence',
+          srcIp: '10.3.7.2',
+          hostname: 'cadence.example.net',
+        }),
+      ]),
+      'application/json',
+      ACTOR,
+    );
+    await riposte.grouping.drain();
+    const [from, into] = await Promise.all(
+      alertIds.map(async (id) => (await riposte.alerts.get(id)).caseId!),
+    );
+    assert.ok(from && into && from !== into);
+
+    const page = await c.loginAs('analyst');
+    await page.goto(`/ui/cases/${from}`);
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.getByText('Merge into another case').click();
+    await summary.getByLabel('Find open cases').fill('cadence');
+    await summary.getByRole('button', { name: 'Search' }).click();
+    const choices = summary.getByRole('group', { name: 'Merge into' });
+    await choices.getByRole('radio').first().waitFor();
+    assert.equal(await choices.getByRole('radio').count(), 1);
+    await choices.getByRole('radio').check();
+    await summary.getByLabel(/^Merge note/).fill('one beacon, two detections');
+    await summary.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page.waitForURL(new RegExp(`/ui/cases/${into}$`));
+    const merged = page.getByRole('region', { name: 'Summary' }).getByTestId('case-merged-from');
+    await merged.getByRole('link', { name: /ET POLICY odd TLS to rare host/ }).waitFor();
+    await page
+      .getByRole('region', { name: 'Linked alerts' })
+      .getByText('ET POLICY odd TLS to rare host')
+      .first()
+      .waitFor();
+    await page
+      .getByRole('region', { name: 'Timeline' })
+      .getByText(`merged case ${from} into this one (1 alert)`)
+      .waitFor();
+
+    await merged.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/ui/cases/${from}$`));
+    const closed = page.getByRole('region', { name: 'Summary' });
+    await closed.getByTestId('case-resolution').getByText('duplicate').waitFor();
+    await closed.getByText('one beacon, two detections').waitFor();
+    await closed.getByTestId('case-merged-into').getByRole('link', { name: into }).waitFor();
+    assert.equal(await closed.getByText('Merge into another case').count(), 0);
+    await page.context().close();
+  });
+
   it('offers a viewer the queue and the case without the controls to change them', async () => {
     const page = await c.loginAs('viewer');
     await page.goto(`/ui/cases/${caseId}`);

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-databases
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const ACTOR = { id: 't', type: 'system' as const };
 
-describe('riposte case rollback and the kill switch (CLI)', () => {
+describe('riposte case rollback, case merge and the kill switch (CLI)', () => {
   let db: TestDatabase;
   let riposte: Riposte;
   let caseId: string;
@@ -69,6 +69,33 @@ describe('riposte case rollback and the kill switch (CLI)', () => {
       ],
     );
     assert.match(cli(['case', 'rollback', caseId]).stderr, /nothing to roll back/);
+  });
+
+  it('merges a case into another and prints what moved; a closed case is refused', async () => {
+    const opened = await openRiposte(
+      loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent' }),
+    );
+    const ingested = await opened.ingest.ingest(
+      await opened.sources.get('ids'),
+      JSON.stringify(eveAlert({ sid: 31338, srcIp: '10.20.30.40', hostname: 'other.example.net' })),
+      'application/json',
+      ACTOR,
+    );
+    await opened.grouping.drain();
+    const other = (await opened.alerts.get(ingested.alertIds[0]!)).caseId!;
+    await opened.close();
+    assert.notEqual(other, caseId);
+
+    const res = cli(['case', 'merge', other, '--into', caseId, '--note', 'same host']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`^merged ${other} into ${caseId} \\(2 alerts now\\)`));
+    assert.match(res.stdout, /^alerts\t1$/m);
+    assert.match(res.stdout, /^comments\t0$/m);
+    const again = cli(['case', 'merge', other, '--into', caseId]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /invalid_state/);
+    assert.match(again.stderr, /is closed \(merged into/);
+    assert.match(cli(['case', 'merge', other]).stderr, /--into/);
   });
 
   it('engages and lifts the kill switch', () => {

@@ -173,4 +173,89 @@ describe('fuzzing the API', () => {
       'the audit chain survived the fuzzing',
     );
   });
+
+  it('cases: random merge bodies between a handful of cases keep every count true', async () => {
+    const ingested = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources/suricata/alerts',
+      payload: JSON.stringify(
+        Array.from({ length: 6 }, (_, i) =>
+          eveAlert({ sid: 7700 + i, srcIp: `10.77.0.${i + 1}`, hostname: `merge-${i}.example.org` }),
+        ),
+      ),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get('suricata')}` },
+    });
+    assert.equal(ingested.statusCode, 202, ingested.body);
+    await h.riposte.grouping.drain();
+    const ids = await Promise.all(
+      (ingested.json().alertIds as string[]).map(async (id) => (await h.riposte.alerts.get(id)).caseId!),
+    );
+    const anyCase = fc.constantFrom(...ids);
+    await fc.assert(
+      fc.asyncProperty(
+        anyCase,
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.record(
+            {
+              into: fc.oneof(anyCase, fc.string({ maxLength: 30 }), fc.jsonValue({ maxDepth: 1 })),
+              note: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 1 })),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        fc.boolean(),
+        async (id, body, reopen) => {
+          const res = await h.as('analyst', {
+            method: 'POST',
+            url: `/api/v1/cases/${id}/merge`,
+            payload: JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          });
+          check(res, `merge ${JSON.stringify(body).slice(0, 120)}`);
+          // Reopened now and then, so merges keep finding open cases.
+          if (reopen)
+            check(
+              await h.as('analyst', {
+                method: 'PATCH',
+                url: `/api/v1/cases/${id}`,
+                payload: { status: 'open' },
+              }),
+              'reopen',
+            );
+        },
+      ),
+      { numRuns: 400 },
+    );
+    const { db } = h.riposte.database;
+    const counted = await db
+      .selectFrom('alerts')
+      .select(['case_id', (eb) => eb.fn.countAll().as('n')])
+      .where('case_id', 'in', ids)
+      .groupBy('case_id')
+      .execute();
+    const stored = await db
+      .selectFrom('cases')
+      .select(['id', 'alert_count'])
+      .where('id', 'in', ids)
+      .execute();
+    for (const c of stored)
+      assert.equal(
+        Number(c.alert_count),
+        Number(counted.find((r) => r.case_id === c.id)?.n ?? 0),
+        `case ${c.id} counts its alerts`,
+      );
+    assert.equal(
+      counted.reduce((sum, r) => sum + Number(r.n), 0),
+      6,
+      'every alert is in one of the cases',
+    );
+    const merges = await db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('action', '=', 'case.merge')
+      .execute();
+    assert.ok(merges.length > 0, 'some merges went through');
+    assert.equal((await h.riposte.audit.verify(db)).ok, true);
+  });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { CaseFilter, CasePatch } from '../../cases/case-service.ts';
+import type { CaseFilter, CasePatch, MergeRequest } from '../../cases/case-service.ts';
 import { CASE_SORTS } from '../../cases/case-list.ts';
 import { CASE_STATUSES, RESOLUTIONS } from '../../core/case.ts';
 import { OBSERVABLE_TYPES, SEVERITIES } from '../../core/alert.ts';
@@ -129,6 +129,31 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request) => riposte.cases.update(request.params.id, request.body, actorOf(request)),
+  );
+
+  app.post<{ Params: { id: string }; Body: MergeRequest }>(
+    '/api/v1/cases/:id/merge',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary: 'Merge this case into another open case (this one is closed as a duplicate)',
+        description:
+          'The case named by `into` takes every alert, observable, comment, run, task and response action of this one, its tags, and its severity, asset and threat-intelligence matches where they weigh more; its search document and priority are recomputed. This case is closed with the resolution `duplicate` (the note, or "Merged into <id>"), counted in its rules\' history, and keeps `mergedInto`; the target lists it under `mergedCases`. Both must be open. The answer: both cases as they are now and what moved, by kind.',
+        tags: ['cases'],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            into: { type: 'string', description: 'the id of the open case that takes this one' },
+            note: {
+              type: 'string',
+              description: 'this case\'s resolution note; default "Merged into <into>"',
+            },
+          },
+        },
+      },
+    },
+    async (request) => riposte.cases.merge(request.params.id, request.body, actorOf(request)),
   );
 
   app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>(

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
 import { ErrorBox, Severity, Status, Time, useAction } from '../../components/ui.tsx';
+import { Link } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import {
   CASE_SEVERITIES,
@@ -10,6 +11,7 @@ import {
   type Person,
   type SlaClock,
 } from './case-types.ts';
+import { CaseMerge } from './CaseMerge.tsx';
 import { PriorityScore } from './PriorityScore.tsx';
 import { SlaBadge } from './SlaBadge.tsx';
 
@@ -26,7 +28,10 @@ function Clock({ name, clock }: { name: string; clock: SlaClock }) {
   );
 }
 
-/** What the case is, and the edits a role allows: assign, severity, tags, close with a resolution, reopen. */
+/**
+ * What the case is, and the edits a role allows: assign, severity, tags, close with a resolution,
+ * merge into another case, reopen.
+ */
 export function CaseSummary({
   kase,
   people,
@@ -111,6 +116,31 @@ export function CaseSummary({
             </dd>
           </>
         )}
+        {kase.mergedInto && (
+          <>
+            <dt>Merged into</dt>
+            <dd data-testid="case-merged-into">
+              <Link to={`/cases/${encodeURIComponent(kase.mergedInto)}`} className="mono">
+                {kase.mergedInto}
+              </Link>
+            </dd>
+          </>
+        )}
+        {kase.mergedCases.length > 0 && (
+          <>
+            <dt>Merged from</dt>
+            <dd data-testid="case-merged-from">
+              {kase.mergedCases.map((m) => (
+                <div key={m.id}>
+                  <Link to={`/cases/${encodeURIComponent(m.id)}`}>{m.title}</Link>{' '}
+                  <span className="muted small">
+                    <Time value={m.closedAt} />
+                  </span>
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
       </dl>
       {kase.description && <p className="muted">{kase.description}</p>}
       <ErrorBox error={action.error} />
@@ -174,31 +204,34 @@ export function CaseSummary({
             </button>
           </form>
           {kase.status === 'open' ? (
-            <form className="stack" aria-label="Close the case" onSubmit={close}>
-              <fieldset className="stack">
-                <legend>Close the case</legend>
-                <label>
-                  Resolution
-                  <select value={resolution} required onChange={(e) => setResolution(e.target.value)}>
-                    <option value="">Choose…</option>
-                    {RESOLUTIONS.map((r) => (
-                      <option key={r} value={r}>
-                        {label(r)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label>
-                  Resolution note
-                  <textarea value={note} onChange={(e) => setNote(e.target.value)} maxLength={10_000} />
-                </label>
-                <div>
-                  <button type="submit" className="primary" disabled={action.busy || resolution === ''}>
-                    Close case
-                  </button>
-                </div>
-              </fieldset>
-            </form>
+            <>
+              <form className="stack" aria-label="Close the case" onSubmit={close}>
+                <fieldset className="stack">
+                  <legend>Close the case</legend>
+                  <label>
+                    Resolution
+                    <select value={resolution} required onChange={(e) => setResolution(e.target.value)}>
+                      <option value="">Choose…</option>
+                      {RESOLUTIONS.map((r) => (
+                        <option key={r} value={r}>
+                          {label(r)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Resolution note
+                    <textarea value={note} onChange={(e) => setNote(e.target.value)} maxLength={10_000} />
+                  </label>
+                  <div>
+                    <button type="submit" className="primary" disabled={action.busy || resolution === ''}>
+                      Close case
+                    </button>
+                  </div>
+                </fieldset>
+              </form>
+              <CaseMerge kase={kase} />
+            </>
           ) : (
             <div>
               <button type="button" disabled={action.busy} onClick={() => void patch({ status: 'open' })}>

@@ -39,6 +39,16 @@ export function describe(row: AuditRecord): string {
       const results = Array.isArray(d.results) ? (d.results as { outcome: string }[]) : [];
       return `rolled back containment (${results.map((r) => r.outcome).join(', ') || 'nothing to undo'})`;
     }
+    case 'case.merge':
+      return `merged this case into ${String(d.into)}`;
+    case 'case.merge_in': {
+      const moved = (d.moved ?? {}) as { alerts?: number };
+      return `merged case ${String(d.from)} into this one (${moved.alerts ?? 0} alert${moved.alerts === 1 ? '' : 's'})`;
+    }
+    case 'case.add_alerts':
+      return `added ${String(d.count)} alert${d.count === 1 ? '' : 's'}`;
+    case 'case.remove_alerts':
+      return `moved ${String(d.count)} alert${d.count === 1 ? '' : 's'} to case ${String(d.to)}`;
     case 'response.applied':
       return `applied ${String(d.action)} to ${target}`;
     case 'response.rolled_back':

@@ -40,6 +40,8 @@ export interface CaseItem {
   lastAlertAt: string;
   acknowledgedAt: string | null;
   sla: CaseSla | null;
+  /** The case this one was merged into; null otherwise. */
+  mergedInto: string | null;
 }
 
 export interface CaseAlert {
@@ -95,6 +97,8 @@ export interface CaseDetail extends CaseItem {
   commentCount: number;
   olderCommentsCursor: string | null;
   enrichment: Enrichment[];
+  /** The cases merged into this one, newest first. */
+  mergedCases: { id: string; title: string; closedAt: string | null }[];
 }
 
 export interface AuditRecord {
