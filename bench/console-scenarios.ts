@@ -99,6 +99,15 @@ export function consoleScenarios(p: Probes, declared: DeclaredParams): (Scenario
   const caseView = `/api/v1/cases/${p.biggestCase}`;
   add('case view', 'the biggest case', caseView, {}, undefined, '/api/v1/cases/:id');
   add('case view', 'its timeline', `${caseView}/timeline`, {}, 'chain', '/api/v1/cases/:id/timeline');
+  add('case view', 'its related cases', `${caseView}/related`, {}, undefined, '/api/v1/cases/:id/related');
+  add(
+    'case view',
+    'related cases of one from the middle of the table',
+    `/api/v1/cases/${p.middle.case}/related`,
+    {},
+    undefined,
+    '/api/v1/cases/:id/related',
+  );
 
   const runs = '/api/v1/runs';
   add('runs', 'all', runs, {}, 'chain');

@@ -6,6 +6,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import type { ActionDefinition } from '../core/action.ts';
 import type { AssetService } from '../assets/asset-service.ts';
 import type { CaseService } from '../cases/case-service.ts';
+import { RELATED_LIMIT_MAX } from '../cases/related-cases.ts';
 import type { EdlStore } from '../edl/edl-store.ts';
 import { signInRiskAction, type SignInRiskDeps } from './sign-in-risk-action.ts';
 import { indicatorLookupAction, type IndicatorLookupDeps } from './indicator-lookup-action.ts';
@@ -88,6 +89,26 @@ export function builtinActions(deps: BuiltinActionDeps): ActionDefinition[] {
         const patch = resolutionNote === undefined ? rest : { ...rest, resolutionNote };
         const updated = await deps.cases().update(String(caseId), patch, automation(context.runId));
         return { id: updated.id, status: updated.status, severity: updated.severity, tags: updated.tags };
+      },
+    },
+    {
+      id: 'riposte.related_cases',
+      title: 'Find related cases',
+      description:
+        'Other cases that saw the same observables, most alike first, with how they were resolved, and the resolution most of the closed ones got (`suggestion`, or null). See docs/cases.md#related-cases.',
+      effect: 'read',
+      input: Type.Object(
+        {
+          case_id: Type.String({ minLength: 1 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RELATED_LIMIT_MAX })),
+        },
+        { additionalProperties: false },
+      ),
+      timeoutMs: 10_000,
+      retry: { attempts: 3, backoffMs: 500, factor: 2, maxDelayMs: 5_000, jitter: true },
+      run: async (input) => {
+        const related = await deps.cases().related(String(input['case_id']), { limit: input['limit'] });
+        return { ...related };
       },
     },
     {

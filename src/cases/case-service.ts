@@ -32,6 +32,7 @@ import { caseTimeline } from './case-timeline.ts';
 import { recordResolution } from './rule-history.ts';
 import { lockGrouping } from './case-grouper.ts';
 import { foldCase, type MergeMoved } from './case-merge.ts';
+import { relatedCases, type RelatedCases } from './related-cases.ts';
 
 export type { CaseFilter } from './case-list.ts';
 
@@ -218,6 +219,12 @@ export class CaseService {
       items,
       nextCursor: rows.length > limit && last ? encodeTupleCursor([last.createdAt, last.id]) : null,
     };
+  }
+
+  /** Other cases that saw this case's observables, most alike first, and how they ended (related-cases.ts). */
+  async related(id: string, query: { limit?: unknown } = {}): Promise<RelatedCases> {
+    await this.#existing(id);
+    return relatedCases(this.#db, this.#dialect, id, query.limit);
   }
 
   /** A case's observables a page at a time (type, cursor, limit), by type then value. */

@@ -533,5 +533,94 @@ for (const kind of databaseKinds()) {
       assert.equal(views[0].actor, 'token:test-viewer');
       assert.equal((await h.riposte.audit.verify(h.riposte.database.db)).ok, true);
     });
+
+    it('finds the past cases that saw the same things, the most alike first, and suggests how most of them ended', async () => {
+      // Three past cases about one phishing domain, each closed before the next arrived (grouping only
+      // joins open cases); the third from the same workstation as the case under test.
+      const past: string[] = [];
+      for (const [i, resolution] of (
+        ['false_positive', 'false_positive', 'true_positive'] as const
+      ).entries()) {
+        const [id] = await ingest([
+          eveAlert({
+            sid: 8801 + i,
+            srcIp: `10.88.0.${i + 1}`,
+            destIp: '198.51.100.88',
+            hostname: 'evil-phish.example.com',
+          }),
+        ]);
+        const caseId = (await alert(id!)).caseId as string;
+        await closeCase(caseId, resolution);
+        past.push(caseId);
+      }
+      const [current] = await ingest([
+        eveAlert({
+          sid: 8804,
+          srcIp: '10.88.0.3',
+          destIp: '198.51.100.88',
+          hostname: 'evil-phish.example.com',
+        }),
+        eveAlert({
+          sid: 8805,
+          srcIp: '10.88.0.9',
+          destIp: '198.51.100.89',
+          hostname: 'benign-thing.example.org',
+        }),
+      ]);
+      const caseId = (await alert(current!)).caseId as string;
+      assert.ok(!past.includes(caseId));
+
+      const res = await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}/related` });
+      assert.equal(res.statusCode, 200, res.body);
+      const related = res.json();
+      assert.ok(related.probed > 0);
+      const ids = related.items.map((c: { id: string }) => c.id);
+      assert.deepEqual(
+        [...ids].sort(),
+        [...past].sort(),
+        'the three past cases, not itself nor unrelated ones',
+      );
+      assert.equal(ids[0], past[2], 'the one sharing the workstation too comes first');
+      const first = related.items[0];
+      assert.equal(first.resolution, 'true_positive');
+      assert.equal(first.status, 'closed');
+      assert.ok(first.sharedCount > related.items[1].sharedCount);
+      assert.ok(first.score > related.items[1].score);
+      assert.ok(
+        first.shared.some(
+          (o: { type: string; value: string }) => o.type === 'domain' && o.value === 'evil-phish.example.com',
+        ),
+      );
+      assert.ok(first.shared.some((o: { value: string }) => o.value === '10.88.0.3'));
+      assert.deepEqual(related.suggestion, { resolution: 'false_positive', agreeing: 2, closed: 3 });
+
+      const one = await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}/related?limit=1` });
+      assert.deepEqual(
+        one.json().items.map((c: { id: string }) => c.id),
+        [past[2]],
+      );
+      assert.equal(one.json().suggestion, null, 'one closed case is not enough to suggest');
+      const zero = await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}/related?limit=0` });
+      assert.equal(zero.statusCode, 400, zero.body);
+      assert.equal(zero.json().path, 'limit');
+      assert.equal(
+        (await h.as('viewer', { method: 'GET', url: '/api/v1/cases/case_nope/related' })).statusCode,
+        404,
+      );
+
+      // The same through the playbook action.
+      const action = (await h.riposte.actions.get('riposte.related_cases')!.run(
+        { case_id: caseId, limit: 2 },
+        {
+          idempotencyKey: 'run_r:s:1',
+          attempt: 1,
+          runId: 'run_r',
+          stepKey: 's',
+          signal: new AbortController().signal,
+        },
+      )) as { items: { id: string }[]; suggestion: unknown };
+      assert.equal(action.items.length, 2);
+      assert.equal(action.items[0]!.id, past[2]);
+    });
   });
 }

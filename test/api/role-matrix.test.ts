@@ -37,6 +37,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'PATCH /api/v1/cases/:id': ANALYST,
   'POST /api/v1/cases/:id/comments': ANALYST,
   'POST /api/v1/cases/:id/merge': ANALYST,
+  'GET /api/v1/cases/:id/related': ALL,
   'GET /api/v1/cases/:id/comments': ALL,
   'GET /api/v1/cases/:id/timeline': ALL,
   'GET /api/v1/cases/:id/observables': ALL,

@@ -336,6 +336,59 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await page.context().close();
   });
 
+  it("shows a case's related past cases and what most of them were", async () => {
+    const { riposte } = c.harness;
+    await riposte.sources.create({ name: 'related-ids', format: 'suricata' }, ACTOR);
+    const source = await riposte.sources.get('related-ids');
+    const caseOf = async (sid: number) => {
+      const { alertIds } = await riposte.ingest.ingest(
+        source,
+        JSON.stringify(
+          eveAlert({
+            sid,
+            signature: `ET PHISHING lookalike bank ${sid}`,
+            srcIp: `10.3.8.${sid % 250}`,
+            destIp: '198.51.100.48',
+            hostname: 'lookalike-bank.example.net',
+          }),
+        ),
+        'application/json',
+        ACTOR,
+      );
+      await riposte.grouping.drain();
+      return (await riposte.alerts.get(alertIds[0]!)).caseId!;
+    };
+    const past = [];
+    for (const sid of [4801, 4802]) {
+      const id = await caseOf(sid);
+      await riposte.cases.update(id, { status: 'closed', resolution: 'false_positive' }, ACTOR);
+      past.push(id);
+    }
+    const current = await caseOf(4803);
+
+    const page = await c.loginAs('viewer');
+    await page.goto(`/ui/cases/${current}`);
+    const panel = page.getByRole('region', { name: 'Related cases' });
+    await panel
+      .getByTestId('related-suggestion')
+      .getByText('2 of 2 related closed cases were resolved so', { exact: false })
+      .waitFor();
+    assert.equal(
+      await panel.getByTestId('related-suggestion').locator('strong').textContent(),
+      'false positive',
+    );
+    assert.equal(await panel.getByTestId('related-case').count(), 2);
+    await panel
+      .getByTestId('related-case')
+      .first()
+      .getByText('lookalike-bank.example.net', { exact: true })
+      .waitFor();
+    await panel.getByRole('link', { name: 'ET PHISHING lookalike bank 4801 on 10.3.8.51' }).click();
+    await page.waitForURL(new RegExp(`/ui/cases/${past[0]}$`));
+    await page.getByRole('region', { name: 'Related cases' }).getByRole('link', { name: /4803/ }).waitFor();
+    await page.context().close();
+  });
+
   it('offers a viewer the queue and the case without the controls to change them', async () => {
     const page = await c.loginAs('viewer');
     await page.goto(`/ui/cases/${caseId}`);

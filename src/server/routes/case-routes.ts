@@ -4,6 +4,7 @@ import { CASE_SORTS } from '../../cases/case-list.ts';
 import { CASE_STATUSES, RESOLUTIONS } from '../../core/case.ts';
 import { OBSERVABLE_TYPES, SEVERITIES } from '../../core/alert.ts';
 import { OBSERVABLE_CURSOR_MAX } from '../../cases/case-observables.ts';
+import { PER_VALUE, PROBED, RELATED_LIMIT_MAX } from '../../cases/related-cases.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ANALYST, ANY_ROLE } from '../route-auth.ts';
@@ -80,6 +81,30 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
       const page = await riposte.cases.observables(request.params.id, request.query);
       return { ...page, enrichment: await riposte.enrichment.summaries(page.items) };
     },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+    '/api/v1/cases/:id/related',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: 'Other cases that saw the same observables, most alike first, with how they were resolved',
+        description: `The case's observables are looked up most telling type first (hashes, URLs, domains, people, hosts, then addresses), at most ${PROBED}, each against the newest ${PER_VALUE} cases holding it. \`score\` sums, over the values a case shares, 1 / log2(2 + the number of cases holding the value), so a value many cases hold counts for little. \`suggestion\` is the resolution at least two thirds of the related closed cases (at least two, duplicates left out) were given; null otherwise.`,
+        tags: ['cases'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: {
+              type: 'string',
+              pattern: '^[0-9]{1,3}$',
+              description: `1–${RELATED_LIMIT_MAX}, default 10`,
+            },
+          },
+        },
+      },
+    },
+    async (request) => riposte.cases.related(request.params.id, request.query),
   );
 
   app.get(

@@ -7,6 +7,7 @@ import type { CaseDetail, LedgerEntry, Person, RunSummary, TaskItem } from './ca
 import { CaseActions } from './case/CaseActions.tsx';
 import { CaseComments } from './case/CaseComments.tsx';
 import { CaseAlerts, CaseObservables } from './case/CaseEvidence.tsx';
+import { CaseRelated } from './case/CaseRelated.tsx';
 import { CaseRuns } from './case/CaseRuns.tsx';
 import { CaseSummary } from './case/CaseSummary.tsx';
 import { CaseTasks } from './case/CaseTasks.tsx';
@@ -124,6 +125,7 @@ export function CasePage({ id }: { id: string }) {
         </div>
         <div className="stack">
           <CaseSummary kase={c} people={people.data?.items ?? []} onChanged={refreshAll} />
+          <CaseRelated caseId={c.id} refresh={ticks.case} />
           {actions.data ? (
             <CaseActions caseId={c.id} entries={actions.data.items} onChanged={refreshAll} />
           ) : (
