@@ -45,7 +45,13 @@ import { RunTriggers } from './runs/run-triggers.ts';
 import { RunWorker } from './runs/run-worker.ts';
 import { ActionLease, leaseHeldError, type LeaseHolder } from './runs/action-lease.ts';
 import { loadBuiltinPlaybooks } from './runs/builtin-playbooks.ts';
-import { webhookMentionNotifier, webhookNotifier, type NotificationHook } from './runs/task-notifier.ts';
+import {
+  webhookMentionNotifier,
+  webhookNotifier,
+  postNotification,
+  type NotificationHook,
+} from './runs/task-notifier.ts';
+import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
 import { TaskService } from './runs/task-service.ts';
 import { SecretStore } from './secrets/secret-store.ts';
@@ -84,6 +90,8 @@ export interface Riposte {
   box: SecretBox;
   audit: AuditLog;
   sources: SourceService;
+  /** Watches sources with an expectation for silence (a worker clock runs it; tests call `check`). */
+  sourceWatch: SourceWatch;
   ingest: IngestService;
   writer: IngestWriter;
   grouping: GroupingStage;
@@ -153,6 +161,8 @@ export interface OpenOptions {
   notify?: NotificationHook;
   /** Replaces the hook told of @mentions in case comments (default: the notification webhook). */
   notifyMention?: (notification: MentionNotification) => Promise<void>;
+  /** Replaces the hook told of a watched source going silent or sending again. */
+  notifySource?: (notice: SourceSilenceNotice) => Promise<void>;
 }
 
 type LogLine = (level: number, fields: Record<string, unknown>) => void;
@@ -216,6 +226,8 @@ function installExpressionGuard(timeoutMs: number): void {
 
 /** With the Redis queue: how often a worker looks for attempts the queue lost (runs quiet this long). */
 const LOST_ATTEMPTS_EVERY_MS = 60_000;
+/** How often a worker looks for silent sources (an expectation is at least a minute). */
+const SOURCE_WATCH_EVERY_MS = 15_000;
 
 /**
  * Riposte keeps to the database's time (src/core/clock.ts), but what else runs on the host — log
@@ -415,9 +427,33 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const poller = new ChangePoller({ db, feed: live, onError: logError });
     const stopPolling = poller.attach();
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
-    const sources = new SourceService(db, box, audit, config.signatureWindowSeconds);
+    const sources = new SourceService(db, box, audit, config.signatureWindowSeconds, logError);
     const preparePool = config.ingestThreads > 0 ? new PreparePool(config.ingestThreads) : undefined;
-    const ingest = new IngestService(writer, preparePool);
+    const ingest = new IngestService(writer, preparePool, (name) => sources.received(name));
+    const sourceWatch = new SourceWatch({
+      db,
+      audit,
+      // The notification webhook, as tasks and mentions use it; `url` is the console's list of sources.
+      notify:
+        options.notifySource ??
+        (async (notice) => {
+          const log = (fields: Record<string, unknown>) => logLine(30, fields);
+          log({
+            msg: notice.kind === 'source_silent' ? 'source silent' : 'source resumed',
+            source: notice.source,
+          });
+          const url = `${config.publicUrl}/ui/settings?tab=sources`;
+          await postNotification(config.notifyWebhookUrl, { ...notice, url }, log, { source: notice.source });
+        }),
+      raise: async (finding) => {
+        const result = await ingest.ingest(ownSource, JSON.stringify(finding), 'application/json', {
+          id: 'source-watch',
+          type: 'system',
+        });
+        return result.alertIds[0];
+      },
+      onError: logError,
+    });
     const mailboxes = new MailboxPoller({
       sources,
       ingest,
@@ -454,6 +490,11 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         { name: 'guarded actions', everyMs: 1_000, run: () => executor.retryParked() },
         { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
         { name: 'mailbox sources', everyMs: 5_000, run: async () => void (await mailboxes.pollDue()) },
+        {
+          name: 'source silence',
+          everyMs: SOURCE_WATCH_EVERY_MS,
+          run: async () => void (await sourceWatch.check()),
+        },
       ],
       ...(redisQueue ? { lostAttemptsEveryMs: LOST_ATTEMPTS_EVERY_MS } : {}),
       admits: () => room(),
@@ -473,6 +514,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       box,
       audit,
       sources,
+      sourceWatch,
       ingest,
       mailboxes,
       writer,
@@ -543,6 +585,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         await writer.drain();
         await statistics.settled();
         await preparePool?.close();
+        await sources.settled();
         await grouping.close();
         await runWorker.stop();
         await queue.close();

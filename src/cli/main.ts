@@ -76,7 +76,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'source create': {
     run: sourceCreateCommand,
     usage:
-      'source create --name N --format F [--options JSON] [--require-signature]   prints the ingest token',
+      'source create --name N --format F [--options JSON] [--require-signature] [--expect-within 1h]   prints the ingest token',
   },
   'source list': {
     run: sourceListCommand,
@@ -89,7 +89,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'source update': {
     run: sourceUpdateCommand,
     usage:
-      'source update --name N [--format F] [--options JSON] [--[no-]require-signature]   the token stays',
+      'source update --name N [--format F] [--options JSON] [--[no-]require-signature] [--expect-within 1h|off]   the token stays',
   },
   'source rotate-token': {
     run: sourceRotateTokenCommand,

@@ -33,10 +33,13 @@ export const SMALL_BODY_MAX_BACKLOG = 64 * 1024;
 export class IngestService {
   readonly #writer: IngestWriter;
   readonly #pool: PreparePool | undefined;
+  readonly #onReceived: ((source: string) => void) | undefined;
 
-  constructor(writer: IngestWriter, pool?: PreparePool) {
+  /** `onReceived` is told the source's name after each commit (what watching for silence needs). */
+  constructor(writer: IngestWriter, pool?: PreparePool, onReceived?: (source: string) => void) {
     this.#writer = writer;
     this.#pool = pool;
+    this.#onReceived = onReceived;
   }
 
   async ingest(source: Source, body: IngestBody, contentType: string, actor: Actor): Promise<IngestResult> {
@@ -79,6 +82,7 @@ export class IngestService {
       alerts,
       rejected: rejected.length,
     });
+    this.#onReceived?.(source.name);
     return {
       accepted: alerts.length - result.duplicates,
       duplicates: result.duplicates,

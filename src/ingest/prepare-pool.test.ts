@@ -95,6 +95,9 @@ describe('ingest service with ingest threads', () => {
     createdBy: 'test',
     tokenRotatedAt: null,
     previousTokenValidUntil: null,
+    expectWithinSeconds: null,
+    lastReceivedAt: null,
+    silentSince: null,
   };
   const actor = { id: 'ids', type: 'source' as const };
   const recording = () => {

@@ -24,7 +24,7 @@ export function webhookNotifier(
 ): NotificationHook {
   return async (notification) => {
     log({ msg: `task ${notification.kind}`, taskId: notification.task.id, kind: notification.task.kind });
-    await post(url, notification, log, { taskId: notification.task.id });
+    await postNotification(url, notification, log, { taskId: notification.task.id });
   };
 }
 
@@ -43,11 +43,12 @@ export function webhookMentionNotifier(
       ...notification,
       url: `${publicUrl}/ui/cases/${encodeURIComponent(notification.case.id)}`,
     };
-    await post(url, body, log, { caseId: notification.case.id });
+    await postNotification(url, body, log, { caseId: notification.case.id });
   };
 }
 
-async function post(
+/** POSTs one notification as JSON to the webhook, when there is one; a failure is logged, not thrown. */
+export async function postNotification(
   url: string | undefined,
   body: unknown,
   log: (line: Record<string, unknown>) => void,

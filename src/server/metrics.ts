@@ -143,6 +143,17 @@ export class ServerMetrics {
       },
     });
     new Gauge({
+      name: 'riposte_source_silent',
+      help: 'For each source watched for silence (expectWithinSeconds set): 1 while it is reported silent, else 0',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await listed())
+          if (s.expectWithinSeconds !== null) this.set({ source: s.name }, s.silentSince === null ? 0 : 1);
+      },
+    });
+    new Gauge({
       name: 'riposte_source_alerts_last_hour',
       help: 'Alerts each ingest source sent in the last hour (counted up to 10,000)',
       labelNames: ['source'] as const,

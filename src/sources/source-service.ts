@@ -22,6 +22,12 @@ export interface Source {
   tokenRotatedAt: string | null;
   /** Until when the token it replaced is still accepted (null: it is not). */
   previousTokenValidUntil: string | null;
+  /** Quiet longer than this many seconds, it is reported silent (null: not watched). */
+  expectWithinSeconds: number | null;
+  /** When it last sent anything accepted, new or duplicate (to within RECEIPT_EVERY_MS; null: never). */
+  lastReceivedAt: string | null;
+  /** Since when it has been reported silent (null: it is not). */
+  silentSince: string | null;
 }
 
 /** What a source has sent lately: for telling a sensor that went quiet from one that is busy. */
@@ -39,6 +45,7 @@ export interface NewSource {
   format: string;
   options?: Record<string, unknown>;
   requireSignature?: boolean;
+  expectWithinSeconds?: number | null;
 }
 
 /** What `update` may change; the token stays (rotate it with `rotateToken`). */
@@ -46,9 +53,33 @@ export interface SourcePatch {
   format?: string;
   options?: Record<string, unknown>;
   requireSignature?: boolean;
+  /** null stops watching the source for silence. */
+  expectWithinSeconds?: number | null;
 }
 
-const PATCHABLE = ['format', 'options', 'requireSignature'] as const;
+const PATCHABLE = ['format', 'options', 'requireSignature', 'expectWithinSeconds'] as const;
+/** The shortest and longest silence a source may be expected to keep: a minute, thirty days. */
+export const MIN_EXPECT_SECONDS = 60;
+export const MAX_EXPECT_SECONDS = 30 * 86_400;
+/** A process writes a source's `last_received_at` at most this often. */
+export const RECEIPT_EVERY_MS = 10_000;
+
+/** `expectWithinSeconds` as given: a whole number of seconds in range, or null (not watched). */
+function checkExpectation(value: unknown): number | null {
+  if (value === null) return null;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_EXPECT_SECONDS ||
+    value > MAX_EXPECT_SECONDS
+  )
+    throw new RiposteError(
+      'validation_failed',
+      `expectWithinSeconds must be a whole number of seconds from ${MIN_EXPECT_SECONDS} to ${MAX_EXPECT_SECONDS} (30 days), or null; got ${JSON.stringify(value)}`,
+      { path: '/expectWithinSeconds' },
+    );
+  return value;
+}
 
 interface SourceToken {
   hash: string;
@@ -65,6 +96,8 @@ interface CachedSource {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** The source name Riposte's own alerts carry (a silent source's, src/sources/source-watch.ts): reserved. */
+export const OWN_SOURCE = 'riposte';
 /** An hour's alerts of one source are counted up to this many (a count walks the index's entries). */
 export const ACTIVITY_CAP = 10_000;
 /** The longest a replaced token may stay valid: a week. */
@@ -89,6 +122,21 @@ function toSource(row: SourceTable): Source {
       row.previous_valid_until !== null && row.previous_valid_until > nowIso()
         ? row.previous_valid_until
         : null,
+    expectWithinSeconds: row.expect_within_seconds === null ? null : Number(row.expect_within_seconds),
+    lastReceivedAt: row.last_received_at,
+    silentSince: row.silent_since,
+  };
+}
+
+/**
+ * The watch columns for a new expectation: watched from now when it starts, and no longer silent when
+ * it stops (a source no longer watched cannot be silent).
+ */
+function watching(current: SourceTable, expectation: number | null): Partial<SourceTable> {
+  if (expectation === null) return { expect_within_seconds: null, watched_since: null, silent_since: null };
+  return {
+    expect_within_seconds: expectation,
+    watched_since: current.expect_within_seconds === null ? nowIso() : current.watched_since,
   };
 }
 
@@ -119,11 +167,54 @@ export class SourceService {
   /** Reads in flight, by source name: requests that find the entry expired together share one. */
   readonly #loading = new Map<string, Promise<CachedSource>>();
 
-  constructor(db: Kysely<DatabaseSchema>, box: SecretBox, audit: AuditLog, signatureWindowSeconds: number) {
+  readonly #onError: (error: unknown, what: string) => void;
+  /** When this process last wrote each source's `last_received_at`, and the writes under way. */
+  readonly #receipts = new Map<string, number>();
+  readonly #receiptWrites = new Set<Promise<void>>();
+
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    box: SecretBox,
+    audit: AuditLog,
+    signatureWindowSeconds: number,
+    onError: (error: unknown, what: string) => void = () => {},
+  ) {
     this.#db = db;
     this.#box = box;
     this.#audit = audit;
     this.#signatureWindowSeconds = signatureWindowSeconds;
+    this.#onError = onError;
+  }
+
+  /**
+   * Notes that a source has just sent something accepted (new alerts or duplicates): its row's
+   * `last_received_at` is written at most every RECEIPT_EVERY_MS by this process, in the background,
+   * never on the path of the answer. What watching for silence reads (src/sources/source-watch.ts).
+   */
+  received(name: string): void {
+    const now = nowMs();
+    const last = this.#receipts.get(name);
+    if (last !== undefined && now - last < RECEIPT_EVERY_MS) return;
+    this.#receipts.set(name, now);
+    const write = this.#db
+      .updateTable('sources')
+      .set({ last_received_at: new Date(now).toISOString() })
+      .where('name', '=', name)
+      .execute()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#receipts.delete(name);
+          this.#onError(error, `recording that source ${name} sent alerts failed`);
+        },
+      )
+      .finally(() => this.#receiptWrites.delete(write));
+    this.#receiptWrites.add(write);
+  }
+
+  /** Waits for the receipt writes under way (before the database closes). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#receiptWrites]);
   }
 
   /** Registers a source and returns it with its token (shown once; only a hash and a sealed copy are kept). */
@@ -135,9 +226,17 @@ export class SourceService {
         { path: '/name' },
       );
     }
+    if (input.name === OWN_SOURCE)
+      throw new RiposteError(
+        'validation_failed',
+        `the name "${OWN_SOURCE}" is reserved for Riposte's own alerts (a silent source, say)`,
+        { path: '/name' },
+      );
     const options = input.options ?? {};
     checkFormatAndOptions(input.format, options);
+    const expectWithinSeconds = checkExpectation(input.expectWithinSeconds ?? null);
     const token = `rps_${newSecret()}`;
+    const createdAt = nowIso();
     const row: SourceTable = {
       name: input.name,
       format: input.format,
@@ -145,12 +244,16 @@ export class SourceService {
       token_hash: hashToken(token),
       token_enc: '',
       require_signature: input.requireSignature ? 1 : 0,
-      created_at: nowIso(),
+      created_at: createdAt,
       created_by: actor.id,
       previous_token_hash: null,
       previous_token_enc: null,
       previous_valid_until: null,
       token_rotated_at: null,
+      expect_within_seconds: expectWithinSeconds,
+      watched_since: expectWithinSeconds === null ? null : createdAt,
+      last_received_at: null,
+      silent_since: null,
     };
     await this.#db.transaction().execute(async (trx) => {
       const existing = await trx
@@ -171,7 +274,11 @@ export class SourceService {
           action: 'source.create',
           targetType: 'source',
           targetId: row.name,
-          details: { format: row.format, requireSignature: input.requireSignature === true },
+          details: {
+            format: row.format,
+            requireSignature: input.requireSignature === true,
+            expectWithinSeconds,
+          },
         },
       ]);
     });
@@ -242,14 +349,27 @@ export class SourceService {
       throw new RiposteError('validation_failed', 'requireSignature must be true or false', {
         path: '/requireSignature',
       });
+    const expectation =
+      patch.expectWithinSeconds === undefined ? undefined : checkExpectation(patch.expectWithinSeconds);
     const row = await this.#change(name, actor, 'source.update', false, (current) => {
       const format = patch.format ?? current.format;
       const options = patch.options ?? (JSON.parse(current.options) as Record<string, unknown>);
       checkFormatAndOptions(format, options);
       const requireSignature = patch.requireSignature ?? current.require_signature === 1;
+      const expectWithinSeconds =
+        expectation === undefined
+          ? current.expect_within_seconds === null
+            ? null
+            : Number(current.expect_within_seconds)
+          : expectation;
       return {
-        changes: { format, options: JSON.stringify(options), require_signature: requireSignature ? 1 : 0 },
-        details: { changed, format, requireSignature },
+        changes: {
+          format,
+          options: JSON.stringify(options),
+          require_signature: requireSignature ? 1 : 0,
+          ...(expectation === undefined ? {} : watching(current, expectation)),
+        },
+        details: { changed, format, requireSignature, expectWithinSeconds },
       };
     });
     return toSource(row);

@@ -24,6 +24,7 @@ import * as workerLeases from './migrations/0020-worker-leases.ts';
 import * as runsUpdatedIndex from './migrations/0021-runs-updated-index.ts';
 import * as sourceTokenRotation from './migrations/0022-source-token-rotation.ts';
 import * as caseMerge from './migrations/0023-case-merge.ts';
+import * as sourceSilence from './migrations/0024-source-silence.ts';
 
 interface Migration {
   name: string;
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0021-runs-updated-index', up: runsUpdatedIndex.up },
   { name: '0022-source-token-rotation', up: sourceTokenRotation.up },
   { name: '0023-case-merge', up: caseMerge.up },
+  { name: '0024-source-silence', up: sourceSilence.up },
 ];
 
 export interface MigrationResult {

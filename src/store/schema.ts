@@ -14,6 +14,13 @@ export interface SourceTable {
   previous_token_enc: string | null;
   previous_valid_until: string | null;
   token_rotated_at: string | null;
+  /** Silence past this many seconds is reported (null: not watched); since `watched_since`. */
+  expect_within_seconds: number | null;
+  watched_since: string | null;
+  /** When it last sent anything accepted (written at most every RECEIPT_EVERY_MS per process). */
+  last_received_at: string | null;
+  /** Since when it has been reported silent (null: it is not). */
+  silent_since: string | null;
 }
 
 export interface AlertTable {

@@ -86,4 +86,37 @@ describe('the Sources tab, in Chromium', { skip: 'skip' in chrome ? chrome.skip 
       .waitFor();
     await page.context().close();
   });
+
+  it('watches a source for silence: set in the form, shown silent once it is, and taken off again', async () => {
+    const page = await c.loginAs('admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    const form = page.getByRole('form', { name: 'New source' });
+    await form.getByLabel('Source name').fill('dc-logs');
+    await form.getByLabel('Report silent after').selectOption({ label: '1 hour' });
+    await form.getByRole('button', { name: 'Create source' }).click();
+    const row = page.getByRole('row', { name: /dc-logs/ });
+    await row.getByText('expected within 1 hour').waitFor();
+    const { riposte } = c.harness;
+    assert.equal((await riposte.sources.get('dc-logs')).expectWithinSeconds, 3600);
+
+    // An hour and a minute later, nothing sent: the watch reports it.
+    assert.deepEqual((await riposte.sourceWatch.check(Date.now() + 3_660_000)).silent, ['dc-logs']);
+    await page.reload();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    await row.getByTestId('source-silent').waitFor();
+
+    await page.getByRole('button', { name: 'Edit source dc-logs' }).click();
+    const edit = page.getByRole('form', { name: 'Edit source' });
+    assert.equal(await edit.getByLabel('Report silent after').inputValue(), '3600');
+    await edit.getByLabel('Report silent after').selectOption({ label: 'not watched' });
+    await edit.getByRole('button', { name: 'Save source' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await row.getByTestId('source-silent').waitFor({ state: 'detached' });
+    assert.equal(await row.getByText(/expected within/).count(), 0);
+    const source = await riposte.sources.get('dc-logs');
+    assert.equal(source.expectWithinSeconds, null);
+    assert.equal(source.silentSince, null);
+    await page.context().close();
+  });
 });

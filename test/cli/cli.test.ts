@@ -97,8 +97,21 @@ describe('the riposte CLI, without a server running', () => {
     const generic = riposte(['source', 'update', '--name', 'lab', '--format', 'generic']);
     assert.equal(generic.code, 1);
     assert.match(generic.stderr, /options\.mapping/);
+    const watched = riposte(['source', 'update', '--name', 'lab', '--expect-within', '2h']);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.equal(JSON.parse(watched.stdout).expectWithinSeconds, 7200);
+    assert.match(riposte(['source', 'list']).stdout, /^lab\t.*\texpected within 7200 s\n/m);
+    const tooShort = riposte(['source', 'update', '--name', 'lab', '--expect-within', '30s']);
+    assert.equal(tooShort.code, 1);
+    assert.match(tooShort.stderr, /expectWithinSeconds must be a whole number of seconds from 60/);
+    const off = riposte(['source', 'update', '--name', 'lab', '--expect-within', 'off']);
+    assert.equal(JSON.parse(off.stdout).expectWithinSeconds, null);
     for (const [args, message] of [
-      [['--name', 'lab'], /source update needs --format, --options or --\[no-\]require-signature/],
+      [
+        ['--name', 'lab'],
+        /source update needs --format, --options, --\[no-\]require-signature or --expect-within/,
+      ],
+      [['--name', 'lab', '--expect-within', '90'], /--expect-within needs a unit/],
       [['--name', 'lab', '--options', '{bad'], /--options is not valid JSON/],
     ] as const) {
       const res = riposte(['source', 'update', ...args]);

@@ -4,7 +4,10 @@ import { parseDuration } from '../../playbooks/duration.ts';
 import { MAX_TOKEN_GRACE_SECONDS } from '../../sources/source-service.ts';
 import { CLI_ACTOR, UsageError, withRiposte, type Io } from '../cli-context.ts';
 
-/** `riposte source create --name N --format F [--options JSON|@file] [--require-signature]`; prints the token. */
+/**
+ * `riposte source create --name N --format F [--options JSON|@file] [--require-signature]
+ * [--expect-within 1h]`; prints the token.
+ */
 export async function sourceCreateCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -13,9 +16,11 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
       format: { type: 'string' },
       options: { type: 'string' },
       'require-signature': { type: 'boolean' },
+      'expect-within': { type: 'string' },
     },
   });
   if (!values.name || !values.format) throw new UsageError('source create needs --name and --format');
+  const expectation = values['expect-within'] === undefined ? null : expectationOf(values['expect-within']);
   const options = values.options ? jsonOption(values.options) : {};
   const { token } = await withRiposte((r) =>
     r.sources.create(
@@ -24,6 +29,7 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
         format: values.format!,
         options,
         requireSignature: values['require-signature'] === true,
+        expectWithinSeconds: expectation,
       },
       CLI_ACTOR,
     ),
@@ -56,6 +62,8 @@ export async function sourceListCommand(args: string[], io: Io): Promise<number>
         lastAlertAt === null ? 'no alert yet' : `last alert ${lastAlertAt}`,
         `${lastHour}${lastHourCapped ? '+' : ''} in the last hour`,
         ...(s.previousTokenValidUntil ? [`old token until ${s.previousTokenValidUntil}`] : []),
+        ...(s.expectWithinSeconds === null ? [] : [`expected within ${s.expectWithinSeconds} s`]),
+        ...(s.silentSince ? [`SILENT since ${s.silentSince}`] : []),
       ].join('\t') + '\n',
     );
   }
@@ -73,7 +81,7 @@ export async function sourceDeleteCommand(args: string[], io: Io): Promise<numbe
 
 /**
  * `riposte source update --name N [--format F] [--options JSON|@file] [--require-signature |
- * --no-require-signature]`: the source keeps its name and token.
+ * --no-require-signature] [--expect-within 1h|off]`: the source keeps its name and token.
  */
 export async function sourceUpdateCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -84,6 +92,7 @@ export async function sourceUpdateCommand(args: string[], io: Io): Promise<numbe
       format: { type: 'string' },
       options: { type: 'string' },
       'require-signature': { type: 'boolean' },
+      'expect-within': { type: 'string' },
     },
   });
   if (!values.name) throw new UsageError('source update needs --name');
@@ -91,9 +100,14 @@ export async function sourceUpdateCommand(args: string[], io: Io): Promise<numbe
     ...(values.format === undefined ? {} : { format: values.format }),
     ...(values.options === undefined ? {} : { options: jsonOption(values.options) }),
     ...(values['require-signature'] === undefined ? {} : { requireSignature: values['require-signature'] }),
+    ...(values['expect-within'] === undefined
+      ? {}
+      : { expectWithinSeconds: expectationOf(values['expect-within']) }),
   };
   if (Object.keys(patch).length === 0)
-    throw new UsageError('source update needs --format, --options or --[no-]require-signature');
+    throw new UsageError(
+      'source update needs --format, --options, --[no-]require-signature or --expect-within',
+    );
   const source = await withRiposte((r) => r.sources.update(values.name!, patch, CLI_ACTOR));
   io.stdout(`${JSON.stringify(source, null, 2)}\n`);
   return 0;
@@ -129,18 +143,30 @@ function jsonOption(value: string): Record<string, unknown> {
   }
 }
 
-function graceOf(text: string): number {
+/** A duration flag (`30m`, `24h`, `7d`) as whole seconds; a bare number is refused (its unit would be a guess). */
+function secondsOf(flag: string, text: string): number {
   if (/^\d+$/.test(text.trim()))
-    throw new UsageError(`--grace needs a unit, e.g. 30m, 24h or 7d; got "${text}"`);
+    throw new UsageError(`--${flag} needs a unit, e.g. 30m, 24h or 7d; got "${text}"`);
   let ms: number;
   try {
     ms = parseDuration(text);
   } catch (error) {
-    throw new UsageError(`--grace: ${(error as Error).message}`);
+    throw new UsageError(`--${flag}: ${(error as Error).message}`);
   }
-  if (ms % 1000 !== 0 || ms / 1000 > MAX_TOKEN_GRACE_SECONDS)
-    throw new UsageError(`--grace must be whole seconds up to 7d; got "${text}"`);
+  if (ms % 1000 !== 0) throw new UsageError(`--${flag} must be whole seconds; got "${text}"`);
   return ms / 1000;
+}
+
+function graceOf(text: string): number {
+  const seconds = secondsOf('grace', text);
+  if (seconds > MAX_TOKEN_GRACE_SECONDS)
+    throw new UsageError(`--grace must be whole seconds up to 7d; got "${text}"`);
+  return seconds;
+}
+
+/** `--expect-within`: a duration, or `off` to stop watching the source for silence. */
+function expectationOf(text: string): number | null {
+  return text.trim() === 'off' ? null : secondsOf('expect-within', text);
 }
 
 /** `riposte token create --name N --role R [--expires ISO]`; prints the token. */

@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
-import { MAX_TOKEN_GRACE_SECONDS, type SourcePatch } from '../../sources/source-service.ts';
+import {
+  MAX_EXPECT_SECONDS,
+  MAX_TOKEN_GRACE_SECONDS,
+  MIN_EXPECT_SECONDS,
+  type SourcePatch,
+} from '../../sources/source-service.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
@@ -27,7 +32,13 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
     }),
   );
   app.post<{
-    Body: { name: string; format: string; options?: Record<string, unknown>; requireSignature?: boolean };
+    Body: {
+      name: string;
+      format: string;
+      options?: Record<string, unknown>;
+      requireSignature?: boolean;
+      expectWithinSeconds?: number | null;
+    };
   }>(
     '/api/v1/sources',
     {
@@ -42,6 +53,10 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
             format: { type: 'string', enum: [...FORMATS] },
             options: { type: 'object' },
             requireSignature: { type: 'boolean' },
+            expectWithinSeconds: {
+              type: ['integer', 'null'],
+              description: `report the source silent when nothing is accepted from it for this many seconds (${MIN_EXPECT_SECONDS}–${MAX_EXPECT_SECONDS}); null: not watched`,
+            },
           },
           required: ['name', 'format'],
         },
@@ -57,7 +72,8 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
     {
       config: { auth: ADMIN },
       schema: {
-        summary: "Change a source's format, options or signature requirement; its token stays",
+        summary:
+          "Change a source's format, options, signature requirement or silence expectation; its token stays",
         tags: ['sources'],
         params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
         body: {
@@ -66,6 +82,10 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
             format: { type: 'string', enum: [...FORMATS] },
             options: { type: 'object' },
             requireSignature: { type: 'boolean' },
+            expectWithinSeconds: {
+              type: ['integer', 'null'],
+              description: `report the source silent when nothing is accepted from it for this many seconds (${MIN_EXPECT_SECONDS}–${MAX_EXPECT_SECONDS}); null: not watched`,
+            },
           },
           minProperties: 1,
         },

@@ -21,6 +21,8 @@ interface Source {
   createdBy: string;
   tokenRotatedAt: string | null;
   previousTokenValidUntil: string | null;
+  expectWithinSeconds: number | null;
+  silentSince: string | null;
 }
 
 /** What a source has sent lately (the list carries it; a source just created or rotated does not). */
@@ -37,6 +39,23 @@ const GRACES = [
   { label: 'works 24 more hours', seconds: 86_400 },
   { label: 'works 7 more days', seconds: 604_800 },
 ];
+
+/** How long a source may stay quiet before it is reported silent, as offered (the API takes 60 s to 30 days). */
+const EXPECTATIONS = [
+  { label: 'not watched', seconds: null },
+  { label: '15 minutes', seconds: 900 },
+  { label: '1 hour', seconds: 3600 },
+  { label: '4 hours', seconds: 14_400 },
+  { label: '24 hours', seconds: 86_400 },
+  { label: '7 days', seconds: 604_800 },
+];
+
+function within(seconds: number): string {
+  return (
+    EXPECTATIONS.find((e) => e.seconds === seconds)?.label ??
+    (seconds % 3600 === 0 ? `${seconds / 3600} hours` : `${Math.round(seconds / 60)} minutes`)
+  );
+}
 
 // The server's own list (a pure module of the core, no dependencies).
 const FORMATS = SERVER_FORMATS;
@@ -110,6 +129,16 @@ export function SourcesTab() {
                     <code>{endpoint(s.name)}</code>
                   </td>
                   <td>
+                    {s.silentSince && (
+                      <div>
+                        <span className="badge danger" data-testid="source-silent">
+                          silent
+                        </span>{' '}
+                        <span className="small">
+                          since <Time value={s.silentSince} />
+                        </span>
+                      </div>
+                    )}
                     {s.activity.lastAlertAt ? (
                       <Time value={s.activity.lastAlertAt} />
                     ) : (
@@ -119,6 +148,9 @@ export function SourcesTab() {
                       {s.activity.lastHour.toLocaleString()}
                       {s.activity.lastHourCapped ? '+' : ''} in the last hour
                     </div>
+                    {s.expectWithinSeconds !== null && (
+                      <div className="muted small">expected within {within(s.expectWithinSeconds)}</div>
+                    )}
                   </td>
                   <td>
                     <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
@@ -204,7 +236,9 @@ export function SourcesTab() {
         )}
         <p className="muted small">
           Deleting a source stops its token; the alerts it sent stay. Rotating gives it a new token; the old
-          one stops at once or after the grace you choose, so senders can move over without a gap.
+          one stops at once or after the grace you choose, so senders can move over without a gap. A source
+          watched for silence that sends nothing for longer than its time is reported silent (audit log,
+          notification webhook, <code>riposte_source_silent</code>) and resumed when it sends again.
         </p>
       </Panel>
     </>
@@ -227,6 +261,7 @@ function EditSource({
   const [format, setFormat] = useState(source.format);
   const [options, setOptions] = useState(JSON.stringify(source.options, null, 2));
   const [requireSignature, setRequireSignature] = useState(source.requireSignature);
+  const [expectWithin, setExpectWithin] = useState(source.expectWithinSeconds);
   const action = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -235,6 +270,7 @@ function EditSource({
         format,
         options: parseOptions(options),
         requireSignature,
+        expectWithinSeconds: expectWithin,
       });
       onSaved();
     });
@@ -250,6 +286,8 @@ function EditSource({
         optionsRows={6}
         requireSignature={requireSignature}
         onRequireSignature={setRequireSignature}
+        expectWithin={expectWithin}
+        onExpectWithin={setExpectWithin}
       />
       <ErrorBox error={action.error} />
       <span className="row">
@@ -274,7 +312,12 @@ function SourceFields(props: {
   optionsRows: number;
   requireSignature: boolean;
   onRequireSignature: (required: boolean) => void;
+  expectWithin: number | null;
+  onExpectWithin: (seconds: number | null) => void;
 }) {
+  const choices = EXPECTATIONS.some((e) => e.seconds === props.expectWithin)
+    ? EXPECTATIONS
+    : [...EXPECTATIONS, { label: within(props.expectWithin!), seconds: props.expectWithin }];
   return (
     <>
       <label>
@@ -308,6 +351,19 @@ function SourceFields(props: {
           onChange={(e) => props.onRequireSignature(e.target.checked)}
         />
         Require an HMAC signature
+      </label>
+      <label>
+        Report silent after
+        <select
+          value={props.expectWithin ?? ''}
+          onChange={(e) => props.onExpectWithin(e.target.value === '' ? null : Number(e.target.value))}
+        >
+          {choices.map((c) => (
+            <option key={c.label} value={c.seconds ?? ''}>
+              {c.label}
+            </option>
+          ))}
+        </select>
       </label>
     </>
   );
@@ -355,6 +411,7 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
   const [format, setFormat] = useState('suricata');
   const [options, setOptions] = useState('');
   const [requireSignature, setRequireSignature] = useState(false);
+  const [expectWithin, setExpectWithin] = useState<number | null>(null);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const action = useAction();
   const submit = async (event: FormEvent) => {
@@ -366,6 +423,7 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
         format,
         ...(WITH_OPTIONS.has(format) ? { options: parseOptions(options) } : {}),
         requireSignature,
+        ...(expectWithin === null ? {} : { expectWithinSeconds: expectWithin }),
       });
       setCreated({ name: answer.name, token: answer.token });
       setName('');
@@ -388,6 +446,8 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
           optionsRows={4}
           requireSignature={requireSignature}
           onRequireSignature={setRequireSignature}
+          expectWithin={expectWithin}
+          onExpectWithin={setExpectWithin}
         />
         <button className="primary" type="submit" disabled={action.busy}>
           Create source
