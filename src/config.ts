@@ -71,6 +71,11 @@ export interface Config {
   outboundProxy: string | undefined;
   /** How long an expression that may run long (comprehensions, regular expressions) may take, ms. */
   expressionTimeoutMs: number;
+  /**
+   * Chromium, for PDF incident reports (RIPOSTE_CHROMIUM_PATH; default: chromium, chromium-browser or
+   * google-chrome on the PATH; `none` turns PDF off). Unset: PDF reports answer 501.
+   */
+  chromiumPath: string | undefined;
   /** Load the built-in playbooks (playbooks/builtin) into the store at start-up (RIPOSTE_BUILTIN_PLAYBOOKS). */
   builtinPlaybooks: boolean;
   /** Worker threads that prepare large ingest bodies (RIPOSTE_INGEST_THREADS; 0 = in the request's thread). */
@@ -238,6 +243,19 @@ function validateGrouping(rules: unknown): GroupingRule[] {
   });
 }
 
+/** An explicit Chromium (or `none`), else the first of Chromium's usual names on the PATH. */
+function chromiumSetting(explicit: string | undefined, searchPath: string | undefined): string | undefined {
+  if (explicit !== undefined) return explicit === 'none' || explicit === '' ? undefined : explicit;
+  for (const dir of (searchPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
+      const candidate = path.join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const file = readFileConfig(env.RIPOSTE_CONFIG);
   const dataDir = path.resolve(overrides.dataDir ?? env.RIPOSTE_DATA_DIR ?? file.dataDir ?? './data');
@@ -289,6 +307,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     expressionTimeoutMs:
       overrides.expressionTimeoutMs ??
       intSetting(env, 'RIPOSTE_EXPRESSION_TIMEOUT_MS', file.expressionTimeoutMs ?? 250, 10, 60_000),
+    chromiumPath:
+      'chromiumPath' in overrides
+        ? overrides.chromiumPath
+        : chromiumSetting(env.RIPOSTE_CHROMIUM_PATH ?? file.chromiumPath, env.PATH),
     builtinPlaybooks:
       overrides.builtinPlaybooks ??
       boolSetting(env, 'RIPOSTE_BUILTIN_PLAYBOOKS', file.builtinPlaybooks ?? true),

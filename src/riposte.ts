@@ -51,6 +51,8 @@ import {
   postNotification,
   type NotificationHook,
 } from './runs/task-notifier.ts';
+import { CaseReports } from './reports/case-reports.ts';
+import { PdfPrinter } from './reports/pdf-render.ts';
 import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
 import { TaskService } from './runs/task-service.ts';
@@ -109,6 +111,8 @@ export interface Riposte {
   actions: ActionRegistry;
   playbooks: PlaybookService;
   runs: RunService;
+  /** A case's incident report: Markdown, HTML, or PDF through Chromium. */
+  reports: CaseReports;
   tasks: TaskService;
   secrets: SecretStore;
   engine: RunEngine;
@@ -504,6 +508,21 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     late.executor = executor;
     late.worker = worker;
     const runWorker = worker;
+    const runs = new RunService(db, audit, engine, playbooks);
+    const reports = new CaseReports(
+      db,
+      audit,
+      {
+        detail: (id) => cases.get(id),
+        observables: (id, cursor) => cases.observables(id, { ...(cursor ? { cursor } : {}), limit: 500 }),
+        enrichment: (observables) => enrichment.summaries(observables),
+        comments: (id, cursor) => cases.comments(id, { ...(cursor ? { cursor } : {}), limit: 500 }),
+        runs: async (id, limit) => (await runs.list({ caseId: id, limit })).items,
+        actions: (id) => response.ledger({ caseId: id }),
+        timeline: (id, cursor) => cases.timeline(id, { ...(cursor ? { cursor } : {}), limit: 500 }),
+      },
+      new PdfPrinter(config.chromiumPath),
+    );
     const runExecutor = executor;
     // Alerts committed before a crash or a stop are still waiting for their case.
     grouping.notify();
@@ -529,7 +548,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       assets,
       actions,
       playbooks,
-      runs: new RunService(db, audit, engine, playbooks),
+      runs,
+      reports,
       tasks,
       secrets,
       engine,

@@ -91,10 +91,12 @@ const ALLOWED: Record<string, string[]> = {
     'live',
     'dashboard',
     'views',
+    'reports',
   ],
   live: ['core', 'store', 'engine', 'live'],
   dashboard: ['core', 'store', 'dashboard'],
   views: ['core', 'store', 'audit', 'views'],
+  reports: ['core', 'store', 'audit', 'cases', 'connections', 'response', 'runs', 'reports'],
   server: ['*'],
   cli: ['*'],
   // The demo wires a whole Riposte (like the CLI) to the integrations' fake servers.

@@ -27,7 +27,7 @@ import { intelImportCommand } from './commands/intel-command.ts';
 import { integrationImportOpenApiCommand } from './commands/integration-command.ts';
 import { keysRotateCommand } from './commands/keys-command.ts';
 import { caseRollbackCommand, killSwitchCommand } from './commands/response-commands.ts';
-import { caseMergeCommand } from './commands/case-commands.ts';
+import { caseMergeCommand, caseReportCommand } from './commands/case-commands.ts';
 import { benchCommand } from './commands/bench-command.ts';
 import { demoCommand } from './commands/demo-command.ts';
 
@@ -129,6 +129,10 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: caseMergeCommand,
     usage:
       'case merge ID --into ID [--note TEXT]        fold an open case into another (closed as a duplicate)',
+  },
+  'case report': {
+    run: caseReportCommand,
+    usage: 'case report ID [--format markdown|html|pdf] [--out FILE]   the incident report',
   },
   'response kill-switch': {
     run: killSwitchCommand,

@@ -43,6 +43,11 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, fault: 'user', title: 'The body is larger than allowed' },
   unsupported_media_type: { status: 415, fault: 'user', title: 'The content type is not supported' },
   rate_limited: { status: 429, fault: 'user', title: 'Too many requests' },
+  not_available: {
+    status: 501,
+    fault: 'user',
+    title: 'This server cannot do this (a part it needs is not installed)',
+  },
   unavailable: { status: 503, fault: 'internal', title: 'The service is shutting down or not ready' },
   internal: { status: 500, fault: 'internal', title: 'Internal error' },
 } as const satisfies Record<string, ErrorKind>;

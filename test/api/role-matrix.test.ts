@@ -38,6 +38,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'POST /api/v1/cases/:id/comments': ANALYST,
   'POST /api/v1/cases/:id/merge': ANALYST,
   'GET /api/v1/cases/:id/related': ALL,
+  'GET /api/v1/cases/:id/report': ALL,
   'GET /api/v1/cases/:id/comments': ALL,
   'GET /api/v1/cases/:id/timeline': ALL,
   'GET /api/v1/cases/:id/observables': ALL,

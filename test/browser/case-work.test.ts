@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
@@ -396,6 +397,15 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     assert.equal(await page.getByRole('button', { name: 'Assign to me' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Add comment' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Roll back containment' }).count(), 0);
+    // The incident report downloads, for a viewer too.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Markdown', exact: true }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `${caseId}-report.md`);
+    const text = readFileSync((await download.path())!, 'utf8');
+    assert.match(text, /^# Incident report: ET MALWARE beacon to known C2/);
+    assert.match(text, /\| Status \| closed \(true positive\) \|/);
     await page.context().close();
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
@@ -96,6 +98,25 @@ describe('riposte case rollback, case merge and the kill switch (CLI)', () => {
     assert.match(again.stderr, /invalid_state/);
     assert.match(again.stderr, /is closed \(merged into/);
     assert.match(cli(['case', 'merge', other]).stderr, /--into/);
+  });
+
+  it('writes the incident report to stdout or a file, and refuses a PDF without --out', () => {
+    const md = cli(['case', 'report', caseId]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# Incident report: /);
+    assert.match(md.stdout, /^## Response actions$/m);
+    assert.match(md.stdout, /edl\.add_entry/);
+    const out = path.join(db.dataDir, 'report.html');
+    const html = cli(['case', 'report', caseId, '--format', 'html', '--out', out]);
+    assert.equal(html.code, 0, html.stderr);
+    assert.match(html.stderr, /^wrote .*report\.html \(\d+ bytes\)/);
+    assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+    const pdf = cli(['case', 'report', caseId, '--format', 'pdf']);
+    assert.equal(pdf.code, 2);
+    assert.match(pdf.stderr, /a PDF report needs --out FILE/);
+    const bad = cli(['case', 'report', caseId, '--format', 'docx']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /format must be one of: markdown, html, pdf/);
   });
 
   it('engages and lifts the kill switch', () => {

@@ -5,6 +5,7 @@ import { CASE_STATUSES, RESOLUTIONS } from '../../core/case.ts';
 import { OBSERVABLE_TYPES, SEVERITIES } from '../../core/alert.ts';
 import { OBSERVABLE_CURSOR_MAX } from '../../cases/case-observables.ts';
 import { PER_VALUE, PROBED, RELATED_LIMIT_MAX } from '../../cases/related-cases.ts';
+import { REPORT_CSP, REPORT_FORMATS } from '../../reports/case-report.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ANALYST, ANY_ROLE } from '../route-auth.ts';
@@ -105,6 +106,33 @@ export function caseRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request) => riposte.cases.related(request.params.id, request.query),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format?: string } }>(
+    '/api/v1/cases/:id/report',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: "The case's incident report: Markdown (default), a self-contained HTML page, or PDF",
+        description:
+          'Summary, alerts, observables with their verdicts, response actions, playbook runs, comments and the timeline (bounded: a noisy case says what it left out). The export is audited (`case.report`). PDF needs Chromium on the server (RIPOSTE_CHROMIUM_PATH, or chromium on the PATH): without it, 501 `not_available`.',
+        tags: ['cases'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: { format: { type: 'string', enum: [...REPORT_FORMATS] } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const report = await riposte.reports.render(request.params.id, request.query.format, actorOf(request));
+      return reply
+        .header('content-type', report.contentType)
+        .header('content-disposition', `attachment; filename="${report.filename}"`)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', REPORT_CSP)
+        .send(report.body);
+    },
   );
 
   app.get(

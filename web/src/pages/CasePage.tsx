@@ -17,6 +17,12 @@ type Part = 'case' | 'runs' | 'tasks' | 'actions' | 'timeline';
 const ALL: Part[] = ['case', 'runs', 'tasks', 'actions', 'timeline'];
 const LIVE = ['case.changed', 'run.changed', 'task.changed', 'response.changed', 'alert.created'];
 const BUSY_RUN = new Set(['queued', 'running']);
+/** The incident report's formats (GET /api/v1/cases/{id}/report; PDF needs Chromium on the server). */
+const REPORT_FORMATS = [
+  ['markdown', 'Markdown'],
+  ['html', 'HTML'],
+  ['pdf', 'PDF'],
+] as const;
 
 export function CasePage({ id }: { id: string }) {
   const path = encodeURIComponent(id);
@@ -98,7 +104,17 @@ export function CasePage({ id }: { id: string }) {
       <h1>
         <Severity value={c.severity} /> {c.title} <Status value={c.status} />
       </h1>
-      <p className="muted small mono">{c.id}</p>
+      <p className="muted small">
+        <span className="mono">{c.id}</span> · Incident report:{' '}
+        {REPORT_FORMATS.map(([format, name], i) => (
+          <span key={format}>
+            {i > 0 && ' · '}
+            <a href={`/api/v1/cases/${path}/report?format=${format}`} download>
+              {name}
+            </a>
+          </span>
+        ))}
+      </p>
       <ErrorBox error={kase.error} />
       <div className="cols">
         <div className="stack">
