@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { nowMs } from '../core/clock.ts';
 import type { DatabaseSchema, SourceTable } from '../store/schema.ts';
@@ -57,6 +57,7 @@ export interface SourceWatchOptions {
 }
 
 const WATCH_ACTOR = { id: 'source-watch', type: 'system' as const };
+type SourceUpdate = UpdateQueryBuilder<DatabaseSchema, 'sources', 'sources', UpdateResult>;
 
 /**
  * Watches the sources that have an expectation (`expectWithinSeconds`): one quiet for longer — nothing
@@ -105,39 +106,27 @@ export class SourceWatch {
 
   async #goSilent(row: SourceTable, now: number): Promise<boolean> {
     const at = new Date(now).toISOString();
-    const claimed = await this.#options.db.transaction().execute(async (trx) => {
-      // Still silent by what the row says now, and nobody announced it yet.
-      const result = await trx
-        .updateTable('sources')
-        .set({ silent_since: at })
-        .where('name', '=', row.name)
-        .where('silent_since', 'is', null)
-        .where('expect_within_seconds', '=', Number(row.expect_within_seconds))
-        .where((eb) =>
-          eb.or([eb('last_received_at', 'is', null), eb('last_received_at', '=', row.last_received_at)]),
-        )
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
-      await this.#options.audit.append(trx, [
-        {
-          actor: WATCH_ACTOR,
-          action: 'source.silent',
-          targetType: 'source',
-          targetId: row.name,
-          details: {
-            expectWithinSeconds: Number(row.expect_within_seconds),
-            lastReceivedAt: row.last_received_at,
-          },
-        },
-      ]);
-      return true;
-    });
+    const expectWithinSeconds = Number(row.expect_within_seconds);
+    // Still silent by what the row says now, and nobody announced it yet.
+    const claimed = await this.#claim(
+      row,
+      { silent_since: at },
+      (update) =>
+        update
+          .where('silent_since', 'is', null)
+          .where('expect_within_seconds', '=', expectWithinSeconds)
+          .where((eb) =>
+            eb.or([eb('last_received_at', 'is', null), eb('last_received_at', '=', row.last_received_at)]),
+          ),
+      'source.silent',
+      { expectWithinSeconds, lastReceivedAt: row.last_received_at },
+    );
     if (claimed)
       await this.#announce({
         kind: 'source_silent',
         source: row.name,
         format: row.format,
-        expectWithinSeconds: Number(row.expect_within_seconds),
+        expectWithinSeconds,
         lastReceivedAt: row.last_received_at,
         silentSince: at,
         at,
@@ -148,25 +137,13 @@ export class SourceWatch {
   async #resume(row: SourceTable, now: number): Promise<boolean> {
     const at = new Date(now).toISOString();
     const silentSince = row.silent_since!;
-    const claimed = await this.#options.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('sources')
-        .set({ silent_since: null })
-        .where('name', '=', row.name)
-        .where('silent_since', '=', silentSince)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
-      await this.#options.audit.append(trx, [
-        {
-          actor: WATCH_ACTOR,
-          action: 'source.resumed',
-          targetType: 'source',
-          targetId: row.name,
-          details: { silentSince, lastReceivedAt: row.last_received_at },
-        },
-      ]);
-      return true;
-    });
+    const claimed = await this.#claim(
+      row,
+      { silent_since: null },
+      (update) => update.where('silent_since', '=', silentSince),
+      'source.resumed',
+      { silentSince, lastReceivedAt: row.last_received_at },
+    );
     if (claimed)
       await this.#announce({
         kind: 'source_resumed',
@@ -179,6 +156,29 @@ export class SourceWatch {
         at,
       });
     return claimed;
+  }
+
+  /**
+   * The change to the source's row, made only if `guard` still holds, and its audit row, in one
+   * transaction: true when this process made it (and so announces it).
+   */
+  #claim(
+    row: SourceTable,
+    change: Partial<SourceTable>,
+    guard: (update: SourceUpdate) => SourceUpdate,
+    action: 'source.silent' | 'source.resumed',
+    details: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.#options.db.transaction().execute(async (trx) => {
+      const result = await guard(
+        trx.updateTable('sources').set(change).where('name', '=', row.name),
+      ).executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await this.#options.audit.append(trx, [
+        { actor: WATCH_ACTOR, action, targetType: 'source', targetId: row.name, details },
+      ]);
+      return true;
+    });
   }
 
   async #announce(notice: SourceSilenceNotice): Promise<void> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { BIG_CASE_ALERTS } from '../../src/cases/case-runs.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
 import { containment, startContainmentTarget } from '../support/test-response.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
@@ -46,23 +46,6 @@ steps:
       ip: \${{ inputs.ip }}
 `;
 
-/** Receives what the notification webhook is sent. */
-async function startWebhook(): Promise<{ url: string; bodies: Record<string, unknown>[]; server: Server }> {
-  const bodies: Record<string, unknown>[] = [];
-  const server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    request.on('end', () => {
-      bodies.push(JSON.parse(text) as Record<string, unknown>);
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/hook`, bodies, server };
-}
-
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
   for (let i = 0; i < 250; i++) {
     const value = await probe();
@@ -76,12 +59,12 @@ for (const kind of databaseKinds()) {
   describe(`case work queue and case view API on ${kind}`, () => {
     let h: Harness;
     let source: string;
-    let webhook: Awaited<ReturnType<typeof startWebhook>>;
+    let webhook: WebhookSink;
     let target: Awaited<ReturnType<typeof startContainmentTarget>>;
     let sid = 5000;
 
     before(async () => {
-      webhook = await startWebhook();
+      webhook = await startWebhookSink();
       target = await startContainmentTarget();
       h = await startHarness(
         kind,

@@ -1,31 +1,15 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
 /**
  * A source expected to send within a time (`expectWithinSeconds`) is reported silent once when it
- * stays quiet longer, and resumed once when it sends again: audited, sent to the notification webhook,
- * shown by the API and in /metrics (docs/ingest.md#silent-sources).
+ * stays quiet longer, and resumed once when it sends again: audited, raised as an alert, sent to the
+ * notification webhook, shown by the API and in /metrics (docs/ingest.md#silent-sources).
  */
-async function startWebhook(): Promise<{ url: string; bodies: Record<string, unknown>[]; server: Server }> {
-  const bodies: Record<string, unknown>[] = [];
-  const server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    request.on('end', () => {
-      bodies.push(JSON.parse(text) as Record<string, unknown>);
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/hook`, bodies, server };
-}
-
 async function until(probe: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(probe(), `timed out waiting for ${what}`);
@@ -34,11 +18,11 @@ async function until(probe: () => boolean, what: string): Promise<void> {
 for (const kind of databaseKinds()) {
   describe(`silent sources on ${kind}`, () => {
     let h: Harness;
-    let webhook: Awaited<ReturnType<typeof startWebhook>>;
+    let webhook: WebhookSink;
     let token: string;
 
     before(async () => {
-      webhook = await startWebhook();
+      webhook = await startWebhookSink();
       h = await startHarness(kind, { notifyWebhookUrl: webhook.url, publicUrl: 'https://soar.example' });
       const res = await h.as('admin', {
         method: 'POST',
