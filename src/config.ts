@@ -40,6 +40,8 @@ export interface Config {
   logLevel: string;
   /** Largest request body accepted, bytes. */
   bodyLimit: number;
+  /** Largest file that can be attached to a case, bytes (RIPOSTE_ATTACHMENT_MAX_MB, default 25). */
+  attachmentMaxBytes: number;
   /** Fingerprint dedup window, seconds. */
   dedupWindowSeconds: number;
   grouping: GroupingRule[];
@@ -282,6 +284,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
           ? 'RIPOSTE_LOG_LEVEL'
           : 'logLevel',
     ),
+    attachmentMaxBytes:
+      overrides.attachmentMaxBytes ??
+      (env.RIPOSTE_ATTACHMENT_MAX_MB !== undefined
+        ? intSetting(env, 'RIPOSTE_ATTACHMENT_MAX_MB', 25, 1, 1024) * 1024 * 1024
+        : (file.attachmentMaxBytes ?? 25 * 1024 * 1024)),
     bodyLimit:
       overrides.bodyLimit ??
       intSetting(env, 'RIPOSTE_BODY_LIMIT', file.bodyLimit ?? 16 * 1024 * 1024, 1024, 1 << 30),

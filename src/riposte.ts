@@ -52,6 +52,7 @@ import {
   type NotificationHook,
 } from './runs/task-notifier.ts';
 import { CaseReports } from './reports/case-reports.ts';
+import { CaseAttachments } from './cases/case-attachments.ts';
 import { PdfPrinter } from './reports/pdf-render.ts';
 import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
@@ -113,6 +114,8 @@ export interface Riposte {
   runs: RunService;
   /** A case's incident report: Markdown, HTML, or PDF through Chromium. */
   reports: CaseReports;
+  /** Files attached to cases as evidence. */
+  attachments: CaseAttachments;
   tasks: TaskService;
   secrets: SecretStore;
   engine: RunEngine;
@@ -509,6 +512,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     late.worker = worker;
     const runWorker = worker;
     const runs = new RunService(db, audit, engine, playbooks);
+    const attachments = new CaseAttachments(db, audit, config.attachmentMaxBytes, live);
     const reports = new CaseReports(
       db,
       audit,
@@ -520,6 +524,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         runs: async (id, limit) => (await runs.list({ caseId: id, limit })).items,
         actions: (id) => response.ledger({ caseId: id }),
         timeline: (id, cursor) => cases.timeline(id, { ...(cursor ? { cursor } : {}), limit: 500 }),
+        attachments: (id) => attachments.list(id),
       },
       new PdfPrinter(config.chromiumPath),
     );
@@ -550,6 +555,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       playbooks,
       runs,
       reports,
+      attachments,
       tasks,
       secrets,
       engine,

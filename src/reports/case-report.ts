@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/audit-log.ts';
 import type { CaseComment, CaseObservable } from '../core/case.ts';
+import type { AttachmentInfo } from '../cases/case-attachments.ts';
 import type { CaseDetail } from '../cases/case-service.ts';
 import type { ObservableEnrichment } from '../connections/enrichment-store.ts';
 import type { LedgerEntry } from '../response/response-store.ts';
@@ -21,6 +22,8 @@ export interface CaseReportData {
   comments: CaseComment[];
   runs: RunSummary[];
   actions: LedgerEntry[];
+  /** Newest first, without their bytes. */
+  attachments: AttachmentInfo[];
   /** Oldest first. */
   timeline: AuditRecord[];
   /** Whether the timeline stopped at REPORT_LIMITS.timeline rows. */
@@ -53,6 +56,7 @@ export interface ReportReads {
     id: string,
     cursor: string | undefined,
   ): Promise<{ items: AuditRecord[]; nextCursor: string | null }>;
+  attachments(id: string): Promise<AttachmentInfo[]>;
 }
 
 async function pages<T>(
@@ -78,12 +82,13 @@ export async function gatherReport(
   generatedAt: string,
 ): Promise<CaseReportData> {
   const kase = await reads.detail(id);
-  const [observables, comments, runs, actions, timeline] = await Promise.all([
+  const [observables, comments, runs, actions, timeline, attachments] = await Promise.all([
     pages((cursor) => reads.observables(id, cursor), REPORT_LIMITS.observables),
     pages((cursor) => reads.comments(id, cursor), REPORT_LIMITS.comments),
     reads.runs(id, REPORT_LIMITS.runs),
     reads.actions(id),
     pages((cursor) => reads.timeline(id, cursor), REPORT_LIMITS.timeline),
+    reads.attachments(id),
   ]);
   return {
     kase,
@@ -96,6 +101,7 @@ export async function gatherReport(
     runs: [...runs].reverse(),
     actions,
     timeline: [...timeline.items].reverse(),
+    attachments,
     timelineCut: timeline.cut,
     generatedAt,
     generatedBy,
@@ -119,6 +125,10 @@ function described(row: AuditRecord): string {
       return `merged this case into ${String(d.into)}`;
     case 'case.merge_in':
       return `merged case ${String(d.from)} into this one`;
+    case 'case.attach':
+      return `attached ${String(d.name)} (${String(d.size)} bytes, SHA-256 ${String(d.sha256)})`;
+    case 'case.detach':
+      return `removed the attachment ${String(d.name)}`;
     case 'response.applied':
       return `applied ${String(d.action)} to ${row.targetType ?? ''} ${row.targetId ?? ''}`.trim();
     case 'response.rolled_back':
@@ -262,6 +272,14 @@ function sections(r: CaseReportData): Section[] {
         ]),
       },
       empty: 'No playbook ran on this case.',
+    },
+    {
+      title: 'Attachments',
+      table: {
+        head: ['Uploaded', 'By', 'Name', 'Size', 'SHA-256'],
+        rows: r.attachments.map((a) => [a.uploadedAt, a.uploadedBy, a.name, `${a.size} bytes`, a.sha256]),
+      },
+      empty: 'No attachments.',
     },
     {
       title: 'Comments',

@@ -7,6 +7,7 @@ import { registerProblemHandlers } from './problem.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { caseRoutes } from './routes/case-routes.ts';
+import { attachmentRoutes } from './routes/attachment-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { integrationRoutes } from './routes/integration-routes.ts';
@@ -84,6 +85,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   dashboardRoutes(app, riposte);
   viewRoutes(app, riposte);
   caseRoutes(app, riposte);
+  attachmentRoutes(app, riposte);
   adminRoutes(app, riposte);
   playbookRoutes(app, riposte);
   playbookTestRoutes(app, riposte);

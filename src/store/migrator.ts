@@ -25,6 +25,7 @@ import * as runsUpdatedIndex from './migrations/0021-runs-updated-index.ts';
 import * as sourceTokenRotation from './migrations/0022-source-token-rotation.ts';
 import * as caseMerge from './migrations/0023-case-merge.ts';
 import * as sourceSilence from './migrations/0024-source-silence.ts';
+import * as caseAttachments from './migrations/0025-case-attachments.ts';
 
 interface Migration {
   name: string;
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0022-source-token-rotation', up: sourceTokenRotation.up },
   { name: '0023-case-merge', up: caseMerge.up },
   { name: '0024-source-silence', up: sourceSilence.up },
+  { name: '0025-case-attachments', up: caseAttachments.up },
 ];
 
 export interface MigrationResult {

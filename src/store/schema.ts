@@ -100,6 +100,19 @@ export interface CaseObservableTable {
   last_seen: string;
 }
 
+export interface CaseAttachmentTable {
+  id: string;
+  case_id: string;
+  name: string;
+  /** As the uploader declared it; downloads are served as application/octet-stream regardless. */
+  content_type: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  uploaded_by: string;
+  uploaded_at: string;
+}
+
 export interface CaseCommentTable {
   id: string;
   case_id: string;
@@ -361,6 +374,7 @@ export interface DatabaseSchema {
   case_tags: CaseTagTable;
   case_observables: CaseObservableTable;
   case_comments: CaseCommentTable;
+  case_attachments: CaseAttachmentTable;
   assets: AssetTable;
   rule_stats: RuleStatsTable;
   users: UserTable;

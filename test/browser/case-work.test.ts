@@ -390,6 +390,37 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await page.context().close();
   });
 
+  it('attaches evidence to a case, downloads it as it was, and removes it', async () => {
+    const page = await c.loginAs('analyst');
+    await page.goto(`/ui/cases/${caseId}`);
+    const panel = page.getByRole('region', { name: 'Attachments' });
+    await panel.getByText('No files attached.').waitFor();
+    const evidence = Buffer.from(
+      'GET /beacon HTTP/1.1\r\nHost: c2.example.com\r\n\r\n\u0000\u00ff',
+      'latin1',
+    );
+    await panel.getByLabel('Attach files').setInputFiles({
+      name: 'beacon-request.txt',
+      mimeType: 'text/plain',
+      buffer: evidence,
+    });
+    const item = panel.getByTestId('attachment').filter({ hasText: 'beacon-request.txt' });
+    await item.waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      item.getByRole('link', { name: 'beacon-request.txt' }).click(),
+    ]);
+    assert.ok(readFileSync((await download.path())!).equals(evidence), 'the same bytes back');
+    await page
+      .getByRole('region', { name: 'Timeline' })
+      .getByText(`attached beacon-request.txt (${evidence.length} bytes)`)
+      .waitFor();
+    await item.getByRole('button', { name: 'Delete attachment beacon-request.txt' }).click();
+    await panel.getByRole('button', { name: /Confirm/ }).click();
+    await panel.getByText('No files attached.').waitFor();
+    await page.context().close();
+  });
+
   it('offers a viewer the queue and the case without the controls to change them', async () => {
     const page = await c.loginAs('viewer');
     await page.goto(`/ui/cases/${caseId}`);
@@ -397,6 +428,7 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     assert.equal(await page.getByRole('button', { name: 'Assign to me' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Add comment' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Roll back containment' }).count(), 0);
+    assert.equal(await page.getByLabel('Attach files').count(), 0);
     // The incident report downloads, for a viewer too.
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -258,4 +258,36 @@ describe('fuzzing the API', () => {
     assert.ok(merges.length > 0, 'some merges went through');
     assert.equal((await h.riposte.audit.verify(db)).ok, true);
   });
+
+  it('cases: random attachment names, bodies and content types', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(fc.string({ unit: 'grapheme', maxLength: 300 }), { nil: undefined }),
+        fc.uint8Array({ maxLength: 4096 }),
+        fc.constantFrom(...CONTENT_TYPES, 'image/png', 'application/octet-stream'),
+        async (name, bytes, contentType) => {
+          const res = await h.as('analyst', {
+            method: 'POST',
+            url: `/api/v1/cases/${caseId}/attachments${name === undefined ? '' : `?name=${encodeURIComponent(name)}`}`,
+            payload: Buffer.from(bytes),
+            headers: contentType === '' ? {} : { 'content-type': contentType },
+          });
+          check(
+            res,
+            `attachment ${JSON.stringify(name)?.slice(0, 80)} (${bytes.length} bytes, ${contentType})`,
+          );
+          if (res.statusCode === 201) {
+            const stored = res.json() as { id: string; size: number };
+            assert.equal(stored.size, bytes.length);
+            const back = await h.as('viewer', {
+              method: 'GET',
+              url: `/api/v1/cases/${caseId}/attachments/${stored.id}`,
+            });
+            assert.ok(back.rawPayload.equals(Buffer.from(bytes)), 'the same bytes back');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

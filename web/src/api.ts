@@ -41,16 +41,27 @@ export function withQuery(path: string, query?: Query): string {
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  return send<T>(
+    method,
+    path,
+    body === undefined ? undefined : { type: 'application/json', payload: JSON.stringify(body) },
+    query,
+  );
+}
+
+/** A request with a body of a given type (JSON, or a file's bytes), answered with JSON or a problem. */
+async function send<T>(
+  method: string,
+  path: string,
+  body: { type: string; payload: string | Blob } | undefined,
+  query?: Query,
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  let payload: string | undefined;
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
+  if (body !== undefined) headers['content-type'] = body.type;
   const response = await fetch(withQuery(path, query), {
     method,
     headers,
-    body: payload,
+    body: body?.payload,
     credentials: 'same-origin',
   });
   const text = await response.text();
@@ -84,6 +95,9 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
   delete: <T>(path: string) => request<T>('DELETE', path),
+  /** POSTs a file as the raw body, its type as the content type. */
+  upload: <T>(path: string, file: Blob, query?: Query) =>
+    send<T>('POST', path, { type: file.type || 'application/octet-stream', payload: file }, query),
 };
 
 /** A list page as every list route answers it. */

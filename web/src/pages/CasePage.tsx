@@ -5,6 +5,7 @@ import { useLive } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { CaseDetail, LedgerEntry, Person, RunSummary, TaskItem } from './case/case-types.ts';
 import { CaseActions } from './case/CaseActions.tsx';
+import { CaseAttachments } from './case/CaseAttachments.tsx';
 import { CaseComments } from './case/CaseComments.tsx';
 import { CaseAlerts, CaseObservables } from './case/CaseEvidence.tsx';
 import { CaseRelated } from './case/CaseRelated.tsx';
@@ -142,6 +143,7 @@ export function CasePage({ id }: { id: string }) {
         <div className="stack">
           <CaseSummary kase={c} people={people.data?.items ?? []} onChanged={refreshAll} />
           <CaseRelated caseId={c.id} refresh={ticks.case} />
+          <CaseAttachments caseId={c.id} refresh={ticks.case} />
           {actions.data ? (
             <CaseActions caseId={c.id} entries={actions.data.items} onChanged={refreshAll} />
           ) : (

@@ -45,6 +45,10 @@ export function describe(row: AuditRecord): string {
       const moved = (d.moved ?? {}) as { alerts?: number };
       return `merged case ${String(d.from)} into this one (${moved.alerts ?? 0} alert${moved.alerts === 1 ? '' : 's'})`;
     }
+    case 'case.attach':
+      return `attached ${String(d.name)} (${String(d.size)} bytes)`;
+    case 'case.detach':
+      return `removed the attachment ${String(d.name)}`;
     case 'case.add_alerts':
       return `added ${String(d.count)} alert${d.count === 1 ? '' : 's'}`;
     case 'case.remove_alerts':
