@@ -40,6 +40,8 @@ export interface Config {
   logLevel: string;
   /** Largest request body accepted, bytes. */
   bodyLimit: number;
+  /** Syslog listeners, each feeding a source (RIPOSTE_SYSLOG=udp://host:port/source,tcp://…); `serve` starts them. */
+  syslogListeners: SyslogListenerConfig[];
   /** Largest file that can be attached to a case, bytes (RIPOSTE_ATTACHMENT_MAX_MB, default 25). */
   attachmentMaxBytes: number;
   /** Fingerprint dedup window, seconds. */
@@ -258,6 +260,41 @@ function chromiumSetting(explicit: string | undefined, searchPath: string | unde
   return undefined;
 }
 
+export interface SyslogListenerConfig {
+  protocol: 'udp' | 'tcp';
+  host: string;
+  port: number;
+  /** The source its messages are ingested as (its format reads them). */
+  source: string;
+}
+
+/** `RIPOSTE_SYSLOG`: comma-separated `udp://host:port/source` or `tcp://host:port/source`. */
+function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '') return [];
+  return text.split(',').map((entry, i) => {
+    const spec = entry.trim();
+    const url = URL.parse(spec);
+    const source = url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : '';
+    const protocol = url?.protocol.replace(/:$/, '');
+    const port = url ? Number(url.port) : NaN;
+    if (
+      !url ||
+      (protocol !== 'udp' && protocol !== 'tcp') ||
+      !url.hostname ||
+      !Number.isInteger(port) ||
+      url.port === '' ||
+      source === ''
+    )
+      throw new RiposteError(
+        'validation_failed',
+        `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}") must be udp://host:port/source or tcp://host:port/source`,
+        { path: 'RIPOSTE_SYSLOG' },
+      );
+    return { protocol, host: url.hostname.replace(/^\[|\]$/g, ''), port, source };
+  });
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const file = readFileConfig(env.RIPOSTE_CONFIG);
   const dataDir = path.resolve(overrides.dataDir ?? env.RIPOSTE_DATA_DIR ?? file.dataDir ?? './data');
@@ -284,6 +321,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
           ? 'RIPOSTE_LOG_LEVEL'
           : 'logLevel',
     ),
+    syslogListeners:
+      overrides.syslogListeners ?? parseSyslogListeners(env.RIPOSTE_SYSLOG) ?? file.syslogListeners ?? [],
     attachmentMaxBytes:
       overrides.attachmentMaxBytes ??
       (env.RIPOSTE_ATTACHMENT_MAX_MB !== undefined

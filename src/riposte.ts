@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type Config } from './config.ts';
+import { LOG_LEVELS, type Config, type SyslogListenerConfig } from './config.ts';
 import { nowDate } from './core/clock.ts';
 import { AlertQuery } from './ingest/alert-query.ts';
 import { AlertSearch } from './ingest/alert-search.ts';
@@ -53,6 +53,7 @@ import {
 } from './runs/task-notifier.ts';
 import { CaseReports } from './reports/case-reports.ts';
 import { CaseAttachments } from './cases/case-attachments.ts';
+import { SyslogListener } from './ingest/syslog-listener.ts';
 import { PdfPrinter } from './reports/pdf-render.ts';
 import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
@@ -116,6 +117,11 @@ export interface Riposte {
   reports: CaseReports;
   /** Files attached to cases as evidence. */
   attachments: CaseAttachments;
+  /**
+   * Starts the syslog listeners of the configuration (`serve` does; other commands open Riposte
+   * without binding ports) and returns where each listens; `close` stops them, committing what they hold.
+   */
+  startSyslog(): Promise<(SyslogListenerConfig & { address: string })[]>;
   tasks: TaskService;
   secrets: SecretStore;
   engine: RunEngine;
@@ -512,6 +518,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     late.worker = worker;
     const runWorker = worker;
     const runs = new RunService(db, audit, engine, playbooks);
+    const syslogListeners: SyslogListener[] = [];
     const attachments = new CaseAttachments(db, audit, config.attachmentMaxBytes, live);
     const reports = new CaseReports(
       db,
@@ -575,6 +582,20 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       executor,
       edl,
       live,
+      async startSyslog() {
+        const started: (SyslogListenerConfig & { address: string })[] = [];
+        for (const listener of config.syslogListeners) {
+          const syslog = new SyslogListener(listener, ingest, sources, logError);
+          const bound = await syslog.start();
+          syslogListeners.push(syslog);
+          started.push({
+            ...listener,
+            port: bound.port,
+            address: `${listener.protocol}://${bound.host}:${bound.port}`,
+          });
+        }
+        return started;
+      },
       async startWorker(workerOptions = {}) {
         if (workerKind) return true;
         if (workerOptions.only === undefined && !redisQueue) {
@@ -608,6 +629,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       async close() {
         clearInterval(resyncClock);
+        // Listeners first: what they hold is committed while the writer still runs.
+        for (const syslog of syslogListeners) await syslog.close();
         await writer.drain();
         await statistics.settled();
         await preparePool?.close();

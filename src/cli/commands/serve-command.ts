@@ -117,6 +117,14 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     `riposte listening on ${address} (role: ${values.role}, database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
   );
   io.stderr(`console: ${consoleUrl(address)}\n`);
+  try {
+    for (const listener of await riposte.startSyslog())
+      io.stderr(`syslog: ${listener.address} → source ${listener.source}\n`);
+  } catch (error) {
+    await server.shutdown();
+    await riposte.close();
+    throw error;
+  }
   const first = await firstAdmin(riposte);
   if (first)
     io.stderr(

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+
+const ACTOR = { id: 't', type: 'system' as const };
+
+/** A CEF line as a firewall sends it, with its own signature id. */
+const cefLine = (id: number, name: string) =>
+  `CEF:0|Palo Alto Networks|PAN-OS|11.1|${id}|${name}|8|src=10.80.0.${id % 250} dst=198.51.100.${id % 250} dpt=443 act=deny rt=Dec 02 2026 10:00:00`;
+
+async function sendUdp(port: number, messages: string[]): Promise<void> {
+  const socket = createSocket('udp4');
+  for (const m of messages)
+    await new Promise<void>((resolve, reject) =>
+      socket.send(Buffer.from(m), port, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+    );
+  socket.close();
+}
+
+async function sendTcp(port: number, chunks: (string | Buffer)[]): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  for (const chunk of chunks) {
+    socket.write(chunk);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise<void>((resolve) => socket.end(() => resolve()));
+}
+
+/**
+ * Syslog into sources (RIPOSTE_SYSLOG): UDP datagrams and TCP streams, RFC 5424 and RFC 3164, octet
+ * counting and lines, CEF kept whole and JSON taken from after the header — through the same durable
+ * pipeline as the HTTP API (docs/ingest.md#from-syslog).
+ */
+for (const kind of databaseKinds()) {
+  describe(`syslog listeners on ${kind}`, () => {
+    let db: TestDatabase;
+    let riposte: Riposte;
+    let udpPort = 0;
+    let tcpPort = 0;
+
+    before(async () => {
+      db = await createTestDatabase(kind);
+      riposte = await openRiposte(
+        loadConfig(
+          { RIPOSTE_SYSLOG: 'udp://127.0.0.1:0/fw-syslog,tcp://127.0.0.1:0/ids-syslog' },
+          { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
+        ),
+      );
+      await riposte.sources.create({ name: 'fw-syslog', format: 'cef' }, ACTOR);
+      await riposte.sources.create({ name: 'ids-syslog', format: 'suricata' }, ACTOR);
+      const started = await riposte.startSyslog();
+      assert.deepEqual(
+        started.map((s) => [s.protocol, s.source]),
+        [
+          ['udp', 'fw-syslog'],
+          ['tcp', 'ids-syslog'],
+        ],
+      );
+      udpPort = started[0]!.port;
+      tcpPort = started[1]!.port;
+      assert.ok(udpPort > 0 && tcpPort > 0);
+    });
+    after(async () => {
+      await riposte.close();
+      await db.drop();
+    });
+
+    const alertsOf = async (source: string, expected: number) => {
+      for (let i = 0; i < 200; i++) {
+        const page = await riposte.alerts.list({ source, limit: '100' });
+        if (page.items.length >= expected) return page.items;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return (await riposte.alerts.list({ source, limit: '100' })).items;
+    };
+
+    it('ingests CEF over UDP with its syslog header kept in the raw event, BSD and RFC 5424 alike', async () => {
+      await sendUdp(udpPort, [
+        `<134>Dec  2 10:00:00 pa-fw01 ${cefLine(9001, 'Threat: C2 beacon blocked')}`,
+        `<134>1 2026-12-02T10:00:01Z pa-fw01 PAN-OS - - - ${cefLine(9002, 'Threat: port scan')}`,
+        'garbage that is no CEF at all',
+      ]);
+      const alerts = await alertsOf('fw-syslog', 2);
+      assert.deepEqual(alerts.map((a) => a.title).sort(), ['Threat: C2 beacon blocked', 'Threat: port scan']);
+      const beacon = await riposte.alerts.get(
+        alerts.find((a) => a.title === 'Threat: C2 beacon blocked')!.id,
+      );
+      assert.equal(beacon.source, 'fw-syslog');
+      assert.equal(beacon.severity, 'high');
+      assert.match(JSON.stringify(beacon.raw), /<134>Dec  2 10:00:00 pa-fw01 CEF:0/);
+      assert.ok(beacon.observables.some((o) => o.type === 'ipv4' && o.value === '10.80.0.1'));
+      // Audited as the source, like the HTTP API's requests.
+      const audit = await riposte.database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'details'])
+        .where('action', '=', 'alerts.ingest')
+        .where('actor', '=', 'syslog:fw-syslog')
+        .execute();
+      assert.ok(audit.length >= 1);
+      assert.ok(
+        audit.some((a) => JSON.parse(a.details).rejected === 1),
+        'the garbage line rejected, counted',
+      );
+    });
+
+    it('ingests Suricata EVE JSON over TCP: octet-counted and line-framed, split across writes', async () => {
+      const eve = (sid: number) => JSON.stringify(eveAlert({ sid, signature: `ET TEST syslog ${sid}` }));
+      const framed = `<14>1 2026-12-02T10:00:00Z ids01 suricata 812 - - ${eve(9101)}`;
+      const bytes = Buffer.from(
+        `${Buffer.byteLength(framed)} ${framed}<14>Dec  2 10:00:02 ids01 suricata[812]: ${eve(9102)}\n`,
+      );
+      // The stream cut at odd places, as TCP may deliver it.
+      await sendTcp(tcpPort, [bytes.subarray(0, 17), bytes.subarray(17, 400), bytes.subarray(400)]);
+      const alerts = await alertsOf('ids-syslog', 2);
+      assert.deepEqual(alerts.map((a) => a.title).sort(), ['ET TEST syslog 9101', 'ET TEST syslog 9102']);
+    });
+
+    it('commits what it holds when it closes', async () => {
+      const other = await createTestDatabase(kind);
+      const second = await openRiposte(
+        loadConfig(
+          { RIPOSTE_SYSLOG: 'tcp://127.0.0.1:0/late' },
+          { dataDir: other.dataDir, databaseUrl: other.url, logLevel: 'silent', builtinPlaybooks: false },
+        ),
+      );
+      try {
+        await second.sources.create({ name: 'late', format: 'cef' }, ACTOR);
+        const [listener] = await second.startSyslog();
+        await sendTcp(listener!.port, [`${cefLine(9201, 'Last words')}\n`]);
+        await second.close();
+        const reopened = await openRiposte(
+          loadConfig(
+            {},
+            { dataDir: other.dataDir, databaseUrl: other.url, logLevel: 'silent', builtinPlaybooks: false },
+          ),
+        );
+        try {
+          assert.deepEqual(
+            (await reopened.alerts.list({ source: 'late' })).items.map((a) => a.title),
+            ['Last words'],
+          );
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        await other.drop();
+      }
+    });
+  });
+}
+
+describe('syslog configuration', () => {
+  it('names the entry that is not udp:// or tcp://host:port/source', () => {
+    for (const bad of ['udp://127.0.0.1/fw', 'http://127.0.0.1:514/fw', 'tcp://127.0.0.1:514', 'nonsense']) {
+      assert.throws(
+        () => loadConfig({ RIPOSTE_SYSLOG: `udp://127.0.0.1:5514/ok,${bad}` }),
+        (error: Error) => error.message.includes('entry 2') && error.message.includes(bad),
+        bad,
+      );
+    }
+    assert.deepEqual(loadConfig({ RIPOSTE_SYSLOG: 'tcp://[::1]:6514/ids' }).syslogListeners, [
+      { protocol: 'tcp', host: '::1', port: 6514, source: 'ids' },
+    ]);
+  });
+
+  it('refuses to start a listener for a source that does not exist', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await openRiposte(
+      loadConfig(
+        { RIPOSTE_SYSLOG: 'udp://127.0.0.1:0/missing' },
+        { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
+      ),
+    );
+    try {
+      await assert.rejects(riposte.startSyslog(), /names the source "missing", which does not exist/);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+});
