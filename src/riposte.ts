@@ -53,7 +53,7 @@ import {
 } from './runs/task-notifier.ts';
 import { CaseReports } from './reports/case-reports.ts';
 import { CaseAttachments } from './cases/case-attachments.ts';
-import { SyslogListener } from './ingest/syslog-listener.ts';
+import { SyslogListener, type SyslogStats } from './ingest/syslog-listener.ts';
 import { PdfPrinter } from './reports/pdf-render.ts';
 import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
@@ -122,6 +122,8 @@ export interface Riposte {
    * without binding ports) and returns where each listens; `close` stops them, committing what they hold.
    */
   startSyslog(): Promise<(SyslogListenerConfig & { address: string })[]>;
+  /** What each started syslog listener has received, ingested, rejected and dropped so far. */
+  syslogStats(): (SyslogListenerConfig & SyslogStats)[];
   tasks: TaskService;
   secrets: SecretStore;
   engine: RunEngine;
@@ -595,6 +597,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           });
         }
         return started;
+      },
+      syslogStats() {
+        return syslogListeners.map((l) => ({ ...l.config, ...l.stats }));
       },
       async startWorker(workerOptions = {}) {
         if (workerKind) return true;

@@ -75,6 +75,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchRuns(riposte.engine);
   metrics.watchClock(riposte.clock);
   metrics.watchSources(riposte.sources);
+  metrics.watchSyslog(() => riposte.syslogStats());
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

@@ -165,6 +165,41 @@ export class ServerMetrics {
     });
   }
 
+  /**
+   * The syslog listeners' counts by source and outcome: received, accepted, duplicate, rejected, and
+   * dropped (too long, or UDP beyond the backlog) — syslog cannot tell its sender.
+   */
+  watchSyslog(
+    stats: () => {
+      source: string;
+      protocol: string;
+      received: number;
+      accepted: number;
+      duplicates: number;
+      rejected: number;
+      dropped: number;
+    }[],
+  ): void {
+    new Counter({
+      name: 'riposte_syslog_messages_total',
+      help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped)',
+      labelNames: ['source', 'protocol', 'outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const l of stats())
+          for (const [outcome, n] of [
+            ['received', l.received],
+            ['accepted', l.accepted],
+            ['duplicate', l.duplicates],
+            ['rejected', l.rejected],
+            ['dropped', l.dropped],
+          ] as const)
+            this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
+      },
+    });
+  }
+
   attach(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {
       this.requests.observe(

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
+import { buildServer } from '../../src/server/app.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
@@ -107,6 +108,27 @@ for (const kind of databaseKinds()) {
         audit.some((a) => JSON.parse(a.details).rejected === 1),
         'the garbage line rejected, counted',
       );
+      const stats = riposte.syslogStats().find((l) => l.source === 'fw-syslog')!;
+      assert.deepEqual(
+        {
+          received: stats.received,
+          accepted: stats.accepted,
+          rejected: stats.rejected,
+          dropped: stats.dropped,
+        },
+        { received: 3, accepted: 2, rejected: 1, dropped: 0 },
+      );
+      const server = await buildServer(riposte, { logger: false });
+      const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(
+        metrics.body,
+        /riposte_syslog_messages_total\{source="fw-syslog",protocol="udp",outcome="accepted"\} 2/,
+      );
+      assert.match(
+        metrics.body,
+        /riposte_syslog_messages_total\{source="fw-syslog",protocol="udp",outcome="rejected"\} 1/,
+      );
+      await server.app.close();
     });
 
     it('ingests Suricata EVE JSON over TCP: octet-counted and line-framed, split across writes', async () => {
