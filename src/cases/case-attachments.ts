@@ -100,8 +100,7 @@ export class CaseAttachments {
       uploaded_at: nowIso(),
     };
     await this.#db.transaction().execute(async (trx) => {
-      const kase = await trx.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();
-      if (!kase) throw new RiposteError('not_found', `no case with id "${caseId}"`);
+      await caseExists(trx, caseId);
       await trx.insertInto('case_attachments').values(row).execute();
       await trx.updateTable('cases').set({ updated_at: row.uploaded_at }).where('id', '=', caseId).execute();
       await this.#audit.append(
@@ -132,7 +131,7 @@ export class CaseAttachments {
       .orderBy('id', 'desc')
       .limit(ATTACHMENTS_LISTED)
       .execute();
-    if (rows.length === 0) await this.#caseExists(caseId);
+    if (rows.length === 0) await caseExists(this.#db, caseId);
     return rows.map(toInfo);
   }
 
@@ -185,11 +184,11 @@ export class CaseAttachments {
     });
     this.#live?.publish({ type: 'case.changed', id: caseId });
   }
+}
 
-  async #caseExists(caseId: string): Promise<void> {
-    const kase = await this.#db.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();
-    if (!kase) throw new RiposteError('not_found', `no case with id "${caseId}"`);
-  }
+async function caseExists(q: Kysely<DatabaseSchema>, caseId: string): Promise<void> {
+  const kase = await q.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();
+  if (!kase) throw new RiposteError('not_found', `no case with id "${caseId}"`);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { ObservableType, Severity } from '../core/alert.ts';
 import type { CaseStatus, Resolution } from '../core/case.ts';
-import { invalidField } from '../core/riposte-error.ts';
 import type { Dialect } from '../store/database.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import { parseLimit } from '../store/cursor.ts';
 import { valueParts } from '../store/value-lists.ts';
 
 /**
@@ -74,7 +74,7 @@ export async function relatedCases(
   caseId: string,
   limitValue?: unknown,
 ): Promise<RelatedCases> {
-  const limit = relatedLimit(limitValue);
+  const limit = parseLimit(limitValue, 10, RELATED_LIMIT_MAX);
   const probes: Probe[] = [];
   for (const type of PROBE_ORDER) {
     if (probes.length >= PROBED) break;
@@ -164,14 +164,6 @@ export async function relatedCases(
     ];
   });
   return { items, probed: probes.length, suggestion: suggestion(items) };
-}
-
-function relatedLimit(value: unknown): number {
-  if (value === undefined) return 10;
-  const n = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > RELATED_LIMIT_MAX)
-    throw invalidField('limit', `limit must be a whole number from 1 to ${RELATED_LIMIT_MAX}`);
-  return n;
 }
 
 /**

@@ -16,6 +16,8 @@ const BATCH_MESSAGES = 1000;
 const BATCH_MS = 50;
 /** Messages waiting beyond this: TCP senders are paused, UDP datagrams dropped (and counted). */
 const MAX_PENDING = 20_000;
+/** How long a TCP sender has to close its side at shutdown. */
+const CLOSE_GRACE_MS = 2_000;
 
 export interface SyslogStats {
   received: number;
@@ -196,7 +198,11 @@ export class SyslogListener {
     if (this.#udp) await new Promise<void>((resolve) => this.#udp!.close(() => resolve()));
     if (this.#tcp) {
       const closed = new Promise<void>((resolve) => this.#tcp!.close(() => resolve()));
-      for (const c of this.#connections) c.end();
+      // Each sender is told to finish; one that keeps its side open does not hold the shutdown.
+      for (const c of this.#connections) {
+        c.end();
+        setTimeout(() => c.destroy(), CLOSE_GRACE_MS).unref();
+      }
       await closed;
     }
     clearTimeout(this.#timer);

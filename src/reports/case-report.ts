@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../audit/audit-log.ts';
+import { describeAuditRow } from '../core/audit-words.ts';
 import type { CaseComment, CaseObservable } from '../core/case.ts';
 import type { AttachmentInfo } from '../cases/case-attachments.ts';
 import type { CaseDetail } from '../cases/case-service.ts';
@@ -106,43 +107,6 @@ export async function gatherReport(
     generatedAt,
     generatedBy,
   };
-}
-
-/** One audit row in words, for the report's timeline. */
-function described(row: AuditRecord): string {
-  const d = row.details as Record<string, unknown>;
-  switch (row.action) {
-    case 'case.create':
-      return 'opened the case';
-    case 'case.update': {
-      const changes = (d.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
-      const list = Object.entries(changes).map(([field, c]) => `${field} ${shown(c.from)} → ${shown(c.to)}`);
-      return `changed ${list.join('; ') || 'the case'}`;
-    }
-    case 'case.comment':
-      return 'commented';
-    case 'case.merge':
-      return `merged this case into ${String(d.into)}`;
-    case 'case.merge_in':
-      return `merged case ${String(d.from)} into this one`;
-    case 'case.attach':
-      return `attached ${String(d.name)} (${String(d.size)} bytes, SHA-256 ${String(d.sha256)})`;
-    case 'case.detach':
-      return `removed the attachment ${String(d.name)}`;
-    case 'response.applied':
-      return `applied ${String(d.action)} to ${row.targetType ?? ''} ${row.targetId ?? ''}`.trim();
-    case 'response.rolled_back':
-      return `undid ${String(d.action)} on ${row.targetType ?? ''} ${row.targetId ?? ''}`.trim();
-    case 'run.start':
-      return `started playbook ${String(d.playbookId)}`;
-    default:
-      return `${row.action}${row.targetType && row.targetId ? ` on ${row.targetType} ${row.targetId}` : ''}`;
-  }
-}
-
-function shown(value: unknown): string {
-  if (value === null || value === undefined) return 'none';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function label(value: string | null): string {
@@ -293,7 +257,7 @@ function sections(r: CaseReportData): Section[] {
       title: 'Timeline',
       table: {
         head: ['When', 'Who', 'What'],
-        rows: r.timeline.map((t) => [t.at, t.actor, described(t)]),
+        rows: r.timeline.map((t) => [t.at, t.actor, describeAuditRow(t)]),
         ...(r.timelineCut
           ? { note: `The newest ${r.timeline.length} entries of the audit log about the case.` }
           : {}),

@@ -83,7 +83,7 @@ export class RunWorker {
     this.#only = only;
     if (!only) await this.recover();
     this.#timer = setInterval(() => {
-      if (!this.#ticking) this.#ticking = this.tick().finally(() => (this.#ticking = undefined));
+      if (!this.#ticking) void this.tick();
     }, this.#options.tickMs ?? 200);
     this.#timer.unref();
   }
@@ -129,8 +129,22 @@ export class RunWorker {
     }
   }
 
-  /** One round of the clocks; `everything` also runs the once-a-second ones now (tests, and `worker` start-up). */
+  /**
+   * One round of the clocks; `everything` also runs the once-a-second ones now (tests, and `worker`
+   * start-up). Rounds take turns: one asked for while another runs waits for it, so what it finds
+   * claimed by that round is done when it returns.
+   */
   async tick(everything = false): Promise<void> {
+    while (this.#ticking) await this.#ticking;
+    const round = this.#round(everything);
+    const turn = round.finally(() => {
+      if (this.#ticking === turn) this.#ticking = undefined;
+    });
+    this.#ticking = turn;
+    await turn;
+  }
+
+  async #round(everything: boolean): Promise<void> {
     if (this.#stopped) return;
     const guard = async (work: () => Promise<void>, what: string) => {
       try {

@@ -5,6 +5,7 @@ import type { RunEngine } from '../runs/run-engine.ts';
 import type { DatabaseClock } from '../store/database-clock.ts';
 import { nowMs } from '../core/clock.ts';
 import type { SourceService } from '../sources/source-service.ts';
+import type { SyslogStats } from '../ingest/syslog-listener.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -169,17 +170,7 @@ export class ServerMetrics {
    * The syslog listeners' counts by source and outcome: received, accepted, duplicate, rejected, and
    * dropped (too long, or UDP beyond the backlog) — syslog cannot tell its sender.
    */
-  watchSyslog(
-    stats: () => {
-      source: string;
-      protocol: string;
-      received: number;
-      accepted: number;
-      duplicates: number;
-      rejected: number;
-      dropped: number;
-    }[],
-  ): void {
+  watchSyslog(stats: () => (SyslogStats & { source: string; protocol: string })[]): void {
     new Counter({
       name: 'riposte_syslog_messages_total',
       help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped)',
