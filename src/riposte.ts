@@ -38,6 +38,7 @@ import type { WorkQueue } from './queue/work-queue.ts';
 import { ActionExecutor } from './runs/action-executor.ts';
 import { ApprovalLinks } from './runs/approval-links.ts';
 import { PlaybookService } from './runs/playbook-service.ts';
+import { CacaoPlaybooks } from './runs/cacao-playbooks.ts';
 import { RunContextLoader } from './runs/run-context.ts';
 import { RunEngine, type InlineStarts } from './runs/run-engine.ts';
 import { RunService } from './runs/run-service.ts';
@@ -112,6 +113,8 @@ export interface Riposte {
   assets: AssetService;
   actions: ActionRegistry;
   playbooks: PlaybookService;
+  /** CACAO v2.0 import and export of playbooks. */
+  cacao: CacaoPlaybooks;
   runs: RunService;
   /** A case's incident report: Markdown, HTML, or PDF through Chromium. */
   reports: CaseReports;
@@ -562,6 +565,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       assets,
       actions,
       playbooks,
+      cacao: new CacaoPlaybooks(db, playbooks, audit),
       runs,
       reports,
       attachments,

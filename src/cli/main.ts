@@ -10,6 +10,7 @@ import {
   secretSetCommand,
 } from './commands/playbook-commands.ts';
 import { playbookBacktestCommand, playbookTestCommand } from './commands/playbook-test-commands.ts';
+import { playbookExportCacaoCommand, playbookImportCacaoCommand } from './commands/cacao-commands.ts';
 import { migrateCommand } from './commands/migrate-command.ts';
 import {
   assetImportCommand,
@@ -51,6 +52,14 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     usage: 'playbook save FILE…                          store each as its next version',
   },
   'playbook list': { run: playbookListCommand, usage: 'playbook list' },
+  'playbook import-cacao': {
+    run: playbookImportCacaoCommand,
+    usage: 'playbook import-cacao FILE… [--strict] [--id ID] [--dry-run]   CACAO v2.0 JSON → playbook',
+  },
+  'playbook export-cacao': {
+    run: playbookExportCacaoCommand,
+    usage: 'playbook export-cacao ID [--version N] [--out FILE]            playbook → CACAO v2.0 JSON',
+  },
   'playbook run': {
     run: playbookRunCommand,
     usage: 'playbook run ID [--alert ID] [--case ID] [--inputs JSON] [--dry-run] [--wait S]',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import type { ActionCatalog } from '../core/action.ts';
 import { nowIso } from '../core/clock.ts';
@@ -102,8 +102,17 @@ export class PlaybookService {
     return compilePlaybook(source, { file, catalog: this.#catalog });
   }
 
-  /** Compiles and stores the source as the playbook's next version; refuses it with every error when invalid. */
-  async save(source: unknown, actor: Actor, file = 'playbook.yaml'): Promise<SaveResult> {
+  /**
+   * Compiles and stores the source as the playbook's next version; refuses it with every error when
+   * invalid. `alongside` writes what belongs with the save in the same transaction (it runs also
+   * when the source is unchanged).
+   */
+  async save(
+    source: unknown,
+    actor: Actor,
+    file = 'playbook.yaml',
+    alongside?: (trx: Transaction<DatabaseSchema>, now: string) => Promise<void>,
+  ): Promise<SaveResult> {
     if (typeof source !== 'string' || source.trim() === '')
       throw new RiposteError('validation_failed', 'the playbook source must be a non-empty YAML string', {
         path: '/source',
@@ -139,7 +148,10 @@ export class PlaybookService {
           .where('playbook_id', '=', plan.id)
           .where('version', '=', current.current_version)
           .executeTakeFirst();
-        if (head?.source_hash === hash) return { row: current, changed: false };
+        if (head?.source_hash === hash) {
+          await alongside?.(trx, now);
+          return { row: current, changed: false };
+        }
       }
       const version = current ? Number(current.current_version) + 1 : 1;
       const row: PlaybookTable = {
@@ -184,6 +196,7 @@ export class PlaybookService {
         [{ actor, action: 'playbook.save', targetType: 'playbook', targetId: plan.id, details: { version } }],
         now,
       );
+      await alongside?.(trx, now);
       return { row, changed: true };
     });
     if (saved.changed) {

@@ -26,6 +26,7 @@ import * as sourceTokenRotation from './migrations/0022-source-token-rotation.ts
 import * as caseMerge from './migrations/0023-case-merge.ts';
 import * as sourceSilence from './migrations/0024-source-silence.ts';
 import * as caseAttachments from './migrations/0025-case-attachments.ts';
+import * as cacaoPlaybooks from './migrations/0026-cacao-playbooks.ts';
 
 interface Migration {
   name: string;
@@ -59,6 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0023-case-merge', up: caseMerge.up },
   { name: '0024-source-silence', up: sourceSilence.up },
   { name: '0025-case-attachments', up: caseAttachments.up },
+  { name: '0026-cacao-playbooks', up: cacaoPlaybooks.up },
 ];
 
 export interface MigrationResult {

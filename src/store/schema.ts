@@ -568,3 +568,15 @@ export interface WorkerLeaseTable {
 export interface DatabaseSchema {
   saved_views: SavedViewTable;
 }
+
+/** The CACAO playbook an imported playbook came from (migration 0026). */
+export interface CacaoPlaybookTable {
+  cacao_id: string;
+  playbook_id: string;
+  modified: string | null;
+  imported_at: string;
+}
+
+export interface DatabaseSchema {
+  cacao_playbooks: CacaoPlaybookTable;
+}

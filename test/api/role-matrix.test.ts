@@ -65,6 +65,8 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/schemas/playbook.json': 'public',
   'GET /api/v1/actions': ALL,
   'POST /api/v1/playbooks/validate': ALL,
+  'POST /api/v1/playbooks/import/cacao': ANALYST,
+  'GET /api/v1/playbooks/:id/cacao': ALL,
   'GET /api/v1/playbooks': ALL,
   'POST /api/v1/playbooks': ANALYST,
   'PUT /api/v1/playbooks/:id': ANALYST,

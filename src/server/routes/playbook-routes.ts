@@ -5,6 +5,7 @@ import { playbookJsonSchema } from '../../playbooks/playbook-schema.ts';
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ANALYST, ANY_ROLE } from '../route-auth.ts';
+import { CACAO_PROFILES, type CacaoProfile } from '../../playbooks/cacao/cacao-issues.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
@@ -130,6 +131,74 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
       }
       return riposte.playbooks.save(source, actorOf(request));
     },
+  );
+
+  app.post<{ Querystring: { profile?: CacaoProfile; id?: string; dry_run?: 'true' | 'false' } }>(
+    '/api/v1/playbooks/import/cacao',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary: 'Import a CACAO v2.0 playbook (JSON) as a Riposte playbook',
+        description:
+          'The document is translated into the Riposte playbook language, compiled with every check and stored as a new version ' +
+          '(the same CACAO id imported again is a new version of the same playbook). `profile=strict` refuses every departure ' +
+          'from CACAO 2.0; `lenient` (default) reads what can be read unambiguously and says so in `warnings`. ' +
+          'Errors (422) name the place in the document as a JSON Pointer. `dry_run=true` translates without storing.',
+        tags: ['playbooks'],
+        querystring: {
+          type: 'object',
+          properties: {
+            profile: { type: 'string', enum: [...CACAO_PROFILES], default: 'lenient' },
+            id: idParam.properties.id,
+            dry_run: { type: 'string', enum: ['true', 'false'], default: 'false' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { profile = 'lenient', id } = request.query;
+      const dryRun = request.query.dry_run === 'true';
+      if (request.body === undefined || request.body === null)
+        throw new RiposteError('validation_failed', 'send the CACAO playbook as the JSON body', {
+          path: '/',
+        });
+      const answer = await riposte.cacao.import(
+        { document: request.body, profile, dryRun, ...(id === undefined ? {} : { id }) },
+        actorOf(request),
+      );
+      const changed = answer.saved?.changed ?? false;
+      return reply.code(changed ? 201 : 200).send({
+        playbookId: answer.playbookId,
+        cacaoId: answer.cacaoId,
+        dryRun,
+        changed,
+        playbook: answer.saved?.playbook ?? null,
+        source: answer.source,
+        warnings: answer.warnings,
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { version?: number } }>(
+    '/api/v1/playbooks/:id/cacao',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: 'A playbook as a CACAO v2.0 document',
+        description:
+          "Riposte's own steps are action steps with a manual command that says what they do, and carry Riposte's extension " +
+          'so that importing the document back gives the same playbook.',
+        tags: ['playbooks'],
+        params: idParam,
+        querystring: {
+          type: 'object',
+          properties: { version: { type: 'integer', minimum: 1 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => riposte.cacao.export(request.params.id, request.query.version),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -1,0 +1,484 @@
+/**
+ * A CACAO workflow (a graph of steps pointing at each other) as Riposte blocks (lists of steps that
+ * route within themselves). The main flow is the main block; each branch of a parallel step is a
+ * block of its own that ends where the branch reaches an end step. The branches of an if- or
+ * switch-condition stay in the block of the condition: when the condition has an on_completion, an
+ * end step reached inside a branch leads there, as CACAO 2.0 says; otherwise the branch simply
+ * flows on. A Riposte run always ends, so a workflow that loops is refused.
+ */
+import { pointer } from './cacao-issues.ts';
+import type { CacaoPlaybook } from './cacao-document.ts';
+import type { CacaoStep } from './cacao-step.ts';
+import { commandsSegment, type CommandContext } from './cacao-commands.ts';
+import { riposteStepSegment } from './cacao-riposte-step.ts';
+import { sequence, single, slugify, type RiposteStep, type Segment, type StepIds } from './cacao-segment.ts';
+import { stixConditionToCel, StixConditionError } from './stix-condition.ts';
+
+/** Where control goes when nothing follows: out of the block. Replaced before the document is written. */
+const END = '@end';
+
+interface Route {
+  /** The step an end step leads to inside the branches of a condition with on_completion. */
+  continuation: string | null;
+  parent: Route | null;
+  key: string;
+}
+
+interface Block {
+  main: boolean;
+  name: string;
+  steps: RiposteStep[];
+  /** The main block's end steps, written after its other steps (the first step is where a run starts). */
+  ends: RiposteStep[];
+  /** CACAO steps already translated into this block, with the route they were translated under. */
+  done: Map<string, { entry: string; route: string }>;
+  queue: { id: string; route: Route }[];
+  /** Steps where the parallel branches of this block meet (read as the step after the parallel). */
+  joins: Set<string>;
+}
+
+export interface WorkflowContext extends Omit<CommandContext, 'take'> {
+  ids: StepIds;
+  playbook: CacaoPlaybook;
+  /** The Riposte id of an imported CACAO playbook, or null when it has not been imported. */
+  resolvePlaybook: (cacaoId: string) => string | null;
+}
+
+const ROOT: Route = { continuation: null, parent: null, key: '' };
+
+export class WorkflowTranslator {
+  readonly #ctx: WorkflowContext;
+  readonly #steps: Map<string, CacaoStep>;
+  readonly #bases = new Map<string, string>();
+  readonly #ends = new Map<string, string>();
+
+  constructor(ctx: WorkflowContext) {
+    this.#ctx = ctx;
+    this.#steps = ctx.playbook.steps;
+  }
+
+  /** The main block, or null when the workflow cannot be translated (the issues say why). */
+  translate(): RiposteStep[] | null {
+    const cycle = findCycle(this.#steps, this.#ctx.playbook.start);
+    if (cycle !== null) {
+      const names = cycle.map((id) => `"${this.#steps.get(id)?.name ?? id}"`).join(' → ');
+      this.#ctx.issues.error(
+        pointer('/workflow', cycle[0]!),
+        `the workflow loops (${names}): a Riposte run always ends, so a loop must be a for_each over a list`,
+      );
+      return null;
+    }
+    const main = this.#block(true, 'main', this.#ctx.playbook.start, new Set());
+    return this.#ctx.issues.errors.length > 0 ? null : main;
+  }
+
+  #base(id: string): string {
+    let base = this.#bases.get(id);
+    if (base === undefined) {
+      const step = this.#steps.get(id);
+      const fallback = `${(step?.type ?? 'step').replace('-', '_')}_${id.split('--')[1]?.slice(0, 8) ?? ''}`;
+      base = slugify(step?.name ?? '', slugify(fallback, 'step'), 40);
+      this.#bases.set(id, base);
+    }
+    return base;
+  }
+
+  #block(main: boolean, name: string, entry: string, joins: Set<string>): RiposteStep[] {
+    const block: Block = { main, name, steps: [], ends: [], done: new Map(), queue: [], joins };
+    const first = this.#ref(entry, ROOT, block);
+    while (block.queue.length > 0) {
+      const { id, route } = block.queue.shift()!;
+      this.#translateStep(id, route, block);
+    }
+    if (first === END && block.steps.length === 0) return [];
+    return closeBlock(block, this.#ctx.ids);
+  }
+
+  /** The Riposte id that a reference to a CACAO step leads to in this block and route. */
+  #ref(target: string | null, route: Route, block: Block, seen = new Set<string>()): string {
+    if (target === null)
+      return route.continuation === null
+        ? END
+        : this.#ref(route.continuation, route.parent ?? ROOT, block, seen);
+    if (block.joins.has(target)) return END;
+    const step = this.#steps.get(target);
+    if (step === undefined || seen.has(target)) return END;
+    seen.add(target);
+    if (step.type === 'start') return this.#ref(step.onSuccess, route, block, seen);
+    if (step.type === 'end') {
+      if (route.continuation !== null)
+        return this.#ref(route.continuation, route.parent ?? ROOT, block, seen);
+      if (!block.main) return END;
+      let id = this.#ends.get(target);
+      if (id === undefined) {
+        id = this.#ctx.ids.take(this.#base(target));
+        this.#ends.set(target, id);
+        block.ends.push({ id, end: true });
+      }
+      return id;
+    }
+    const done = block.done.get(target);
+    if (done !== undefined) {
+      if (done.route !== route.key)
+        this.#ctx.issues.error(
+          step.path,
+          'this step is reached both inside the branches of a condition that has on_completion and outside them; give each branch its own steps and end step',
+        );
+      return done.entry;
+    }
+    const entry = this.#ctx.ids.take(this.#base(target));
+    block.done.set(target, { entry, route: route.key });
+    block.queue.push({ id: target, route });
+    return entry;
+  }
+
+  #translateStep(id: string, route: Route, block: Block): void {
+    const step = this.#steps.get(id)!;
+    const entry = block.done.get(id)!.entry;
+    const segment = this.#segment(step, route, block, entry);
+    if (segment === null) return;
+    const success = this.#ref(step.onSuccess, route, block);
+    for (const exit of segment.exits) exit.step[exit.key] = success;
+    let failure: string | null = null;
+    if (step.onFailure !== null) failure = this.#ref(step.onFailure, route, block);
+    else if (block.main && this.#ctx.playbook.exception !== null) {
+      const exception = this.#steps.get(this.#ctx.playbook.exception);
+      // An exception "handler" that is only an end step would turn a failure into a success: let it fail.
+      if (exception !== undefined && exception.type !== 'end' && exception.id !== id)
+        failure = this.#ref(exception.id, ROOT, block);
+    }
+    if (failure !== null) for (const failable of segment.failables) failable['on_error'] = failure;
+    block.steps.push(...segment.steps);
+  }
+
+  /** The steps a CACAO step becomes; the first has the id `entry`. */
+  #segment(step: CacaoStep, route: Route, block: Block, entry: string): Segment | null {
+    const ctx = this.#ctx;
+    const base = this.#base(step.id);
+    const parts: Segment[] = [];
+    // The entry id is taken already: the first step claims it, the others take their own.
+    let claimed = false;
+    const take = (wanted: string): string => {
+      if (!claimed) {
+        claimed = true;
+        return entry;
+      }
+      return ctx.ids.take(wanted);
+    };
+    const idFor = (suffix: string): string => take(`${base}_${suffix}`);
+    if (step.delayMs !== null && step.delayMs > 0)
+      parts.push(single({ id: idFor('delay'), wait: { delay: `${step.delayMs}ms` } }));
+    const assigned = step.variables.filter((v) => v.value !== null);
+    if (assigned.length > 0)
+      parts.push(
+        single(
+          {
+            id: idFor('vars'),
+            set: Object.fromEntries(assigned.map((v) => [ctx.names.slugOf(v.name)!, v.value])),
+          },
+          false,
+        ),
+      );
+    const main = this.#kindSegment(step, route, block, base, idFor, take);
+    if (main === null) return null;
+    parts.push(main);
+    return sequence(parts);
+  }
+
+  #kindSegment(
+    step: CacaoStep,
+    route: Route,
+    block: Block,
+    base: string,
+    idFor: (suffix: string) => string,
+    take: (wanted: string) => string,
+  ): Segment | null {
+    const ctx = this.#ctx;
+    if (step.riposte !== null && (step.type === 'action' || step.type === 'playbook-action'))
+      return riposteStepSegment(step, ctx.issues, take, (t) => this.#ref(t, route, block));
+    switch (step.type) {
+      case 'action':
+        return commandsSegment(step, { ...ctx, take }, base);
+      case 'playbook-action': {
+        const playbook = step.playbookId === null ? null : ctx.resolvePlaybook(step.playbookId);
+        if (playbook === null) {
+          ctx.issues.error(
+            pointer(step.path, 'playbook_id'),
+            `playbook ${step.playbookId ?? ''} has not been imported: import it first, then this one`,
+          );
+          return null;
+        }
+        const args: Record<string, string> = {};
+        for (const name of step.inArgs) {
+          const bare = name.replace(/^__|__$/g, '');
+          const slug = ctx.names.slugOf(bare);
+          if (slug === null)
+            ctx.issues.deviation(
+              pointer(step.path, 'in_args'),
+              `in_args names ${name}, which is not declared`,
+            );
+          else args[slug] = `\${{ ${ctx.names.refOf(bare)!} }}`;
+        }
+        const id = idFor('run');
+        const call: RiposteStep = { id, playbook, ...(Object.keys(args).length > 0 ? { with: args } : {}) };
+        if (step.timeoutMs !== null && step.timeoutMs > 0) call['timeout'] = `${step.timeoutMs}ms`;
+        const outs: Record<string, string> = {};
+        for (const name of step.outArgs) {
+          const slug = ctx.names.slugOf(name.replace(/^__|__$/g, ''));
+          if (slug !== null) outs[slug] = `\${{ steps.${id}.output.${slug} }}`;
+        }
+        return Object.keys(outs).length === 0
+          ? single(call)
+          : sequence([single(call), single({ id: ctx.ids.take(`${base}_out`), set: outs }, false)]);
+      }
+      case 'if-condition': {
+        const condition = this.#condition(step);
+        if (condition === null) return null;
+        const inner = this.#innerRoute(step, route);
+        const riposteStep: RiposteStep = {
+          id: idFor('check'),
+          if: `\${{ ${condition} }}`,
+          then: this.#ref(step.onTrue, inner, block),
+          else: this.#ref(step.onFalse, inner, block),
+        };
+        // Where the branches come back to is the condition's on_completion; nothing else follows it.
+        return { steps: [riposteStep], entry: riposteStep.id, exits: [], failables: [riposteStep] };
+      }
+      case 'switch-condition': {
+        const cel = step.riposte?.['cel'];
+        const variable = /^__([A-Za-z][A-Za-z0-9_-]*)__:value$/.exec(step.switchOn?.trim() ?? '');
+        const ref = variable === null ? null : ctx.names.refOf(variable[1]!);
+        if (typeof cel !== 'string' && ref === null) {
+          ctx.issues.error(
+            pointer(step.path, 'switch'),
+            'switch must be a declared variable reference (__name__:value)',
+          );
+          return null;
+        }
+        const inner = this.#innerRoute(step, route);
+        const cases: Record<string, string> = {};
+        let fallback: string | null = null;
+        for (const c of step.cases) {
+          const target = this.#ref(c.target, inner, block);
+          if (c.key === 'default') fallback = target;
+          else cases[c.key] = target;
+        }
+        const riposteStep: RiposteStep = {
+          id: idFor('route'),
+          switch: `\${{ ${typeof cel === 'string' ? cel : `string(${ref!})`} }}`,
+          cases,
+          default: fallback ?? this.#ref(null, inner, block),
+        };
+        if (Object.keys(cases).length === 0) {
+          ctx.issues.error(
+            pointer(step.path, 'cases'),
+            'a switch-condition needs at least one case besides default',
+          );
+          return null;
+        }
+        return { steps: [riposteStep], entry: riposteStep.id, exits: [], failables: [riposteStep] };
+      }
+      case 'parallel':
+        return this.#parallel(step, block, base, idFor);
+      case 'while-condition':
+        ctx.issues.error(
+          step.path,
+          'while-condition steps are not supported: a Riposte run always ends, and only a for_each over a list repeats steps',
+        );
+        return null;
+      case 'start':
+      case 'end':
+        return null;
+    }
+  }
+
+  /** The route inside a condition's branches: end steps lead to its on_completion when it has one. */
+  #innerRoute(step: CacaoStep, route: Route): Route {
+    // Coming back to an end step is ending where the branch ended: nothing changes.
+    if (step.onSuccess === null || this.#steps.get(step.onSuccess)?.type === 'end') return route;
+    return { continuation: step.onSuccess, parent: route, key: `${route.key}/${step.id}` };
+  }
+
+  #condition(step: CacaoStep): string | null {
+    const ctx = this.#ctx;
+    // A condition Riposte exported is CEL already, kept in the extension.
+    const cel = step.riposte?.['cel'];
+    if (typeof cel === 'string') return cel;
+    try {
+      return stixConditionToCel(step.condition ?? '', (name) => {
+        return ctx.names.refOf(name);
+      });
+    } catch (error) {
+      if (!(error instanceof StixConditionError)) throw error;
+      ctx.issues.error(
+        pointer(step.path, 'condition'),
+        `${error.message} (at character ${error.offset + 1} of "${step.condition ?? ''}")`,
+      );
+      return null;
+    }
+  }
+
+  #parallel(step: CacaoStep, block: Block, base: string, idFor: (suffix: string) => string): Segment | null {
+    const ctx = this.#ctx;
+    if (step.nextSteps.length > 20) {
+      ctx.issues.error(pointer(step.path, 'next_steps'), 'a parallel step runs at most 20 branches');
+      return null;
+    }
+    const join = this.#join(step);
+    if (join === undefined) return null;
+    const id = idFor('run');
+    const joins = new Set(block.joins);
+    if (join !== null) joins.add(join);
+    const branches = step.nextSteps
+      .map((head, index) => {
+        const branch = this.#block(false, `branch ${index + 1} of "${step.name ?? step.id}"`, head, joins);
+        if (branch.length === 0)
+          ctx.issues.deviation(
+            pointer(step.path, 'next_steps', index),
+            'this branch does nothing (it reaches an end step at once); it is left out',
+          );
+        return branch;
+      })
+      .filter((branch) => branch.length > 0);
+    if (branches.length === 0) {
+      ctx.issues.error(pointer(step.path, 'next_steps'), 'no branch of this parallel step does anything');
+      return null;
+    }
+    const parallel: RiposteStep = { id, parallel: branches };
+    if (step.riposte?.['join'] === 'any') parallel['join'] = 'any';
+    if (join !== null) {
+      // The branches meet at `join`: that is where the parallel step goes on.
+      const stepAfter = this.#ref(join, ROOT, block);
+      parallel['next'] = stepAfter;
+      return { steps: [parallel], entry: id, exits: [], failables: [parallel] };
+    }
+    return single(parallel);
+  }
+
+  /**
+   * Where the branches of a parallel step meet, when they do instead of each ending at its own end
+   * step (CACAO 1.0 and many 2.0 playbooks are written so): null when they do not meet, undefined when
+   * the workflow cannot be read so.
+   */
+  #join(step: CacaoStep): string | null | undefined {
+    const reach = step.nextSteps.map((head) => reachable(this.#steps, head));
+    const shared = [...reach[0]!].filter((id) => reach.every((r) => r.has(id)));
+    const sharedBySome = new Set(
+      reach.flatMap((r, i) => [...r].filter((id) => reach.some((other, j) => j !== i && other.has(id)))),
+    );
+    if (sharedBySome.size === 0) return null;
+    const first = shared.filter(
+      (candidate) =>
+        !shared.some((other) => other !== candidate && reachable(this.#steps, other).has(candidate)),
+    );
+    const join = first.length === 1 ? first[0]! : null;
+    const leaks = [...sharedBySome].filter(
+      (id) => join === null || (!reachable(this.#steps, join).has(id) && id !== join),
+    );
+    if (join === null || leaks.length > 0 || step.onSuccess !== null) {
+      this.#ctx.issues.error(
+        pointer(step.path, 'next_steps'),
+        `the branches of this parallel step share steps (${[...sharedBySome].join(', ')}); each branch must end at its own end step`,
+      );
+      return undefined;
+    }
+    this.#ctx.issues.deviation(
+      pointer(step.path, 'next_steps'),
+      `the branches meet at "${this.#steps.get(join)?.name ?? join}" instead of each ending at its own end step; that step is read as the one after the parallel step`,
+    );
+    return join;
+  }
+}
+
+function successors(step: CacaoStep): string[] {
+  const out = [
+    step.onSuccess,
+    step.onFailure,
+    step.onTrue,
+    step.onFalse,
+    ...step.nextSteps,
+    ...step.cases.map((c) => c.target),
+  ];
+  return out.filter((id): id is string => id !== null);
+}
+
+/** The non-end steps reachable from `head`, itself included. */
+function reachable(steps: Map<string, CacaoStep>, head: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [head];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    const step = steps.get(id);
+    if (seen.has(id) || step === undefined || step.type === 'end') continue;
+    seen.add(id);
+    stack.push(...successors(step));
+  }
+  return seen;
+}
+
+/** A loop in the workflow, as the steps that form it, or null. */
+function findCycle(steps: Map<string, CacaoStep>, start: string): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | null => {
+    const step = steps.get(id);
+    if (step === undefined || state.get(id) === 'done') return null;
+    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'open');
+    path.push(id);
+    for (const next of step.type === 'while-condition'
+      ? [step.onSuccess, step.onFailure]
+      : successors(step)) {
+      if (next === null) continue;
+      const cycle = visit(next);
+      if (cycle !== null) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const id of [start, ...steps.keys()]) {
+    const cycle = visit(id);
+    if (cycle !== null) return cycle;
+  }
+  return null;
+}
+
+/**
+ * Replaces END: a step at the end of the block whose `next` is END simply ends it; every other way
+ * out goes to one last step — `end` in the main block (the run succeeds), a step that records the
+ * branch as done in a parallel branch (an `end` there would end the whole run).
+ */
+function closeBlock(block: Block, ids: StepIds): RiposteStep[] {
+  const keys = ['next', 'then', 'else', 'default', 'on_error'] as const;
+  block.steps.push(...block.ends);
+  const last = block.steps.at(-1);
+  if (last !== undefined && last['next'] === END) delete last['next'];
+  const pointsOut = (step: RiposteStep): boolean =>
+    keys.some((key) => step[key] === END) ||
+    (typeof step['cases'] === 'object' && Object.values(step['cases'] as object).includes(END));
+  if (!block.steps.some(pointsOut)) return block.steps;
+  // One step leaving the block (how Riposte itself writes it): put it last and let it fall off the end.
+  // Every step routes explicitly, so only the first step's place matters.
+  const leaving = block.steps.filter(pointsOut);
+  const only = leaving[0]!;
+  const fallsOff = (['on_error', 'cases'] as const).every(
+    (key) =>
+      only[key] !== END &&
+      !(typeof only[key] === 'object' && Object.values(only[key] as object).includes(END)),
+  );
+  if (leaving.length === 1 && fallsOff && (only !== block.steps[0] || block.steps.length === 1)) {
+    for (const key of keys) if (only[key] === END) delete only[key];
+    return [...block.steps.filter((step) => step !== only), only];
+  }
+  const terminal: RiposteStep = block.main
+    ? { id: ids.take('done'), end: true }
+    : ((id) => ({ id, set: { [id]: true } }))(ids.take(`${slugify(block.name, 'branch', 40)}_done`));
+  for (const step of block.steps) {
+    for (const key of keys) if (step[key] === END) step[key] = terminal.id;
+    if (typeof step['cases'] === 'object')
+      for (const [k, v] of Object.entries(step['cases'] as Record<string, string>))
+        if (v === END) (step['cases'] as Record<string, string>)[k] = terminal.id;
+  }
+  return [...block.steps, terminal];
+}
