@@ -245,6 +245,23 @@ for (const kind of databaseKinds()) {
       assert.equal(again.statusCode, 201, again.body);
       assert.equal(again.json().playbookId, 'investigate_and_block_a_host');
       assert.equal(again.json().playbook.version, 2);
+      const first = await h.as('viewer', {
+        method: 'GET',
+        url: '/api/v1/playbooks/investigate_and_block_a_host/cacao?version=1',
+      });
+      assert.equal(first.statusCode, 200, first.body);
+      assert.equal(first.json().name, 'Investigate and block a host');
+      assert.equal(first.json().id, ID);
+      const latest = await h.as('viewer', {
+        method: 'GET',
+        url: '/api/v1/playbooks/investigate_and_block_a_host/cacao',
+      });
+      assert.equal(latest.json().name, 'Investigate and block a host, v2');
+      const none = await h.as('viewer', {
+        method: 'GET',
+        url: '/api/v1/playbooks/investigate_and_block_a_host/cacao?version=9',
+      });
+      assert.equal(none.statusCode, 404);
       const audit = await h.as('manager', {
         method: 'GET',
         url: '/api/v1/audit?action=playbook.import_cacao',

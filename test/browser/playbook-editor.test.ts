@@ -183,6 +183,61 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     await page.context().close();
   });
 
+  it('an analyst previews a CACAO playbook, sees why strict refuses it, imports it and exports it back', async () => {
+    const u = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const cacao = {
+      type: 'playbook',
+      spec_version: 'cacao-2.0',
+      id: `playbook--${u(1)}`,
+      name: 'Reset a password',
+      created_by: `identity--${u(2)}`,
+      created: '2026-11-01T10:00:00Z',
+      modified: '2026-11-01T10:00:00Z',
+      workflow_start: `start--${u(3)}`,
+      workflow: {
+        [`start--${u(3)}`]: { type: 'start', on_completion: `action--${u(4)}` },
+        [`action--${u(4)}`]: {
+          type: 'action',
+          name: 'Reset it',
+          commands: [{ type: 'manual', command: 'Reset the password in the directory' }],
+          agent: `individual--${u(5)}`,
+          on_completion: `end--${u(6)}`,
+        },
+        [`end--${u(6)}`]: { type: 'end' },
+      },
+      agent_definitions: { [`individual--${u(5)}`]: { type: 'individual', name: 'Helpdesk' } },
+    };
+    const page = await c.loginAs('analyst');
+    await page.goto('/ui/playbooks');
+    await page.getByRole('button', { name: 'Import CACAO…' }).click();
+    const panel = page.getByRole('region', { name: 'Import a CACAO playbook' });
+    await panel.getByLabel('CACAO file (JSON)').setInputFiles({
+      name: 'reset.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(cacao)),
+    });
+    await panel.getByLabel('Profile').selectOption('strict');
+    await panel.getByRole('button', { name: 'Preview' }).click();
+    const refused = panel.getByRole('list', { name: 'Import errors' });
+    await refused.waitFor();
+    assert.match(
+      (await refused.textContent()) ?? '',
+      /\/created: created must be UTC with exactly three digits/,
+    );
+    await panel.getByLabel('Profile').selectOption('lenient');
+    await panel.getByRole('button', { name: 'Preview' }).click();
+    await panel.getByRole('list', { name: 'Import warnings' }).waitFor();
+    assert.match((await panel.getByLabel('Translated playbook').textContent()) ?? '', /title: Reset it/);
+    await panel.getByRole('button', { name: 'Import as reset_a_password' }).click();
+    await page.getByRole('heading', { name: 'Reset a password (reset_a_password)' }).waitFor();
+    const link = page.getByRole('link', { name: 'Export as CACAO' });
+    const href = await link.getAttribute('href');
+    assert.equal(href, '/api/v1/playbooks/reset_a_password/cacao?version=1');
+    const exported = await page.evaluate(async (url) => (await fetch(url!)).json(), href);
+    assert.equal(exported.id, cacao.id, JSON.stringify(exported).slice(0, 500));
+    await page.context().close();
+  });
+
   it('a viewer reads the playbook but is offered no Save and no New playbook', async () => {
     const page = await c.loginAs('viewer');
     await page.goto('/ui/playbooks');

@@ -213,7 +213,12 @@ test('refused in both profiles: while loops, branches sharing steps, unknown ste
 test('external variables are inputs; the rest are run variables set at the start', () => {
   const result = run(
     playbook(
-      { [`action--${u(3)}`]: manual('Check __ip__:value and __count__:value', `end--${u(99)}`) },
+      {
+        [`action--${u(3)}`]: {
+          ...manual('Check', `end--${u(99)}`),
+          commands: [{ type: 'manual', command: 'Check __ip__:value and __count__:value in __mode__' }],
+        },
+      },
       {
         playbook_variables: {
           __ip__: { type: 'ipv4-addr', external: true },
@@ -230,8 +235,9 @@ test('external variables are inputs; the rest are run variables set at the start
   });
   const all = steps(result);
   assert.deepEqual(all['variables']!['set'], { mode: 'fast' });
+  assert.match(result.warnings[0]!.message, /__mode__ names a variable without ":value"/);
   assert.match(
-    (all['check_ip_value_and_count_value']!['task'] as { description: string }).description,
+    (all['check']!['task'] as { description: string }).description,
     /Check \$\{\{ inputs\.ip \}\} and \$\{\{ inputs\.count \}\}/,
   );
 });

@@ -135,6 +135,7 @@ export class VariableNames {
 }
 
 const REFERENCE = /__([A-Za-z][A-Za-z0-9_-]{0,199}?)__:value/g;
+const BARE = /__([A-Za-z][A-Za-z0-9_-]{0,199}?)__(?!:value)/g;
 
 /**
  * A CACAO text as a Riposte template: each `__name__:value` of a declared variable becomes
@@ -142,6 +143,13 @@ const REFERENCE = /__([A-Za-z][A-Za-z0-9_-]{0,199}?)__:value/g;
  * expression. References to undeclared variables are reported and left as text.
  */
 export function textTemplate(text: string, names: VariableNames, issues: CacaoIssues, path: string): string {
+  for (const match of text.matchAll(BARE)) {
+    if (names.slugOf(match[1]!) !== null)
+      issues.warning(
+        path,
+        `${match[0]} names a variable without ":value", which makes it text: write ${match[0]}:value to use its value`,
+      );
+  }
   return literalText(text).replace(REFERENCE, (whole, name: string) => {
     const ref = names.refOf(name);
     if (ref !== null) return `\${{ ${ref} }}`;

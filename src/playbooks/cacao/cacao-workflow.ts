@@ -13,29 +13,8 @@ import { commandsSegment, type CommandContext } from './cacao-commands.ts';
 import { riposteStepSegment } from './cacao-riposte-step.ts';
 import { sequence, single, slugify, type RiposteStep, type Segment, type StepIds } from './cacao-segment.ts';
 import { stixConditionToCel, StixConditionError } from './stix-condition.ts';
-
-/** Where control goes when nothing follows: out of the block. Replaced before the document is written. */
-const END = '@end';
-
-interface Route {
-  /** The step an end step leads to inside the branches of a condition with on_completion. */
-  continuation: string | null;
-  parent: Route | null;
-  key: string;
-}
-
-interface Block {
-  main: boolean;
-  name: string;
-  steps: RiposteStep[];
-  /** The main block's end steps, written after its other steps (the first step is where a run starts). */
-  ends: RiposteStep[];
-  /** CACAO steps already translated into this block, with the route they were translated under. */
-  done: Map<string, { entry: string; route: string }>;
-  queue: { id: string; route: Route }[];
-  /** Steps where the parallel branches of this block meet (read as the step after the parallel). */
-  joins: Set<string>;
-}
+import { closeBlock, END, type Block, type Route } from './cacao-blocks.ts';
+import { findCycle, reachable } from './cacao-graph.ts';
 
 export interface WorkflowContext extends Omit<CommandContext, 'take'> {
   ids: StepIds;
@@ -388,97 +367,4 @@ export class WorkflowTranslator {
     );
     return join;
   }
-}
-
-function successors(step: CacaoStep): string[] {
-  const out = [
-    step.onSuccess,
-    step.onFailure,
-    step.onTrue,
-    step.onFalse,
-    ...step.nextSteps,
-    ...step.cases.map((c) => c.target),
-  ];
-  return out.filter((id): id is string => id !== null);
-}
-
-/** The non-end steps reachable from `head`, itself included. */
-function reachable(steps: Map<string, CacaoStep>, head: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [head];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    const step = steps.get(id);
-    if (seen.has(id) || step === undefined || step.type === 'end') continue;
-    seen.add(id);
-    stack.push(...successors(step));
-  }
-  return seen;
-}
-
-/** A loop in the workflow, as the steps that form it, or null. */
-function findCycle(steps: Map<string, CacaoStep>, start: string): string[] | null {
-  const state = new Map<string, 'open' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string[] | null => {
-    const step = steps.get(id);
-    if (step === undefined || state.get(id) === 'done') return null;
-    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
-    state.set(id, 'open');
-    path.push(id);
-    for (const next of step.type === 'while-condition'
-      ? [step.onSuccess, step.onFailure]
-      : successors(step)) {
-      if (next === null) continue;
-      const cycle = visit(next);
-      if (cycle !== null) return cycle;
-    }
-    path.pop();
-    state.set(id, 'done');
-    return null;
-  };
-  for (const id of [start, ...steps.keys()]) {
-    const cycle = visit(id);
-    if (cycle !== null) return cycle;
-  }
-  return null;
-}
-
-/**
- * Replaces END: a step at the end of the block whose `next` is END simply ends it; every other way
- * out goes to one last step — `end` in the main block (the run succeeds), a step that records the
- * branch as done in a parallel branch (an `end` there would end the whole run).
- */
-function closeBlock(block: Block, ids: StepIds): RiposteStep[] {
-  const keys = ['next', 'then', 'else', 'default', 'on_error'] as const;
-  block.steps.push(...block.ends);
-  const last = block.steps.at(-1);
-  if (last !== undefined && last['next'] === END) delete last['next'];
-  const pointsOut = (step: RiposteStep): boolean =>
-    keys.some((key) => step[key] === END) ||
-    (typeof step['cases'] === 'object' && Object.values(step['cases'] as object).includes(END));
-  if (!block.steps.some(pointsOut)) return block.steps;
-  // One step leaving the block (how Riposte itself writes it): put it last and let it fall off the end.
-  // Every step routes explicitly, so only the first step's place matters.
-  const leaving = block.steps.filter(pointsOut);
-  const only = leaving[0]!;
-  const fallsOff = (['on_error', 'cases'] as const).every(
-    (key) =>
-      only[key] !== END &&
-      !(typeof only[key] === 'object' && Object.values(only[key] as object).includes(END)),
-  );
-  if (leaving.length === 1 && fallsOff && (only !== block.steps[0] || block.steps.length === 1)) {
-    for (const key of keys) if (only[key] === END) delete only[key];
-    return [...block.steps.filter((step) => step !== only), only];
-  }
-  const terminal: RiposteStep = block.main
-    ? { id: ids.take('done'), end: true }
-    : ((id) => ({ id, set: { [id]: true } }))(ids.take(`${slugify(block.name, 'branch', 40)}_done`));
-  for (const step of block.steps) {
-    for (const key of keys) if (step[key] === END) step[key] = terminal.id;
-    if (typeof step['cases'] === 'object')
-      for (const [k, v] of Object.entries(step['cases'] as Record<string, string>))
-        if (v === END) (step['cases'] as Record<string, string>)[k] = terminal.id;
-  }
-  return [...block.steps, terminal];
 }

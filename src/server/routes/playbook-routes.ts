@@ -180,7 +180,7 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { version?: number } }>(
+  app.get<{ Params: { id: string }; Querystring: { version?: string } }>(
     '/api/v1/playbooks/:id/cacao',
     {
       config: { auth: ANY_ROLE },
@@ -193,12 +193,16 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
         params: idParam,
         querystring: {
           type: 'object',
-          properties: { version: { type: 'integer', minimum: 1 } },
+          properties: { version: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } },
           additionalProperties: false,
         },
       },
     },
-    async (request) => riposte.cacao.export(request.params.id, request.query.version),
+    async (request) =>
+      riposte.cacao.export(
+        request.params.id,
+        request.query.version === undefined ? undefined : Number(request.query.version),
+      ),
   );
 
   app.get<{ Params: { id: string } }>(

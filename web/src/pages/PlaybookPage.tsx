@@ -110,6 +110,12 @@ function PlaybookView({ id }: { id: string | null }) {
             </span>
             <span>version {playbook.version}</span>
             {dirty && <span className="badge state-info">unsaved changes</span>}
+            <a
+              href={`/api/v1/playbooks/${encodeURIComponent(playbook.id)}/cacao?version=${playbook.version}`}
+              download={`${playbook.id}.cacao.json`}
+            >
+              Export as CACAO
+            </a>
           </div>
         )}
       </div>

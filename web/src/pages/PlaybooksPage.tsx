@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Loading, Status, Time, useAsync } from '../components/ui.tsx';
 import { useLive } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { triggerText, type PlaybookSummary } from './playbook/types.ts';
+import { CacaoImport } from './playbook/CacaoImport.tsx';
 
 interface Outcomes {
   playbookId: string;
@@ -16,6 +18,7 @@ const LAST = 20;
 /** /playbooks: every playbook with its triggers, version and how its last runs went. */
 export function PlaybooksPage() {
   const { can } = useSession();
+  const [importing, setImporting] = useState(false);
   const list = useAsync(
     () =>
       Promise.all([
@@ -33,11 +36,17 @@ export function PlaybooksPage() {
       <div className="row spread">
         <h1>Playbooks</h1>
         {can('editPlaybooks') && (
-          <Link to="/playbooks/new" className="button primary">
-            New playbook
-          </Link>
+          <div className="row">
+            <button type="button" onClick={() => setImporting(true)} disabled={importing}>
+              Import CACAO…
+            </button>
+            <Link to="/playbooks/new" className="button primary">
+              New playbook
+            </Link>
+          </div>
         )}
       </div>
+      {importing && <CacaoImport onClose={() => setImporting(false)} />}
       <ErrorBox error={list.error} />
       {!list.data ? (
         !list.error && <Loading what="playbooks" />
