@@ -233,7 +233,9 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     const link = page.getByRole('link', { name: 'Export as CACAO' });
     const href = await link.getAttribute('href');
     assert.equal(href, '/api/v1/playbooks/reset_a_password/cacao?version=1');
-    const exported = await page.evaluate(async (url) => (await fetch(url!)).json(), href);
+    const exported = (await page.evaluate(async (url) => (await fetch(url!)).json(), href)) as {
+      id?: string;
+    };
     assert.equal(exported.id, cacao.id, JSON.stringify(exported).slice(0, 500));
     await page.context().close();
   });
