@@ -23,6 +23,8 @@ import {
 import { SecretBox } from './security/secret-box.ts';
 import { SourceService } from './sources/source-service.ts';
 import { MailboxPoller } from './sources/mailbox-poller.ts';
+import { PullPoller } from './pull/pull-poller.ts';
+import { pullTargets } from './pull/pull-options.ts';
 import { imapIntegration } from './integrations/imap/imap-integration.ts';
 import { readNewMessages } from './integrations/imap/mailbox-reader.ts';
 import { openDatabase, type Database } from './store/database.ts';
@@ -153,6 +155,8 @@ export interface Riposte {
   live: LiveFeed;
   /** E-mail sources that read a reporting mailbox, polled by the worker's clock. */
   mailboxes: MailboxPoller;
+  /** Sources that pull their alerts from a vendor's API (`options.pull`), polled by the worker's clock. */
+  pulls: PullPoller;
   /**
    * Runs playbooks in this process: action execution, timers, recovery. `serve` and `worker` call it.
    * Without Redis a full worker first takes the database's action lease (src/runs/action-lease.ts):
@@ -445,7 +449,15 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const poller = new ChangePoller({ db, feed: live, onError: logError });
     const stopPolling = poller.attach();
     const links = new ApprovalLinks(await keyFor(db, box, 'approval-links'), config.publicUrl);
-    const sources = new SourceService(db, box, audit, config.signatureWindowSeconds, logError);
+    // Pull options name an integration instance; the poller (made below, once ingest exists) checks them.
+    const sources: SourceService = new SourceService(
+      db,
+      box,
+      audit,
+      config.signatureWindowSeconds,
+      logError,
+      (format, options): Promise<void> => pulls.checkOptions(format, options),
+    );
     const preparePool = config.ingestThreads > 0 ? new PreparePool(config.ingestThreads) : undefined;
     const ingest = new IngestService(writer, preparePool, (name) => sources.received(name));
     const sourceWatch = new SourceWatch({
@@ -487,6 +499,15 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       onError: logError,
     });
+    const pulls: PullPoller = new PullPoller({
+      db,
+      sources,
+      ingest,
+      instances,
+      http: outbound,
+      targets: () => pullTargets(integrations.list()),
+      onError: logError,
+    });
     const worker = new RunWorker({
       db,
       engine,
@@ -508,6 +529,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         { name: 'guarded actions', everyMs: 1_000, run: () => executor.retryParked() },
         { name: 'response expiry', everyMs: 5_000, run: async () => void (await response.expireDue()) },
         { name: 'mailbox sources', everyMs: 5_000, run: async () => void (await mailboxes.pollDue()) },
+        // Started, not awaited: a slow vendor API must not hold the worker's other clocks.
+        { name: 'pulled sources', everyMs: 5_000, run: async () => pulls.startDue() },
         {
           name: 'source silence',
           everyMs: SOURCE_WATCH_EVERY_MS,
@@ -553,6 +576,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       sourceWatch,
       ingest,
       mailboxes,
+      pulls,
       writer,
       grouping,
       alerts: new AlertQuery(db, dialect),
@@ -638,8 +662,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       },
       async close() {
         clearInterval(resyncClock);
-        // Listeners first: what they hold is committed while the writer still runs.
+        // Listeners and pulls first: what they hold is committed while the writer still runs.
         for (const syslog of syslogListeners) await syslog.close();
+        await pulls.close();
         await writer.drain();
         await statistics.settled();
         await preparePool?.close();

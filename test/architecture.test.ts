@@ -40,6 +40,8 @@ const ALLOWED: Record<string, string[]> = {
   cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel', 'live'],
   intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
+  // Pulled sources: the schedule and positions, calling integrations' feeds through their instances.
+  pull: ['core', 'store', 'audit', 'ingest', 'sources', 'integrations', 'connections', 'pull'],
   auth: ['core', 'store', 'audit', 'security', 'auth'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
   config: ['core'],
@@ -75,6 +77,7 @@ const ALLOWED: Record<string, string[]> = {
     'ingest',
     'cases',
     'sources',
+    'pull',
     'auth',
     'assets',
     'config',

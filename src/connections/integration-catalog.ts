@@ -1,3 +1,4 @@
+import { isFormat } from '../core/format.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { IntegrationDefinition } from '../integrations/sdk/integration.ts';
 
@@ -37,6 +38,16 @@ export function manifestOf(integration: IntegrationDefinition) {
       cacheTtlSeconds: a.cacheTtlSeconds ?? null,
       enrichment: a.enrichment !== undefined,
     })),
+    // Alerts a source can pull from this vendor (`options.pull`, docs/ingest.md).
+    feed: integration.feed
+      ? {
+          format: integration.feed.format,
+          title: integration.feed.title,
+          pageSize: integration.feed.pageSize,
+          overlap: integration.feed.overlap,
+          defaultFilter: integration.feed.defaultFilter,
+        }
+      : null,
   };
 }
 
@@ -64,6 +75,21 @@ export function checkDefinition(value: unknown, origin: string): IntegrationDefi
       fail(`actions[${i}].effect must be read, write or destructive`);
     if (typeof a.run !== 'function') fail(`actions[${i}].run must be a function`);
     if (!a.input || typeof a.input !== 'object') fail(`actions[${i}].input must be a schema`);
+  }
+  if (d.feed !== undefined) {
+    const f = d.feed;
+    if (!f || typeof f !== 'object') fail('feed must be an object');
+    if (typeof f.format !== 'string' || !isFormat(f.format)) fail('feed.format must be an ingest format');
+    if (typeof f.fetchPage !== 'function' || typeof f.describe !== 'function')
+      fail('feed.fetchPage and feed.describe must be functions');
+    const size = f.pageSize as { default?: unknown; max?: unknown } | undefined;
+    if (
+      !Number.isInteger(size?.default) ||
+      !Number.isInteger(size?.max) ||
+      (size!.default as number) < 1 ||
+      (size!.default as number) > (size!.max as number)
+    )
+      fail('feed.pageSize must be { default, max }, whole numbers with 1 ≤ default ≤ max');
   }
   return d as IntegrationDefinition;
 }

@@ -76,6 +76,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchClock(riposte.clock);
   metrics.watchSources(riposte.sources);
   metrics.watchSyslog(() => riposte.syslogStats());
+  metrics.watchPulls(riposte.pulls);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

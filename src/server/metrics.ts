@@ -7,6 +7,7 @@ import { nowMs } from '../core/clock.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { SyslogStats } from '../ingest/syslog-listener.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
+import type { PullPoller } from '../pull/pull-poller.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
 /** How often the sources' activity is read for /metrics at most. */
@@ -187,6 +188,65 @@ export class ServerMetrics {
             ['dropped', l.dropped],
           ] as const)
             this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
+      },
+    });
+  }
+
+  /**
+   * Pulled sources: this process's polls by outcome (ok, failed) and the records they read by what
+   * became of them (stored, duplicate, rejected); and from the database, whichever process polled,
+   * each source's failures in a row and the age of its last successful poll (read at most every 10 s).
+   */
+  watchPulls(pulls: PullPoller): void {
+    const counter = (name: string, help: string, kind: keyof PullPoller['counts']) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['source', 'outcome'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [source, outcomes] of pulls.counts[kind] as Map<string, Map<string, number>>)
+            for (const [outcome, n] of outcomes) this.inc({ source, outcome }, n);
+        },
+      });
+    counter(
+      'riposte_pull_polls_total',
+      'Polls of pulled sources in this process, by source and outcome (ok, failed)',
+      'polls',
+    );
+    counter(
+      'riposte_pull_records_total',
+      'Records pulled from vendor APIs in this process, by source and outcome (stored, duplicate, rejected)',
+      'records',
+    );
+    let read: { at: number; rows: ReturnType<PullPoller['store']['rows']> } | undefined;
+    const rows = () => {
+      if (read === undefined || performance.now() - read.at > SOURCES_READ_EVERY_MS)
+        read = { at: performance.now(), rows: pulls.store.rows().catch(() => []) };
+      return read.rows;
+    };
+    new Gauge({
+      name: 'riposte_pull_failures',
+      help: 'Polls of each pulled source that failed in a row (0 after a success)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await rows()) this.set({ source: r.source }, Number(r.failures));
+      },
+    });
+    new Gauge({
+      name: 'riposte_pull_last_success_age_seconds',
+      help: 'Seconds since the last successful poll of each pulled source (absent before its first)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const now = nowMs();
+        for (const r of await rows())
+          if (r.last_success_at !== null)
+            this.set({ source: r.source }, Math.max(0, (now - Date.parse(r.last_success_at)) / 1000));
       },
     });
   }

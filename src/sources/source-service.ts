@@ -157,6 +157,12 @@ function checkFormatAndOptions(format: unknown, options: unknown): asserts forma
   normalizerFor(format).validateOptions?.(options as Record<string, unknown>);
 }
 
+/**
+ * Checks options that need more than their normalizer to check (an integration instance named by
+ * `options.pull`, which must exist); throws a `validation_failed` naming the option.
+ */
+export type OptionsCheck = (format: string, options: Readonly<Record<string, unknown>>) => Promise<void>;
+
 /** Ingest sources: their format and options, their token, and how requests from them are authenticated. */
 export class SourceService {
   readonly #db: Kysely<DatabaseSchema>;
@@ -168,6 +174,7 @@ export class SourceService {
   readonly #loading = new Map<string, Promise<CachedSource>>();
 
   readonly #onError: (error: unknown, what: string) => void;
+  readonly #checkOptions: OptionsCheck | undefined;
   /** When this process last wrote each source's `last_received_at`, and the writes under way. */
   readonly #receipts = new Map<string, number>();
   readonly #receiptWrites = new Set<Promise<void>>();
@@ -178,12 +185,14 @@ export class SourceService {
     audit: AuditLog,
     signatureWindowSeconds: number,
     onError: (error: unknown, what: string) => void = () => {},
+    checkOptions?: OptionsCheck,
   ) {
     this.#db = db;
     this.#box = box;
     this.#audit = audit;
     this.#signatureWindowSeconds = signatureWindowSeconds;
     this.#onError = onError;
+    this.#checkOptions = checkOptions;
   }
 
   /**
@@ -234,6 +243,7 @@ export class SourceService {
       );
     const options = input.options ?? {};
     checkFormatAndOptions(input.format, options);
+    await this.#checkOptions?.(input.format, options);
     const expectWithinSeconds = checkExpectation(input.expectWithinSeconds ?? null);
     const token = `rps_${newSecret()}`;
     const createdAt = nowIso();
@@ -299,6 +309,12 @@ export class SourceService {
     );
   }
 
+  /** One source with what it has sent lately. */
+  async getWithActivity(name: string): Promise<Source & { activity: SourceActivity }> {
+    const source = await this.get(name);
+    return { ...source, activity: await this.#activity(name, idFloor('alert_', nowMs() - 3_600_000)) };
+  }
+
   async #activity(name: string, since: string): Promise<SourceActivity> {
     // Alert ids begin with the time they were received: the newest is the last on `alerts_source`.
     const newest = await this.#db
@@ -351,6 +367,19 @@ export class SourceService {
       });
     const expectation =
       patch.expectWithinSeconds === undefined ? undefined : checkExpectation(patch.expectWithinSeconds);
+    if (this.#checkOptions && (patch.format !== undefined || patch.options !== undefined)) {
+      // What needs the database (an integration instance named by options.pull) is checked first.
+      const current = await this.#db
+        .selectFrom('sources')
+        .select(['format', 'options'])
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!current) throw noSource(name);
+      const format = patch.format ?? current.format;
+      const options = patch.options ?? (JSON.parse(current.options) as Record<string, unknown>);
+      checkFormatAndOptions(format, options);
+      await this.#checkOptions(format, options);
+    }
     const row = await this.#change(name, actor, 'source.update', false, (current) => {
       const format = patch.format ?? current.format;
       const options = patch.options ?? (JSON.parse(current.options) as Record<string, unknown>);
@@ -417,6 +446,8 @@ export class SourceService {
     await this.#db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('sources').where('name', '=', name).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw noSource(name);
+      // A source of the same name created later starts its pulls afresh.
+      await trx.deleteFrom('source_pull_cursors').where('source', '=', name).execute();
       await this.#audit.append(trx, [
         { actor, action: 'source.delete', targetType: 'source', targetId: name },
       ]);

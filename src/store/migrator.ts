@@ -27,6 +27,8 @@ import * as caseMerge from './migrations/0023-case-merge.ts';
 import * as sourceSilence from './migrations/0024-source-silence.ts';
 import * as caseAttachments from './migrations/0025-case-attachments.ts';
 import * as cacaoPlaybooks from './migrations/0026-cacao-playbooks.ts';
+import * as sourcePullCursors from './migrations/0027-source-pull-cursors.ts';
+import * as caseContainment from './migrations/0028-case-containment.ts';
 
 interface Migration {
   name: string;
@@ -61,6 +63,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0024-source-silence', up: sourceSilence.up },
   { name: '0025-case-attachments', up: caseAttachments.up },
   { name: '0026-cacao-playbooks', up: cacaoPlaybooks.up },
+  { name: '0027-source-pull-cursors', up: sourcePullCursors.up },
+  { name: '0028-case-containment', up: caseContainment.up },
 ];
 
 export interface MigrationResult {

@@ -84,6 +84,8 @@ export interface CaseTable {
   acknowledged_at?: string | null;
   /** The case this one was merged into (it is closed as a duplicate); null otherwise. */
   merged_into?: string | null;
+  /** Migration 0028: when the case's threat was first contained. */
+  contained_at?: string | null;
 }
 
 export interface CaseTagTable {
@@ -579,4 +581,32 @@ export interface CacaoPlaybookTable {
 
 export interface DatabaseSchema {
   cacao_playbooks: CacaoPlaybookTable;
+}
+
+/** A source that pulls alerts from a vendor's API: its position and poll state (migration 0027, src/pull/). */
+export interface SourcePullCursorTable {
+  source: string;
+  integration: string;
+  instance: string;
+  /** JSON: the feed's own position after the last committed page; null before the first. */
+  cursor: string | null;
+  next_poll_at: string;
+  /** The claim of the process polling it now (null: none); its writes check it. */
+  claim: string | null;
+  last_poll_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  /** Polls failed in a row (0 after a success). */
+  failures: number;
+  /** Records read from the vendor, and what became of them. */
+  records: number | string;
+  stored: number | string;
+  duplicates: number | string;
+  rejected: number | string;
+  updated_at: string;
+}
+
+export interface DatabaseSchema {
+  source_pull_cursors: SourcePullCursorTable;
 }

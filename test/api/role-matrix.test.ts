@@ -48,6 +48,8 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/cases/:id/observables': ALL,
   'GET /api/v1/people': ALL,
   'GET /api/v1/sources': ANALYST,
+  'GET /api/v1/sources/:name': ANALYST,
+  'POST /api/v1/sources/:name/pull': ADMIN,
   'POST /api/v1/sources': ADMIN,
   'DELETE /api/v1/sources/:name': ADMIN,
   'PATCH /api/v1/sources/:name': ADMIN,

@@ -43,11 +43,15 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
 
 /**
  * `riposte source list [--json]`: a line per source — name, format, how it authenticates, its newest
- * alert and the last hour's count — or the API's objects as JSON.
+ * alert and the last hour's count, and for a pulled source how its polls go — or the API's objects as JSON.
  */
 export async function sourceListCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-  const sources = await withRiposte((r) => r.sources.listWithActivity());
+  const sources = await withRiposte(async (r) => {
+    const listed = await r.sources.listWithActivity();
+    const pulls = await r.pulls.views(listed);
+    return listed.map((s) => ({ ...s, pull: pulls.get(s.name) ?? null }));
+  });
   if (values.json) {
     io.stdout(`${JSON.stringify(sources, null, 2)}\n`);
     return 0;
@@ -64,6 +68,17 @@ export async function sourceListCommand(args: string[], io: Io): Promise<number>
         ...(s.previousTokenValidUntil ? [`old token until ${s.previousTokenValidUntil}`] : []),
         ...(s.expectWithinSeconds === null ? [] : [`expected within ${s.expectWithinSeconds} s`]),
         ...(s.silentSince ? [`SILENT since ${s.silentSince}`] : []),
+        ...(s.pull === null
+          ? []
+          : [
+              `pulled from ${s.pull.integration}/${s.pull.instance} every ${s.pull.everySeconds} s`,
+              s.pull.lastSuccessAt === null
+                ? 'no successful poll yet'
+                : `last pulled ${s.pull.lastSuccessAt}`,
+              ...(s.pull.failures > 0 && s.pull.lastError
+                ? [`FAILING (${s.pull.failures} in a row): ${s.pull.lastError.message}`]
+                : []),
+            ]),
       ].join('\t') + '\n',
     );
   }

@@ -10,6 +10,7 @@ import {
 } from './falcon-hosts.ts';
 import { hashPrevalence } from './falcon-indicators.ts';
 import { falconRequest } from './falcon-session.ts';
+import { crowdstrikeAlertFeed } from './crowdstrike-alert-feed.ts';
 
 /** Host names as Falcon stores them; the pattern also keeps quotes out of the FQL filter. */
 const HOSTNAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$';
@@ -71,7 +72,7 @@ export const crowdstrike = defineIntegration({
       secret: false,
       required: true,
       description:
-        'An API client with the Hosts: Read and Write scopes (and IOCs: Read for hash_prevalence).',
+        'An API client with the Hosts: Read and Write scopes (IOCs: Read for hash_prevalence, Alerts: Read to pull alerts).',
     },
     { name: 'client_secret', label: 'API client secret', secret: true, required: true },
   ],
@@ -115,4 +116,5 @@ export const crowdstrike = defineIntegration({
     }),
     hashPrevalence,
   ],
+  feed: crowdstrikeAlertFeed,
 });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
 import type { FalconStatus } from './falcon-hosts.ts';
+import { fakeFalconAlerts, type FakeFalconAlert, type FakeFalconAlerts } from './fake-falcon-alerts.ts';
 
 export interface FakeFalconHost {
   deviceId: string;
@@ -26,6 +27,8 @@ export interface FakeCrowdStrikeOptions {
   faults?: Record<string, FakeFalconFault>;
   /** Hosts (agent ids) that observed an indicator, keyed `type:value` (`sha256:ab…`). */
   observed?: Record<string, string[]>;
+  /** Alerts of the Alerts API. */
+  alerts?: FakeFalconAlert[];
 }
 
 export interface FakeCrowdStrike extends FakeServer {
@@ -37,6 +40,8 @@ export interface FakeCrowdStrike extends FakeServer {
   revokeTokens(): void;
   /** Tokens issued so far. */
   tokensIssued(): number;
+  /** The Alerts API's alerts: add or update them, make the query misbehave. */
+  alertStore: FakeFalconAlerts;
 }
 
 // Falcon's gateway envelope (401 body as recorded in CrowdStrike/falconpy#130).
@@ -57,7 +62,7 @@ const PENDING: Partial<Record<FalconStatus, FalconStatus>> = {
 
 /**
  * A stand-in for the Falcon API's OAuth2 token endpoint, the Hosts collection (device query,
- * device details, containment actions) and the indicator prevalence endpoints. Containment is stateful: an action leaves the host pending,
+ * device details, containment actions), the indicator prevalence endpoints and the Alerts API. Containment is stateful: an action leaves the host pending,
  * and the sensor "acknowledges" it after the next read of the host.
  */
 export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {}): Promise<FakeCrowdStrike> {
@@ -69,6 +74,7 @@ export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {})
   const tokens = new Map<string, number>();
   let issued = 0;
   let used = 0;
+  const alertStore = fakeFalconAlerts(options.alerts);
 
   const token = (request: FakeRequest): FakeReply => {
     const form = new URLSearchParams(request.body);
@@ -239,6 +245,8 @@ export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {})
   };
 
   const server = await startFakeServer([
+    ['GET', '/alerts/queries/alerts/v2', guarded((r) => alertStore.query(r))],
+    ['POST', '/alerts/entities/alerts/v2', guarded((r) => alertStore.entities(r))],
     ['GET', '/indicators/aggregates/devices-count/v1', guarded(devicesCount)],
     ['GET', '/indicators/queries/devices/v1', guarded(devicesRanOn)],
     ['POST', '/oauth2/token', token],
@@ -252,5 +260,6 @@ export async function startFakeCrowdStrike(options: FakeCrowdStrikeOptions = {})
     status: (deviceId: string) => hosts.get(deviceId)?.status,
     revokeTokens: () => tokens.clear(),
     tokensIssued: () => issued,
+    alertStore,
   });
 }

@@ -12,6 +12,7 @@ import {
 } from './defender-machines.ts';
 import { ENTRA_CREDENTIALS } from '../sdk/entra-session.ts';
 import { fileMachines } from './file-machines.ts';
+import { defenderAlertFeed } from './defender-alert-feed.ts';
 
 const MachineFields = {
   machine: Type.Optional(
@@ -115,7 +116,7 @@ export const defender = defineIntegration({
       ? {
           ...c,
           description:
-            'An app registration granted Machine.Read.All, Machine.Isolate and Machine.StopAndQuarantine',
+            'An app registration granted Machine.Read.All, Machine.Isolate and Machine.StopAndQuarantine (and Alert.Read.All to pull alerts)',
         }
       : c,
   ),
@@ -176,4 +177,5 @@ export const defender = defineIntegration({
     }),
     fileMachines,
   ],
+  feed: defenderAlertFeed,
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
 import { DEFENDER_SCOPE } from './defender-machines.ts';
 import { fakeEntraTokens } from '../sdk/fake-entra-token.ts';
+import { fakeAlertList, type FakeAlertList, type FakeDefenderAlert } from './fake-defender-alerts.ts';
 
 export interface FakeMachine {
   id: string;
@@ -36,6 +37,8 @@ export interface FakeDefenderOptions {
   faults?: Record<string, FakeDefenderFault>;
   /** Machine ids that saw a file, by SHA-1. */
   files?: Record<string, string[]>;
+  /** Alerts `GET /api/alerts` lists. */
+  alerts?: FakeDefenderAlert[];
 }
 
 export interface FakeDefender extends FakeServer {
@@ -44,6 +47,8 @@ export interface FakeDefender extends FakeServer {
   clientSecret: string;
   tokenUrl: string;
   actions: FakeMachineAction[];
+  /** The alert list: add or update alerts, make it misbehave, turn `@odata.nextLink` off. */
+  alertList: FakeAlertList;
   revokeTokens(): void;
 }
 
@@ -68,7 +73,7 @@ function eqFilter(filter: string | null, property: string): string | null | unde
 
 /**
  * A stand-in for Defender for Endpoint's machines and machine actions (isolate, unisolate, stop and
- * quarantine file, list machine actions) behind a fake Entra ID token endpoint. Actions are
+ * quarantine file, list machine actions) and its alert list behind a fake Entra ID token endpoint. Actions are
  * created Pending and succeed after the next listing of machine actions.
  */
 export async function startFakeDefender(options: FakeDefenderOptions = {}): Promise<FakeDefender> {
@@ -85,6 +90,7 @@ export async function startFakeDefender(options: FakeDefenderOptions = {}): Prom
     lastUpdateDateTimeUtc: a.creationDateTimeUtc,
   }));
   let used = 0;
+  const alertList = fakeAlertList(options.alerts);
 
   const api =
     (handler: (request: FakeRequest) => FakeReply) =>
@@ -250,6 +256,7 @@ export async function startFakeDefender(options: FakeDefenderOptions = {}): Prom
 
   const server = await startFakeServer([
     ['GET', '/api/files/:id/machines', api(fileMachines)],
+    ['GET', '/api/alerts', api((r) => alertList.handle(r))],
     ['POST', '/:tenant/oauth2/v2.0/token', (r) => entra.handle(r)],
     ['GET', '/api/machines', api(listMachines)],
     ['GET', '/api/machines/:id', api(getMachine)],
@@ -262,6 +269,7 @@ export async function startFakeDefender(options: FakeDefenderOptions = {}): Prom
     clientSecret: entra.clientSecret,
     tokenUrl: `${server.url}/${entra.tenantId}/oauth2/v2.0/token`,
     actions,
+    alertList,
     revokeTokens: () => entra.revokeAll(),
   });
 }

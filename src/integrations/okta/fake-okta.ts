@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
 import type { OktaStatus } from './okta-integration.ts';
+import { fakeOktaLogs, type FakeOktaEvent, type FakeOktaLogs } from './fake-okta-logs.ts';
 
 export interface FakeOktaUser {
   id: string;
@@ -21,6 +22,8 @@ export interface FakeOktaOptions {
   requestsPerMinute?: number;
   /** Logins whose lookup misbehaves. */
   faults?: Record<string, FakeOktaFault>;
+  /** System Log events, stored in this order. */
+  events?: FakeOktaEvent[];
 }
 
 export interface FakeOkta extends FakeServer {
@@ -30,6 +33,8 @@ export interface FakeOkta extends FakeServer {
   oauthTokensCleared: Map<string, boolean>;
   /** Every reset_password accepted, in order, with whether Okta was asked to mail the link. */
   passwordResets: { userId: string; sendEmail: boolean }[];
+  /** The System Log: store more events, make it misbehave. */
+  logs: FakeOktaLogs;
 }
 
 // The documented error object: errorCode, errorSummary, errorLink (= the code), errorId, errorCauses.
@@ -52,8 +57,8 @@ const oktaError = (
 
 /**
  * A stand-in for an Okta org's Users API: get a user, suspend and unsuspend (refused unless the
- * status allows it, as E0000001), expire or reset the password, clear sessions, SSWS auth and the
- * X-Rate-Limit-* headers.
+ * status allows it, as E0000001), expire or reset the password, clear sessions; and its System Log
+ * (fake-okta-logs.ts); SSWS auth and the X-Rate-Limit-* headers.
  */
 export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<FakeOkta> {
   const apiToken = options.apiToken ?? `00${randomBytes(20).toString('base64url')}`;
@@ -66,6 +71,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
   }));
   const oauthTokensCleared = new Map<string, boolean>();
   const passwordResets: { userId: string; sendEmail: boolean }[] = [];
+  const logs = fakeOktaLogs(options.events);
   const limit = options.requestsPerMinute ?? 600;
   let used = 0;
   const windowEnd = Math.ceil(Date.now() / 1000) + 60;
@@ -177,6 +183,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
   };
 
   const server = await startFakeServer([
+    ['GET', '/api/v1/logs', api((r) => logs.handle(r))],
     ['GET', '/api/v1/users', api(() => ({ json: users.slice(0, 1).map(userJson) }))],
     ['GET', '/api/v1/users/:id', api(getUser)],
     ['POST', '/api/v1/users/:id/lifecycle/:operation', api(lifecycle)],
@@ -186,6 +193,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
     apiToken,
     oauthTokensCleared,
     passwordResets,
+    logs,
     user: (login: string) => find(login),
   });
 }

@@ -3,6 +3,7 @@ import type { IntegrationContext } from '../sdk/integration.ts';
 import { defineAction, defineIntegration } from '../sdk/integration.ts';
 import { expirePassword, resetPassword } from './okta-password.ts';
 import { oktaRequest } from './okta-request.ts';
+import { oktaLogFeed } from './okta-log-feed.ts';
 import { getUser, LifecycleOutput, UserInput } from './okta-user.ts';
 
 export { getUser, LifecycleOutput, OKTA_STATUSES, UserInput, type OktaStatus } from './okta-user.ts';
@@ -62,7 +63,8 @@ export const okta = defineIntegration({
       label: 'API token',
       secret: true,
       required: true,
-      description: 'An SSWS API token of an admin allowed to manage users (Security → API → Tokens).',
+      description:
+        'An SSWS API token of an admin allowed to manage users (Security → API → Tokens); reading the System Log (a pulled source) needs a read-only admin at least.',
     },
   ],
   auth: { kind: 'header', header: 'Authorization', field: 'api_token', prefix: 'SSWS ' },
@@ -127,4 +129,5 @@ export const okta = defineIntegration({
     expirePassword,
     resetPassword,
   ],
+  feed: oktaLogFeed,
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ActionError } from '../../core/action.ts';
 import { Value } from '@sinclair/typebox/value';
 import { OutboundHttp } from '../http/outbound-http.ts';
+import type { FeedRequest } from './alert-feed.ts';
 import type { IntegrationContext, IntegrationDefinition } from './integration.ts';
 
 export interface KitOptions {
@@ -17,7 +18,8 @@ const sharedHttp = new OutboundHttp({
   maxInlineWaitMs: 2000,
 });
 
-function context(integration: IntegrationDefinition, options: KitOptions): IntegrationContext {
+/** The context an action or a feed gets, pointed at a fake server (loopback allowed). */
+export function context(integration: IntegrationDefinition, options: KitOptions): IntegrationContext {
   const fields = { ...(options.fields ?? {}) };
   const http = options.http ?? sharedHttp;
   return {
@@ -113,4 +115,34 @@ export async function checkAlreadyApplied(
   const action = integration.actions.find((a) => a.name === name);
   if (!action?.alreadyApplied) throw new Error(`${integration.id}.${name} declares no check before act`);
   return action.alreadyApplied(input as never, context(integration, options));
+}
+
+/**
+ * Reads an integration's feed page after page from `request.cursor` until it says no more is
+ * waiting, as the poller does (without storing anything): every record, the last position, the pages.
+ */
+export async function readFeed(
+  integration: IntegrationDefinition,
+  options: KitOptions,
+  request: Partial<FeedRequest>,
+): Promise<{ records: unknown[]; cursor: unknown; pages: number }> {
+  const feed = integration.feed;
+  if (!feed) throw new Error(`${integration.id} declares no feed`);
+  const records: unknown[] = [];
+  let cursor: unknown = request.cursor ?? null;
+  for (let pages = 1; pages <= 100; pages++) {
+    const page = await feed.fetchPage(context(integration, options), {
+      startAt: '2024-05-01T00:00:00.000Z',
+      pageSize: feed.pageSize.default,
+      overlapSeconds: feed.overlap ? 300 : 0,
+      filter: feed.defaultFilter,
+      baseUrl: options.baseUrl,
+      ...request,
+      cursor,
+    });
+    records.push(...page.records);
+    cursor = page.cursor;
+    if (!page.more) return { records, cursor, pages };
+  }
+  throw new Error(`${integration.id}'s feed still had pages after 100`);
 }

@@ -121,6 +121,8 @@ export interface IntegrationDefinition {
   /** Checks that the instance's URL and credentials work (a cheap authenticated call). */
   testConnection?: (context: IntegrationContext) => Promise<void>;
   actions: IntegrationAction[];
+  /** Alerts Riposte can pull from the vendor on a schedule (a source's `options.pull`, src/pull/). */
+  feed?: AlertFeed;
 }
 
 /** Typed identity helpers, so a definition is checked where it is written. */
@@ -132,4 +134,55 @@ export function defineAction<I extends TSchema, O extends TSchema>(
   action: IntegrationAction<I, O>,
 ): IntegrationAction {
   return action as unknown as IntegrationAction;
+}
+
+/**
+ * What an integration declares when Riposte can pull alerts from its vendor's API on a schedule
+ * (a source's `options.pull`): the ingest format its records are read with, how large a page may be,
+ * and one call that reads the page after a stored position. The poller (src/pull/) stores the
+ * position only after the page's alerts are committed, so a crash reads the page again.
+ */
+export interface AlertFeed {
+  /** The ingest format of the records (a `Format`: `defender`, `crowdstrike`, `okta`). */
+  format: string;
+  /** What the records are, for errors and the docs ("Defender for Endpoint alerts"). */
+  title: string;
+  pageSize: { default: number; max: number };
+  /**
+   * Whether `overlap_seconds` applies: a feed that reads by update time re-reads this much before its
+   * watermark for records the vendor indexes late. A vendor whose own stream position never skips a
+   * late record (Okta's polling requests) has none.
+   */
+  overlap: boolean;
+  /** The vendor filter expression used when a source names none (`filter` absent); null: everything. */
+  defaultFilter: string | null;
+  /**
+   * Reads the next page after `request.cursor`. Throws `ActionError`s (401, 429 with `retryAfterMs`,
+   * 5xx, a body that is not what the vendor documents); the poller keeps the cursor where it was.
+   */
+  fetchPage(context: IntegrationContext, request: FeedRequest): Promise<FeedPage>;
+  /** The stored position in words, for `GET /api/v1/sources/{name}` ("lastUpdateTime ≥ …"). */
+  describe(cursor: unknown): string | null;
+}
+
+export interface FeedRequest {
+  /** The position stored after the last committed page; null before the first. */
+  cursor: unknown;
+  /** Where a first pull starts (now minus the source's lookback). */
+  startAt: string;
+  pageSize: number;
+  overlapSeconds: number;
+  /** The vendor's own filter expression, ANDed with the time condition; null: none. */
+  filter: string | null;
+  /** The instance's base URL: links the vendor returns must stay on its origin (they carry the credentials). */
+  baseUrl: string;
+}
+
+export interface FeedPage {
+  /** New records in the vendor's shape, in the order they were read: what the format's normalizer reads. */
+  records: unknown[];
+  /** The position after this page, stored once `records` are committed. */
+  cursor: unknown;
+  /** Another page is waiting now (read it at once, not at the next interval). */
+  more: boolean;
 }

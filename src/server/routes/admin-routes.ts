@@ -27,9 +27,46 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
         tags: ['sources'],
       },
     },
-    async () => ({
-      items: await riposte.sources.listWithActivity(),
-    }),
+    async () => {
+      const items = await riposte.sources.listWithActivity();
+      const pulls = await riposte.pulls.views(items);
+      return { items: items.map((s) => ({ ...s, pull: pulls.get(s.name) ?? null })) };
+    },
+  );
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/sources/:name',
+    {
+      config: { auth: ANALYST },
+      schema: {
+        summary:
+          'One ingest source: its settings, what it sent lately and, for a source that pulls from a vendor API, how its polls go',
+        tags: ['sources'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      },
+    },
+    async (request) => {
+      const source = await riposte.sources.getWithActivity(request.params.name);
+      const pull = (await riposte.pulls.views([source])).get(source.name) ?? null;
+      return { ...source, pull };
+    },
+  );
+  app.post<{ Params: { name: string } }>(
+    '/api/v1/sources/:name/pull',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary:
+          'Poll a pulled source now, rather than at its next interval (a poll under way finishes first); a worker picks it up within seconds',
+        tags: ['sources'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      },
+    },
+    async (request, reply) => {
+      const source = await riposte.sources.get(request.params.name);
+      await riposte.pulls.pollNow(source);
+      const pull = (await riposte.pulls.views([source])).get(source.name) ?? null;
+      return reply.code(202).send({ ...source, pull });
+    },
   );
   app.post<{
     Body: {
