@@ -47,6 +47,51 @@ describe('integrations from packages', () => {
       enrichment: false,
     });
     assert.equal(manifest.credentials[0]?.secret, true);
+    assert.equal(manifest.feed, null, 'no alerts to pull');
+  });
+
+  it('describes a feed a package declares, and refuses one it could not poll', async () => {
+    const definition = (feed: string) => `export default {
+      id: 'acme_edr', name: 'ACME EDR', version: '1.0.0', categories: ['edr'], docs: 'https://acme.example/docs',
+      baseUrl: 'https://api.acme.example', credentials: [], auth: { kind: 'none' },
+      actions: [{ name: 'ping', title: 'Ping', description: 'Ping', effect: 'read', input: { type: 'object' }, run: async () => ({}) }],
+      feed: ${feed},
+    };`;
+    const catalog = new IntegrationCatalog([]);
+    await catalog.loadPackages([
+      write(
+        'feed.mjs',
+        definition(`{ format: 'ocsf', title: 'ACME findings', pageSize: { default: 100, max: 500 }, overlap: true,
+          defaultFilter: null, fetchPage: async () => ({ records: [], cursor: null, more: false }), describe: () => null }`),
+      ),
+    ]);
+    assert.deepEqual(manifestOf(catalog.get('acme_edr')).feed, {
+      format: 'ocsf',
+      title: 'ACME findings',
+      pageSize: { default: 100, max: 500 },
+      overlap: true,
+      defaultFilter: null,
+    });
+    await assert.rejects(
+      new IntegrationCatalog([]).loadPackages([
+        write(
+          'feed-format.mjs',
+          definition(`{ format: 'xml', fetchPage: async () => ({}), describe: () => null }`),
+        ),
+      ]),
+      /feed\.format must be an ingest format/,
+    );
+    await assert.rejects(
+      new IntegrationCatalog([]).loadPackages([
+        write(
+          'feed-size.mjs',
+          definition(
+            `{ format: 'ocsf', pageSize: { default: 600, max: 500 }, fetchPage: async () => ({}), describe: () => null }`,
+          ),
+        ),
+      ]),
+      /feed\.pageSize must be/,
+    );
   });
 
   it('refuses a malformed package, naming it and what is wrong', async () => {

@@ -99,6 +99,12 @@ export class PullPoller {
     return (await Promise.all(started)).flat();
   }
 
+  /** Waits for the look and the polls under way in this process (those the clock started too). */
+  async settled(): Promise<void> {
+    while (this.#scanning || this.#running.size > 0)
+      await Promise.all([this.#scanning, ...this.#running.values()]);
+  }
+
   /** Makes a pulled source due now (a poll under way is left to finish). */
   async pollNow(source: Source): Promise<void> {
     if (!this.pulled(source))

@@ -6,6 +6,7 @@ import {
   type FakeCrowdStrike,
 } from '../../src/integrations/crowdstrike/fake-crowdstrike.ts';
 import type { FakeFalconAlert } from '../../src/integrations/crowdstrike/fake-falcon-alerts.ts';
+import { crowdstrike } from '../../src/integrations/crowdstrike/crowdstrike-integration.ts';
 import type { FakeDefenderAlert } from '../../src/integrations/defender/fake-defender-alerts.ts';
 import { startFakeDefender, type FakeDefender } from '../../src/integrations/defender/fake-defender.ts';
 import type { FakeOktaEvent } from '../../src/integrations/okta/fake-okta-logs.ts';
@@ -485,6 +486,42 @@ for (const kind of databaseKinds()) {
       assert.equal(listed.code, 0, listed.stderr);
       const line = listed.stdout.split('\n').find((l) => l.startsWith('edr-cli\t'));
       assert.match(line ?? '', /pulled from crowdstrike\/falcon every 120 s\tlast pulled 20/);
+    });
+  });
+}
+
+for (const kind of databaseKinds()) {
+  describe(`the worker clock polls pulled sources (${kind})`, () => {
+    let h: Harness;
+    let falcon: FakeCrowdStrike;
+
+    before(async () => {
+      falcon = await startFakeCrowdStrike({ alerts: [falconAlert(9, minutesAgo(3))] });
+      h = await startHarness(kind, { outboundAllow: ['127.0.0.1'] }, { worker: true });
+      await h.riposte.instances.put(
+        crowdstrike,
+        'falcon',
+        { fields: { base_url: falcon.url, client_id: falcon.clientId, client_secret: falcon.clientSecret } },
+        { id: 'test', type: 'system' },
+      );
+    });
+    after(async () => {
+      await h?.close();
+      await falcon?.close();
+    });
+
+    it('a round of the worker’s clocks starts the poll of a due source, in the background', async () => {
+      await h.riposte.sources.create(
+        { name: 'falcon-clock', format: 'crowdstrike', options: { pull: { instance: 'falcon' } } },
+        { id: 'test', type: 'system' },
+      );
+      await h.riposte.worker.tick(true);
+      await h.riposte.pulls.settled();
+      const alerts = (await h.riposte.alerts.list({ source: 'falcon-clock', limit: 10 })).items;
+      assert.deepEqual(
+        alerts.map((a) => a.title),
+        ['CredentialDumping 9'],
+      );
     });
   });
 }

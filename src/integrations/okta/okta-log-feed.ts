@@ -22,6 +22,9 @@ export const OKTA_DEFAULT_FILTER =
   'eventType sw "user.account.privilege.grant" or eventType sw "group.privilege.grant" or ' +
   'severity eq "WARN" or severity eq "ERROR"';
 
+/** Okta gives a System Log query 30 seconds before it answers 500 (E0000009); wait that out. */
+const QUERY_TIMEOUT_MS = 35_000;
+
 function readCursor(stored: unknown): OktaCursor | null {
   const c = stored as Partial<OktaCursor> | null;
   if (!c || typeof c !== 'object' || c.v !== 1 || typeof c.query !== 'string') return null;
@@ -65,9 +68,13 @@ export const oktaLogFeed: AlertFeed = {
     const cursor = stored?.query === query ? stored : null;
     const since = stored?.published ?? request.startAt;
     const response = cursor?.next
-      ? await oktaRequest(context, { path: sameOriginLink(cursor.next, request.baseUrl, 'Okta') })
+      ? await oktaRequest(context, {
+          path: sameOriginLink(cursor.next, request.baseUrl, 'Okta'),
+          timeoutMs: QUERY_TIMEOUT_MS,
+        })
       : await oktaRequest(context, {
           path: '/api/v1/logs',
+          timeoutMs: QUERY_TIMEOUT_MS,
           query: {
             since,
             sortOrder: 'ASCENDING',
