@@ -19,6 +19,8 @@ export interface GroupingRule {
 /** How soon a case of a severity must be acknowledged (assigned or closed) and resolved (closed). */
 export interface SlaTarget {
   acknowledgeSeconds: number;
+  /** Time to contain; absent when the target was given as acknowledge/resolve only. */
+  containSeconds?: number;
   resolveSeconds: number;
 }
 
@@ -100,32 +102,35 @@ export const DEFAULT_GROUPING: GroupingRule[] = [
 ];
 
 export const DEFAULT_SLA: Record<Severity, string> = {
-  critical: '15m/4h',
-  high: '1h/24h',
-  medium: '4h/3d',
-  low: '24h/7d',
-  informational: '3d/30d',
-  unknown: '4h/3d',
+  critical: '15m/1h/4h',
+  high: '1h/8h/24h',
+  medium: '4h/1d/3d',
+  low: '24h/3d/7d',
+  informational: '3d/15d/30d',
+  unknown: '4h/1d/3d',
 };
 
 type Env = Record<string, string | undefined>;
 
 const DURATION_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** `15m/4h` (acknowledge/resolve; units s, m, h, d) or `none`. */
+/** `15m/1h/4h` (acknowledge/contain/resolve), `15m/4h` (no contain target; units s, m, h, d) or `none`. */
 function slaTarget(raw: string, path: string): SlaTarget | null {
   if (raw.trim() === 'none') return null;
-  const match = /^\s*(\d{1,6})([smhd])\s*\/\s*(\d{1,6})([smhd])\s*$/.exec(raw);
-  const acknowledgeSeconds = match ? Number(match[1]) * DURATION_UNIT[match[2]!]! : 0;
-  const resolveSeconds = match ? Number(match[3]) * DURATION_UNIT[match[4]!]! : 0;
-  if (!match || acknowledgeSeconds <= 0 || resolveSeconds < acknowledgeSeconds) {
+  const parts = raw.split('/').map((part) => /^\s*(\d{1,6})([smhd])\s*$/.exec(part));
+  const seconds = parts.map((m) => (m ? Number(m[1]) * DURATION_UNIT[m[2]!]! : 0));
+  const ordered = seconds.every((value, i) => value > 0 && (i === 0 || value >= seconds[i - 1]!));
+  if ((parts.length !== 2 && parts.length !== 3) || !ordered) {
     throw new RiposteError(
       'validation_failed',
-      `${path} must be "<acknowledge>/<resolve>" with units s, m, h or d (e.g. 15m/4h, resolve not sooner than acknowledge) or "none", got "${raw}"`,
+      `${path} must be "<acknowledge>/<contain>/<resolve>" or "<acknowledge>/<resolve>" with units s, m, h or d (e.g. 15m/1h/4h, each not sooner than the one before) or "none", got "${raw}"`,
       { path },
     );
   }
-  return { acknowledgeSeconds, resolveSeconds };
+  const [acknowledgeSeconds, second, third] = seconds as [number, number, number | undefined];
+  return third === undefined
+    ? { acknowledgeSeconds, resolveSeconds: second }
+    : { acknowledgeSeconds, containSeconds: second, resolveSeconds: third };
 }
 
 function slaTargets(env: Env, file: unknown, override: SlaTargets | undefined): Readonly<SlaTargets> {

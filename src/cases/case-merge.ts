@@ -105,6 +105,8 @@ export async function foldCase(
       asset_value: asset.asset_value,
       asset_criticality: asset.asset_criticality,
       ...intel,
+      // Containment done for either case is done for the threat they share: the earlier counts.
+      contained_at: earlier(source.contained_at ?? null, target.contained_at ?? null),
       updated_at: now,
     })
     .where('id', '=', target.id)
@@ -121,4 +123,10 @@ async function observableCount(trx: Transaction<DatabaseSchema>, caseId: string)
     .where('case_id', '=', caseId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
 }

@@ -36,9 +36,11 @@ import { relatedCases, type RelatedCases } from './related-cases.ts';
 
 export type { CaseFilter } from './case-list.ts';
 
-/** A case as the work queue shows it: the summary, when it was acknowledged, and its SLA now. */
+/** A case as the work queue shows it: the summary, when it was acknowledged and contained, and its SLA now. */
 export interface CaseItem extends CaseSummary {
   acknowledgedAt: string | null;
+  /** When the threat was first contained: a containment action (RE&CT `RA3…`) applied, or marked by hand. */
+  containedAt: string | null;
   sla: CaseSla | null;
 }
 
@@ -90,6 +92,8 @@ export interface CasePatch {
   tags?: unknown;
   resolution?: unknown;
   resolutionNote?: unknown;
+  /** true: the threat is contained (now, unless it already was); false: it is not (clears the time). */
+  contained?: unknown;
 }
 
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_:./-]{0,63}$/u;
@@ -155,12 +159,13 @@ export class CaseService {
   #item(row: CaseTable, now = this.#options.now?.() ?? nowDate()): CaseItem {
     const summary = toCaseSummary(row);
     const acknowledgedAt = row.acknowledged_at ?? null;
+    const containedAt = row.contained_at ?? null;
     const sla = caseSla(
       this.#options.sla?.[summary.severity],
-      { createdAt: summary.createdAt, acknowledgedAt, closedAt: summary.closedAt },
+      { createdAt: summary.createdAt, acknowledgedAt, containedAt, closedAt: summary.closedAt },
       now,
     );
-    return { ...summary, acknowledgedAt, sla };
+    return { ...summary, acknowledgedAt, containedAt, sla };
   }
 
   async list(filter: CaseFilter): Promise<Page<CaseItem>> {
@@ -300,7 +305,15 @@ export class CaseService {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
       throw new RiposteError('validation_failed', 'the body must be a JSON object', { path: '/' });
     }
-    const known = new Set(['status', 'severity', 'assignee', 'tags', 'resolution', 'resolutionNote']);
+    const known = new Set([
+      'status',
+      'severity',
+      'assignee',
+      'tags',
+      'resolution',
+      'resolutionNote',
+      'contained',
+    ]);
     for (const key of Object.keys(patch))
       if (!known.has(key))
         throw invalidField(`/${key}`, `unknown field "${key}"; allowed: ${[...known].join(', ')}`);
@@ -499,6 +512,11 @@ export class CaseService {
         );
       }
       change('resolution_note', 'resolutionNote', patch.resolutionNote);
+    }
+    if (patch.contained !== undefined) {
+      if (typeof patch.contained !== 'boolean')
+        throw invalidField('/contained', 'contained must be true or false');
+      change('contained_at', 'contained', patch.contained ? (row.contained_at ?? nowIso()) : null);
     }
     const status =
       patch.status === undefined ? (row.status as CaseStatus) : oneOf(CASE_STATUSES, patch.status, '/status');

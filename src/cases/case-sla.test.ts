@@ -43,6 +43,23 @@ describe('case SLA', () => {
     assert.equal(caseSla(CRITICAL, closedAtOnce, at(10_000))?.state, 'met');
   });
 
+  it('runs a contain clock when the target has one: done when contained, or when closed', () => {
+    const target = { acknowledgeSeconds: 15 * 60, containSeconds: 3600, resolveSeconds: 4 * 3600 };
+    const taken = { createdAt: OPENED, acknowledgedAt: iso(5), containedAt: null, closedAt: null };
+    assert.equal(caseSla(target, taken, at(30))?.state, 'ok');
+    assert.equal(caseSla(target, taken, at(46))?.contain?.state, 'at_risk');
+    const late = caseSla(target, taken, at(61));
+    assert.equal(late?.state, 'breached');
+    assert.equal(late?.contain?.dueAt, iso(60));
+    const contained = caseSla(target, { ...taken, containedAt: iso(50) }, at(120));
+    assert.equal(contained?.contain?.state, 'met');
+    assert.equal(contained?.state, 'ok');
+    // A case closed (a false positive, say) has nothing left to contain.
+    assert.equal(caseSla(target, { ...taken, closedAt: iso(20) }, at(500))?.contain?.state, 'met');
+    // Without a contain target there is no contain clock.
+    assert.equal(caseSla(CRITICAL, taken, at(30))?.contain, undefined);
+  });
+
   it('is absent for a severity without targets', () => {
     assert.equal(
       caseSla(undefined, { createdAt: OPENED, acknowledgedAt: null, closedAt: null }, at(1)),
@@ -54,8 +71,19 @@ describe('case SLA', () => {
     const config = loadConfig({ RIPOSTE_SLA_CRITICAL: '5m/1h', RIPOSTE_SLA_INFORMATIONAL: 'none' });
     assert.deepEqual(config.sla.critical, { acknowledgeSeconds: 300, resolveSeconds: 3600 });
     assert.equal(config.sla.informational, undefined);
-    assert.deepEqual(config.sla.high, { acknowledgeSeconds: 3600, resolveSeconds: 86_400 });
+    assert.deepEqual(config.sla.high, {
+      acknowledgeSeconds: 3600,
+      containSeconds: 8 * 3600,
+      resolveSeconds: 86_400,
+    });
+    assert.deepEqual(loadConfig({ RIPOSTE_SLA_LOW: '30m/2h/1d' }).sla.low, {
+      acknowledgeSeconds: 1800,
+      containSeconds: 7200,
+      resolveSeconds: 86_400,
+    });
     assert.throws(() => loadConfig({ RIPOSTE_SLA_HIGH: '1h' }), /RIPOSTE_SLA_HIGH must be/);
     assert.throws(() => loadConfig({ RIPOSTE_SLA_LOW: '2h/1h' }), /RIPOSTE_SLA_LOW/);
+    assert.throws(() => loadConfig({ RIPOSTE_SLA_LOW: '1h/30m/2h' }), /each not sooner than the one before/);
+    assert.throws(() => loadConfig({ RIPOSTE_SLA_LOW: '1h/2h/3h/4h' }), /RIPOSTE_SLA_LOW/);
   });
 });

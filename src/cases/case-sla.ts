@@ -15,10 +15,12 @@ export interface SlaClock {
   doneAt: string | null;
 }
 
-/** A case's SLA: its acknowledge and resolve clocks, and overall the worse of the two. */
+/** A case's SLA: its acknowledge, contain (when targeted) and resolve clocks, and overall the worst. */
 export interface CaseSla {
   state: SlaState;
   acknowledge: SlaClock;
+  /** Absent when the severity's target has no contain time. */
+  contain?: SlaClock;
   resolve: SlaClock;
 }
 
@@ -40,15 +42,28 @@ function clock(start: number, targetSeconds: number, doneAt: string | null, now:
 /** Pure: the SLA of a case opened at `createdAt`, from its severity's target, at `now`. */
 export function caseSla(
   target: SlaTarget | undefined,
-  times: { createdAt: string; acknowledgedAt: string | null; closedAt: string | null },
+  times: {
+    createdAt: string;
+    acknowledgedAt: string | null;
+    containedAt?: string | null;
+    closedAt: string | null;
+  },
   now: Date,
 ): CaseSla | null {
   if (!target) return null;
   const start = Date.parse(times.createdAt);
   const at = now.getTime();
-  // Closing a case acknowledges it too.
+  // Closing a case acknowledges it too, and ends what there was to contain.
   const acknowledge = clock(start, target.acknowledgeSeconds, times.acknowledgedAt ?? times.closedAt, at);
+  const contain =
+    target.containSeconds === undefined
+      ? undefined
+      : clock(start, target.containSeconds, times.containedAt ?? times.closedAt, at);
   const resolve = clock(start, target.resolveSeconds, times.closedAt, at);
-  const state = RANK[acknowledge.state] >= RANK[resolve.state] ? acknowledge.state : resolve.state;
-  return { state, acknowledge, resolve };
+  const clocks = [acknowledge, ...(contain ? [contain] : []), resolve];
+  const state = clocks.reduce(
+    (worst, c) => (RANK[c.state] > RANK[worst] ? c.state : worst),
+    acknowledge.state,
+  );
+  return { state, acknowledge, ...(contain ? { contain } : {}), resolve };
 }

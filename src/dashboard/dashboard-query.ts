@@ -16,6 +16,8 @@ export interface Dashboard {
   alertsPerHour: { hour: string; count: number }[];
   pending: { tasks: number; approvals: number; mine: { tasks: number; approvals: number } };
   mtta: { ms: number | null; cases: number; unacknowledged: number };
+  /** Cases opened in the window: how long until contained; those still open and not contained. */
+  mttc: { ms: number | null; cases: number; uncontained: number };
   mttr: { ms: number | null; cases: number };
   automation: {
     closedCases: number;
@@ -42,7 +44,7 @@ export interface DashboardViewer {
   role: Role;
 }
 
-type WindowFigures = Pick<Dashboard, 'mtta' | 'mttr' | 'automation' | 'topRules'>;
+type WindowFigures = Pick<Dashboard, 'mtta' | 'mttc' | 'mttr' | 'automation' | 'topRules'>;
 
 /**
  * How long the window's figures (MTTA, MTTR, automation, top rules) are reused: they aggregate days of
@@ -134,6 +136,7 @@ export class DashboardQuery {
     if (cached && cached.until > nowMs) return cached.figures;
     const figures = (async () => ({
       mtta: await this.#mtta(fromMs, from),
+      mttc: await this.#mttc(fromMs, from),
       mttr: await this.#mttr(from),
       automation: await this.#automation(from),
       topRules: await this.#topRules(fromMs, from),
@@ -269,6 +272,33 @@ export class DashboardQuery {
       cases: num(row.acknowledged),
       unacknowledged: num(row.unacknowledged),
     };
+  }
+
+  /**
+   * Cases opened in the window: how long until their threat was contained (a containment action
+   * applied, or marked by hand); still open and not contained counted apart.
+   */
+  async #mttc(fromMs: number, from: string): Promise<Dashboard['mttc']> {
+    const row = await this.#db
+      .selectFrom('cases')
+      .select((eb) => [
+        eb.fn.count('contained_at').as('contained'),
+        eb.fn.avg(msBetween(this.#dialect, 'contained_at', 'created_at')).as('ms'),
+        eb.fn
+          .sum(
+            eb
+              .case()
+              .when(eb.and([eb('contained_at', 'is', null), eb('status', '=', 'open')]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('uncontained'),
+      ])
+      .where('id', '>=', idFloor('case_', fromMs))
+      .where('created_at', '>=', from)
+      .executeTakeFirstOrThrow();
+    return { ms: average(row.ms), cases: num(row.contained), uncontained: num(row.uncontained) };
   }
 
   /** Cases closed in the window: how long from opening to closing. */

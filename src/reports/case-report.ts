@@ -146,6 +146,7 @@ function sections(r: CaseReportData): Section[] {
         ['Tags', k.tags.join(', ') || 'none'],
         ['Opened', k.createdAt],
         ['Acknowledged', k.acknowledgedAt ?? '—'],
+        ['Contained', k.containedAt ?? '—'],
         ['Closed', k.closedAt ?? '—'],
         ['Alerts', String(k.alertCount)],
         ...(k.sla

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { Actor, AuditEntry, AuditLog } from '../audit/audit-log.ts';
 import { nowDate, nowIso } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
@@ -294,7 +294,10 @@ export class ResponseStore {
           .where('idempotency_key', '=', entry.idempotency_key)
           .execute();
         // In the same commit as the row, and only with a new row: a repeat is not audited twice.
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) audited.push(...own);
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
+          audited.push(...own);
+          await markContained(trx, entry);
+        }
       }
       await this.#audit.append(trx, audited);
     });
@@ -411,4 +414,29 @@ export class ResponseStore {
       .where('status', '=', 'undoing')
       .execute();
   }
+}
+
+/**
+ * The first containment action (RE&CT stage 3: `RA3…`) applied for a case marks it contained (the
+ * contain SLA clock and MTTC). A run started on an alert finds the case through the alert, when
+ * grouping has given it one.
+ */
+async function markContained(trx: Transaction<DatabaseSchema>, entry: LedgerRecord['entry']): Promise<void> {
+  if (entry.status !== 'applied' || !entry.react?.startsWith('RA3')) return;
+  let caseId = entry.case_id;
+  if (caseId === null && entry.alert_id !== null) {
+    const alert = await trx
+      .selectFrom('alerts')
+      .select('case_id')
+      .where('id', '=', entry.alert_id)
+      .executeTakeFirst();
+    caseId = alert?.case_id ?? null;
+  }
+  if (caseId === null) return;
+  await trx
+    .updateTable('cases')
+    .set({ contained_at: entry.applied_at })
+    .where('id', '=', caseId)
+    .where('contained_at', 'is', null)
+    .execute();
 }

@@ -72,7 +72,7 @@ for (const kind of databaseKinds()) {
           notifyWebhookUrl: webhook.url,
           outboundAllow: ['127.0.0.1'],
           sla: {
-            high: { acknowledgeSeconds: 3600, resolveSeconds: 24 * 3600 },
+            high: { acknowledgeSeconds: 3600, containSeconds: 2 * 3600, resolveSeconds: 24 * 3600 },
             medium: { acknowledgeSeconds: 4 * 3600, resolveSeconds: 3 * 86400 },
           },
         },
@@ -176,6 +176,60 @@ for (const kind of databaseKinds()) {
       // Medium severity has its own, longer targets.
       const medium = await newCase({ severity: 2 });
       assert.equal((await get(`/api/v1/cases/${medium.caseId}`)).sla.acknowledge.targetSeconds, 4 * 3600);
+    });
+
+    it('keeps the contain clock: marked contained by hand (audited, undoable), or by the first containment action a playbook applies', async () => {
+      const byHand = await newCase();
+      await openedMinutesAgo(byHand.caseId, 100); // 100 of 120 minutes to contain: at risk
+      const before = await get(`/api/v1/cases/${byHand.caseId}`);
+      assert.equal(before.containedAt, null);
+      assert.equal(before.sla.contain.state, 'at_risk');
+      assert.equal(before.sla.contain.targetSeconds, 7200);
+      const contained = await patch(byHand.caseId, { contained: true });
+      assert.ok(contained.containedAt);
+      assert.equal(contained.sla.contain.state, 'met');
+      // Asking again keeps the first time; a wrong mark is taken back.
+      assert.equal((await patch(byHand.caseId, { contained: true })).containedAt, contained.containedAt);
+      assert.equal((await patch(byHand.caseId, { contained: false })).containedAt, null);
+      const bad = await h.as('analyst', {
+        method: 'PATCH',
+        url: `/api/v1/cases/${byHand.caseId}`,
+        payload: { contained: 'yes' },
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().path, '/contained');
+      const audit = await get(`/api/v1/cases/${byHand.caseId}/timeline`);
+      const changes = (audit.items as { action: string; details: { changes?: Record<string, unknown> } }[])
+        .filter((r) => r.action === 'case.update' && r.details.changes?.['contained'])
+        .map((r) => r.details.changes!['contained']);
+      assert.equal(changes.length, 2);
+
+      // A playbook blocking an address (RE&CT RA3101) contains its case when the action is applied.
+      const { caseId } = await newCase({ rule: 9101, destIp: '198.51.100.87' });
+      const tasks = await until(
+        () => get(`/api/v1/tasks?caseId=${caseId}&mine=false`),
+        (page) => page.items.length === 1,
+        "the case's task",
+      );
+      assert.equal((await get(`/api/v1/cases/${caseId}`)).containedAt, null);
+      const answer = await h.as('analyst', {
+        method: 'POST',
+        url: `/api/v1/tasks/${tasks.items[0].id}/answer`,
+        payload: { choice: 'block' },
+      });
+      assert.equal(answer.statusCode, 200, answer.body);
+      const actions = await until(
+        () => get(`/api/v1/cases/${caseId}/actions`),
+        (page) => page.items.length === 1,
+        'the ledger entry',
+      );
+      const detail = await get(`/api/v1/cases/${caseId}`);
+      assert.equal(detail.containedAt, actions.items[0].appliedAt);
+      assert.equal(detail.sla.contain.state, 'met');
+      const rollback = await h.as('analyst', { method: 'POST', url: `/api/v1/cases/${caseId}/rollback` });
+      assert.equal(rollback.statusCode, 200, rollback.body);
+      // Undoing the containment does not undo that it happened (time to contain is history).
+      assert.equal((await get(`/api/v1/cases/${caseId}`)).containedAt, detail.containedAt);
     });
 
     it('filters by assignee me and unassigned, and sorts by priority across pages and by age', async () => {

@@ -60,12 +60,14 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(manager.pending, { tasks: 1, approvals: 2, mine: { tasks: 1, approvals: 1 } });
     });
 
-    it('computes MTTA over cases opened in the window and MTTR over cases closed in it', async () => {
+    it('computes MTTA and MTTC over cases opened in the window and MTTR over cases closed in it', async () => {
       const d = await dashboard('analyst');
       // Acknowledged: c1 1 h, c3 30 min, c4 2 h, c5 4 h, c7 1 h, c8 2 h; c2 is open and unacknowledged.
       assert.deepEqual(d.mtta, { ms: 105 * MINUTE, cases: 6, unacknowledged: 1 });
       // Closed in the last 7 days: c4 1 d, c5 4 h, c7 1 h, c8 2 h (c6 closed 10 days ago).
       assert.deepEqual(d.mttr, { ms: 465 * MINUTE, cases: 4 });
+      // Contained: c1 after 1.5 h, c4 after 3 h; c2 and c3 are open and not contained.
+      assert.deepEqual(d.mttc, { ms: 135 * MINUTE, cases: 2, uncontained: 2 });
       const month = await dashboard('analyst', '30d');
       // c6 joins: opened 20 days ago, acknowledged after 1 h, closed after 10 days.
       assert.deepEqual(month.mtta, { ms: Math.round((690 * MINUTE) / 7), cases: 7, unacknowledged: 1 });

@@ -164,6 +164,14 @@ describe('working a case in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     assert.equal(await summary.getByTestId('case-assignee').textContent(), 'analyst');
     await summary.getByLabel('Severity').selectOption('critical');
     await page.getByRole('heading', { level: 1 }).getByText('critical').waitFor();
+    // Marked contained by hand, then taken back: the contain clock shows beside the others.
+    const contained = summary.getByTestId('case-contained');
+    assert.match((await contained.textContent()) ?? '', /not yet/);
+    await summary.getByText(/^Contain: /).waitFor();
+    await contained.getByRole('button', { name: 'Mark contained' }).click();
+    await contained.getByRole('button', { name: 'Not contained' }).click();
+    await contained.getByRole('button', { name: 'Mark contained' }).waitFor();
+    assert.equal((await c.harness.riposte.cases.get(caseId)).containedAt, null);
 
     const comments = page.getByRole('region', { name: 'Comments' });
     const box = comments.getByLabel(/^Comment/);

@@ -22,6 +22,7 @@ export interface SeedCase {
   createdAgo: number;
   /** How long after creation it was acknowledged / closed. */
   ackAfter?: number;
+  containAfter?: number;
   closedAfter?: number;
   resolution?: 'true_positive' | 'false_positive';
   ruleKey?: string;
@@ -89,6 +90,7 @@ export async function seedDashboard(
       closed_at: c.closedAfter === undefined ? null : iso(created + c.closedAfter),
       last_alert_at: iso(created),
       acknowledged_at: c.ackAfter === undefined ? null : iso(created + c.ackAfter),
+      contained_at: c.containAfter === undefined ? null : iso(created + c.containAfter),
     };
     await db.insertInto('cases').values(row).execute();
     const runId = idAt('run_', created);
@@ -225,7 +227,15 @@ function task(
  */
 export const SOC_WEEK = {
   cases: [
-    { key: 'c1', status: 'open', severity: 'high', createdAgo: 2 * HOUR, ackAfter: HOUR, ruleKey: 'ids:R1' },
+    {
+      key: 'c1',
+      status: 'open',
+      severity: 'high',
+      createdAgo: 2 * HOUR,
+      ackAfter: HOUR,
+      containAfter: 90 * MINUTE,
+      ruleKey: 'ids:R1',
+    },
     { key: 'c2', status: 'open', severity: 'high', createdAgo: 3 * HOUR },
     { key: 'c3', status: 'open', severity: 'critical', createdAgo: DAY, ackAfter: 30 * MINUTE },
     {
@@ -234,6 +244,7 @@ export const SOC_WEEK = {
       severity: 'medium',
       createdAgo: 2 * DAY,
       ackAfter: 2 * HOUR,
+      containAfter: 3 * HOUR,
       closedAfter: DAY,
       resolution: 'false_positive',
       ruleKey: 'ids:R1',

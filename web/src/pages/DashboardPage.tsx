@@ -12,6 +12,7 @@ interface Dashboard {
   alertsPerHour: { hour: string; count: number }[];
   pending: { tasks: number; approvals: number; mine: { tasks: number; approvals: number } };
   mtta: { ms: number | null; cases: number; unacknowledged: number };
+  mttc: { ms: number | null; cases: number; uncontained: number };
   mttr: { ms: number | null; cases: number };
   automation: {
     closedCases: number;
@@ -105,6 +106,11 @@ export function DashboardPage() {
               label="MTTA"
               value={duration(d.mtta.ms)}
               detail={`${d.mtta.cases} of ${d.mtta.cases + d.mtta.unacknowledged} cases opened in the ${windowLabel} acknowledged`}
+            />
+            <Kpi
+              label="MTTC"
+              value={duration(d.mttc.ms)}
+              detail={`${d.mttc.cases} cases opened in the ${windowLabel} contained; ${d.mttc.uncontained} open and not yet`}
             />
             <Kpi
               label="MTTR"

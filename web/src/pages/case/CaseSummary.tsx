@@ -88,8 +88,26 @@ export function CaseSummary({
           {kase.sla && (
             <div className="stack">
               <Clock name="Acknowledge" clock={kase.sla.acknowledge} />
+              {kase.sla.contain && <Clock name="Contain" clock={kase.sla.contain} />}
               <Clock name="Resolve" clock={kase.sla.resolve} />
             </div>
+          )}
+        </dd>
+        <dt>Contained</dt>
+        <dd data-testid="case-contained">
+          {kase.containedAt ? <Time value={kase.containedAt} /> : <span className="muted">not yet</span>}
+          {canTriage && kase.status === 'open' && (
+            <>
+              {' '}
+              <button
+                type="button"
+                className="small"
+                disabled={action.busy}
+                onClick={() => void patch({ contained: kase.containedAt === null })}
+              >
+                {kase.containedAt === null ? 'Mark contained' : 'Not contained'}
+              </button>
+            </>
           )}
         </dd>
         <dt>Tags</dt>

@@ -17,12 +17,24 @@ function clockText(name: string, clock: SlaClock, now: number): string {
     : `${name} due ${relative(due, now)}`;
 }
 
-/** The clock that matters now: acknowledge until the case is taken, then resolve. */
+/**
+ * The clocks that matter now: acknowledge until the case is taken, then contain (when targeted)
+ * until the threat is contained, then resolve; and any clock already breached.
+ */
 export function slaText(sla: CaseSla, now = Date.now()): string {
   const parts: string[] = [];
   if (sla.acknowledge.doneAt === null || sla.acknowledge.state === 'breached')
     parts.push(clockText('acknowledge', sla.acknowledge, now));
-  if (sla.acknowledge.doneAt !== null || sla.resolve.state === 'breached')
+  const contain = sla.contain;
+  if (
+    contain &&
+    ((sla.acknowledge.doneAt !== null && contain.doneAt === null) || contain.state === 'breached')
+  )
+    parts.push(clockText('contain', contain, now));
+  if (
+    (sla.acknowledge.doneAt !== null && (!contain || contain.doneAt !== null)) ||
+    sla.resolve.state === 'breached'
+  )
     parts.push(clockText('resolve', sla.resolve, now));
   return parts.join('; ');
 }

@@ -12,6 +12,8 @@ export interface SlaClock {
 export interface CaseSla {
   state: SlaState;
   acknowledge: SlaClock;
+  /** Present when the severity's target has a time to contain. */
+  contain?: SlaClock;
   resolve: SlaClock;
 }
 
@@ -39,6 +41,7 @@ export interface CaseItem {
   closedAt: string | null;
   lastAlertAt: string;
   acknowledgedAt: string | null;
+  containedAt: string | null;
   sla: CaseSla | null;
   /** The case this one was merged into; null otherwise. */
   mergedInto: string | null;
