@@ -501,6 +501,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     });
     const pulls: PullPoller = new PullPoller({
       db,
+      audit,
       sources,
       ingest,
       instances,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Actor } from '../audit/audit-log.ts';
+import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { ActionError } from '../core/action.ts';
 import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -31,6 +31,7 @@ export interface PullPoll {
 
 export interface PullPollerOptions {
   db: Kysely<DatabaseSchema>;
+  audit: AuditLog;
   sources: SourceService;
   ingest: IngestService;
   instances: InstanceStore;
@@ -105,13 +106,17 @@ export class PullPoller {
       await Promise.all([this.#scanning, ...this.#running.values()]);
   }
 
-  /** Makes a pulled source due now (a poll under way is left to finish). */
-  async pollNow(source: Source): Promise<void> {
+  /** Makes a pulled source due now (a poll under way is left to finish); audited as `source.pull_now`. */
+  async pollNow(source: Source, actor: Actor): Promise<void> {
     if (!this.pulled(source))
       throw new RiposteError('conflict', `source "${source.name}" is not pulled (it has no options.pull)`);
-    const row = await this.#store.row(source.name);
-    if (!row) return; // new: the next look finds it due
-    await this.#store.dueBy(source.name, iso(nowMs()));
+    await this.#options.db.transaction().execute(async (trx) => {
+      // A source no worker has looked at yet has no row: the next look finds it due anyway.
+      const moved = await this.#store.dueBy(source.name, iso(nowMs()), trx);
+      await this.#options.audit.append(trx, [
+        { actor, action: 'source.pull_now', targetType: 'source', targetId: source.name, details: { moved } },
+      ]);
+    });
   }
 
   /** The source's pull settings, or null when it is not pulled (or its stored options no longer check). */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { nowIso } from '../core/clock.ts';
 import type { DatabaseSchema, SourcePullCursorTable } from '../store/schema.ts';
 
@@ -164,8 +164,8 @@ export class PullStateStore {
    * Brings the next poll forward to `at` unless a poll is under way (an administrator's "pull now", or
    * a shorter interval than the one the source was last scheduled with).
    */
-  async dueBy(source: string, at: string): Promise<boolean> {
-    const result = await this.#db
+  async dueBy(source: string, at: string, trx?: Transaction<DatabaseSchema>): Promise<boolean> {
+    const result = await (trx ?? this.#db)
       .updateTable('source_pull_cursors')
       .set({ next_poll_at: at, updated_at: nowIso() })
       .where('source', '=', source)

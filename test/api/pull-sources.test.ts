@@ -90,7 +90,7 @@ for (const kind of databaseKinds()) {
         .executeTakeFirst();
     const pullOf = async (source: string) => (await api('GET', `/api/v1/sources/${source}`)).json().pull;
     const pollNow = async (riposte: Riposte, source: string) =>
-      riposte.pulls.pollNow(await riposte.sources.get(source));
+      riposte.pulls.pollNow(await riposte.sources.get(source), { id: 'test', type: 'system' });
     /** Another process on the same database (`riposte worker` beside the server). */
     const anotherProcess = () =>
       openRiposte(
@@ -292,6 +292,15 @@ for (const kind of databaseKinds()) {
         'the overlap re-read hands nothing over twice',
       );
       assert.equal((await titles('mde-alerts')).length, 6);
+      const audited = await h.riposte.database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'target_id'])
+        .where('action', '=', 'source.pull_now')
+        .execute();
+      assert.deepEqual(
+        audited.map((a) => a.target_id),
+        ['mde-alerts'],
+      );
       const notPulled = await api('POST', '/api/v1/sources/edr-patch/pull');
       assert.equal(notPulled.statusCode, 409);
     });
@@ -339,6 +348,7 @@ for (const kind of databaseKinds()) {
       // A poller of its own (as another process would run) whose log the test reads.
       const poller = new PullPoller({
         db: h.riposte.database.db,
+        audit: h.riposte.audit,
         sources: h.riposte.sources,
         ingest: h.riposte.ingest,
         instances: h.riposte.instances,
@@ -391,6 +401,30 @@ for (const kind of databaseKinds()) {
       } finally {
         await other.close();
       }
+    });
+
+    it('a poll whose process died is taken over once its lease lapses; the dead claim writes nothing more', async () => {
+      const before = (await row('mde-alerts'))!;
+      // A process claimed the source and died: its claim stays, due again when the lease ends.
+      await h.riposte.database.db
+        .updateTable('source_pull_cursors')
+        .set({ claim: 'dead-process', next_poll_at: minutesAgo(1) })
+        .where('source', '=', 'mde-alerts')
+        .execute();
+      const [poll] = (await h.riposte.pulls.pollDue()).filter((p) => p.source === 'mde-alerts');
+      assert.equal(poll?.error, null);
+      const taken = (await row('mde-alerts'))!;
+      assert.equal(taken.claim, null);
+      const late = await h.riposte.pulls.store.savePage(
+        'mde-alerts',
+        'dead-process',
+        { v: 1, query: '', watermark: '2000-01-01T00:00:00.000Z', sweep: null, seen: {} },
+        { records: 1, stored: 1, duplicates: 0, rejected: 0 },
+        minutesAgo(-5),
+      );
+      assert.equal(late, false, 'the position is not the dead process’s to write');
+      assert.equal((await row('mde-alerts'))!.cursor, taken.cursor);
+      assert.notEqual(taken.last_poll_at, before.last_poll_at);
     });
 
     it('pulls CrowdStrike Falcon alerts and Okta System Log events (the default filter keeps security events)', async () => {

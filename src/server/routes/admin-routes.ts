@@ -63,7 +63,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
     },
     async (request, reply) => {
       const source = await riposte.sources.get(request.params.name);
-      await riposte.pulls.pollNow(source);
+      await riposte.pulls.pollNow(source, actorOf(request));
       const pull = (await riposte.pulls.views([source])).get(source.name) ?? null;
       return reply.code(202).send({ ...source, pull });
     },
