@@ -23,6 +23,20 @@ interface Source {
   previousTokenValidUntil: string | null;
   expectWithinSeconds: number | null;
   silentSince: string | null;
+  /** How its polls go, when it pulls from a vendor API (`options.pull`); the list carries it. */
+  pull?: SourcePull | null;
+}
+
+/** The `pull` member of a listed source (GET /api/v1/sources). */
+interface SourcePull {
+  integration: string;
+  instance: string;
+  everySeconds: number;
+  lastSuccessAt: string | null;
+  nextPollAt: string | null;
+  failures: number;
+  lastError: { at: string; message: string } | null;
+  records: { pulled: number; stored: number; duplicates: number; rejected: number };
 }
 
 /** What a source has sent lately (the list carries it; a source just created or rotated does not). */
@@ -59,8 +73,11 @@ function within(seconds: number): string {
 
 // The server's own list (a pure module of the core, no dependencies).
 const FORMATS = SERVER_FORMATS;
-/** Formats whose options people usually write: a generic source's mapping, a mailbox to read. */
-const WITH_OPTIONS: ReadonlySet<string> = new Set(['generic', 'email']);
+/**
+ * Formats whose options people usually write: a generic source's mapping, a mailbox to read, a vendor
+ * API to pull (`{"pull": {"instance": …}}`).
+ */
+const WITH_OPTIONS: ReadonlySet<string> = new Set(['generic', 'email', 'defender', 'crowdstrike', 'okta']);
 
 /** The options text as JSON, or an error that says where it is not. */
 function parseOptions(text: string): Record<string, unknown> {
@@ -151,6 +168,7 @@ export function SourcesTab() {
                     {s.expectWithinSeconds !== null && (
                       <div className="muted small">expected within {within(s.expectWithinSeconds)}</div>
                     )}
+                    {s.pull && <PullStatus name={s.name} pull={s.pull} onPulled={sources.reload} />}
                   </td>
                   <td>
                     <Time value={s.createdAt} /> <span className="muted small">by {s.createdBy}</span>
@@ -399,6 +417,38 @@ function RotateToken({
       </button>
       <button onClick={onKeep}>Keep</button>
     </span>
+  );
+}
+
+/** Where a pulled source stands: whence, the last good poll, a failure in words, and "Pull now". */
+function PullStatus({ name, pull, onPulled }: { name: string; pull: SourcePull; onPulled: () => void }) {
+  const action = useAction();
+  const pullNow = () =>
+    action.run(async () => {
+      await api.post(`/api/v1/sources/${encodeURIComponent(name)}/pull`);
+      onPulled();
+    });
+  return (
+    <div className="small" data-testid={`source-pull-${name}`}>
+      {pull.failures > 0 && (
+        <div>
+          <span className="badge danger">pull failing</span>{' '}
+          <span className="muted">{pull.failures} in a row</span>
+        </div>
+      )}
+      <div className="muted">
+        pulled from {pull.integration}/{pull.instance} every {pull.everySeconds} s
+      </div>
+      <div className="muted">
+        last good poll {pull.lastSuccessAt ? <Time value={pull.lastSuccessAt} /> : 'none yet'};{' '}
+        {pull.records.pulled.toLocaleString()} records read
+      </div>
+      {pull.failures > 0 && pull.lastError && <div>{pull.lastError.message}</div>}
+      <button onClick={pullNow} disabled={action.busy} aria-label={`Pull ${name} now`}>
+        Pull now
+      </button>
+      <ErrorBox error={action.error} />
+    </div>
   );
 }
 
