@@ -11,8 +11,10 @@ import type { OutboundHttp } from '../integrations/http/outbound-http.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import { backoffSeconds } from './pull-backoff.ts';
+import { PullCounts } from './pull-counts.ts';
+import { ingestPage } from './ingest-page.ts';
 import { pullOptions, type PullOptions, type PullTarget } from './pull-options.ts';
-import { PullStateStore, type PageCounts, type PullRow } from './pull-state-store.ts';
+import { PullStateStore, type PullRow } from './pull-state-store.ts';
 import { pullView, type PullView } from './pull-view.ts';
 
 /** What one poll of one source did. */
@@ -71,10 +73,7 @@ export class PullPoller {
   #scanning: Promise<unknown> | undefined;
   #closed = false;
   /** Polls and records by source and outcome, since this process started (for /metrics). */
-  readonly counts = {
-    polls: new Map<string, Map<'ok' | 'failed', number>>(),
-    records: new Map<string, Map<'stored' | 'duplicate' | 'rejected', number>>(),
-  };
+  readonly counts = new PullCounts();
 
   constructor(options: PullPollerOptions) {
     this.#options = options;
@@ -228,7 +227,7 @@ export class PullPoller {
       else {
         const next = poll.more ? nowMs() : nowMs() + pulled.everySeconds * 1000;
         await this.#store.finish(source.name, claim, { ok: true, nextPollAt: iso(next) });
-        this.#count('polls', source.name, 'ok', 1);
+        this.counts.poll(source.name, 'ok');
       }
     } catch (error) {
       poll.more = false;
@@ -268,7 +267,8 @@ export class PullPoller {
     for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
       if (this.#closed) return true;
       const read = await feed.fetchPage(context, { ...request, cursor });
-      const counts = await this.#ingest(source, read.records);
+      const counts = await ingestPage(this.#options.ingest, source, read.records, this.#options.onError);
+      this.counts.record(source.name, counts);
       // The position moves only now, after the page's alerts are committed.
       if (!(await this.#store.savePage(source.name, claim, read.cursor, counts, lease()))) return false;
       cursor = read.cursor;
@@ -280,42 +280,6 @@ export class PullPoller {
       if (!read.more) return false;
     }
     return true;
-  }
-
-  /** Hands a page to the ingest pipeline, as one request to the source's endpoint would. */
-  async #ingest(source: Source, records: unknown[]): Promise<PageCounts> {
-    const counts = { records: records.length, stored: 0, duplicates: 0, rejected: 0 };
-    if (records.length === 0) return counts;
-    const actor: Actor = { id: `pull:${source.name}`, type: 'source' };
-    try {
-      const result = await this.#options.ingest.ingest(
-        source,
-        JSON.stringify(records),
-        'application/json',
-        actor,
-      );
-      counts.stored = result.accepted;
-      counts.duplicates = result.duplicates;
-      counts.rejected = result.rejected.length;
-      const first = result.rejected[0];
-      if (first)
-        this.#options.onError(
-          new Error(`record ${first.index}: ${first.error}`),
-          `${counts.rejected} of ${records.length} records pulled for source ${source.name} could not be read; skipped`,
-        );
-    } catch (error) {
-      // Records no retry will make readable are skipped (and counted), like a bad line in a bulk post.
-      if (!(error instanceof RiposteError) || error.code !== 'no_valid_records') throw error;
-      counts.rejected = records.length;
-      this.#options.onError(
-        error,
-        `none of the ${records.length} records pulled for source ${source.name} could be read; skipped`,
-      );
-    }
-    this.#count('records', source.name, 'stored', counts.stored);
-    this.#count('records', source.name, 'duplicate', counts.duplicates);
-    this.#count('records', source.name, 'rejected', counts.rejected);
-    return counts;
   }
 
   async #failed(
@@ -339,7 +303,7 @@ export class PullPoller {
     const failures = Number(row.failures) + 1;
     const retryAfterMs = error instanceof ActionError ? error.retryAfterMs : undefined;
     const delay = backoffSeconds(pulled.everySeconds, failures, retryAfterMs);
-    this.#count('polls', source.name, 'failed', 1);
+    this.counts.poll(source.name, 'failed');
     // Credentials fixed in another process reach this one through a fresh read of the instance.
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && CONFIGURATION_ERRORS.has(code)) this.#options.instances.forget();
@@ -355,18 +319,6 @@ export class PullPoller {
         `pulling source ${source.name} from ${pulled.integration.id} instance ${pulled.instance} failed (${failures} in a row); the position stays, next try in ${delay} s`,
       );
     }
-  }
-
-  #count<K extends keyof PullPoller['counts']>(
-    kind: K,
-    source: string,
-    outcome: K extends 'polls' ? 'ok' | 'failed' : 'stored' | 'duplicate' | 'rejected',
-    n: number,
-  ): void {
-    const bySource = this.counts[kind] as Map<string, Map<string, number>>;
-    let outcomes = bySource.get(source);
-    if (!outcomes) bySource.set(source, (outcomes = new Map()));
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + n);
   }
 }
 

@@ -198,7 +198,7 @@ export class ServerMetrics {
    * each source's failures in a row and the age of its last successful poll (read at most every 10 s).
    */
   watchPulls(pulls: PullPoller): void {
-    const counter = (name: string, help: string, kind: keyof PullPoller['counts']) =>
+    const counter = (name: string, help: string, kind: 'polls' | 'records') =>
       new Counter({
         name,
         help,
