@@ -41,6 +41,7 @@ import { ActionExecutor } from './runs/action-executor.ts';
 import { ApprovalLinks } from './runs/approval-links.ts';
 import { PlaybookService } from './runs/playbook-service.ts';
 import { CacaoPlaybooks } from './runs/cacao-playbooks.ts';
+import { PlaybookMetricsQuery } from './runs/playbook-metrics.ts';
 import { RunContextLoader } from './runs/run-context.ts';
 import { RunEngine, type InlineStarts } from './runs/run-engine.ts';
 import { RunService } from './runs/run-service.ts';
@@ -117,6 +118,8 @@ export interface Riposte {
   playbooks: PlaybookService;
   /** CACAO v2.0 import and export of playbooks. */
   cacao: CacaoPlaybooks;
+  /** How playbooks and their steps behave in production (docs/playbooks.md#metrics). */
+  playbookMetrics: PlaybookMetricsQuery;
   runs: RunService;
   /** A case's incident report: Markdown, HTML, or PDF through Chromium. */
   reports: CaseReports;
@@ -591,6 +594,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       actions,
       playbooks,
       cacao: new CacaoPlaybooks(db, playbooks, audit),
+      playbookMetrics: new PlaybookMetricsQuery(db),
       runs,
       reports,
       attachments,

@@ -265,6 +265,8 @@ export interface PlaybookPlan {
   /** Lower runs first when several playbooks match the same alert. */
   order: number;
   enabled: boolean;
+  /** `time_saved`: the analyst time a succeeded run saves, for the metrics; absent when not said. */
+  timeSavedMs?: number;
   triggers: PlaybookTriggers;
   inputs: Record<string, PlaybookInput>;
   /** Evaluated when the run succeeds; the run's outputs. */

@@ -23,6 +23,7 @@ import {
   SLUG,
   fieldOffset,
   readBoolean,
+  readDuration,
   readEntries,
   readInteger,
   readMapping,
@@ -51,6 +52,7 @@ const TOP_KEYS = [
   'description',
   'order',
   'enabled',
+  'time_saved',
   'triggers',
   'inputs',
   'outputs',
@@ -104,6 +106,11 @@ function compileDocument(yaml: PlaybookYaml, catalog: ActionCatalog): PlaybookPl
   const description = optional('description', (field) => readString(ctx, field), '');
   const order = optional('order', (field) => readInteger(ctx, field, 0, 1_000_000), DEFAULT_ORDER);
   const enabled = optional('enabled', (field) => readBoolean(ctx, field), true);
+  const timeSaved = optional<number | undefined>(
+    'time_saved',
+    (field) => readDuration(ctx, field),
+    undefined,
+  );
   const triggers = optional('triggers', (field) => compileTriggers(ctx, field), NO_TRIGGERS);
   const inputs = optional('inputs', (field) => compileInputs(ctx, field), {});
   const outputs = optional('outputs', (field) => compileOutputs(ctx, field), {});
@@ -118,6 +125,7 @@ function compileDocument(yaml: PlaybookYaml, catalog: ActionCatalog): PlaybookPl
   checkControlFlow(ctx);
   if (inputs !== null) checkInputReads(ctx, inputs);
   if (id === null || name === null || description === null || order === null || enabled === null) return null;
+  if (timeSaved === null) return null;
   if (triggers === null || inputs === null || outputs === null || declared === null || main === null)
     return null;
   const secrets = [...new Set([...declared, ...ctx.secrets])].sort();
@@ -127,6 +135,7 @@ function compileDocument(yaml: PlaybookYaml, catalog: ActionCatalog): PlaybookPl
     description,
     order,
     enabled,
+    ...(timeSaved === undefined ? {} : { timeSavedMs: timeSaved }),
     triggers,
     inputs,
     outputs,

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { CASE_EVENTS } from '../core/playbook.ts';
 import { DEFAULT_ORDER } from './compile-playbook.ts';
-import { Closed, Expression, Slug, StepSchema, Template } from './step-schema.ts';
+import { Closed, Duration, Expression, Slug, StepSchema, Template } from './step-schema.ts';
 
 export const PLAYBOOK_SCHEMA_URL = '/api/v1/schemas/playbook.json';
 
@@ -66,6 +66,9 @@ const Playbook = Closed(
       description: `Lower runs first when several playbooks match an alert (default ${DEFAULT_ORDER}).`,
     }),
     enabled: Type.Boolean({ description: 'A disabled playbook is never triggered (default true).' }),
+    time_saved: Duration(
+      'The analyst time a succeeded run saves (the manual work it replaces); the metrics multiply it by the succeeded runs.',
+    ),
     triggers: Triggers,
     inputs: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), Input, {
       description: 'Named inputs, read as inputs.<name>.',

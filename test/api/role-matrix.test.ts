@@ -69,6 +69,8 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'POST /api/v1/playbooks/validate': ALL,
   'POST /api/v1/playbooks/import/cacao': ANALYST,
   'GET /api/v1/playbooks/:id/cacao': ALL,
+  'GET /api/v1/playbooks/:id/metrics': ALL,
+  'GET /api/v1/playbook-metrics': ALL,
   'GET /api/v1/playbooks': ALL,
   'POST /api/v1/playbooks': ANALYST,
   'PUT /api/v1/playbooks/:id': ANALYST,

@@ -240,6 +240,23 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     await page.context().close();
   });
 
+  it('shows how a playbook behaves: runs, success rate and each step', async () => {
+    const page = await c.loginAs('viewer');
+    await page.goto('/ui/playbooks/echo_check');
+    await page.getByRole('tab', { name: 'Metrics' }).click();
+    await page.getByTestId('metrics-success').getByText('50 %').waitFor();
+    const steps = page.getByRole('table', { name: 'Step figures' });
+    const check = steps.getByRole('row', { name: /^check/ });
+    assert.match((await check.textContent()) ?? '', /^checkif20 %0.*(else 1, then 1|then 1, else 1)$/);
+    const giveUp = steps.getByRole('row', { name: /^give_up/ });
+    assert.match((await giveUp.textContent()) ?? '', /give_up\s*fail\s*1\s*100 %/);
+    assert.match(
+      (await page.getByTestId('metrics-time-saved').textContent()) ?? '',
+      /not estimated \(set time_saved in the playbook\)/,
+    );
+    await page.context().close();
+  });
+
   it('a viewer reads the playbook but is offered no Save and no New playbook', async () => {
     const page = await c.loginAs('viewer');
     await page.goto('/ui/playbooks');

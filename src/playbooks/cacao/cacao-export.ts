@@ -155,6 +155,7 @@ class Exporter {
             id: plan.id,
             order: plan.order,
             enabled: plan.enabled,
+            time_saved: raw['time_saved'],
             triggers: raw['triggers'],
             inputs: raw['inputs'],
             outputs: raw['outputs'],

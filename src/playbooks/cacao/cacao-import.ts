@@ -94,7 +94,7 @@ export function importCacao(input: string | unknown, options: CacaoImportOptions
     description: describe(playbook),
     triggers: isObject(extension['triggers']) ? extension['triggers'] : { manual: true },
   };
-  for (const key of ['order', 'enabled'] as const)
+  for (const key of ['order', 'enabled', 'time_saved'] as const)
     if (extension[key] !== undefined) doc[key] = extension[key];
   const inputs = isObject(extension['inputs']) ? extension['inputs'] : inputsOf(playbook, names);
   if (Object.keys(inputs).length > 0) doc['inputs'] = inputs;

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Riposte } from '../../riposte.ts';
 import { ANY_ROLE } from '../route-auth.ts';
+import { parseWindow } from '../../dashboard/dashboard-window.ts';
+import { playbookOverview } from './playbook-routes.ts';
 
 export function dashboardRoutes(app: FastifyInstance, riposte: Riposte): void {
   app.get<{ Querystring: { window?: string } }>(
@@ -9,7 +11,7 @@ export function dashboardRoutes(app: FastifyInstance, riposte: Riposte): void {
       config: { auth: ANY_ROLE },
       schema: {
         summary:
-          'The dashboard: open cases, alerts per hour, pending work, MTTA, MTTR, automation, top rules',
+          'The dashboard: open cases, alerts per hour, pending work, MTTA, MTTC, MTTR, automation, analyst time saved, top rules',
         description:
           'MTTA, MTTR, the automation rate and the rules are over the window (default 7d); alerts per hour over the last 24 h. Definitions: docs/console.md § Dashboard.',
         tags: ['dashboard'],
@@ -27,7 +29,20 @@ export function dashboardRoutes(app: FastifyInstance, riposte: Riposte): void {
     },
     async (request) => {
       const principal = request.principal!;
-      return riposte.dashboard.figures(request.query.window, { name: principal.name, role: principal.role });
+      const figures = await riposte.dashboard.figures(request.query.window, {
+        name: principal.name,
+        role: principal.role,
+      });
+      const overview = await playbookOverview(riposte, parseWindow(request.query.window).ms);
+      const timed = overview.items.filter((i) => i.timeSavedMs !== null);
+      return {
+        ...figures,
+        timeSaved: {
+          ms: overview.timeSavedMs,
+          playbooks: timed.length,
+          runs: timed.reduce((n, i) => n + i.succeeded, 0),
+        },
+      };
     },
   );
 }

@@ -6,6 +6,7 @@ import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ANALYST, ANY_ROLE } from '../route-auth.ts';
 import { CACAO_PROFILES, type CacaoProfile } from '../../playbooks/cacao/cacao-issues.ts';
+import { parseWindow } from '../../dashboard/dashboard-window.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
@@ -205,6 +206,56 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
       ),
   );
 
+  const windowQuery = {
+    type: 'object',
+    properties: {
+      window: {
+        type: 'string',
+        maxLength: 6,
+        description: 'hours or days: 24h, 7d (default), 30d; at most 90d',
+      },
+    },
+    additionalProperties: false,
+  } as const;
+
+  app.get<{ Params: { id: string }; Querystring: { window?: string } }>(
+    '/api/v1/playbooks/:id/metrics',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary:
+          'How a playbook and each of its steps behave: runs, failures, durations, waiting, branches, time saved',
+        description:
+          'Dry runs are left out. Step figures read the newest 2,000 runs of the window; `neverChanges` marks a ' +
+          'condition, task or approval that always ended the same way over at least 10 executions. docs/playbooks.md § Metrics.',
+        tags: ['playbooks'],
+        params: idParam,
+        querystring: windowQuery,
+      },
+    },
+    async (request) => {
+      const window = parseWindow(request.query.window);
+      const { plan } = await riposte.playbooks.current(request.params.id);
+      return { window: window.label, ...(await riposte.playbookMetrics.forPlaybook(plan, window.ms)) };
+    },
+  );
+
+  app.get<{ Querystring: { window?: string } }>(
+    '/api/v1/playbook-metrics',
+    {
+      config: { auth: ANY_ROLE },
+      schema: {
+        summary: "Every playbook's runs and analyst time saved over a window",
+        tags: ['playbooks'],
+        querystring: windowQuery,
+      },
+    },
+    async (request) => {
+      const window = parseWindow(request.query.window);
+      return { window: window.label, ...(await playbookOverview(riposte, window.ms)) };
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     '/api/v1/playbooks/:id',
     {
@@ -277,4 +328,15 @@ async function withGraph<T extends { version: number }>(
 ): Promise<T & { graph: PlanGraph | null }> {
   const plan = await riposte.playbooks.plan(id, playbook.version).catch(() => null);
   return { ...playbook, graph: plan ? planGraph(plan) : null };
+}
+
+/** Every playbook's runs and time saved; a playbook deleted since has no `time_saved` to count. */
+export function playbookOverview(riposte: Riposte, windowMs: number) {
+  return riposte.playbookMetrics.overview(windowMs, async (id) => {
+    try {
+      return (await riposte.playbooks.current(id)).plan.timeSavedMs ?? null;
+    } catch {
+      return null;
+    }
+  });
 }

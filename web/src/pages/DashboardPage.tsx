@@ -14,6 +14,7 @@ interface Dashboard {
   mtta: { ms: number | null; cases: number; unacknowledged: number };
   mttc: { ms: number | null; cases: number; uncontained: number };
   mttr: { ms: number | null; cases: number };
+  timeSaved: { ms: number; playbooks: number; runs: number };
   automation: {
     closedCases: number;
     automatedCases: number;
@@ -116,6 +117,11 @@ export function DashboardPage() {
               label="MTTR"
               value={duration(d.mttr.ms)}
               detail={`${d.mttr.cases} cases closed in the ${windowLabel}`}
+            />
+            <Kpi
+              label="Analyst time saved"
+              value={duration(d.timeSaved.ms)}
+              detail={`${d.timeSaved.runs} succeeded runs of ${d.timeSaved.playbooks} playbook(s) with time_saved in the ${windowLabel}`}
             />
             <Kpi
               label="Automation rate"

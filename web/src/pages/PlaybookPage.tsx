@@ -12,6 +12,7 @@ import type { JsonSchema } from '../playbook-editor/schema-lookup.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DryRunTab } from './playbook/DryRunTab.tsx';
+import { MetricsTab } from './playbook/MetricsTab.tsx';
 import { EditorTab } from './playbook/EditorTab.tsx';
 import { RunsTab } from './playbook/RunsTab.tsx';
 import { TestsTab } from './playbook/TestsTab.tsx';
@@ -19,7 +20,7 @@ import type { Issue, PlaybookDetail, PlaybookSummary, Validation } from './playb
 import { VersionsTab } from './playbook/VersionsTab.tsx';
 import type { YamlEditorHandle } from './playbook/YamlEditor.tsx';
 
-type TabId = 'editor' | 'graph' | 'versions' | 'runs' | 'tests' | 'dryrun';
+type TabId = 'editor' | 'graph' | 'versions' | 'runs' | 'metrics' | 'tests' | 'dryrun';
 
 const TEMPLATE = `id: new_playbook
 name: New playbook
@@ -90,6 +91,7 @@ function PlaybookView({ id }: { id: string | null }) {
       ? ([
           { id: 'versions', label: 'Versions' },
           { id: 'runs', label: 'Runs' },
+          { id: 'metrics', label: 'Metrics' },
           { id: 'tests', label: 'Tests' },
           { id: 'dryrun', label: 'Dry run' },
         ] as const)
@@ -167,6 +169,9 @@ function PlaybookView({ id }: { id: string | null }) {
           </div>
           <div role="tabpanel" aria-label="Runs" hidden={tab !== 'runs'}>
             {tab === 'runs' && <RunsTab playbookId={playbook.id} />}
+          </div>
+          <div role="tabpanel" aria-label="Metrics" hidden={tab !== 'metrics'}>
+            {tab === 'metrics' && <MetricsTab playbookId={playbook.id} />}
           </div>
           <div role="tabpanel" aria-label="Tests" hidden={tab !== 'tests'}>
             <TestsTab
