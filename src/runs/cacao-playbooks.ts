@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
+import { nowDate } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { exportCacao } from '../playbooks/cacao/cacao-export.ts';
 import { importCacao } from '../playbooks/cacao/cacao-import.ts';
@@ -57,6 +58,7 @@ export class CacaoPlaybooks {
       profile: request.profile,
       ...((request.id ?? known) === undefined ? {} : { id: request.id ?? known }),
       resolvePlaybook: (id) => mappings.get(id) ?? null,
+      now: nowDate(),
     });
     if (result.source === null || result.playbookId === null)
       throw new RiposteError(

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { importCacao, MAX_CACAO_BYTES, type CacaoImportResult } from './cacao-import.ts';
 
+const NOW = new Date('2026-12-01T00:00:00Z');
 const u = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const AGENT = `individual--${u(900)}`;
 
@@ -40,7 +41,7 @@ function manual(name: string, next: string, extra: Record<string, unknown> = {})
 }
 
 function run(document: unknown, profile: 'strict' | 'lenient' = 'strict'): CacaoImportResult {
-  return importCacao(JSON.stringify(document), { profile, resolvePlaybook: () => null });
+  return importCacao(JSON.stringify(document), { profile, resolvePlaybook: () => null, now: NOW });
 }
 
 function steps(result: CacaoImportResult): Record<string, Record<string, unknown>> {
@@ -196,12 +197,13 @@ test('refused in both profiles: while loops, branches sharing steps, unknown ste
     });
   }
   assert.match(
-    importCacao('{"type":', { profile: 'lenient', resolvePlaybook: () => null }).errors[0]!.message,
+    importCacao('{"type":', { profile: 'lenient', resolvePlaybook: () => null, now: NOW }).errors[0]!.message,
     /^not JSON/,
   );
   const big = importCacao(' '.repeat(MAX_CACAO_BYTES + 1), {
     profile: 'lenient',
     resolvePlaybook: () => null,
+    now: NOW,
   });
   assert.match(big.errors[0]!.message, /at most/);
   const unknownType = run(

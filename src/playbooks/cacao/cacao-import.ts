@@ -20,7 +20,8 @@ export interface CacaoImportOptions {
   id?: string;
   /** The Riposte id of a CACAO playbook imported before (for playbook-action steps), or null. */
   resolvePlaybook: (cacaoId: string) => string | null;
-  now?: Date;
+  /** What `valid_until` is compared with (the caller's clock: this module is pure). */
+  now: Date;
 }
 
 export interface CacaoImportResult {
@@ -65,7 +66,7 @@ export function importCacao(input: string | unknown, options: CacaoImportOptions
       return failed();
     }
   }
-  const playbook = readCacaoPlaybook(document, issues, options.now ?? new Date());
+  const playbook = readCacaoPlaybook(document, issues, options.now);
   if (playbook === null || issues.errors.length > 0) return failed();
 
   const names = declareVariables(playbook);
