@@ -6,4 +6,6 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** An API token's scopes (src/core/token-scope.ts); absent: the role alone limits it. */
+  scopes?: readonly string[];
 }

@@ -4,6 +4,7 @@ import { nowIso, nowMs } from '../core/clock.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isRole, ROLES, type Role } from '../core/role.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { scopeProblem } from '../core/token-scope.ts';
 import { hashToken } from '../security/token-hash.ts';
 import type { ApiTokenTable, DatabaseSchema } from '../store/schema.ts';
 import type { Principal } from './principal.ts';
@@ -17,6 +18,12 @@ export interface ApiToken {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** Null: the role alone limits the token. */
+  scopes: string[] | null;
+}
+
+function scopesOf(row: ApiTokenTable): string[] | null {
+  return row.scopes ? (JSON.parse(row.scopes) as string[]) : null;
 }
 
 function toToken(row: ApiTokenTable): ApiToken {
@@ -29,6 +36,7 @@ function toToken(row: ApiTokenTable): ApiToken {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    scopes: scopesOf(row),
   };
 }
 
@@ -44,7 +52,7 @@ export class TokenService {
   }
 
   async create(
-    input: { name: string; role: string; expiresAt?: string | null },
+    input: { name: string; role: string; expiresAt?: string | null; scopes?: unknown },
     actor: Actor,
   ): Promise<{ token: string; info: ApiToken }> {
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 128) {
@@ -65,6 +73,21 @@ export class TokenService {
       }
       expiresAt = new Date(at).toISOString();
     }
+    let scopes: string[] | null = null;
+    if (input.scopes !== undefined && input.scopes !== null) {
+      if (!Array.isArray(input.scopes) || input.scopes.length === 0 || input.scopes.length > 50)
+        throw new RiposteError('validation_failed', 'scopes must be a list of 1 to 50 scopes, or null', {
+          path: '/scopes',
+        });
+      input.scopes.forEach((scope, index) => {
+        const problem = scopeProblem(scope);
+        if (problem !== null)
+          throw new RiposteError('validation_failed', `scopes[${index}]: ${problem}`, {
+            path: `/scopes/${index}`,
+          });
+      });
+      scopes = [...new Set(input.scopes as string[])];
+    }
     const id = newId('tok_');
     const token = `rpt_${id}.${newSecret()}`;
     const row: ApiTokenTable = {
@@ -77,6 +100,7 @@ export class TokenService {
       expires_at: expiresAt,
       revoked_at: null,
       last_used_at: null,
+      scopes: scopes === null ? null : JSON.stringify(scopes),
     };
     await this.#db.transaction().execute(async (trx) => {
       await trx.insertInto('api_tokens').values(row).execute();
@@ -86,7 +110,7 @@ export class TokenService {
           action: 'token.create',
           targetType: 'token',
           targetId: id,
-          details: { name: row.name, role: row.role, expiresAt },
+          details: { name: row.name, role: row.role, expiresAt, scopes },
         },
       ]);
     });
@@ -127,6 +151,13 @@ export class TokenService {
         .execute()
         .catch(() => undefined);
     }
-    return { kind: 'token', id: row.id, name: row.name, role: row.role as Role };
+    const scopes = scopesOf(row);
+    return {
+      kind: 'token',
+      id: row.id,
+      name: row.name,
+      role: row.role as Role,
+      ...(scopes === null ? {} : { scopes }),
+    };
   }
 }

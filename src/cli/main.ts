@@ -107,7 +107,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   },
   'token create': {
     run: tokenCreateCommand,
-    usage: 'token create --name N --role R [--expires ISO]   prints an API token',
+    usage: 'token create --name N --role R [--expires ISO] [--scopes cases:read,…]   prints an API token',
   },
   'user create': {
     run: userCreateCommand,

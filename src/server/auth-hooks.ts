@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { neededScope, scopesAllow } from '../core/token-scope.ts';
 import type { Riposte } from '../riposte.ts';
 
 export const SESSION_COOKIE = 'riposte_session';
@@ -71,6 +72,16 @@ export function registerAuthHooks(app: FastifyInstance, riposte: Riposte): void 
         'forbidden',
         `this needs one of the roles ${auth.join(', ')}; you are ${principal.role}`,
       );
+    }
+    if (principal.scopes !== undefined) {
+      // Every authenticated route has a tag (the route × scope test checks): its area.
+      const area = request.routeOptions.schema?.tags?.[0] ?? 'system';
+      const needed = neededScope(area, request.method);
+      if (!scopesAllow(principal.scopes, needed))
+        throw new RiposteError(
+          'forbidden',
+          `this token's scopes (${principal.scopes.join(', ')}) do not include ${needed}`,
+        );
     }
   });
 }

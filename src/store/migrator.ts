@@ -29,6 +29,7 @@ import * as caseAttachments from './migrations/0025-case-attachments.ts';
 import * as cacaoPlaybooks from './migrations/0026-cacao-playbooks.ts';
 import * as sourcePullCursors from './migrations/0027-source-pull-cursors.ts';
 import * as caseContainment from './migrations/0028-case-containment.ts';
+import * as tokenScopes from './migrations/0029-token-scopes.ts';
 
 interface Migration {
   name: string;
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0026-cacao-playbooks', up: cacaoPlaybooks.up },
   { name: '0027-source-pull-cursors', up: sourcePullCursors.up },
   { name: '0028-case-containment', up: caseContainment.up },
+  { name: '0029-token-scopes', up: tokenScopes.up },
 ];
 
 export interface MigrationResult {

@@ -168,6 +168,8 @@ export interface ApiTokenTable {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** Migration 0029: JSON list of scopes; null or absent: the role alone limits the token. */
+  scopes?: string | null;
 }
 
 export interface AuditLogTable {

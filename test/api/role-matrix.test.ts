@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROLES, type Role } from '../../src/core/role.ts';
 import { hashToken } from '../../src/security/token-hash.ts';
+import { neededScope, SCOPE_AREAS } from '../../src/core/token-scope.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
 /**
  * Every route × every role → allowed or denied. The table is the security contract; a route that is
  * registered but missing here (or listed here but gone) fails the test, so no route is left out.
  */
+const ACTOR = { id: 't', type: 'system' as const };
 const ALL: Role[] = ['admin', 'manager', 'analyst', 'viewer'];
 const ANALYST: Role[] = ['admin', 'manager', 'analyst'];
 const MANAGER: Role[] = ['admin', 'manager'];
@@ -184,6 +186,97 @@ describe('route × role matrix', () => {
       }
     });
   }
+
+  it('gives every authenticated route an area that token scopes name', () => {
+    for (const op of h.server.openapi.operations) {
+      if (op.auth === 'public' || op.auth === 'source') continue;
+      const tags = op.schema['tags'] as string[] | undefined;
+      assert.ok(
+        tags !== undefined && (SCOPE_AREAS as readonly string[]).includes(tags[0]!),
+        `${op.method} ${op.url} has tags ${JSON.stringify(tags)}, not one of the scope areas`,
+      );
+    }
+  });
+
+  it('a scoped admin token reaches each route only with its area and access in its scopes', async () => {
+    const tokens = new Map<string, string>();
+    const scoped = async (scopes: string[]) => {
+      const key = scopes.join(',');
+      if (!tokens.has(key))
+        tokens.set(
+          key,
+          (await h.riposte.tokens.create({ name: `scoped ${key}`, role: 'admin', scopes }, ACTOR)).token,
+        );
+      return tokens.get(key)!;
+    };
+    for (const op of h.server.openapi.operations) {
+      if (op.auth === 'public' || op.auth === 'source') continue;
+      const method = op.method.toUpperCase();
+      const area = (op.schema['tags'] as string[])[0]!;
+      const needed = neededScope(area, method);
+      const url =
+        op.url === '/api/v1/stream' ? '/api/v1/stream?max=0' : op.url.replace(/:[a-z]+/g, 'does-not-exist');
+      const call = async (token: string) =>
+        h.app.inject({
+          method: method as 'GET',
+          url,
+          payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+          headers: { authorization: `Bearer ${token}` },
+        });
+      const allowed = await call(await scoped([needed]));
+      assert.notEqual(allowed.statusCode, 403, `${method} ${op.url} with ${needed}: ${allowed.body}`);
+      const other = area === 'views' ? 'cases:*' : 'views:*';
+      const refused = await call(await scoped([other]));
+      assert.equal(refused.statusCode, 403, `${method} ${op.url} with ${other}`);
+      assert.match(refused.json().detail, new RegExp(`do not include ${needed}`));
+      if (needed.endsWith(':write')) {
+        const readOnly = await call(await scoped([`${area}:read`]));
+        assert.equal(readOnly.statusCode, 403, `${method} ${op.url} with ${area}:read`);
+      }
+    }
+  });
+
+  it('creates a scoped token through the API, lists its scopes, and names a bad scope', async () => {
+    const created = await h.as('admin', {
+      method: 'POST',
+      url: '/api/v1/tokens',
+      payload: { name: 'siem reader', role: 'analyst', scopes: ['cases:read', 'alerts:read'] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.deepEqual(created.json().scopes, ['cases:read', 'alerts:read']);
+    const listed = await h.as('admin', { method: 'GET', url: '/api/v1/tokens' });
+    assert.deepEqual(listed.json().items.find((t: { name: string }) => t.name === 'siem reader').scopes, [
+      'cases:read',
+      'alerts:read',
+    ]);
+    const token = created.json().token as string;
+    const read = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/cases',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(read.statusCode, 200);
+    const write = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/alerts/bulk',
+      payload: {},
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(write.statusCode, 403);
+    for (const [scopes, path] of [
+      [['case:read'], '/scopes/0'],
+      [['cases:read', 'cases:delete'], '/scopes/1'],
+      [[], '/scopes'],
+    ] as const) {
+      const bad = await h.as('admin', {
+        method: 'POST',
+        url: '/api/v1/tokens',
+        payload: { name: 'bad', role: 'viewer', scopes },
+      });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.equal(bad.json().path, path);
+    }
+  });
 
   it('an expired or revoked token is refused', async () => {
     const { token, info } = await h.riposte.tokens.create(

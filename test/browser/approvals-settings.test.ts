@@ -178,6 +178,27 @@ describe(
       assert.equal((await c.harness.riposte.responseRules.killSwitch()).engaged, false);
     });
 
+    it('an admin creates an API token limited to reading cases: shown once, listed with its scopes', async () => {
+      const page = await asAdmin();
+      await page.goto('/ui/settings?tab=tokens');
+      const form = page.getByRole('form', { name: 'New API token' });
+      await form.getByLabel('Token name').fill('siem dashboard');
+      await form.getByLabel('Token role').selectOption('analyst');
+      await form.getByLabel('Scopes (optional)').fill('cases:read');
+      await form.getByRole('button', { name: 'Create token' }).click();
+      const token = (await page.getByTestId('new-token').textContent()) ?? '';
+      assert.match(token, /^rpt_/);
+      const row = page.getByRole('row', { name: /siem dashboard/ });
+      assert.match((await row.textContent()) ?? '', /analyst\s*cases:read/);
+      const statuses = await page.evaluate(async (bearer) => {
+        const headers = { authorization: `Bearer ${bearer}` };
+        const cases = await fetch('/api/v1/cases', { headers, credentials: 'omit' });
+        const alerts = await fetch('/api/v1/alerts', { headers, credentials: 'omit' });
+        return [cases.status, alerts.status];
+      }, token);
+      assert.deepEqual(statuses, [200, 403]);
+    });
+
     it('the audit log shows these entries, filtered by actor, with details and a verified chain', async () => {
       const page = await asAdmin();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();

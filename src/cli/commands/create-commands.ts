@@ -184,15 +184,32 @@ function expectationOf(text: string): number | null {
   return text.trim() === 'off' ? null : secondsOf('expect-within', text);
 }
 
-/** `riposte token create --name N --role R [--expires ISO]`; prints the token. */
+/** `riposte token create --name N --role R [--expires ISO] [--scopes cases:read,alerts:read]`; prints the token. */
 export async function tokenCreateCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      expires: { type: 'string' },
+      scopes: { type: 'string' },
+    },
   });
   if (!values.name || !values.role) throw new UsageError('token create needs --name and --role');
+  const scopes = values.scopes
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const { token } = await withRiposte((r) =>
-    r.tokens.create({ name: values.name!, role: values.role!, expiresAt: values.expires ?? null }, CLI_ACTOR),
+    r.tokens.create(
+      {
+        name: values.name!,
+        role: values.role!,
+        expiresAt: values.expires ?? null,
+        ...(scopes ? { scopes } : {}),
+      },
+      CLI_ACTOR,
+    ),
   );
   io.stdout(`${token}\n`);
   return 0;

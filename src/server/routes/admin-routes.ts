@@ -234,7 +234,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       items: await riposte.tokens.list(),
     }),
   );
-  app.post<{ Body: { name: string; role: string; expiresAt?: string } }>(
+  app.post<{ Body: { name: string; role: string; expiresAt?: string; scopes?: string[] | null } }>(
     '/api/v1/tokens',
     {
       config: { auth: ADMIN },
@@ -247,6 +247,12 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
             name: { type: 'string' },
             role: { type: 'string', enum: [...ROLES] },
             expiresAt: { type: 'string' },
+            scopes: {
+              type: ['array', 'null'],
+              items: { type: 'string' },
+              description:
+                'Limit the token beyond its role: <area>:<read|write|*> (cases:read, alerts:write, *:read); see docs/security.md',
+            },
           },
           required: ['name', 'role'],
         },

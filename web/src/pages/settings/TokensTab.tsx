@@ -13,6 +13,8 @@ interface ApiToken {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** Null: the role alone limits the token. */
+  scopes: string[] | null;
 }
 
 /** Service-account API tokens: listed without their secret, shown once when created, revocable (admin). */
@@ -32,7 +34,7 @@ export function TokensTab() {
         {!tokens.data && <Loading what="tokens" />}
         {tokens.data && (
           <table>
-            <TableHead columns={['Name', 'Role', 'Created', 'Expires', 'Last used', 'State']} />
+            <TableHead columns={['Name', 'Role', 'Scopes', 'Created', 'Expires', 'Last used', 'State']} />
             <tbody>
               {tokens.data.items.map((t) => {
                 const expired = t.expiresAt !== null && Date.parse(t.expiresAt) <= Date.now();
@@ -40,6 +42,9 @@ export function TokensTab() {
                   <tr key={t.id}>
                     <td>{t.name}</td>
                     <td>{t.role}</td>
+                    <td className="small mono">
+                      {t.scopes ? t.scopes.join(', ') : <span className="muted">all of the role</span>}
+                    </td>
                     <td>
                       <Time value={t.createdAt} /> <span className="muted small">by {t.createdBy}</span>
                     </td>
@@ -84,6 +89,7 @@ function NewToken({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('analyst');
   const [expires, setExpires] = useState('');
+  const [scopes, setScopes] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const action = useAction();
   const submit = async (event: FormEvent) => {
@@ -94,10 +100,12 @@ function NewToken({ onCreated }: { onCreated: () => void }) {
         name,
         role,
         ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+        ...(scopes.trim() ? { scopes: scopes.split(/[\s,]+/).filter((s) => s !== '') } : {}),
       });
       setCreated({ name: answer.name, token: answer.token });
       setName('');
       setExpires('');
+      setScopes('');
       onCreated();
     });
   };
@@ -115,6 +123,15 @@ function NewToken({ onCreated }: { onCreated: () => void }) {
               <option key={r}>{r}</option>
             ))}
           </select>
+        </label>
+        <label>
+          Scopes (optional)
+          <input
+            value={scopes}
+            onChange={(e) => setScopes(e.target.value)}
+            placeholder="cases:read, alerts:read"
+            title="<area>:<read|write|*>, comma-separated; empty: everything the role allows"
+          />
         </label>
         <label>
           Expires (optional)
