@@ -585,7 +585,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       grouping,
       alerts: new AlertQuery(db, dialect),
       triage: new AlertTriage({ db, dialect, audit, caseHook: triggers.caseHook, live }),
-      dashboard: new DashboardQuery(db, dialect),
+      dashboard: new DashboardQuery(db, dialect, undefined, undefined, config.sla),
       views: new SavedViews(db, audit),
       cases,
       users: new UserService(db, audit, config.sessionTtlSeconds),

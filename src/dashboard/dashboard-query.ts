@@ -19,6 +19,16 @@ export interface Dashboard {
   /** Cases opened in the window: how long until contained; those still open and not contained. */
   mttc: { ms: number | null; cases: number; uncontained: number };
   mttr: { ms: number | null; cases: number };
+  /**
+   * Of the cases closed in the window whose severity has SLA targets, those that met every clock
+   * (acknowledge, contain when targeted, resolve); by severity too.
+   */
+  slaCompliance: {
+    rate: number | null;
+    met: number;
+    closed: number;
+    bySeverity: Record<string, { met: number; closed: number }>;
+  };
   automation: {
     closedCases: number;
     automatedCases: number;
@@ -44,7 +54,14 @@ export interface DashboardViewer {
   role: Role;
 }
 
-type WindowFigures = Pick<Dashboard, 'mtta' | 'mttc' | 'mttr' | 'automation' | 'topRules'>;
+type WindowFigures = Pick<Dashboard, 'mtta' | 'mttc' | 'mttr' | 'slaCompliance' | 'automation' | 'topRules'>;
+
+/** A severity's SLA targets (the configuration's `sla`, src/config.ts), in seconds. */
+export interface SlaTargetSeconds {
+  acknowledgeSeconds: number;
+  containSeconds?: number;
+  resolveSeconds: number;
+}
 
 /**
  * How long the window's figures (MTTA, MTTR, automation, top rules) are reused: they aggregate days of
@@ -61,10 +78,15 @@ const TOP_RULES = 10;
 const PERSON_ACTORS = ['user', 'token', 'cli'];
 
 /** Milliseconds from `earlier` to `later` (ISO 8601 text columns), the one dialect-specific piece. */
-function msBetween(dialect: Dialect, later: string, earlier: string): RawBuilder<number> {
+function msBetween(
+  dialect: Dialect,
+  later: string | RawBuilder<unknown>,
+  earlier: string,
+): RawBuilder<number> {
+  const end = typeof later === 'string' ? sql.ref(later) : later;
   return dialect === 'sqlite'
-    ? sql<number>`(julianday(${sql.ref(later)}) - julianday(${sql.ref(earlier)})) * 86400000.0`
-    : sql<number>`extract(epoch from (${sql.ref(later)}::timestamptz - ${sql.ref(earlier)}::timestamptz)) * 1000`;
+    ? sql<number>`(julianday(${end}) - julianday(${sql.ref(earlier)})) * 86400000.0`
+    : sql<number>`extract(epoch from (${end}::timestamptz - ${sql.ref(earlier)}::timestamptz)) * 1000`;
 }
 
 function num(value: unknown): number {
@@ -89,6 +111,7 @@ export class DashboardQuery {
   readonly #dialect: Dialect;
   readonly #now: () => Date;
   readonly #cacheMs: number;
+  readonly #sla: Readonly<Record<string, SlaTargetSeconds | undefined>>;
   readonly #cache = new Map<string, { until: number; figures: Promise<WindowFigures> }>();
   /** Alerts per hour (`YYYY-MM-DDTHH`) of the last day stored before `#settledMs`: final, counted once. */
   #settled = new Map<string, number>();
@@ -99,11 +122,13 @@ export class DashboardQuery {
     dialect: Dialect,
     now: () => Date = () => nowDate(),
     cacheMs = WINDOW_CACHE_MS,
+    sla: Readonly<Record<string, SlaTargetSeconds | undefined>> = {},
   ) {
     this.#db = db;
     this.#dialect = dialect;
     this.#now = now;
     this.#cacheMs = cacheMs;
+    this.#sla = sla;
   }
 
   async figures(windowText: string | undefined, viewer: DashboardViewer): Promise<Dashboard> {
@@ -138,6 +163,7 @@ export class DashboardQuery {
       mtta: await this.#mtta(fromMs, from),
       mttc: await this.#mttc(fromMs, from),
       mttr: await this.#mttr(from),
+      slaCompliance: await this.#slaCompliance(from),
       automation: await this.#automation(from),
       topRules: await this.#topRules(fromMs, from),
     }))();
@@ -314,6 +340,55 @@ export class DashboardQuery {
       .where('closed_at', '>=', from)
       .executeTakeFirstOrThrow();
     return { ms: average(row.ms), cases: num(row.n) };
+  }
+
+  /**
+   * Cases closed in the window, by severity: how many met every clock of their severity's SLA. Closing
+   * acknowledges and ends containment too (cases.md § SLA), so each clock is measured to its own time
+   * or, when that never came, to the closing.
+   */
+  async #slaCompliance(from: string): Promise<Dashboard['slaCompliance']> {
+    const targets = Object.entries(this.#sla).filter(
+      (e): e is [string, SlaTargetSeconds] => e[1] !== undefined,
+    );
+    const empty = { rate: null, met: 0, closed: 0, bySeverity: {} };
+    if (targets.length === 0) return empty;
+    const threshold = (pick: (t: SlaTargetSeconds) => number | undefined) =>
+      sql<number>`CASE severity ${sql.join(
+        // Numbers from the configuration, written as literals (a bound parameter reads as text on PostgreSQL).
+        targets.map(([severity, t]) => sql`WHEN ${severity} THEN ${sql.lit((pick(t) ?? 1e12) * 1000)}`),
+        sql` `,
+      )} END`;
+    const d = this.#dialect;
+    const acknowledged = msBetween(d, sql`COALESCE(acknowledged_at, closed_at)`, 'created_at');
+    const contained = msBetween(d, sql`COALESCE(contained_at, closed_at)`, 'created_at');
+    const resolved = msBetween(d, 'closed_at', 'created_at');
+    const rows = await this.#db
+      .selectFrom('cases')
+      .select((eb) => [
+        'severity',
+        eb.fn.countAll().as('closed'),
+        eb.fn
+          .sum(
+            sql<number>`CASE WHEN ${acknowledged} <= ${threshold((t) => t.acknowledgeSeconds)}
+              AND ${contained} <= ${threshold((t) => t.containSeconds)}
+              AND ${resolved} <= ${threshold((t) => t.resolveSeconds)} THEN 1 ELSE 0 END`,
+          )
+          .as('met'),
+      ])
+      .where('closed_at', '>=', from)
+      .where(
+        'severity',
+        'in',
+        targets.map(([severity]) => severity),
+      )
+      .groupBy('severity')
+      .execute();
+    const bySeverity: Record<string, { met: number; closed: number }> = {};
+    for (const row of rows) bySeverity[row.severity] = { met: num(row.met), closed: num(row.closed) };
+    const met = rows.reduce((n, r) => n + num(r.met), 0);
+    const closed = rows.reduce((n, r) => n + num(r.closed), 0);
+    return { rate: ratio(met, closed), met, closed, bySeverity };
   }
 
   /**

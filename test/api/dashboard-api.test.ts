@@ -14,7 +14,17 @@ for (const kind of databaseKinds()) {
     const now = Date.now();
 
     before(async () => {
-      h = await startHarness(kind);
+      // SLA targets that some of the week's cases missed: medium acknowledge in 1 h, low in 2 h (no contain clock).
+      h = await startHarness(kind, {
+        sla: {
+          medium: {
+            acknowledgeSeconds: HOUR / 1000,
+            containSeconds: (4 * HOUR) / 1000,
+            resolveSeconds: (3 * DAY) / 1000,
+          },
+          low: { acknowledgeSeconds: (2 * HOUR) / 1000, resolveSeconds: (7 * DAY) / 1000 },
+        },
+      });
       await seedDashboard(h.riposte, now, SOC_WEEK);
     });
     after(() => h.close());
@@ -66,6 +76,14 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(d.mtta, { ms: 105 * MINUTE, cases: 6, unacknowledged: 1 });
       // Closed in the last 7 days: c4 1 d, c5 4 h, c7 1 h, c8 2 h (c6 closed 10 days ago).
       assert.deepEqual(d.mttr, { ms: 465 * MINUTE, cases: 4 });
+      // Closed in the week with targets: c4 and c8 (medium) acknowledged after 2 h, c5 (low) after 4 h: missed;
+      // c7 (low) acknowledged and closed within 1 h: met. High and critical have no targets here.
+      assert.deepEqual(d.slaCompliance, {
+        rate: 0.25,
+        met: 1,
+        closed: 4,
+        bySeverity: { low: { met: 1, closed: 2 }, medium: { met: 0, closed: 2 } },
+      });
       // Contained: c1 after 1.5 h, c4 after 3 h; c2 and c3 are open and not contained.
       assert.deepEqual(d.mttc, { ms: 135 * MINUTE, cases: 2, uncontained: 2 });
       const month = await dashboard('analyst', '30d');

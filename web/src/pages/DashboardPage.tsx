@@ -15,6 +15,7 @@ interface Dashboard {
   mttc: { ms: number | null; cases: number; uncontained: number };
   mttr: { ms: number | null; cases: number };
   timeSaved: { ms: number; playbooks: number; runs: number };
+  slaCompliance: { rate: number | null; met: number; closed: number };
   automation: {
     closedCases: number;
     automatedCases: number;
@@ -117,6 +118,11 @@ export function DashboardPage() {
               label="MTTR"
               value={duration(d.mttr.ms)}
               detail={`${d.mttr.cases} cases closed in the ${windowLabel}`}
+            />
+            <Kpi
+              label="SLA compliance"
+              value={percent(d.slaCompliance.rate)}
+              detail={`${d.slaCompliance.met} of ${d.slaCompliance.closed} cases closed in the ${windowLabel} met every SLA clock`}
             />
             <Kpi
               label="Analyst time saved"
