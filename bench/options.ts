@@ -28,11 +28,15 @@ export function wholeNumberOption(
 }
 
 /**
- * Riposte on a bench's scratch database: its data directory and URL, logs off, and the bench's own
- * settings on top (an empty `loadConfig` environment, so the caller's RIPOSTE_* variables do not leak in).
+ * Riposte on a bench's scratch database: its data directory and URL, logs off, the per-principal rate
+ * limit off (a bench's one token makes a day's requests in a minute), and the bench's own settings on
+ * top (an empty `loadConfig` environment, so the caller's RIPOSTE_* variables do not leak in).
  */
 export function openOnScratch(target: ScratchDatabase, overrides: Partial<Config> = {}): Promise<Riposte> {
   return openRiposte(
-    loadConfig({}, { dataDir: target.dataDir, databaseUrl: target.url, logLevel: 'silent', ...overrides }),
+    loadConfig(
+      {},
+      { dataDir: target.dataDir, databaseUrl: target.url, logLevel: 'silent', rateLimitPerMinute: 0, ...overrides },
+    ),
   );
 }

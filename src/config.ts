@@ -42,6 +42,8 @@ export interface Config {
   logLevel: string;
   /** Largest request body accepted, bytes. */
   bodyLimit: number;
+  /** API requests one person or API token may make per minute, per process (a token bucket); 0: no limit. */
+  rateLimitPerMinute: number;
   /** Syslog listeners, each feeding a source (RIPOSTE_SYSLOG=udp://host:port/source,tcp://…); `serve` starts them. */
   syslogListeners: SyslogListenerConfig[];
   /** Largest file that can be attached to a case, bytes (RIPOSTE_ATTACHMENT_MAX_MB, default 25). */
@@ -336,6 +338,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimit:
       overrides.bodyLimit ??
       intSetting(env, 'RIPOSTE_BODY_LIMIT', file.bodyLimit ?? 16 * 1024 * 1024, 1024, 1 << 30),
+    rateLimitPerMinute:
+      overrides.rateLimitPerMinute ??
+      intSetting(env, 'RIPOSTE_RATE_LIMIT', file.rateLimitPerMinute ?? 6000, 0, 1_000_000),
     dedupWindowSeconds:
       overrides.dedupWindowSeconds ??
       intSetting(env, 'RIPOSTE_DEDUP_WINDOW', file.dedupWindowSeconds ?? 3600, 0, 365 * 86400),

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Riposte } from '../riposte.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { ServerMetrics } from './metrics.ts';
 import { OpenApiCollector } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
@@ -69,7 +70,8 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
     );
   });
   registerProblemHandlers(app);
-  registerAuthHooks(app, riposte);
+  const limiter = new RateLimiter(riposte.config.rateLimitPerMinute);
+  registerAuthHooks(app, riposte, limiter);
   openapi.attach(app);
   metrics.attach(app);
   metrics.watchRuns(riposte.engine);
@@ -77,6 +79,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchSources(riposte.sources);
   metrics.watchSyslog(() => riposte.syslogStats());
   metrics.watchPulls(riposte.pulls);
+  metrics.watchRateLimit(limiter);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

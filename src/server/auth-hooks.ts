@@ -3,6 +3,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { neededScope, scopesAllow } from '../core/token-scope.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { Riposte } from '../riposte.ts';
 
 export const SESSION_COOKIE = 'riposte_session';
@@ -50,14 +51,17 @@ async function resolvePrincipal(riposte: Riposte, request: FastifyRequest): Prom
   return principal;
 }
 
-/** Every route declares `config.auth`; this refuses to register one that does not, and enforces it. */
-export function registerAuthHooks(app: FastifyInstance, riposte: Riposte): void {
+/**
+ * Every route declares `config.auth`; this refuses to register one that does not, and enforces it.
+ * Each authenticated request also takes one from its principal's rate-limit bucket (`limiter`).
+ */
+export function registerAuthHooks(app: FastifyInstance, riposte: Riposte, limiter?: RateLimiter): void {
   app.addHook('onRoute', (route) => {
     if (route.method === 'HEAD' || route.url === '*') return;
     if (route.config?.auth === undefined)
       throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth`);
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     if (auth === undefined || auth === 'public' || auth === 'source') return;
     const principal = await resolvePrincipal(riposte, request);
@@ -67,6 +71,18 @@ export function registerAuthHooks(app: FastifyInstance, riposte: Riposte): void 
         'log in, or send an API token as "Authorization: Bearer <token>"',
       );
     request.principal = principal;
+    if (limiter?.enabled) {
+      const rate = limiter.take(`${principal.kind}:${principal.id}`, Date.now());
+      reply.header('ratelimit-limit', String(rate.limit));
+      reply.header('ratelimit-remaining', String(rate.remaining));
+      reply.header('ratelimit-reset', String(rate.resetSeconds));
+      if (!rate.allowed)
+        throw new RiposteError(
+          'rate_limited',
+          `${principal.kind === 'user' ? principal.name : `token ${principal.name}`} made more than ${rate.limit} requests in a minute; try again in ${rate.retryAfterSeconds} s`,
+          { extra: { retryAfterSeconds: rate.retryAfterSeconds } },
+        );
+    }
     if (auth !== 'authenticated' && !auth.includes(principal.role)) {
       throw new RiposteError(
         'forbidden',

@@ -7,6 +7,7 @@ import { nowMs } from '../core/clock.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { SyslogStats } from '../ingest/syslog-listener.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { PullPoller } from '../pull/pull-poller.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -188,6 +189,19 @@ export class ServerMetrics {
             ['dropped', l.dropped],
           ] as const)
             this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
+      },
+    });
+  }
+
+  /** API requests this process refused for going over a principal's rate limit. */
+  watchRateLimit(limiter: RateLimiter): void {
+    new Counter({
+      name: 'riposte_rate_limited_total',
+      help: 'API requests refused with 429 for going over the per-principal rate limit (this process)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(limiter.refused);
       },
     });
   }
