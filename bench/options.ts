@@ -36,7 +36,13 @@ export function openOnScratch(target: ScratchDatabase, overrides: Partial<Config
   return openRiposte(
     loadConfig(
       {},
-      { dataDir: target.dataDir, databaseUrl: target.url, logLevel: 'silent', rateLimitPerMinute: 0, ...overrides },
+      {
+        dataDir: target.dataDir,
+        databaseUrl: target.url,
+        logLevel: 'silent',
+        rateLimitPerMinute: 0,
+        ...overrides,
+      },
     ),
   );
 }
