@@ -376,6 +376,75 @@ for (const kind of databaseKinds()) {
       assert.match(unknown.json().errors[0].message, /has not been imported/);
     });
 
+    it('runs a while-condition: the branch repeats until its answer makes the condition false', async () => {
+      const agent = `individual--${uuid(900)}`;
+      const loop = {
+        type: 'playbook',
+        spec_version: 'cacao-2.0',
+        id: `playbook--${uuid(83)}`,
+        name: 'Ask until done',
+        created_by: `identity--${uuid(2)}`,
+        created: '2026-11-01T10:00:00.000Z',
+        modified: '2026-11-01T10:00:00.000Z',
+        playbook_variables: { __answer__: { type: 'string', value: 'go' } },
+        workflow_start: `start--${uuid(400)}`,
+        workflow: {
+          [`start--${uuid(400)}`]: { type: 'start', on_completion: `while-condition--${uuid(401)}` },
+          [`while-condition--${uuid(401)}`]: {
+            type: 'while-condition',
+            name: 'Until done',
+            condition: "__answer__:value != 'done'",
+            on_true: `action--${uuid(402)}`,
+            on_completion: `end--${uuid(404)}`,
+          },
+          [`action--${uuid(402)}`]: {
+            type: 'action',
+            name: 'Check the host again',
+            commands: [{ type: 'manual', command: 'Check the host; answer done when it is clean' }],
+            agent,
+            out_args: ['__answer__'],
+            on_completion: `end--${uuid(403)}`,
+          },
+          [`end--${uuid(403)}`]: { type: 'end' },
+          [`end--${uuid(404)}`]: { type: 'end' },
+        },
+        agent_definitions: { [agent]: { type: 'individual', name: 'Analyst' } },
+      };
+      const imported = await post(loop);
+      assert.equal(imported.statusCode, 201, imported.body);
+      const run = await h.as('analyst', {
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: { playbookId: 'ask_until_done' },
+      });
+      const runId = run.json().id as string;
+      for (const answer of ['not yet', 'still not', 'done']) {
+        const [task] = await until(
+          () =>
+            h
+              .as('analyst', { method: 'GET', url: `/api/v1/tasks?runId=${runId}&status=open` })
+              .then((r) => r.json().items as { id: string }[]),
+          (t) => t.length === 1,
+          `the task before "${answer}"`,
+        );
+        const answered = await h.as('analyst', {
+          method: 'POST',
+          url: `/api/v1/tasks/${task!.id}/answer`,
+          payload: { values: { answer } },
+        });
+        assert.equal(answered.statusCode, 200, answered.body);
+      }
+      const finished = await until(
+        () => h.as('analyst', { method: 'GET', url: `/api/v1/runs/${runId}` }).then((r) => r.json()),
+        (r) => r.status === 'succeeded' || r.status === 'failed',
+        'the run to finish',
+      );
+      assert.equal(finished.status, 'succeeded', JSON.stringify(finished.error));
+      assert.equal(finished.vars.answer, 'done');
+      const tasks = await h.as('analyst', { method: 'GET', url: `/api/v1/tasks?runId=${runId}` });
+      assert.equal(tasks.json().items.length, 3);
+    });
+
     it('exports every built-in playbook as CACAO 2.0 that strict import reads back into the same playbook', async () => {
       const dir = new URL('../../playbooks/builtin/', import.meta.url);
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))) {

@@ -161,21 +161,16 @@ test('an if-condition with on_completion: its branches come back there', () => {
   assert.equal(all['high_check']!['then'], 'after');
 });
 
-test('refused in both profiles: while loops, branches sharing steps, unknown steps, bad JSON, oversize', () => {
+test('refused in both profiles: loops, branches sharing steps, unknown steps, bad JSON, oversize', () => {
   for (const profile of ['strict', 'lenient'] as const) {
-    const loop = run(
+    const looping = run(
       playbook({
-        [`while-condition--${u(3)}`]: {
-          type: 'while-condition',
-          condition: 'true = true',
-          on_true: `action--${u(4)}`,
-          on_completion: `end--${u(99)}`,
-        },
-        [`action--${u(4)}`]: manual('Body', `end--${u(99)}`),
+        [`action--${u(3)}`]: manual('A', `action--${u(4)}`),
+        [`action--${u(4)}`]: manual('B', `action--${u(3)}`),
       }),
       profile,
     );
-    assert.match(loop.errors[0]!.message, /while-condition steps are not supported/);
+    assert.match(looping.errors[0]!.message, /the workflow loops \("A" → "B" → "A"\)/);
     const shared = run(
       playbook({
         [`parallel--${u(3)}`]: {
@@ -242,4 +237,39 @@ test('external variables are inputs; the rest are run variables set at the start
     (all['check']!['task'] as { description: string }).description,
     /Check \$\{\{ inputs\.ip \}\} and \$\{\{ inputs\.count \}\}/,
   );
+});
+
+test('a while-condition is a bounded for_each whose turns check the condition first', () => {
+  const result = run(
+    playbook(
+      {
+        [`while-condition--${u(3)}`]: {
+          type: 'while-condition',
+          name: 'Until told to stop',
+          condition: "__answer__:value != 'stop'",
+          on_true: `action--${u(4)}`,
+          on_completion: `end--${u(99)}`,
+        },
+        [`action--${u(4)}`]: manual('Ask', `end--${u(98)}`, { out_args: ['__answer__'] }),
+        [`end--${u(98)}`]: { type: 'end' },
+      },
+      { playbook_variables: { __answer__: { type: 'string', value: 'go' } } },
+    ),
+  );
+  const loop = steps(result)['until_told_to_stop']!;
+  assert.equal(loop['concurrency'], 1);
+  assert.equal(loop['max_items'], 100);
+  assert.match(String(loop['for_each']), /^\$\{\{ \[0, 1, 2, .*, 99\] \}\}$/);
+  const body = loop['do'] as Record<string, unknown>[];
+  assert.deepEqual(
+    body.map((s) => s['id']),
+    ['until_told_to_stop_while', 'ask', 'ask_out', 'until_told_to_stop_turn_done'],
+  );
+  assert.deepEqual(body[0], {
+    id: 'until_told_to_stop_while',
+    if: '${{ string(vars.answer) != "stop" }}',
+    then: 'ask',
+    else: 'until_told_to_stop_turn_done',
+  });
+  assert.match(result.warnings[0]!.message, /runs at most 100 times/);
 });

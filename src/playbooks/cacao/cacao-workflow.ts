@@ -25,6 +25,9 @@ export interface WorkflowContext extends Omit<CommandContext, 'take'> {
 
 const ROOT: Route = { continuation: null, parent: null, key: '' };
 
+/** The most turns a CACAO while-condition takes in Riposte. */
+export const WHILE_LIMIT = 100;
+
 export class WorkflowTranslator {
   readonly #ctx: WorkflowContext;
   readonly #steps: Map<string, CacaoStep>;
@@ -260,11 +263,7 @@ export class WorkflowTranslator {
       case 'parallel':
         return this.#parallel(step, block, base, idFor);
       case 'while-condition':
-        ctx.issues.error(
-          step.path,
-          'while-condition steps are not supported: a Riposte run always ends, and only a for_each over a list repeats steps',
-        );
-        return null;
+        return this.#while(step, block, base, idFor);
       case 'start':
       case 'end':
         return null;
@@ -332,6 +331,51 @@ export class WorkflowTranslator {
       return { steps: [parallel], entry: id, exits: [], failables: [parallel] };
     }
     return single(parallel);
+  }
+
+  /**
+   * A while-condition as a `for_each` over WHILE_LIMIT turns, one at a time, whose body first checks
+   * the condition and, while it holds, runs the on_true branch. Once the condition is false the
+   * remaining turns only check it: the branch changes nothing any more, so it stays false (conditions
+   * read variables only). A branch that goes back to the while step starts the next turn.
+   */
+  #while(step: CacaoStep, block: Block, base: string, idFor: (suffix: string) => string): Segment | null {
+    const ctx = this.#ctx;
+    const condition = this.#condition(step);
+    if (condition === null || step.onTrue === null) return null;
+    const id = idFor('loop');
+    const body = this.#block(
+      false,
+      `loop of "${step.name ?? step.id}"`,
+      step.onTrue,
+      new Set([...block.joins, step.id]),
+    );
+    if (body.length === 0) {
+      ctx.issues.error(
+        pointer(step.path, 'on_true'),
+        'the loop does nothing: on_true reaches an end step at once',
+      );
+      return null;
+    }
+    const done = ctx.ids.take(`${base}_turn_done`);
+    const check: RiposteStep = {
+      id: ctx.ids.take(`${base}_while`),
+      if: `\${{ ${condition} }}`,
+      then: body[0]!.id,
+      else: done,
+    };
+    ctx.issues.warning(
+      step.path,
+      `a Riposte run always ends: this loop runs at most ${WHILE_LIMIT} times, then goes on with what follows it`,
+    );
+    const loop: RiposteStep = {
+      id,
+      for_each: `\${{ [${Array.from({ length: WHILE_LIMIT }, (_, i) => i).join(', ')}] }}`,
+      concurrency: 1,
+      max_items: WHILE_LIMIT,
+      do: [check, ...body, { id: done, set: { [done]: true } }],
+    };
+    return single(loop);
   }
 
   /**
