@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SEVERITIES, type Severity } from './core/alert.ts';
+import { isRole, ROLES, type Role } from './core/role.ts';
 import { RiposteError } from './core/riposte-error.ts';
 
 /**
@@ -92,6 +93,45 @@ export interface Config {
   sqliteCacheMb: number | undefined;
   /** Case SLA targets per severity (RIPOSTE_SLA_<SEVERITY>=<acknowledge>/<resolve>, e.g. 15m/4h). */
   sla: Readonly<SlaTargets>;
+  /** OpenID Connect single sign-on (RIPOSTE_OIDC_*); unset: people log in with passwords only. */
+  oidc: Readonly<OidcConfig> | undefined;
+}
+
+/** One entry of the OIDC role mapping: a value of the roles claim (a group) and the role it gives. */
+export interface OidcRoleMapping {
+  value: string;
+  role: Role;
+}
+
+/** Single sign-on through an OpenID provider (docs/security.md#single-sign-on-openid-connect). */
+export interface OidcConfig {
+  /** The issuer, exactly as the provider's ID tokens name it (`iss`); discovery is read under it. */
+  issuer: string;
+  clientId: string;
+  /** Unset: a public client, which proves itself by PKCE alone. */
+  clientSecret: string | undefined;
+  /** Where the provider sends people back: the public URL + /api/v1/session/oidc/callback. */
+  redirectUri: string;
+  scopes: readonly string[];
+  /** Claims tried in order for the Riposte username (default preferred_username, then email). */
+  usernameClaims: readonly string[];
+  /** The claim listing the person's groups or roles (a dotted path reaches into objects: realm_access.roles). */
+  rolesClaim: string;
+  roleMap: readonly OidcRoleMapping[];
+  /** The role of a person none of whose groups is mapped; unset: such a person is refused. */
+  defaultRole: Role | undefined;
+  /** Create a Riposte user at a person's first sign-in (just-in-time provisioning). */
+  createUsers: boolean;
+  /** Set the user's role from the mapping at every sign-in. */
+  updateRoles: boolean;
+  /** People sign in through the provider only: password logins are refused (API tokens still work). */
+  only: boolean;
+  /** The provider's name on the console's button: "Sign in with <name>". */
+  name: string;
+  /** Logging out of Riposte also ends the session at the provider (its end_session_endpoint). */
+  logoutAtProvider: boolean;
+  /** Leeway for the ID token's exp, iat and nbf against this host's clock, seconds. */
+  clockSkewSeconds: number;
 }
 
 export const DEFAULT_GROUPING: GroupingRule[] = [
@@ -302,6 +342,210 @@ function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] 
   });
 }
 
+/** The OIDC variables besides the issuer, each with its key in the file's `oidc` object. */
+const OIDC_SETTINGS = {
+  CLIENT_ID: 'clientId',
+  CLIENT_SECRET: 'clientSecret',
+  SCOPES: 'scopes',
+  USERNAME_CLAIM: 'usernameClaim',
+  ROLES_CLAIM: 'rolesClaim',
+  ROLE_MAP: 'roleMap',
+  DEFAULT_ROLE: 'defaultRole',
+  CREATE_USERS: 'createUsers',
+  UPDATE_ROLES: 'updateRoles',
+  ONLY: 'only',
+  NAME: 'name',
+  LOGOUT_AT_PROVIDER: 'logoutAtProvider',
+  CLOCK_SKEW: 'clockSkewSeconds',
+} as const;
+
+/** Where a setting's value came from (the variable or the file key, for error messages) and the value. */
+interface Setting {
+  from: string;
+  value: unknown;
+}
+
+const invalid = (from: string, detail: string): RiposteError =>
+  new RiposteError('validation_failed', `${from} ${detail}`, { path: from });
+
+/** http only to this host itself (a provider in a test or on the same machine); https elsewhere. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function oidcText(setting: Setting): string {
+  if (typeof setting.value !== 'string' || setting.value.trim() === '')
+    throw invalid(setting.from, 'must be a non-empty string');
+  return setting.value.trim();
+}
+
+/** A list given as one string (separated by commas, or also spaces when `spaces`) or, in the file, an array. */
+function oidcList(setting: Setting, spaces: boolean): string[] {
+  const items = Array.isArray(setting.value)
+    ? setting.value.map((item) => (typeof item === 'string' ? item.trim() : ''))
+    : typeof setting.value === 'string'
+      ? setting.value.split(spaces ? /[\s,]+/ : ',').map((item) => item.trim())
+      : undefined;
+  if (!items || items.some((item) => item === '' && Array.isArray(setting.value)))
+    throw invalid(setting.from, 'must be a list of non-empty strings');
+  const kept = items.filter((item) => item !== '');
+  if (kept.length === 0) throw invalid(setting.from, 'must name at least one value');
+  return kept;
+}
+
+function oidcFlag(setting: Setting | undefined, fallback: boolean): boolean {
+  if (setting === undefined) return fallback;
+  if (typeof setting.value === 'boolean') return setting.value;
+  const raw = typeof setting.value === 'string' ? setting.value.trim().toLowerCase() : '';
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw invalid(setting.from, `must be true or false, got ${JSON.stringify(setting.value)}`);
+}
+
+function oidcRole(setting: Setting, what: string): Role {
+  const value = typeof setting.value === 'string' ? setting.value.trim() : '';
+  if (!isRole(value))
+    throw invalid(
+      setting.from,
+      `${what} must be one of ${ROLES.join(', ')}, got ${JSON.stringify(setting.value)}`,
+    );
+  return value;
+}
+
+/** `soc-admins=admin,soc=analyst`, or in the file an object `{ "soc-admins": "admin" }`. */
+function oidcRoleMap(setting: Setting): OidcRoleMapping[] {
+  if (setting.value !== null && typeof setting.value === 'object' && !Array.isArray(setting.value)) {
+    return Object.entries(setting.value).map(([value, role]) => {
+      if (value.trim() === '') throw invalid(setting.from, 'has an empty group name');
+      return { value, role: oidcRole({ from: `${setting.from}.${value}`, value: role }, 'the role') };
+    });
+  }
+  if (typeof setting.value !== 'string')
+    throw invalid(setting.from, 'must be "<group>=<role>,…" or, in the file, an object of group: role');
+  return setting.value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry, i) => {
+      // The role is after the last "=": a group name may hold one, a role name never does.
+      const at = entry.lastIndexOf('=');
+      const value = at > 0 ? entry.slice(0, at).trim() : '';
+      const role = at > 0 ? entry.slice(at + 1).trim() : '';
+      if (value === '' || !isRole(role))
+        throw invalid(
+          setting.from,
+          `entry ${i + 1} ("${entry}") must be <group>=<role> with a role of ${ROLES.join(', ')}`,
+        );
+      return { value, role };
+    });
+}
+
+function oidcIssuer(setting: Setting): string {
+  const issuer = oidcText(setting);
+  const url = URL.parse(issuer);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw invalid(setting.from, `must be the provider's https:// issuer URL, got "${issuer}"`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    throw invalid(
+      setting.from,
+      `must use https (http only for a provider on this host, such as 127.0.0.1), got "${issuer}"`,
+    );
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+    throw invalid(setting.from, `must have no query, fragment or credentials, got "${issuer}"`);
+  return issuer;
+}
+
+/**
+ * The OIDC settings: each RIPOSTE_OIDC_* variable, else its key in the file's `oidc` object.
+ * Without an issuer single sign-on is off, and any other OIDC setting is a mistake worth naming.
+ */
+function oidcSettings(env: Env, fileValue: unknown, publicUrl: string): OidcConfig | undefined {
+  if (
+    fileValue !== undefined &&
+    (fileValue === null || typeof fileValue !== 'object' || Array.isArray(fileValue))
+  )
+    throw invalid('oidc', 'must be an object in the configuration file');
+  const file = (fileValue ?? {}) as Record<string, unknown>;
+  const read = (name: string, key: string): Setting | undefined => {
+    const fromEnv = env[`RIPOSTE_OIDC_${name}`];
+    if (fromEnv !== undefined && fromEnv !== '') return { from: `RIPOSTE_OIDC_${name}`, value: fromEnv };
+    return file[key] === undefined ? undefined : { from: `oidc.${key}`, value: file[key] };
+  };
+  const issuerSetting = read('ISSUER', 'issuer');
+  if (!issuerSetting) {
+    for (const [name, key] of Object.entries(OIDC_SETTINGS)) {
+      const stray = read(name, key);
+      if (stray) throw invalid(stray.from, 'is set, but single sign-on is off: set RIPOSTE_OIDC_ISSUER too');
+    }
+    return undefined;
+  }
+  const setting = (name: keyof typeof OIDC_SETTINGS) => read(name, OIDC_SETTINGS[name]);
+  const issuer = oidcIssuer(issuerSetting);
+  const clientIdSetting = setting('CLIENT_ID');
+  if (!clientIdSetting)
+    throw invalid(
+      'RIPOSTE_OIDC_CLIENT_ID',
+      'is required with RIPOSTE_OIDC_ISSUER: the client id the provider gave Riposte',
+    );
+  const secretSetting = setting('CLIENT_SECRET');
+  const scopesSetting = setting('SCOPES');
+  const scopes = scopesSetting ? [...new Set(oidcList(scopesSetting, true))] : ['openid', 'profile', 'email'];
+  if (!scopes.includes('openid'))
+    throw invalid(scopesSetting!.from, `must include openid, got "${scopes.join(' ')}"`);
+  const usernameSetting = setting('USERNAME_CLAIM');
+  const rolesClaimSetting = setting('ROLES_CLAIM');
+  const roleMapSetting = setting('ROLE_MAP');
+  const roleMap = roleMapSetting ? oidcRoleMap(roleMapSetting) : [];
+  const defaultRoleSetting = setting('DEFAULT_ROLE');
+  const defaultRole =
+    defaultRoleSetting === undefined || defaultRoleSetting.value === 'none'
+      ? undefined
+      : oidcRole(defaultRoleSetting, 'the role');
+  const createUsers = oidcFlag(setting('CREATE_USERS'), true);
+  const updateRoles = oidcFlag(setting('UPDATE_ROLES'), true);
+  if ((createUsers || updateRoles) && roleMap.length === 0 && defaultRole === undefined)
+    throw invalid(
+      'RIPOSTE_OIDC_ROLE_MAP',
+      'or RIPOSTE_OIDC_DEFAULT_ROLE is needed: without either nobody signing in could be given a role (or turn off RIPOSTE_OIDC_CREATE_USERS and RIPOSTE_OIDC_UPDATE_ROLES, so people keep the roles an admin gives them)',
+    );
+  const nameSetting = setting('NAME');
+  const name = nameSetting ? oidcText(nameSetting) : 'SSO';
+  if (name.length > 64) throw invalid(nameSetting!.from, 'must be at most 64 characters');
+  const skewSetting = setting('CLOCK_SKEW');
+  const clockSkewSeconds = skewSetting === undefined ? 60 : Number(skewSetting.value);
+  if (!Number.isInteger(clockSkewSeconds) || clockSkewSeconds < 0 || clockSkewSeconds > 600)
+    throw invalid(
+      skewSetting!.from,
+      `must be an integer between 0 and 600 (seconds), got ${JSON.stringify(skewSetting!.value)}`,
+    );
+  const base = URL.parse(publicUrl);
+  if (!base || (base.protocol !== 'https:' && base.protocol !== 'http:'))
+    throw invalid(
+      'RIPOSTE_PUBLIC_URL',
+      `must be an http(s) URL for single sign-on's redirect URI, got "${publicUrl}"`,
+    );
+  return Object.freeze({
+    issuer,
+    clientId: oidcText(clientIdSetting),
+    clientSecret: secretSetting ? oidcText(secretSetting) : undefined,
+    redirectUri: `${publicUrl}/api/v1/session/oidc/callback`,
+    scopes: Object.freeze(scopes),
+    usernameClaims: Object.freeze(
+      usernameSetting ? oidcList(usernameSetting, false) : ['preferred_username', 'email'],
+    ),
+    rolesClaim: rolesClaimSetting ? oidcText(rolesClaimSetting) : 'groups',
+    roleMap: Object.freeze(roleMap.map((entry) => Object.freeze(entry))),
+    defaultRole,
+    createUsers,
+    updateRoles,
+    only: oidcFlag(setting('ONLY'), false),
+    name,
+    logoutAtProvider: oidcFlag(setting('LOGOUT_AT_PROVIDER'), false),
+    clockSkewSeconds,
+  });
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const file = readFileConfig(env.RIPOSTE_CONFIG);
   const dataDir = path.resolve(overrides.dataDir ?? env.RIPOSTE_DATA_DIR ?? file.dataDir ?? './data');
@@ -390,6 +634,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     runCacheMb:
       overrides.runCacheMb ?? intSetting(env, 'RIPOSTE_RUN_CACHE_MB', file.runCacheMb ?? 64, 1, 1 << 16),
     sla: slaTargets(env, file.sla, overrides.sla),
+    oidc: undefined,
   };
   config.publicUrl = (
     overrides.publicUrl ??
@@ -397,6 +642,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     file.publicUrl ??
     `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`
   ).replace(/\/+$/, '');
+  config.oidc =
+    'oidc' in overrides ? overrides.oidc : oidcSettings(env, file.oidc as unknown, config.publicUrl);
   if (!/^(sqlite|postgres|postgresql):\/\//.test(config.databaseUrl)) {
     throw new RiposteError(
       'validation_failed',

@@ -6,6 +6,9 @@ import { AssetService } from './assets/asset-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { TokenService } from './auth/token-service.ts';
 import { UserService } from './auth/user-service.ts';
+import { OidcLogin, providerAllowEntry } from './auth/oidc/oidc-login.ts';
+import { SsoAccounts } from './auth/sso-accounts.ts';
+import { plainHttp } from './integrations/http/plain-http.ts';
 import { CaseService } from './cases/case-service.ts';
 import { GroupingStage } from './cases/grouping-stage.ts';
 import { IngestService } from './ingest/ingest-service.ts';
@@ -112,6 +115,8 @@ export interface Riposte {
   views: SavedViews;
   cases: CaseService;
   users: UserService;
+  /** Single sign-on through the configured OpenID provider; undefined when RIPOSTE_OIDC_ISSUER is unset. */
+  oidc: OidcLogin | undefined;
   tokens: TokenService;
   assets: AssetService;
   actions: ActionRegistry;
@@ -237,6 +242,40 @@ async function openSecretBox(config: Readonly<Config>, db: Database['db']): Prom
   });
 }
 
+/**
+ * Single sign-on, when configured: the provider is reached through an outbound path of its own (the
+ * SSRF guard with the issuer's host allowed besides RIPOSTE_OUTBOUND_ALLOW, the proxy, a 1 MiB cap).
+ */
+async function openSingleSignOn(
+  config: Readonly<Config>,
+  db: Database['db'],
+  audit: AuditLog,
+  box: SecretBox,
+): Promise<{ login: OidcLogin; outbound: OutboundHttp } | undefined> {
+  const oidc = config.oidc;
+  if (!oidc) return undefined;
+  const outbound = new OutboundHttp({
+    allow: [...config.outboundAllow, providerAllowEntry(oidc.issuer)],
+    ...(config.outboundProxy ? { proxyUrl: config.outboundProxy } : {}),
+    maxResponseBytes: 1024 * 1024,
+    attempts: 2,
+  });
+  const http = plainHttp(outbound, {
+    timeoutMs: 10_000,
+    secrets: oidc.clientSecret ? [oidc.clientSecret] : [],
+  });
+  const login = new OidcLogin({
+    config: oidc,
+    http,
+    accounts: new SsoAccounts(db, audit, config.sessionTtlSeconds),
+    db,
+    audit,
+    flowKey: await keyFor(db, box, 'oidc-flow'),
+    consoleUrl: `${config.publicUrl}/ui/`,
+  });
+  return { login, outbound };
+}
+
 let installedGuard: WorkerExpressionGuard | undefined;
 
 /**
@@ -287,6 +326,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     resyncClock.unref();
     const box = await openSecretBox(config, db);
     const audit = new AuditLog(await keyFor(db, box, 'audit-chain'), dialect);
+    const sso = await openSingleSignOn(config, db, audit, box);
     const actions = new ActionRegistry();
     const live = new LiveFeed();
     const playbooks = new PlaybookService(db, audit, actions, logError);
@@ -589,6 +629,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       views: new SavedViews(db, audit),
       cases,
       users: new UserService(db, audit, config.sessionTtlSeconds),
+      oidc: sso?.login,
       tokens: new TokenService(db, audit),
       assets,
       actions,
@@ -683,6 +724,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         runEvents.close();
         await poller.close();
         await outbound.close();
+        await sso?.outbound.close();
         await database.close();
       },
     };

@@ -42,7 +42,7 @@ const ALLOWED: Record<string, string[]> = {
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
   // Pulled sources: the schedule and positions, calling integrations' feeds through their instances.
   pull: ['core', 'store', 'audit', 'ingest', 'sources', 'integrations', 'connections', 'pull'],
-  auth: ['core', 'store', 'audit', 'security', 'auth'],
+  auth: ['core', 'store', 'audit', 'security', 'auth', 'config'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
   config: ['core'],
   playbooks: ['core', 'playbooks'],

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
-import { nowDate, nowIso } from '../core/clock.ts';
-import { newId, newSecret } from '../core/ids.ts';
+import { nowIso } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
 import { isRole, ROLES, type Role } from '../core/role.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../security/password.ts';
@@ -9,6 +9,7 @@ import { hashToken } from '../security/token-hash.ts';
 import type { DatabaseSchema, UserTable } from '../store/schema.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import type { Principal } from './principal.ts';
+import { openSession } from './session-opening.ts';
 
 export interface User {
   id: string;
@@ -163,9 +164,11 @@ export class UserService {
       .selectAll()
       .where('username', '=', username)
       .executeTakeFirst();
-    const ok = row
-      ? await verifyPassword(password, row.password_hash)
-      : (await verifyPassword(password, await timingEqualizer()), false);
+    // An account without a password (single sign-on made it) takes as long to refuse as a wrong one.
+    const ok =
+      row && row.password_hash.startsWith('scrypt$')
+        ? await verifyPassword(password, row.password_hash)
+        : (await verifyPassword(password, await timingEqualizer()), false);
     if (!row || !ok || row.disabled === 1) {
       await this.#audit.write(this.#db, [
         {
@@ -181,10 +184,7 @@ export class UserService {
       );
     }
     attempt.succeeded();
-    const session = `rss_${newSecret(32)}`;
-    const now = nowDate();
-    const expiresAt = new Date(now.getTime() + this.#sessionTtlSeconds * 1000).toISOString();
-    await this.#db.transaction().execute(async (trx) => {
+    const { session, expiresAt } = await this.#db.transaction().execute(async (trx) => {
       // The password was checked outside this transaction (scrypt is slow): a reset or a disable that
       // committed since must win, and one that commits while this runs must end this session too, so
       // the row is held to the commit (such a change then waits, and deletes this session with the rest).
@@ -199,30 +199,24 @@ export class UserService {
           'invalid_credentials',
           'the username or password is wrong, or the account is disabled',
         );
-      await trx
-        .insertInto('sessions')
-        .values({
-          id_hash: hashToken(session),
-          user_id: row.id,
-          expires_at: expiresAt,
-          created_at: now.toISOString(),
-          ip,
-        })
-        .execute();
-      await this.#audit.append(trx, [
-        {
-          actor: { id: row.username, type: 'user', ip },
-          action: 'auth.login',
-          targetType: 'user',
-          targetId: row.id,
-        },
-      ]);
+      return openSession(trx, this.#audit, {
+        user: row,
+        ip,
+        ttlSeconds: this.#sessionTtlSeconds,
+        method: 'password',
+      });
     });
     return { session, user: toUser(row), expiresAt };
   }
 
-  async logout(session: string): Promise<void> {
-    await this.#db.deleteFrom('sessions').where('id_hash', '=', hashToken(session)).execute();
+  /** Ends a session; returns the ID token a single sign-on opened it with (the provider's logout hint). */
+  async logout(session: string): Promise<{ idToken: string | null }> {
+    const row = await this.#db
+      .deleteFrom('sessions')
+      .where('id_hash', '=', hashToken(session))
+      .returning('id_token')
+      .executeTakeFirst();
+    return { idToken: row?.id_token ?? null };
   }
 
   async principalForSession(session: string): Promise<Principal | undefined> {

@@ -21,6 +21,7 @@ import { responseRoutes } from './routes/response-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { oidcRoutes } from './routes/oidc-routes.ts';
 import { taskRoutes } from './routes/task-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
@@ -83,6 +84,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);
+  oidcRoutes(app, riposte);
   consoleRoutes(app);
   ingestRoutes(app, riposte, metrics);
   alertRoutes(app, riposte);

@@ -30,6 +30,7 @@ import * as cacaoPlaybooks from './migrations/0026-cacao-playbooks.ts';
 import * as sourcePullCursors from './migrations/0027-source-pull-cursors.ts';
 import * as caseContainment from './migrations/0028-case-containment.ts';
 import * as tokenScopes from './migrations/0029-token-scopes.ts';
+import * as oidcIdentities from './migrations/0030-oidc-identities.ts';
 
 interface Migration {
   name: string;
@@ -67,6 +68,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0027-source-pull-cursors', up: sourcePullCursors.up },
   { name: '0028-case-containment', up: caseContainment.up },
   { name: '0029-token-scopes', up: tokenScopes.up },
+  { name: '0030-oidc-identities', up: oidcIdentities.up },
 ];
 
 export interface MigrationResult {

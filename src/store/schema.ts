@@ -156,6 +156,8 @@ export interface SessionTable {
   expires_at: string;
   created_at: string;
   ip: string | null;
+  /** The ID token a single sign-on session was opened with (migration 0030), the provider's logout hint. */
+  id_token?: string | null;
 }
 
 export interface ApiTokenTable {
@@ -611,4 +613,24 @@ export interface SourcePullCursorTable {
 
 export interface DatabaseSchema {
   source_pull_cursors: SourcePullCursorTable;
+}
+
+/** The identity at an OpenID provider an account is bound to (migration 0030, src/auth/oidc/). */
+export interface UserIdentityTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+  last_login_at: string;
+}
+
+/** A completed single sign-on's state, kept until its flow would have expired, so it cannot be replayed. */
+export interface OidcUsedStateTable {
+  state_hash: string;
+  expires_at: string;
+}
+
+export interface DatabaseSchema {
+  user_identities: UserIdentityTable;
+  oidc_used_states: OidcUsedStateTable;
 }

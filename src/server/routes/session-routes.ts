@@ -1,18 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { RiposteError } from '../../core/riposte-error.ts';
 import type { Riposte } from '../../riposte.ts';
 import { readCookie, SESSION_COOKIE } from '../auth-hooks.ts';
 
+/** The session cookie (a password login and a single sign-on set the same one); `maxAge` 0 clears it. */
+export function sessionCookie(riposte: Riposte, value: string, maxAge: number): string {
+  return [
+    `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${maxAge}`,
+    ...(riposte.config.secureCookies ? ['Secure'] : []),
+  ].join('; ');
+}
+
 /** Login and logout for people; the session lives in an HttpOnly, SameSite=Strict cookie. */
 export function sessionRoutes(app: FastifyInstance, riposte: Riposte): void {
-  const cookie = (value: string, maxAge: number): string =>
-    [
-      `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
-      'Path=/',
-      'HttpOnly',
-      'SameSite=Strict',
-      `Max-Age=${maxAge}`,
-      ...(riposte.config.secureCookies ? ['Secure'] : []),
-    ].join('; ');
+  const cookie = (value: string, maxAge: number): string => sessionCookie(riposte, value, maxAge);
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/session',
@@ -32,6 +37,11 @@ export function sessionRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request, reply) => {
+      if (riposte.config.oidc?.only)
+        throw new RiposteError(
+          'sso_required',
+          `password login is turned off here (RIPOSTE_OIDC_ONLY): sign in with ${riposte.config.oidc.name}; API tokens still work`,
+        );
       const { session, user, expiresAt } = await riposte.users.login(
         request.body.username,
         request.body.password,
@@ -53,8 +63,11 @@ export function sessionRoutes(app: FastifyInstance, riposte: Riposte): void {
     { config: { auth: 'authenticated' }, schema: { summary: 'Log out', tags: ['session'] } },
     async (request, reply) => {
       const session = readCookie(request.headers.cookie, SESSION_COOKIE);
-      if (session) await riposte.users.logout(session);
+      const { idToken } = session ? await riposte.users.logout(session) : { idToken: null };
       reply.header('set-cookie', cookie('', 0));
+      // A single sign-on session may end at the provider too (RIPOSTE_OIDC_LOGOUT_AT_PROVIDER): the console goes there.
+      const endSessionUrl = idToken ? await riposte.oidc?.logoutUrl(idToken) : undefined;
+      if (endSessionUrl) return reply.code(200).send({ endSessionUrl });
       return reply.code(204).send();
     },
   );
