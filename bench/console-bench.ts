@@ -5,9 +5,10 @@ import { sql } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import type { Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
+import { seededPlaybook } from './console-run-rows.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { consoleScenarios, type DeclaredParams, type Scenario } from './console-scenarios.ts';
-import { SOURCES } from './console-data.ts';
+import { PLAYBOOKS, SOURCES } from './console-data.ts';
 import { benchDatabaseUrl, openOnScratch, wholeNumberOption as whole } from './options.ts';
 import { seedConsoleData, type Volumes } from './console-seed.ts';
 
@@ -188,6 +189,8 @@ export async function runConsoleBench(args: string[], io: Io): Promise<Record<st
     const settleSeconds = (performance.now() - settleStarted) / 1000;
     for (const source of SOURCES)
       await riposte.sources.create({ name: source.name, format: source.format }, ACTOR);
+    // The seeded runs' playbooks, with the steps their stored states hold, for the metrics pages.
+    for (const id of PLAYBOOKS) await riposte.playbooks.save(seededPlaybook(id), ACTOR);
     const { token } = await riposte.tokens.create({ name: 'bench-console', role: 'admin' }, ACTOR);
     server = await buildServer(riposte, { logger: false });
     const base = await server.app.listen({ port: 0, host: '127.0.0.1' });

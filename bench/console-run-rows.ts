@@ -153,3 +153,27 @@ export function taskRow(id: string, run: RunPlan, status: string, at: number, n:
     completed_at: done ? new Date(Math.min(at + 3_600_000, Date.now())).toISOString() : null,
   };
 }
+
+/** A playbook whose steps are those of the seeded runs (geo, asn, reputation, approve_block). */
+export function seededPlaybook(id: string): string {
+  return `id: ${id}
+name: ${id.replaceAll('_', ' ')}
+time_saved: 10m
+triggers: { manual: true }
+steps:
+  - id: geo
+    uses: core.echo
+    with: { step: geo }
+  - id: asn
+    uses: core.echo
+    with: { step: asn }
+  - id: reputation
+    uses: core.echo
+    with: { step: reputation }
+  - id: approve_block
+    approval:
+      title: Block it?
+      approvers: { role: manager }
+      expires_in: 1h
+`;
+}

@@ -138,6 +138,34 @@ export function consoleScenarios(p: Probes, declared: DeclaredParams): (Scenario
   add('audit', 'last 24 hours, newest first', audit, { order: 'desc', since: day(1) }, 'chain');
   add('audit', 'one day, 30 days ago', audit, { order: 'desc', since: day(31), until: day(30) }, 'chain');
 
+  // A playbook's metrics read the stored states of up to 2,000 of its runs.
+  const metrics = (id: string) => `/api/v1/playbooks/${id}/metrics`;
+  add(
+    'playbook metrics',
+    'most used playbook, 7 days',
+    metrics(p.playbook.common),
+    {},
+    undefined,
+    '/api/v1/playbooks/:id/metrics',
+  );
+  add(
+    'playbook metrics',
+    'most used playbook, 90 days',
+    metrics(p.playbook.common),
+    { window: '90d' },
+    undefined,
+    '/api/v1/playbooks/:id/metrics',
+  );
+  add(
+    'playbook metrics',
+    'least used playbook, 90 days',
+    metrics(p.playbook.rare),
+    { window: '90d' },
+    undefined,
+    '/api/v1/playbooks/:id/metrics',
+  );
+  add('playbook metrics', 'every playbook, 90 days', '/api/v1/playbook-metrics', { window: '90d' });
+
   // Not a list, but the page the console opens on: aggregates over the window.
   add('dashboard', 'default window (7 days)', '/api/v1/dashboard', {});
   add('dashboard', '30 days', '/api/v1/dashboard', { window: '30d' });
