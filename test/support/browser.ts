@@ -47,15 +47,19 @@ function ensureBuilt(): void {
 
 export async function startConsole(
   executablePath: string,
-  options: HarnessOptions & { config?: Partial<Config> } = {},
+  options: HarnessOptions & {
+    config?: Partial<Config>;
+    /** Listen on this port (a test that builds the public URL before the server starts); default: any free one. */
+    port?: number;
+  } = {},
 ): Promise<ConsoleHarness> {
   ensureBuilt();
-  const { config = {}, ...harnessOptions } = options;
+  const { config = {}, port: wantedPort = 0, ...harnessOptions } = options;
   const harness = await startHarness('sqlite', config, { worker: true, ...harnessOptions });
   for (const role of ['admin', 'manager', 'analyst', 'viewer'] as const) {
     await harness.riposte.users.create({ username: role, role, password: PASSWORD }, ACTOR);
   }
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
+  await harness.app.listen({ host: '127.0.0.1', port: wantedPort });
   const address = harness.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { api, errorText, setUnauthenticatedHandler } from './api.ts';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, setUnauthenticatedHandler } from './api.ts';
 import { disconnectLive } from './live.ts';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { canRole, SessionContext, type Permission, type Principal, type Session } from './session.tsx';
@@ -15,6 +15,7 @@ import { PlaybookPage } from './pages/PlaybookPage.tsx';
 import { PlaybooksPage } from './pages/PlaybooksPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { KillSwitchBanner } from './components/KillSwitchBanner.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
 
 interface Route {
   pattern: string;
@@ -74,16 +75,20 @@ export function App() {
             principal,
             can: (permission) => canRole(principal.role, permission),
             logout: async () => {
-              await api.delete('/api/v1/session').catch(() => undefined);
+              const ended = await api
+                .delete<{ endSessionUrl?: string } | undefined>('/api/v1/session')
+                .catch(() => undefined);
               disconnectLive();
-              setPrincipal(null);
+              // A single sign-on session may end at the identity provider too; it sends the browser back here.
+              if (ended?.endSessionUrl) window.location.assign(ended.endSessionUrl);
+              else setPrincipal(null);
             },
           }
         : null,
     [principal],
   );
   if (principal === undefined) return <p className="muted">Loading…</p>;
-  if (!session) return <Login onLogin={refresh} />;
+  if (!session) return <LoginPage onLogin={refresh} />;
   return (
     <SessionContext.Provider value={session}>
       <Shell theme={theme} setTheme={setTheme} session={session} />
@@ -160,64 +165,5 @@ function NotFound() {
         There is no page here. <Link to="/">Back to the dashboard</Link>.
       </p>
     </div>
-  );
-}
-
-function Login({ onLogin }: { onLogin: () => void }) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post('/api/v1/session', { username, password });
-      onLogin();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <main className="login panel">
-      <h1>Riposte</h1>
-      <form onSubmit={submit} className="stack" aria-label="Log in">
-        <label>
-          Username
-          <input
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            required
-            autoFocus
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
-        {error && (
-          <div className="error" role="alert">
-            {error}
-          </div>
-        )}
-        <button className="primary" type="submit" disabled={busy}>
-          Log in
-        </button>
-        <p className="muted small">
-          No account yet? On the server:{' '}
-          <code>echo 'a long passphrase' | npx riposte user create --username admin --role admin</code>
-        </p>
-      </form>
-    </main>
   );
 }
