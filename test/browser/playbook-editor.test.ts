@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromiumPath, startConsole, type ConsoleHarness } from '../support/browser.ts';
+import { cacaoManual, cacaoPlaybook, cacaoUuid } from '../fixtures/own/cacao-documents.ts';
 
 const chrome = chromiumPath();
 const ACTOR = { id: 'test-setup', type: 'system' as const };
@@ -184,29 +185,15 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
   });
 
   it('an analyst previews a CACAO playbook, sees why strict refuses it, imports it and exports it back', async () => {
-    const u = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-    const cacao = {
-      type: 'playbook',
-      spec_version: 'cacao-2.0',
-      id: `playbook--${u(1)}`,
-      name: 'Reset a password',
-      created_by: `identity--${u(2)}`,
-      created: '2026-11-01T10:00:00Z',
-      modified: '2026-11-01T10:00:00Z',
-      workflow_start: `start--${u(3)}`,
-      workflow: {
-        [`start--${u(3)}`]: { type: 'start', on_completion: `action--${u(4)}` },
-        [`action--${u(4)}`]: {
-          type: 'action',
-          name: 'Reset it',
+    const cacao = cacaoPlaybook(
+      {
+        [`action--${cacaoUuid(4)}`]: {
+          ...cacaoManual('Reset it', `end--${cacaoUuid(99)}`),
           commands: [{ type: 'manual', command: 'Reset the password in the directory' }],
-          agent: `individual--${u(5)}`,
-          on_completion: `end--${u(6)}`,
         },
-        [`end--${u(6)}`]: { type: 'end' },
       },
-      agent_definitions: { [`individual--${u(5)}`]: { type: 'individual', name: 'Helpdesk' } },
-    };
+      { name: 'Reset a password', created: '2026-11-01T10:00:00Z', modified: '2026-11-01T10:00:00Z' },
+    );
     const page = await c.loginAs('analyst');
     await page.goto('/ui/playbooks');
     await page.getByRole('button', { name: 'Import CACAO…' }).click();

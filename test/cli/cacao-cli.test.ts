@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { cacaoManual, cacaoPlaybook, cacaoUuid } from '../fixtures/own/cacao-documents.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-cacao-cli-'));
@@ -16,29 +17,16 @@ function riposte(args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const u = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const DOCUMENT = {
-  type: 'playbook',
-  spec_version: 'cacao-2.0',
-  id: `playbook--${u(1)}`,
-  name: 'Quarantine a laptop',
-  created_by: `identity--${u(2)}`,
-  created: '2026-11-01T10:00:00.000Z',
-  modified: '2026-11-01T10:00:00Z',
-  workflow_start: `start--${u(3)}`,
-  workflow: {
-    [`start--${u(3)}`]: { type: 'start', on_completion: `action--${u(4)}` },
-    [`action--${u(4)}`]: {
-      type: 'action',
-      name: 'Move it to the quarantine VLAN',
+/** One manual step; `modified` without milliseconds, which only the lenient profile accepts. */
+const DOCUMENT = cacaoPlaybook(
+  {
+    [`action--${cacaoUuid(4)}`]: {
+      ...cacaoManual('Move it to the quarantine VLAN', `end--${cacaoUuid(99)}`),
       commands: [{ type: 'manual', command: 'Move the laptop to VLAN 666' }],
-      agent: `individual--${u(5)}`,
-      on_completion: `end--${u(6)}`,
     },
-    [`end--${u(6)}`]: { type: 'end' },
   },
-  agent_definitions: { [`individual--${u(5)}`]: { type: 'individual', name: 'Network admin' } },
-};
+  { name: 'Quarantine a laptop', modified: '2026-11-01T10:00:00Z' },
+);
 
 describe('riposte playbook import-cacao / export-cacao', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));

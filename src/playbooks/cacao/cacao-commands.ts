@@ -102,7 +102,7 @@ function taskSegment(
   }
   if (command.description !== null) lines.push(textOf(command.description, 'description'));
   if (step.description !== null) lines.push(literalText(step.description));
-  lines.push(...who(step, ctx));
+  lines.push(...who(step, ctx).map(literalText));
   const taskId = ctx.take(base);
   const outNames = step.outArgs
     .map((name) => ctx.names.slugOf(name.replace(/^__|__$/g, '')))
@@ -148,7 +148,8 @@ function taskSegment(
     steps: [task, check, fail],
     entry: taskId,
     exits: [{ step: check, key: 'then' }],
-    failables: [task, fail],
+    failables: [task],
+    failureRoutes: [{ step: check, key: 'else', replaces: failId }],
   };
 }
 
@@ -257,7 +258,7 @@ function httpSegment(
 export function commandsSegment(step: CacaoStep, ctx: CommandContext, base: string): Segment | null {
   const segments: Segment[] = [];
   step.commands.forEach((command, index) => {
-    const name = step.name ?? command.description ?? command.command ?? step.id;
+    const name = [step.name, command.description, command.command].find((t) => t?.trim()) ?? step.id;
     const title = step.commands.length > 1 ? `${name} (${index + 1}/${step.commands.length})` : name;
     const commandBase = index === 0 ? base : `${base}_${index + 1}`;
     if (command.type === 'http-api' || command.type === 'openc2-http') {

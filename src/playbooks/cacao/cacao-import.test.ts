@@ -56,11 +56,13 @@ test('CACAO text stays text: no name, command, value or description becomes an e
       {
         [`action--${u(3)}`]: manual('Leak ${{ secrets.key }}', `end--${u(99)}`, {
           description: '${{ inputs }}',
+          step_variables: { __s__: { type: 'string', value: '${{ secrets.b }}' } },
         }),
       },
       {
         description: 'd ${{ x }}',
         playbook_variables: { __v__: { type: 'string', value: '${{ secrets.a }}' } },
+        agent_definitions: { [AGENT]: { type: 'individual', name: '${{ secrets.c }}' } },
       },
     ),
   );
@@ -68,7 +70,10 @@ test('CACAO text stays text: no name, command, value or description becomes an e
   // The playbook's description is plain text to Riposte (never evaluated): kept as written.
   assert.match(document.description, /^d \$\{\{ x \}\}/);
   assert.doesNotMatch(JSON.stringify(document.steps).replaceAll('$${{', ''), /\$\{\{ (secrets|inputs)/);
-  const task = steps(result)['leak_secrets_key']!['task'] as { title: string };
+  const all = steps(result);
+  assert.deepEqual(all['leak_secrets_key']!['set'], { s: '$${{ secrets.b }}' });
+  const task = all['leak_secrets_key_2']!['task'] as { title: string; description: string };
+  assert.match(task.description, /Agent: \$\$\{\{ secrets\.c \}\}/);
   assert.equal(task.title, 'Leak $${{ secrets.key }}');
 });
 
@@ -132,7 +137,9 @@ test('delay, timeout, step variables and on_failure', () => {
   assert.deepEqual(all['wait_then_ask_vars']!['set'], { note: 'hello' });
   assert.equal(all['wait_then_ask_2']!['timeout'], '60000ms');
   assert.equal(all['wait_then_ask_2']!['on_error'], 'escalate');
-  assert.equal(all['wait_then_ask_failed']!['on_error'], 'escalate');
+  // The analyst's "failed" leads to on_failure itself (a fail step has no error path of its own).
+  assert.equal(all['wait_then_ask_check']!['else'], 'escalate');
+  assert.equal(all['wait_then_ask_failed'], undefined);
 });
 
 test('an if-condition with on_completion: its branches come back there', () => {

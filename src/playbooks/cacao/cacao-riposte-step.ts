@@ -48,6 +48,7 @@ export function riposteStepSegment(
     steps: [riposteStep],
     entry: riposteStep.id,
     exits: fails ? [] : [{ step: riposteStep, key: 'next' }],
-    failables: [riposteStep],
+    // `fail` and `end` take no error path of their own.
+    failables: fails ? [] : [riposteStep],
   };
 }

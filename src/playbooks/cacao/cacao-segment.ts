@@ -16,7 +16,13 @@ export interface Segment {
   steps: RiposteStep[];
   entry: string;
   exits: Exit[];
+  /** Steps whose failure takes the CACAO step's on_failure (`on_error`). */
   failables: RiposteStep[];
+  /**
+   * Ways to a `fail` step that, when the CACAO step has an on_failure, lead there instead (a `fail`
+   * step cannot have an error path of its own); the `fail` step is then left out.
+   */
+  failureRoutes?: { step: RiposteStep; key: 'then' | 'else'; replaces: string }[];
 }
 
 /** Step ids: lowercase snake slugs, unique in the playbook, nested blocks included. */
@@ -63,6 +69,7 @@ export function sequence(segments: Segment[]): Segment {
     entry: first.entry,
     exits: segments.at(-1)!.exits,
     failables: segments.flatMap((s) => s.failables),
+    failureRoutes: segments.flatMap((s) => s.failureRoutes ?? []),
   };
 }
 

@@ -124,7 +124,7 @@ function readCommand(issues: CacaoIssues, raw: unknown, path: string): CacaoComm
       issues.error(pointer(path, 'headers'), 'headers must be an object of header names to lists of values');
     else
       for (const [name, values] of Object.entries(raw as Record<string, unknown>)) {
-        if (Array.isArray(values) && values.every((v) => typeof v === 'string'))
+        if (Array.isArray(values) && Array.from(values as unknown[]).every((v) => typeof v === 'string'))
           headers[name] = values.join(', ');
         else if (typeof values === 'string') {
           issues.deviation(pointer(path, 'headers', name), 'a header value is a list of strings');
@@ -141,7 +141,9 @@ function readCommand(issues: CacaoIssues, raw: unknown, path: string): CacaoComm
 
 function stringList(issues: CacaoIssues, value: unknown, path: string): string[] {
   if (value === undefined) return [];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  // Array.from: a sparse list (possible in a value built in code) has no holes for `every` to skip.
+  const list = Array.isArray(value) ? Array.from(value as unknown[]) : null;
+  if (list !== null && list.every((v) => typeof v === 'string')) return list;
   issues.error(path, 'must be a list of strings');
   return [];
 }
@@ -269,7 +271,7 @@ function readKindFields(
       if (!Array.isArray(commands) || commands.length === 0) {
         issues.error(pointer(path, 'commands'), 'an action step needs a non-empty list of commands');
       } else {
-        step.commands = commands
+        step.commands = Array.from(commands as unknown[])
           .map((c, i) => readCommand(issues, c, pointer(path, 'commands', i)))
           .filter((c): c is CacaoCommand => c !== null);
       }
@@ -294,13 +296,17 @@ function readKindFields(
     }
     case 'parallel': {
       const next = fields['next_steps'];
-      if (!Array.isArray(next) || next.length === 0 || !next.every((n) => typeof n === 'string')) {
+      if (
+        !Array.isArray(next) ||
+        next.length === 0 ||
+        !Array.from(next as unknown[]).every((n) => typeof n === 'string')
+      ) {
         issues.error(pointer(path, 'next_steps'), 'a parallel step needs next_steps: a list of step ids');
         return;
       }
       if (next.length < 2)
         issues.deviation(pointer(path, 'next_steps'), 'a parallel step needs two or more next_steps');
-      step.nextSteps = next as string[];
+      step.nextSteps = Array.from(next as string[]);
       step.nextSteps.forEach((id, i) => step.references.push({ id, path: pointer(path, 'next_steps', i) }));
       return;
     }

@@ -11,7 +11,15 @@ import type { CacaoPlaybook } from './cacao-document.ts';
 import type { CacaoStep } from './cacao-step.ts';
 import { commandsSegment, type CommandContext } from './cacao-commands.ts';
 import { riposteStepSegment } from './cacao-riposte-step.ts';
-import { sequence, single, slugify, type RiposteStep, type Segment, type StepIds } from './cacao-segment.ts';
+import {
+  literalText,
+  sequence,
+  single,
+  slugify,
+  type RiposteStep,
+  type Segment,
+  type StepIds,
+} from './cacao-segment.ts';
 import { stixConditionToCel, StixConditionError } from './stix-condition.ts';
 import { closeBlock, END, type Block, type Route } from './cacao-blocks.ts';
 import { findCycle, reachable } from './cacao-graph.ts';
@@ -117,8 +125,14 @@ export class WorkflowTranslator {
   #translateStep(id: string, route: Route, block: Block): void {
     const step = this.#steps.get(id)!;
     const entry = block.done.get(id)!.entry;
+    const errorsBefore = this.#ctx.issues.errors.length;
     const segment = this.#segment(step, route, block, entry);
-    if (segment === null) return;
+    if (segment === null) {
+      // Every way to no segment reports why; a step left out silently would leave routes to nowhere.
+      if (this.#ctx.issues.errors.length === errorsBefore)
+        this.#ctx.issues.error(step.path, 'this step could not be translated');
+      return;
+    }
     const success = this.#ref(step.onSuccess, route, block);
     for (const exit of segment.exits) exit.step[exit.key] = success;
     let failure: string | null = null;
@@ -129,7 +143,15 @@ export class WorkflowTranslator {
       if (exception !== undefined && exception.type !== 'end' && exception.id !== id)
         failure = this.#ref(exception.id, ROOT, block);
     }
-    if (failure !== null) for (const failable of segment.failables) failable['on_error'] = failure;
+    if (failure !== null) {
+      for (const failable of segment.failables) failable['on_error'] = failure;
+      const dropped = new Set<string>();
+      for (const route of segment.failureRoutes ?? []) {
+        route.step[route.key] = failure;
+        dropped.add(route.replaces);
+      }
+      segment.steps = segment.steps.filter((s) => !dropped.has(s.id));
+    }
     block.steps.push(...segment.steps);
   }
 
@@ -156,7 +178,7 @@ export class WorkflowTranslator {
         single(
           {
             id: idFor('vars'),
-            set: Object.fromEntries(assigned.map((v) => [ctx.names.slugOf(v.name)!, v.value])),
+            set: Object.fromEntries(assigned.map((v) => [ctx.names.slugOf(v.name)!, literalText(v.value!)])),
           },
           false,
         ),
