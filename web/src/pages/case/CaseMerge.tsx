@@ -16,14 +16,19 @@ export function CaseMerge({ kase }: { kase: CaseDetail }) {
   const action = useAction();
   const found = useAsync(
     () =>
-      api.get<Page<CaseItem>>('/api/v1/cases', {
-        status: 'open',
-        limit: 20,
-        ...(asked.trim() === '' ? {} : { q: asked }),
-      }),
+      api
+        .get<Page<CaseItem>>('/api/v1/cases', {
+          status: 'open',
+          limit: 20,
+          ...(asked.trim() === '' ? {} : { q: asked }),
+        })
+        .then((page) => ({ asked, items: page.items })),
     [asked],
   );
-  const choices = (found.data?.items ?? []).filter((c) => c.id !== kase.id);
+  // Only the answer to the words asked last: the previous list stays on screen while a search runs,
+  // and a case picked from it would not be one the search found.
+  const current = found.data?.asked === asked ? found.data.items : [];
+  const choices = current.filter((c) => c.id !== kase.id);
   const search = (event: FormEvent) => {
     event.preventDefault();
     setAsked(query);
@@ -55,7 +60,9 @@ export function CaseMerge({ kase }: { kase: CaseDetail }) {
       </form>
       <ErrorBox error={found.error} />
       <form className="stack" aria-label="Merge the case" onSubmit={merge}>
-        {found.data && choices.length === 0 && <p className="muted small">No other open case matches.</p>}
+        {found.data?.asked === asked && choices.length === 0 && (
+          <p className="muted small">No other open case matches.</p>
+        )}
         <fieldset className="stack merge-choices">
           <legend>Merge into</legend>
           {choices.map((c) => (
