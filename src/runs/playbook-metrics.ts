@@ -7,7 +7,6 @@
  * run counts and time saved count every run.
  */
 import type { Kysely } from 'kysely';
-import { idFloor } from '../core/ids.ts';
 import type { RunState, StepState } from '../engine/engine-types.ts';
 import type { PlaybookPlan, PlaybookStep } from '../core/playbook.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
@@ -153,20 +152,36 @@ export function stepMetrics(plan: PlaybookPlan, states: RunState[]): StepMetrics
   });
 }
 
+/** How long an overview (every playbook over a window) is reused: like the dashboard's window figures. */
+export const OVERVIEW_CACHE_MS = 10_000;
+
+export interface PlaybookOverview {
+  from: string;
+  items: {
+    playbookId: string;
+    runs: number;
+    succeeded: number;
+    failed: number;
+    timeSavedMs: number | null;
+  }[];
+  timeSavedMs: number;
+}
+
 export class PlaybookMetricsQuery {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #overviews = new Map<number, { until: number; overview: Promise<PlaybookOverview> }>();
 
   constructor(db: Kysely<DatabaseSchema>) {
     this.#db = db;
   }
 
   async #counts(playbookId: string | null, from: string) {
+    // Covered by runs_started_cover or runs_playbook_started (migration 0031): index entries only.
     let query = this.#db
       .selectFrom('runs')
       .select(['playbook_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('dry_run', '=', 0)
-      .where('id', '>=', idFloor('run_', Date.parse(from)))
       .where('started_at', '>=', from)
+      .where('dry_run', '=', 0)
       .groupBy(['playbook_id', 'status']);
     if (playbookId !== null) query = query.where('playbook_id', '=', playbookId);
     return (await query.execute()).map((r) => ({
@@ -210,11 +225,10 @@ export class PlaybookMetricsQuery {
       .selectFrom('runs')
       .select(['state', 'started_at', 'finished_at'])
       .where('playbook_id', '=', plan.id)
-      .where('dry_run', '=', 0)
-      // Run ids grow with time: the (playbook_id, id) index reads the window, newest first.
-      .where('id', '>=', idFloor('run_', Date.parse(from)))
       .where('started_at', '>=', from)
-      .orderBy('id', 'desc')
+      .where('dry_run', '=', 0)
+      // runs_playbook_started reads the window newest first; only the sampled rows are fetched.
+      .orderBy('started_at', 'desc')
       .limit(MAX_SAMPLED_RUNS)
       .execute();
     const states = rows.map((r) => JSON.parse(r.state) as RunState).filter((s) => s.steps !== undefined);
@@ -243,21 +257,25 @@ export class PlaybookMetricsQuery {
    * Every playbook's runs and time saved over the window (no run state read): what the playbook list
    * and the dashboard show. `timeSavedOf` gives a playbook's `time_saved` (null without one).
    */
-  async overview(
+  overview(
     windowMs: number,
     timeSavedOf: (playbookId: string) => Promise<number | null>,
     now = Date.now(),
-  ): Promise<{
-    from: string;
-    items: {
-      playbookId: string;
-      runs: number;
-      succeeded: number;
-      failed: number;
-      timeSavedMs: number | null;
-    }[];
-    timeSavedMs: number;
-  }> {
+  ): Promise<PlaybookOverview> {
+    // Shared for OVERVIEW_CACHE_MS by every request for the window (the dashboard asks at each refresh).
+    const cached = this.#overviews.get(windowMs);
+    if (cached && cached.until > now) return cached.overview;
+    const overview = this.#overview(windowMs, timeSavedOf, now);
+    this.#overviews.set(windowMs, { until: now + OVERVIEW_CACHE_MS, overview });
+    overview.catch(() => this.#overviews.delete(windowMs));
+    return overview;
+  }
+
+  async #overview(
+    windowMs: number,
+    timeSavedOf: (playbookId: string) => Promise<number | null>,
+    now: number,
+  ): Promise<PlaybookOverview> {
     const from = new Date(now - windowMs).toISOString();
     const byPlaybook = new Map<string, { runs: number; succeeded: number; failed: number }>();
     for (const c of await this.#counts(null, from)) {

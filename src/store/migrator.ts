@@ -31,6 +31,7 @@ import * as sourcePullCursors from './migrations/0027-source-pull-cursors.ts';
 import * as caseContainment from './migrations/0028-case-containment.ts';
 import * as tokenScopes from './migrations/0029-token-scopes.ts';
 import * as oidcIdentities from './migrations/0030-oidc-identities.ts';
+import * as runMetricsIndexes from './migrations/0031-run-metrics-indexes.ts';
 
 interface Migration {
   name: string;
@@ -69,6 +70,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0028-case-containment', up: caseContainment.up },
   { name: '0029-token-scopes', up: tokenScopes.up },
   { name: '0030-oidc-identities', up: oidcIdentities.up },
+  { name: '0031-run-metrics-indexes', up: runMetricsIndexes.up },
 ];
 
 export interface MigrationResult {
