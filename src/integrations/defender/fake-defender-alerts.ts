@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FakeReply, FakeRequest } from '../sdk/fake-server.ts';
+import { parseBooleanFilter } from '../sdk/fake-filter.ts';
 
 /** A Defender for Endpoint alert as `GET /api/alerts` returns it (the fields the fake reads; the rest pass through). */
 export interface FakeDefenderAlert extends Record<string, unknown> {
@@ -49,17 +50,7 @@ function skipOf(token: string): number {
  */
 function parseFilter(text: string): Condition | null {
   const tokens = text.match(/\(|\)|'(?:[^']|'')*'|[^\s()]+/g) ?? [];
-  let i = 0;
-  const term = (): Condition | null => {
-    if (tokens[i] === '(') {
-      i++;
-      const inner = or();
-      if (!inner || tokens[i++] !== ')') return null;
-      return inner;
-    }
-    const [property, operator, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
-    i += 3;
-    if (!property || !operator || !value) return null;
+  return parseBooleanFilter<FakeDefenderAlert>(tokens, (property, operator, value) => {
     if (TIMES.has(property) && OPERATORS[operator] && !value.startsWith("'")) {
       const at = Date.parse(value);
       if (!Number.isFinite(at) || !/^\d{4}-\d\d-\d\dT/.test(value)) return null;
@@ -71,31 +62,7 @@ function parseFilter(text: string): Condition | null {
       return (a) => String(a[property] ?? '') === literal;
     }
     return null;
-  };
-  const and = (): Condition | null => {
-    let left = term();
-    while (left && tokens[i] === 'and') {
-      i++;
-      const right = term();
-      if (!right) return null;
-      const l = left;
-      left = (a) => l(a) && right(a);
-    }
-    return left;
-  };
-  const or = (): Condition | null => {
-    let left = and();
-    while (left && tokens[i] === 'or') {
-      i++;
-      const right = and();
-      if (!right) return null;
-      const l = left;
-      left = (a) => l(a) || right(a);
-    }
-    return left;
-  };
-  const condition = or();
-  return condition && i === tokens.length ? condition : null;
+  });
 }
 
 export interface FakeAlertList {

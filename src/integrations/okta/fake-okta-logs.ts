@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FakeReply, FakeRequest } from '../sdk/fake-server.ts';
+import { parseBooleanFilter } from '../sdk/fake-filter.ts';
 
 /** A System Log event (LogEvent) as `GET /api/v1/logs` returns it; the fake reads these fields. */
 export interface FakeOktaEvent extends Record<string, unknown> {
@@ -63,18 +64,8 @@ const SCIM: Record<string, (have: string, want: string) => boolean> = {
  */
 function parseScim(text: string): Condition | string {
   const tokens = text.match(/\(|\)|"(?:[^"\\]|\\.)*"|[^\s()]+/g) ?? [];
-  let i = 0;
   let problem = '';
-  const term = (): Condition | null => {
-    if (tokens[i] === '(') {
-      i++;
-      const inner = or();
-      if (!inner || tokens[i++] !== ')') return null;
-      return inner;
-    }
-    const [path, op, raw] = [tokens[i], tokens[i + 1], tokens[i + 2]];
-    i += 3;
-    if (!path || !op || !raw) return null;
+  const condition = parseBooleanFilter<FakeOktaEvent>(tokens, (path, op, raw) => {
     if (path === 'published') {
       problem = 'published';
       return null;
@@ -88,31 +79,8 @@ function parseScim(text: string): Condition | string {
         ? have.some((h) => compare(String(h), want))
         : have !== undefined && compare(String(have), want);
     };
-  };
-  const and = (): Condition | null => {
-    let left = term();
-    while (left && tokens[i] === 'and') {
-      i++;
-      const right = term();
-      if (!right) return null;
-      const l = left;
-      left = (e) => l(e) && right(e);
-    }
-    return left;
-  };
-  const or = (): Condition | null => {
-    let left = and();
-    while (left && tokens[i] === 'or') {
-      i++;
-      const right = and();
-      if (!right) return null;
-      const l = left;
-      left = (e) => l(e) || right(e);
-    }
-    return left;
-  };
-  const condition = or();
-  if (condition && i === tokens.length) return condition;
+  });
+  if (condition) return condition;
   return problem === 'published'
     ? 'Invalid filter: published cannot be filtered; use since, until or after'
     : `Invalid filter '${text}': Unrecognized attribute operator. Expected: eq,co,sw,pr,gt,ge,lt,le`;
