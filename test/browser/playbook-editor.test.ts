@@ -107,6 +107,8 @@ describe('playbook editor in Chromium', { skip: 'skip' in chrome ? chrome.skip :
     assert.match((await check.textContent()) ?? '', /schedule: 0 8 \* \* 1-5 · manual/);
     assert.match((await check.textContent()) ?? '', /succeeded 1/);
     assert.match((await check.textContent()) ?? '', /failed 1/);
+    // Runs in the last 7 days, but no time_saved to count.
+    assert.match((await check.textContent()) ?? '', /no time_saved$/);
     await c.screenshot(page, 'playbooks');
     await row.getByRole('link', { name: 'triage_note' }).click();
 

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Loading, Status, Time, useAsync } from '../components/ui.tsx';
+import { ErrorBox, Loading, Status, Time, duration, useAsync } from '../components/ui.tsx';
 import { useLive } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -15,6 +15,13 @@ interface Outcomes {
 
 const LAST = 20;
 
+/** A playbook's runs and analyst time saved over the last 7 days (GET /api/v1/playbook-metrics). */
+interface Saved {
+  playbookId: string;
+  succeeded: number;
+  timeSavedMs: number | null;
+}
+
 /** /playbooks: every playbook with its triggers, version and how its last runs went. */
 export function PlaybooksPage() {
   const { can } = useSession();
@@ -24,9 +31,11 @@ export function PlaybooksPage() {
       Promise.all([
         api.get<{ items: PlaybookSummary[] }>('/api/v1/playbooks'),
         api.get<{ items: Outcomes[] }>('/api/v1/playbooks/run-outcomes', { last: LAST }),
-      ]).then(([playbooks, outcomes]) => ({
+        api.get<{ items: Saved[] }>('/api/v1/playbook-metrics', { window: '7d' }),
+      ]).then(([playbooks, outcomes, saved]) => ({
         playbooks: playbooks.items,
         outcomes: new Map(outcomes.items.map((o) => [o.playbookId, o])),
+        saved: new Map(saved.items.map((m) => [m.playbookId, m])),
       })),
     [],
   );
@@ -63,6 +72,7 @@ export function PlaybooksPage() {
               <th scope="col">Version</th>
               <th scope="col">Updated</th>
               <th scope="col">Last {LAST} runs</th>
+              <th scope="col">Time saved, 7 days</th>
             </tr>
           </thead>
           <tbody>
@@ -97,6 +107,16 @@ export function PlaybooksPage() {
                         ))}
                       </span>
                     )}
+                  </td>
+                  <td className="small">
+                    {(() => {
+                      const saved = list.data!.saved.get(p.id);
+                      return saved?.timeSavedMs != null ? (
+                        duration(saved.timeSavedMs)
+                      ) : (
+                        <span className="muted">{saved ? 'no time_saved' : '—'}</span>
+                      );
+                    })()}
                   </td>
                 </tr>
               );
