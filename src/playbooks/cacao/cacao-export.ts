@@ -55,6 +55,23 @@ const VARIABLE_TYPES: Record<string, string> = {
 };
 const ROUTING = new Set(['id', 'next', 'on_error', 'on_deny', 'then', 'else', 'cases', 'default']);
 
+/**
+ * RE&CT stages (the first digit of `RA…`) as CACAO playbook types and activities (the
+ * playbook-type-ov and playbook-activity-type-ov vocabularies): what a step carries out tells a CACAO
+ * reader what the playbook does. Lessons learned (6) has no CACAO counterpart.
+ */
+const STAGES: Record<string, { type: string; activity: string }> = {
+  '1': { type: 'prevention', activity: 'configure-systems' },
+  '2': { type: 'investigation', activity: 'identify-indicators' },
+  '3': { type: 'mitigation', activity: 'restrict-access' },
+  '4': { type: 'remediation', activity: 'eliminate-risk' },
+  '5': { type: 'remediation', activity: 'restore-capabilities' },
+};
+
+function stageOf(react: string | undefined): { type: string; activity: string } | undefined {
+  return react === undefined ? undefined : STAGES[react.charAt(2)];
+}
+
 type Json = Record<string, unknown>;
 
 class Exporter {
@@ -118,12 +135,18 @@ class Exporter {
         variable['value'] = typeof input.default === 'string' ? input.default : JSON.stringify(input.default);
       variables[`__${name}__`] = variable;
     }
+    const stages = Object.values(plan.steps)
+      .map((step) => stageOf(step.react))
+      .filter((stage) => stage !== undefined);
+    const types = [...new Set(stages.map((stage) => stage.type))].sort();
+    const activities = [...new Set(stages.map((stage) => stage.activity))].sort();
     const document: Json = {
       type: 'playbook',
       spec_version: 'cacao-2.0',
       id: `playbook--${this.#uuid}`,
       name: plan.name,
       description: plan.description || plan.name,
+      ...(types.length > 0 ? { playbook_types: types, playbook_activities: activities } : {}),
       created_by: IDENTITY,
       created: cacaoTime(this.#options.created),
       modified: cacaoTime(this.#options.modified),
@@ -240,7 +263,14 @@ class Exporter {
         this.#options.cacaoIdOf?.(step.playbook) ??
         `playbook--${uuidV5(`playbook:${step.playbook}`, NAMESPACE)}`;
     } else {
-      cacao['commands'] = [{ type: 'manual', command: describeStep(step, raw) }];
+      const activity = stageOf(step.react)?.activity;
+      cacao['commands'] = [
+        {
+          type: 'manual',
+          command: describeStep(step, raw),
+          ...(activity ? { playbook_activity: activity } : {}),
+        },
+      ];
       cacao['agent'] = AGENT;
     }
     this.#workflow[id] = cacao;
