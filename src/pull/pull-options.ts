@@ -120,6 +120,48 @@ export function pullOptions(
   };
 }
 
+/** A whole-number setting's bounds and the value taken when it is left out. */
+export interface PullRange {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/**
+ * A format that can be pulled, with what its `options.pull` takes: what a form needs to offer the
+ * settings without knowing the integrations (GET /api/v1/sources lists them as `pullFormats`).
+ */
+export interface PullFormat {
+  format: string;
+  integration: { id: string; name: string };
+  /** What the feed reads ("Defender for Endpoint alerts"). */
+  title: string;
+  everySeconds: PullRange;
+  pageSize: PullRange;
+  /** Null: the feed reads from the vendor's own stream position, and takes no `overlap_seconds`. */
+  overlapSeconds: PullRange | null;
+  lookbackSeconds: PullRange;
+  /** The filter read when `filter` is left out; null: every record. */
+  defaultFilter: string | null;
+  filterMaxLength: number;
+}
+
+export function pullFormats(targets: ReadonlyMap<string, PullTarget>): PullFormat[] {
+  return [...targets.values()]
+    .map(({ integration, feed }) => ({
+      format: feed.format,
+      integration: { id: integration.id, name: integration.name },
+      title: feed.title,
+      everySeconds: { ...PULL_LIMITS.everySeconds },
+      pageSize: { min: 1, max: feed.pageSize.max, default: feed.pageSize.default },
+      overlapSeconds: feed.overlap ? { ...PULL_LIMITS.overlapSeconds } : null,
+      lookbackSeconds: { ...PULL_LIMITS.lookbackSeconds },
+      defaultFilter: feed.defaultFilter,
+      filterMaxLength: PULL_LIMITS.filterLength,
+    }))
+    .sort((a, b) => a.format.localeCompare(b.format));
+}
+
 /** What can be pulled, by format: the integrations that declare a feed. */
 export function pullTargets(integrations: readonly IntegrationDefinition[]): Map<string, PullTarget> {
   const targets = new Map<string, PullTarget>();

@@ -13,7 +13,13 @@ import type { DatabaseSchema } from '../store/schema.ts';
 import { backoffSeconds } from './pull-backoff.ts';
 import { PullCounts } from './pull-counts.ts';
 import { ingestPage } from './ingest-page.ts';
-import { pullOptions, type PullOptions, type PullTarget } from './pull-options.ts';
+import {
+  pullFormats,
+  pullOptions,
+  type PullFormat,
+  type PullOptions,
+  type PullTarget,
+} from './pull-options.ts';
 import { PullStateStore, type PullRow } from './pull-state-store.ts';
 import { pullView, type PullView } from './pull-view.ts';
 
@@ -82,6 +88,11 @@ export class PullPoller {
 
   get store(): PullStateStore {
     return this.#store;
+  }
+
+  /** The formats a source can pull, with the settings each takes (for the console's form). */
+  formats(): PullFormat[] {
+    return pullFormats(this.#options.targets());
   }
 
   /** The worker clock's call: starts the polls that are due, in the background, and returns. */

@@ -11,7 +11,7 @@ import type { FakeDefenderAlert } from '../../src/integrations/defender/fake-def
 import { startFakeDefender, type FakeDefender } from '../../src/integrations/defender/fake-defender.ts';
 import type { FakeOktaEvent } from '../../src/integrations/okta/fake-okta-logs.ts';
 import { startFakeOkta, type FakeOkta } from '../../src/integrations/okta/fake-okta.ts';
-import { pullTargets } from '../../src/pull/pull-options.ts';
+import { pullTargets, type PullFormat } from '../../src/pull/pull-options.ts';
 import { PullPoller } from '../../src/pull/pull-poller.ts';
 import type { Riposte } from '../../src/riposte.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -225,6 +225,28 @@ for (const kind of databaseKinds()) {
       assert.equal(toSuricata.json().path, '/options/pull');
       assert.equal((await api('GET', '/api/v1/sources/edr-patch-2')).json().format, 'defender', 'unchanged');
       assert.equal((await api('DELETE', '/api/v1/sources/edr-patch-2')).statusCode, 204);
+    });
+
+    it('lists the formats a source can pull, with the bounds and default of each setting (the console’s form)', async () => {
+      const formats = (await api('GET', '/api/v1/sources')).json().pullFormats as PullFormat[];
+      assert.deepEqual(
+        formats.map((f) => [f.format, f.integration.id]),
+        [
+          ['crowdstrike', 'crowdstrike'],
+          ['defender', 'defender'],
+          ['okta', 'okta'],
+        ],
+      );
+      const defender = formats.find((f) => f.format === 'defender')!;
+      assert.deepEqual(defender.everySeconds, { min: 10, max: 86_400, default: 60 });
+      assert.deepEqual(defender.pageSize, { min: 1, max: 1000, default: 200 });
+      assert.deepEqual(defender.overlapSeconds, { min: 0, max: 3600, default: 300 });
+      assert.deepEqual(defender.lookbackSeconds, { min: 0, max: 2_592_000, default: 86_400 });
+      assert.equal(defender.defaultFilter, null);
+      const okta = formats.find((f) => f.format === 'okta')!;
+      assert.equal(okta.overlapSeconds, null, 'Okta reads from its own stream position');
+      assert.match(okta.defaultFilter ?? '', /^eventType sw "security\."/);
+      assert.deepEqual(okta.pageSize, { min: 1, max: 1000, default: 500 });
     });
 
     it('pulls Defender alerts page by page through the ingest pipeline, audited as pull:<source>', async () => {
@@ -452,7 +474,7 @@ for (const kind of databaseKinds()) {
       assert.ok(okta.requests.at(-1)?.query.get('after'), "Okta's next link");
     });
 
-    it('a source moved to another instance starts over; a deleted one forgets its position', async () => {
+    it('a source moved to another instance starts over; one taken off and put back goes on; a deleted one forgets its position', async () => {
       await api('PUT', '/api/v1/integrations/defender/instances/mde-copy', {
         fields: {
           base_url: mde.url,
@@ -473,6 +495,23 @@ for (const kind of databaseKinds()) {
         'read again from the lookback, counted by dedup',
       );
       assert.equal((await row('mde-alerts'))!.instance, 'mde-copy');
+      // Taken off, it is not polled; put back on the same instance, it goes on from its position.
+      const before = await pullOf('mde-alerts');
+      assert.ok(before.position, 'a position to keep');
+      assert.equal((await api('PATCH', '/api/v1/sources/mde-alerts', { options: {} })).statusCode, 200);
+      await pollNow(h.riposte, 'mde-alerts').then(
+        () => assert.fail('pull now on a source that no longer pulls'),
+        (error: Error) => assert.match(error.message, /not pulled/),
+      );
+      const whileOff = await h.riposte.pulls.pollDue();
+      assert.equal(whileOff.filter((p) => p.source === 'mde-alerts').length, 0);
+      const back = await api('PATCH', '/api/v1/sources/mde-alerts', {
+        options: { pull: { instance: 'mde-copy', page_size: 100 } },
+      });
+      assert.equal(back.statusCode, 200, back.body);
+      const resumed = await pullOf('mde-alerts');
+      assert.equal(resumed.position, before.position);
+      assert.deepEqual(resumed.records, before.records);
       assert.equal((await api('DELETE', '/api/v1/sources/mde-alerts')).statusCode, 204);
       assert.equal(await row('mde-alerts'), undefined);
     });

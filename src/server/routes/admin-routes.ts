@@ -24,13 +24,18 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       schema: {
         summary:
           'List ingest sources, each with what it sent lately (its newest alert, the last hour’s count)',
+        description:
+          '`pullFormats` lists the formats a source can pull from a vendor API (`options.pull`), each with its integration and the bounds and defaults of its settings.',
         tags: ['sources'],
       },
     },
     async () => {
       const items = await riposte.sources.listWithActivity();
       const pulls = await riposte.pulls.views(items);
-      return { items: items.map((s) => ({ ...s, pull: pulls.get(s.name) ?? null })) };
+      return {
+        items: items.map((s) => ({ ...s, pull: pulls.get(s.name) ?? null })),
+        pullFormats: riposte.pulls.formats(),
+      };
     },
   );
   app.get<{ Params: { name: string } }>(

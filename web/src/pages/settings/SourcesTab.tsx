@@ -11,6 +11,17 @@ import {
   useAction,
   useAsync,
 } from '../../components/ui.tsx';
+import {
+  draftOf,
+  NO_PULL,
+  pullOf,
+  PullFields,
+  pullProblemOf,
+  type IntegrationInstance,
+  type PullDraft,
+  type PullFormat,
+  type PullProblem,
+} from './PullFields.tsx';
 
 interface Source {
   name: string;
@@ -74,12 +85,12 @@ function within(seconds: number): string {
 // The server's own list (a pure module of the core, no dependencies).
 const FORMATS = SERVER_FORMATS;
 /**
- * Formats whose options people usually write: a generic source's mapping, a mailbox to read, a vendor
- * API to pull (`{"pull": {"instance": …}}`).
+ * Formats whose normalizer reads options people write: a generic source's mapping, a mailbox to read.
+ * A vendor API to pull has its own section, offered for the formats the server says it pulls.
  */
-const WITH_OPTIONS: ReadonlySet<string> = new Set(['generic', 'email', 'defender', 'crowdstrike', 'okta']);
+const WITH_OPTIONS: ReadonlySet<string> = new Set(['generic', 'email']);
 
-/** The options text as JSON, or an error that says where it is not. */
+/** The options text as a JSON object, or an error that says where it is not. */
 function parseOptions(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -87,15 +98,49 @@ function parseOptions(text: string): Record<string, unknown> {
   } catch (error) {
     throw new Error(`Options: not valid JSON (${(error as Error).message})`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('Options: must be a JSON object ({…})');
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * A source's options from the form: the JSON typed, and `pull` from the pull section when the format
+ * is one the server pulls (typing it in the JSON as well would leave two answers, so that is refused).
+ */
+function optionsOf(
+  other: Record<string, unknown>,
+  target: PullFormat | undefined,
+  pull: PullDraft,
+): Record<string, unknown> {
+  if (!target) return other;
+  if ('pull' in other)
+    throw new Error(`Options: set "pull" under "Pull from the vendor's API", not in the JSON`);
+  return pull.on ? { ...other, pull: pullOf(pull, target) } : other;
+}
+
+/** What the pull forms need from the server: the formats it pulls, and the integration instances to name. */
+interface PullChoices {
+  formats: readonly PullFormat[];
+  instances: readonly IntegrationInstance[];
 }
 
 /** Ingest sources: where alerts come in, each with its own token shown once (admin creates and deletes). */
 export function SourcesTab() {
   const sources = useAsync(
-    () => api.get<{ items: (Source & { activity: SourceActivity })[] }>('/api/v1/sources'),
+    () =>
+      api.get<{ items: (Source & { activity: SourceActivity })[]; pullFormats: PullFormat[] }>(
+        '/api/v1/sources',
+      ),
     [],
   );
+  const instances = useAsync(
+    () => api.get<{ items: IntegrationInstance[] }>('/api/v1/integration-instances'),
+    [],
+  );
+  const choices: PullChoices = {
+    formats: sources.data?.pullFormats ?? [],
+    instances: instances.data?.items ?? [],
+  };
   const action = useAction();
   const [confirm, setConfirm] = useState<string | null>(null);
   const [rotating, setRotating] = useState<string | null>(null);
@@ -120,9 +165,9 @@ export function SourcesTab() {
     });
   return (
     <>
-      <NewSource onCreated={sources.reload} />
+      <NewSource onCreated={sources.reload} choices={choices} />
       <Panel title="Ingest sources">
-        <ErrorBox error={sources.error ?? action.error} />
+        <ErrorBox error={sources.error ?? instances.error ?? action.error} />
         {!sources.data && <Loading what="sources" />}
         {sources.data && (
           <table>
@@ -224,6 +269,7 @@ export function SourcesTab() {
           <EditSource
             key={editing.name}
             source={editing}
+            choices={choices}
             onSaved={() => {
               setEditing(null);
               sources.reload();
@@ -264,29 +310,57 @@ export function SourcesTab() {
 }
 
 /**
+ * Saves a source through `send`, keeping the server's refusal of `options.pull` apart, so it is shown
+ * at the setting it names rather than above the form.
+ */
+function useSourceSave() {
+  const action = useAction();
+  const [pullProblem, setPullProblem] = useState<PullProblem | null>(null);
+  const save = (send: () => Promise<void>) => {
+    setPullProblem(null);
+    return action.run(async () => {
+      try {
+        await send();
+      } catch (error) {
+        setPullProblem(pullProblemOf(error));
+        throw error;
+      }
+    });
+  };
+  return { save, busy: action.busy, error: pullProblem ? null : action.error, pullProblem };
+}
+
+/**
  * Changes a source's format, options and signature requirement; its name and token stay. The options
- * are JSON (a generic source's `mapping` of CEL expressions), checked by the server against the format.
+ * are JSON (a generic source's `mapping` of CEL expressions), checked by the server against the format;
+ * a source that pulls a vendor API has its pull settings in their own section (off stops the pulls).
  */
 function EditSource({
   source,
+  choices,
   onSaved,
   onCancel,
 }: {
   source: Source;
+  choices: PullChoices;
   onSaved: () => void;
   onCancel: () => void;
 }) {
+  const pulledAs = choices.formats.find((f) => f.format === source.format);
+  const { pull: storedPull, ...otherOptions } = source.options;
   const [format, setFormat] = useState(source.format);
-  const [options, setOptions] = useState(JSON.stringify(source.options, null, 2));
+  const [options, setOptions] = useState(JSON.stringify(pulledAs ? otherOptions : source.options, null, 2));
+  const [pull, setPull] = useState<PullDraft>(pulledAs ? draftOf(storedPull) : NO_PULL);
   const [requireSignature, setRequireSignature] = useState(source.requireSignature);
   const [expectWithin, setExpectWithin] = useState(source.expectWithinSeconds);
-  const action = useAction();
+  const target = choices.formats.find((f) => f.format === format);
+  const saving = useSourceSave();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    await action.run(async () => {
+    await saving.save(async () => {
       await api.patch(`/api/v1/sources/${encodeURIComponent(source.name)}`, {
         format,
-        options: parseOptions(options),
+        options: optionsOf(parseOptions(options), target, pull),
         requireSignature,
         expectWithinSeconds: expectWithin,
       });
@@ -298,18 +372,32 @@ function EditSource({
       <strong>Edit source {source.name}</strong>
       <SourceFields
         format={format}
-        onFormat={setFormat}
+        onFormat={(next) => {
+          setFormat(next);
+          // Another vendor's pull starts afresh; back to the source's own format, its stored one.
+          setPull(next === source.format && pulledAs ? draftOf(storedPull) : NO_PULL);
+        }}
         options={options}
         onOptions={setOptions}
+        optionsLabel={target ? 'Other options (JSON)' : 'Options (JSON)'}
         optionsRows={6}
         requireSignature={requireSignature}
         onRequireSignature={setRequireSignature}
         expectWithin={expectWithin}
         onExpectWithin={setExpectWithin}
       />
-      <ErrorBox error={action.error} />
+      {target && (
+        <PullFields
+          format={target}
+          draft={pull}
+          onDraft={setPull}
+          instances={choices.instances}
+          problem={saving.pullProblem}
+        />
+      )}
+      <ErrorBox error={saving.error} />
       <span className="row">
-        <button className="primary" type="submit" disabled={action.busy}>
+        <button className="primary" type="submit" disabled={saving.busy}>
           Save source
         </button>
         <button type="button" onClick={onCancel}>
@@ -327,6 +415,8 @@ function SourceFields(props: {
   onFormat: (format: string) => void;
   options: string | null;
   onOptions: (options: string) => void;
+  /** "Options (JSON)" unless the pull has its own section ("Other options (JSON)"). */
+  optionsLabel?: string;
   optionsRows: number;
   requireSignature: boolean;
   onRequireSignature: (required: boolean) => void;
@@ -348,7 +438,7 @@ function SourceFields(props: {
       </label>
       {props.options !== null && (
         <label>
-          Options (JSON)
+          {props.optionsLabel ?? 'Options (JSON)'}
           <textarea
             value={props.options}
             onChange={(e) => props.onOptions(e.target.value)}
@@ -456,28 +546,32 @@ function endpoint(name: string): string {
   return `${window.location.origin}/api/v1/sources/${encodeURIComponent(name)}/alerts`;
 }
 
-function NewSource({ onCreated }: { onCreated: () => void }) {
+function NewSource({ onCreated, choices }: { onCreated: () => void; choices: PullChoices }) {
   const [name, setName] = useState('');
   const [format, setFormat] = useState('suricata');
   const [options, setOptions] = useState('');
+  const [pull, setPull] = useState<PullDraft>(NO_PULL);
   const [requireSignature, setRequireSignature] = useState(false);
   const [expectWithin, setExpectWithin] = useState<number | null>(null);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const action = useAction();
+  const target = choices.formats.find((f) => f.format === format);
+  const saving = useSourceSave();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setCreated(null);
-    await action.run(async () => {
+    await saving.save(async () => {
+      const given = optionsOf(WITH_OPTIONS.has(format) ? parseOptions(options) : {}, target, pull);
       const answer = await api.post<Source & { token: string }>('/api/v1/sources', {
         name,
         format,
-        ...(WITH_OPTIONS.has(format) ? { options: parseOptions(options) } : {}),
+        ...(Object.keys(given).length > 0 || WITH_OPTIONS.has(format) ? { options: given } : {}),
         requireSignature,
         ...(expectWithin === null ? {} : { expectWithinSeconds: expectWithin }),
       });
       setCreated({ name: answer.name, token: answer.token });
       setName('');
       setOptions('');
+      setPull(NO_PULL);
       onCreated();
     });
   };
@@ -490,7 +584,10 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
         </label>
         <SourceFields
           format={format}
-          onFormat={setFormat}
+          onFormat={(next) => {
+            setFormat(next);
+            setPull(NO_PULL);
+          }}
           options={WITH_OPTIONS.has(format) ? options : null}
           onOptions={setOptions}
           optionsRows={4}
@@ -499,11 +596,20 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
           expectWithin={expectWithin}
           onExpectWithin={setExpectWithin}
         />
-        <button className="primary" type="submit" disabled={action.busy}>
+        {target && (
+          <PullFields
+            format={target}
+            draft={pull}
+            onDraft={setPull}
+            instances={choices.instances}
+            problem={saving.pullProblem}
+          />
+        )}
+        <button className="primary" type="submit" disabled={saving.busy}>
           Create source
         </button>
       </form>
-      <ErrorBox error={action.error} />
+      <ErrorBox error={saving.error} />
       {created && (
         <div className="notice stack" role="status">
           <span>
