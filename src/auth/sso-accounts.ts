@@ -69,6 +69,18 @@ export class SsoAccounts {
     }
   }
 
+  /** Records a sign-in through a binding; false when the binding is no longer there. */
+  async #touch(trx: Transaction<DatabaseSchema>, person: SsoPerson, userId: string, now: string) {
+    const updated = await trx
+      .updateTable('user_identities')
+      .set({ last_login_at: now })
+      .where('issuer', '=', person.issuer)
+      .where('subject', '=', person.subject)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+
   async #signIn(trx: Transaction<DatabaseSchema>, person: SsoPerson, policy: SsoPolicy, ip: string | null) {
     const now = nowIso();
     const actor = { id: person.username, type: 'user' as const, ip };
@@ -82,14 +94,10 @@ export class SsoAccounts {
     // Held to the commit, as a password login holds it: a disable committing meanwhile waits, then ends this session too.
     const byId = (id: string) => trx.selectFrom('users').selectAll().where('id', '=', id).forShare();
     let user: UserTable | undefined = bound ? await byId(bound.user_id).executeTakeFirst() : undefined;
-    if (bound && user) {
-      await trx
-        .updateTable('user_identities')
-        .set({ last_login_at: now })
-        .where('issuer', '=', person.issuer)
-        .where('subject', '=', person.subject)
-        .execute();
-    } else {
+    // An admin unbinding the account meanwhile (user-identities.ts) holds its row: once that commits,
+    // the binding is gone, and this sign-in is matched by username as a first one is.
+    if (user && !(await this.#touch(trx, person, user.id, now))) user = undefined;
+    if (!user) {
       user = await trx
         .selectFrom('users')
         .selectAll()

@@ -10,6 +10,7 @@ import type { DatabaseSchema, UserTable } from '../store/schema.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import type { Principal } from './principal.ts';
 import { openSession } from './session-opening.ts';
+import { identitiesByUser, unlinkIdentities, type UserIdentity } from './user-identities.ts';
 
 export interface User {
   id: string;
@@ -106,8 +107,19 @@ export class UserService {
       .executeTakeFirst();
   }
 
-  async list(): Promise<User[]> {
-    return (await this.#db.selectFrom('users').selectAll().orderBy('username').execute()).map(toUser);
+  /** Everyone, with the identities at OpenID providers each account is bound to. */
+  async list(): Promise<(User & { identities: UserIdentity[] })[]> {
+    const rows = await this.#db.selectFrom('users').selectAll().orderBy('username').execute();
+    const identities = await identitiesByUser(this.#db);
+    return rows.map((row) => ({ ...toUser(row), identities: identities.get(row.id) ?? [] }));
+  }
+
+  /** Unbinds an account from its single sign-on identities and ends the sessions they opened. */
+  unlinkIdentity(
+    id: string,
+    actor: Actor,
+  ): Promise<{ unbound: { issuer: string; subject: string }[]; sessionsEnded: number }> {
+    return unlinkIdentities(this.#db, this.#audit, id, actor);
   }
 
   async update(

@@ -5,6 +5,7 @@ import { sealFlow } from '../../src/auth/oidc/flow-seal.ts';
 import { loadConfig } from '../../src/config.ts';
 import { keyFor } from '../../src/secrets/keyring.ts';
 import { FakeOidcProvider, type FakeUser, type Misbehaviour } from '../support/fake-oidc-provider.ts';
+import { sessionOf, setCookie, signIn } from '../support/oidc-sign-in.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { databaseKinds } from '../support/test-databases.ts';
 
@@ -12,69 +13,6 @@ const PUBLIC_URL = 'http://riposte.test';
 const REDIRECT_URI = `${PUBLIC_URL}/api/v1/session/oidc/callback`;
 const SECRET = 'a-client-secret-with+reserved/chars';
 const ACTOR = { id: 'test-setup', type: 'system' as const };
-
-/** `name=value` of a Set-Cookie the answer carries for `name`, or undefined. */
-function setCookie(
-  response: LightMyRequestResponse,
-  name: string,
-): { value: string; attributes: string } | undefined {
-  const headers = response.headers['set-cookie'];
-  for (const header of Array.isArray(headers) ? headers : headers ? [headers] : []) {
-    const [pair, ...rest] = header.split('; ');
-    if (pair!.startsWith(`${name}=`))
-      return { value: pair!.slice(name.length + 1), attributes: rest.join('; ') };
-  }
-  return undefined;
-}
-
-interface SignIn {
-  /** The callback's answer. */
-  answer: LightMyRequestResponse;
-  /** The flow cookie and the callback URL, to play them again. */
-  flow: string;
-  callback: string;
-}
-
-/** Riposte → the provider's authorize endpoint (over HTTP) → back to Riposte's callback, as a browser goes. */
-async function signIn(
-  h: Harness,
-  idp: FakeOidcProvider,
-  login: string,
-  options: {
-    misbehave?: Misbehaviour;
-    accept?: string;
-    returnTo?: string;
-    /** Changes the callback URL on its way back (what an attacker in the middle could try). */
-    edit?: (url: string) => string;
-  } = {},
-): Promise<SignIn> {
-  const start = await h.app.inject({
-    method: 'GET',
-    url: `/api/v1/session/oidc/login${options.returnTo ? `?returnTo=${encodeURIComponent(options.returnTo)}` : ''}`,
-  });
-  assert.equal(start.statusCode, 302, start.body);
-  const flow = setCookie(start, 'riposte_oidc');
-  assert.ok(flow, 'the flow cookie is set');
-  idp.loginAs = login;
-  idp.next = options.misbehave ?? {};
-  const back = await fetch(start.headers.location!, { redirect: 'manual' });
-  assert.equal(back.status, 302, await back.text());
-  const callback = back.headers.get('location')!;
-  assert.ok(callback.startsWith(REDIRECT_URI), callback);
-  const url = (options.edit ?? ((u: string) => u))(callback.slice(PUBLIC_URL.length));
-  const answer = await h.app.inject({
-    method: 'GET',
-    url,
-    headers: { cookie: `riposte_oidc=${flow.value}`, ...(options.accept ? { accept: options.accept } : {}) },
-  });
-  return { answer, flow: flow.value, callback: url };
-}
-
-function sessionOf(answer: LightMyRequestResponse): string {
-  const session = setCookie(answer, 'riposte_session');
-  assert.ok(session && session.value !== '', `a session cookie: ${answer.statusCode} ${answer.body}`);
-  return `riposte_session=${session.value}`;
-}
 
 async function whoIs(h: Harness, cookie: string) {
   const me = await h.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });

@@ -62,6 +62,7 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/users': ADMIN,
   'POST /api/v1/users': ADMIN,
   'PATCH /api/v1/users/:id': ADMIN,
+  'DELETE /api/v1/users/:id/identity': ADMIN,
   'GET /api/v1/tokens': ADMIN,
   'POST /api/v1/tokens': ADMIN,
   'DELETE /api/v1/tokens/:id': ADMIN,

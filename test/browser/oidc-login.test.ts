@@ -72,6 +72,44 @@ describe('single sign-on in Chromium', { skip: 'skip' in chrome ? chrome.skip : 
     await context.close();
   });
 
+  it("shows an admin in Settings → Users whom an account is bound to at the provider, and unbinds it, ending that person's session", async () => {
+    const context = await c.browser.newContext({ baseURL: c.baseUrl });
+    const ana = await context.newPage();
+    await ana.goto('/ui/');
+    await ana.getByRole('link', { name: 'Sign in with Fake IdP' }).click();
+    await ana.getByLabel('IdP username').fill('ana');
+    await ana.getByRole('button', { name: 'Continue' }).click();
+    await ana.getByTestId('who').waitFor();
+
+    const admin = await c.loginAs('admin');
+    await admin.goto('/ui/settings');
+    await admin.getByRole('tab', { name: 'Users and roles' }).click();
+    const binding = admin.getByTestId('sso-ana');
+    await binding.getByText(`bound to sub-ana at ${idp.issuer}`).waitFor();
+    const [bound] = await c.harness.riposte.database.db.selectFrom('user_identities').selectAll().execute();
+    assert.equal(
+      await binding
+        .getByText(/^last signed in/)
+        .locator('time')
+        .first()
+        .getAttribute('datetime'),
+      bound!.last_login_at,
+    );
+    assert.equal(await admin.getByTestId('sso-admin').textContent(), 'not bound');
+
+    await binding.getByRole('button', { name: 'Unbind ana from single sign-on' }).click();
+    await binding.getByRole('button', { name: 'Confirm unbinding ana' }).click();
+    await binding.getByText('not bound').waitFor();
+    const rows = await c.harness.riposte.database.db.selectFrom('user_identities').selectAll().execute();
+    assert.deepEqual(rows, []);
+    // The session single sign-on opened for ana ended with the binding.
+    await ana.reload();
+    await ana.getByRole('link', { name: 'Sign in with Fake IdP' }).waitFor();
+    assert.equal(await ana.getByTestId('who').count(), 0);
+    await context.close();
+    await admin.context().close();
+  });
+
   it('comes back to the login page with the reason when the sign-in fails', async () => {
     const context = await c.browser.newContext({ baseURL: c.baseUrl });
     const page = await context.newPage();

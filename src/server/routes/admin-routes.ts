@@ -183,7 +183,13 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
 
   app.get(
     '/api/v1/users',
-    { config: { auth: ADMIN }, schema: { summary: 'List users', tags: ['users'] } },
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary: 'List users, each with the identities at OpenID providers the account is bound to',
+        tags: ['users'],
+      },
+    },
     async () => ({ items: await riposte.users.list() }),
   );
   app.post<{ Body: { username: string; role: string; password: string } }>(
@@ -227,6 +233,24 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       },
     },
     async (request) => riposte.users.update(request.params.id, request.body, actorOf(request)),
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/users/:id/identity',
+    {
+      config: { auth: ADMIN },
+      schema: {
+        summary:
+          "Unbind a user's account from the person it is bound to at the OpenID provider, and end the sessions single sign-on opened for it",
+        description:
+          'The next single sign-on is matched by username again, as a first one is (see docs/security.md). 404 when the user does not exist or is not bound. Audited as `user.unlink_identity`.',
+        tags: ['users'],
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      await riposte.users.unlinkIdentity(request.params.id, actorOf(request));
+      return reply.code(204).send();
+    },
   );
 
   app.get(

@@ -9,18 +9,37 @@ interface User {
   role: Role;
   disabled: boolean;
   createdAt: string;
+  /** Whom the account is bound to at OpenID providers (one per issuer; none for a password-only account). */
+  identities: SsoIdentity[];
+}
+
+interface SsoIdentity {
+  issuer: string;
+  subject: string;
+  boundAt: string;
+  lastLoginAt: string;
 }
 
 export const ROLES: Role[] = ['admin', 'manager', 'analyst', 'viewer'];
 
-/** People: create with a password, change a role, disable or enable (admin). */
+/**
+ * People: create with a password, change a role, disable or enable, see and undo an account's binding
+ * to the single sign-on provider (admin).
+ */
 export function UsersTab() {
   const users = useAsync(() => api.get<{ items: User[] }>('/api/v1/users'), []);
   const { principal } = useSession();
   const action = useAction();
+  const [unbinding, setUnbinding] = useState<string | null>(null);
   const update = (user: User, patch: Partial<Pick<User, 'role' | 'disabled'>>) =>
     action.run(async () => {
       await api.patch(`/api/v1/users/${encodeURIComponent(user.id)}`, patch);
+      users.reload();
+    });
+  const unbind = (user: User) =>
+    action.run(async () => {
+      await api.delete(`/api/v1/users/${encodeURIComponent(user.id)}/identity`);
+      setUnbinding(null);
       users.reload();
     });
   return (
@@ -30,7 +49,7 @@ export function UsersTab() {
         {!users.data && <Loading what="users" />}
         {users.data && (
           <table>
-            <TableHead columns={['User', 'Role', 'State', 'Created']} />
+            <TableHead columns={['User', 'Role', 'State', 'Single sign-on', 'Created']} />
             <tbody>
               {users.data.items.map((user) => {
                 const self = principal.kind === 'user' && principal.name === user.username;
@@ -53,6 +72,16 @@ export function UsersTab() {
                       </select>
                     </td>
                     <td>{user.disabled ? <span className="bad-text">disabled</span> : 'active'}</td>
+                    <td data-testid={`sso-${user.username}`}>
+                      <SsoBinding
+                        user={user}
+                        confirming={unbinding === user.id}
+                        busy={action.busy}
+                        onAsk={() => setUnbinding(user.id)}
+                        onConfirm={() => unbind(user)}
+                        onKeep={() => setUnbinding(null)}
+                      />
+                    </td>
                     <td>
                       <Time value={user.createdAt} />
                     </td>
@@ -74,7 +103,9 @@ export function UsersTab() {
           </table>
         )}
         <p className="muted small">
-          Disabling a user ends their sessions; a new role applies from their next request.
+          Disabling a user ends their sessions; a new role applies from their next request. Unbinding an
+          account from single sign-on ends the sessions single sign-on opened for it; the next person the
+          provider signs in under its username is bound to it again.
         </p>
       </Panel>
       <NewUser onCreated={users.reload} />
@@ -185,5 +216,55 @@ function SetPassword({ users }: { users: User[] }) {
         </p>
       )}
     </Panel>
+  );
+}
+
+/** Whom an account is bound to at the OpenID provider, when it last signed in that way, and "Unbind". */
+function SsoBinding({
+  user,
+  confirming,
+  busy,
+  onAsk,
+  onConfirm,
+  onKeep,
+}: {
+  user: User;
+  confirming: boolean;
+  busy: boolean;
+  onAsk: () => void;
+  onConfirm: () => void;
+  onKeep: () => void;
+}) {
+  if (user.identities.length === 0) return <span className="muted">not bound</span>;
+  return (
+    <div className="stack small">
+      {user.identities.map((identity) => (
+        <div key={`${identity.issuer} ${identity.subject}`}>
+          bound to <code>{identity.subject}</code> at <code>{identity.issuer}</code>
+          <div className="muted">
+            last signed in <Time value={identity.lastLoginAt} /> · bound <Time value={identity.boundAt} />
+          </div>
+        </div>
+      ))}
+      <span className="row">
+        {confirming ? (
+          <>
+            <button
+              className="danger"
+              onClick={onConfirm}
+              disabled={busy}
+              aria-label={`Confirm unbinding ${user.username}`}
+            >
+              Confirm unbind
+            </button>
+            <button onClick={onKeep}>Keep</button>
+          </>
+        ) : (
+          <button onClick={onAsk} disabled={busy} aria-label={`Unbind ${user.username} from single sign-on`}>
+            Unbind
+          </button>
+        )}
+      </span>
+    </div>
   );
 }
