@@ -22,7 +22,8 @@ interface Stored {
 
 const MAX_LOOKBACK_MS = 180 * 86_400_000;
 
-const oktaError = (
+/** The documented error object: errorCode, errorSummary, errorLink (= the code), errorId, errorCauses. */
+export const oktaError = (
   status: number,
   errorCode: string,
   errorSummary: string,

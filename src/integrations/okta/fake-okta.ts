@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from '../sdk/fake-server.ts';
 import type { OktaStatus } from './okta-integration.ts';
-import { fakeOktaLogs, type FakeOktaEvent, type FakeOktaLogs } from './fake-okta-logs.ts';
+import { fakeOktaLogs, oktaError, type FakeOktaEvent, type FakeOktaLogs } from './fake-okta-logs.ts';
 
 export interface FakeOktaUser {
   id: string;
@@ -36,24 +36,6 @@ export interface FakeOkta extends FakeServer {
   /** The System Log: store more events, make it misbehave. */
   logs: FakeOktaLogs;
 }
-
-// The documented error object: errorCode, errorSummary, errorLink (= the code), errorId, errorCauses.
-const oktaError = (
-  status: number,
-  errorCode: string,
-  errorSummary: string,
-  headers?: Record<string, string>,
-): FakeReply => ({
-  status,
-  json: {
-    errorCode,
-    errorSummary,
-    errorLink: errorCode,
-    errorId: `oae${randomBytes(11).toString('base64url')}`,
-    errorCauses: [],
-  },
-  ...(headers ? { headers } : {}),
-});
 
 /**
  * A stand-in for an Okta org's Users API: get a user, suspend and unsuspend (refused unless the
