@@ -635,7 +635,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       actions,
       playbooks,
       cacao: new CacaoPlaybooks(db, playbooks, audit),
-      playbookMetrics: new PlaybookMetricsQuery(db),
+      playbookMetrics: new PlaybookMetricsQuery(db, playbooks),
       runs,
       reports,
       attachments,

@@ -9,7 +9,9 @@
 import type { Kysely } from 'kysely';
 import type { RunState, StepState } from '../engine/engine-types.ts';
 import type { PlaybookPlan, PlaybookStep } from '../core/playbook.ts';
+import { RiposteError } from '../core/riposte-error.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import type { PlaybookService } from './playbook-service.ts';
 
 export const MAX_SAMPLED_RUNS = 2000;
 /** A condition or a question needs this many executions before "always the same" says anything. */
@@ -169,10 +171,22 @@ export interface PlaybookOverview {
 
 export class PlaybookMetricsQuery {
   readonly #db: Kysely<DatabaseSchema>;
+  readonly #playbooks: Pick<PlaybookService, 'current'>;
   readonly #overviews = new Map<number, { until: number; overview: Promise<PlaybookOverview> }>();
 
-  constructor(db: Kysely<DatabaseSchema>) {
+  constructor(db: Kysely<DatabaseSchema>, playbooks: Pick<PlaybookService, 'current'>) {
     this.#db = db;
+    this.#playbooks = playbooks;
+  }
+
+  /** A playbook's `time_saved`; null without one, or for a playbook deleted since its runs. */
+  async #timeSavedOf(playbookId: string): Promise<number | null> {
+    try {
+      return (await this.#playbooks.current(playbookId)).plan.timeSavedMs ?? null;
+    } catch (error) {
+      if (error instanceof RiposteError && error.code === 'not_found') return null;
+      throw error;
+    }
   }
 
   async #counts(playbookId: string | null, from: string) {
@@ -255,27 +269,19 @@ export class PlaybookMetricsQuery {
 
   /**
    * Every playbook's runs and time saved over the window (no run state read): what the playbook list
-   * and the dashboard show. `timeSavedOf` gives a playbook's `time_saved` (null without one).
+   * and the dashboard show.
    */
-  overview(
-    windowMs: number,
-    timeSavedOf: (playbookId: string) => Promise<number | null>,
-    now = Date.now(),
-  ): Promise<PlaybookOverview> {
+  overview(windowMs: number, now = Date.now()): Promise<PlaybookOverview> {
     // Shared for OVERVIEW_CACHE_MS by every request for the window (the dashboard asks at each refresh).
     const cached = this.#overviews.get(windowMs);
     if (cached && cached.until > now) return cached.overview;
-    const overview = this.#overview(windowMs, timeSavedOf, now);
+    const overview = this.#overview(windowMs, now);
     this.#overviews.set(windowMs, { until: now + OVERVIEW_CACHE_MS, overview });
     overview.catch(() => this.#overviews.delete(windowMs));
     return overview;
   }
 
-  async #overview(
-    windowMs: number,
-    timeSavedOf: (playbookId: string) => Promise<number | null>,
-    now: number,
-  ): Promise<PlaybookOverview> {
+  async #overview(windowMs: number, now: number): Promise<PlaybookOverview> {
     const from = new Date(now - windowMs).toISOString();
     const byPlaybook = new Map<string, { runs: number; succeeded: number; failed: number }>();
     for (const c of await this.#counts(null, from)) {
@@ -287,7 +293,7 @@ export class PlaybookMetricsQuery {
     }
     const items = [];
     for (const [playbookId, e] of [...byPlaybook.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const perRun = await timeSavedOf(playbookId);
+      const perRun = await this.#timeSavedOf(playbookId);
       items.push({ playbookId, ...e, timeSavedMs: perRun === null ? null : perRun * e.succeeded });
     }
     return { from, items, timeSavedMs: items.reduce((sum, i) => sum + (i.timeSavedMs ?? 0), 0) };

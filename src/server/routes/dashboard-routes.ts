@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Riposte } from '../../riposte.ts';
 import { ANY_ROLE } from '../route-auth.ts';
 import { parseWindow } from '../../dashboard/dashboard-window.ts';
-import { playbookOverview } from './playbook-routes.ts';
 
 export function dashboardRoutes(app: FastifyInstance, riposte: Riposte): void {
   app.get<{ Querystring: { window?: string } }>(
@@ -33,7 +32,7 @@ export function dashboardRoutes(app: FastifyInstance, riposte: Riposte): void {
         name: principal.name,
         role: principal.role,
       });
-      const overview = await playbookOverview(riposte, parseWindow(request.query.window).ms);
+      const overview = await riposte.playbookMetrics.overview(parseWindow(request.query.window).ms);
       const timed = overview.items.filter((i) => i.timeSavedMs !== null);
       return {
         ...figures,

@@ -252,7 +252,7 @@ export function playbookRoutes(app: FastifyInstance, riposte: Riposte): void {
     },
     async (request) => {
       const window = parseWindow(request.query.window);
-      return { window: window.label, ...(await playbookOverview(riposte, window.ms)) };
+      return { window: window.label, ...(await riposte.playbookMetrics.overview(window.ms)) };
     },
   );
 
@@ -328,15 +328,4 @@ async function withGraph<T extends { version: number }>(
 ): Promise<T & { graph: PlanGraph | null }> {
   const plan = await riposte.playbooks.plan(id, playbook.version).catch(() => null);
   return { ...playbook, graph: plan ? planGraph(plan) : null };
-}
-
-/** Every playbook's runs and time saved; a playbook deleted since has no `time_saved` to count. */
-export function playbookOverview(riposte: Riposte, windowMs: number) {
-  return riposte.playbookMetrics.overview(windowMs, async (id) => {
-    try {
-      return (await riposte.playbooks.current(id)).plan.timeSavedMs ?? null;
-    } catch {
-      return null;
-    }
-  });
 }
