@@ -9,7 +9,8 @@ import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { nowDate } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { exportCacao } from '../playbooks/cacao/cacao-export.ts';
-import { importCacao } from '../playbooks/cacao/cacao-import.ts';
+import { importCacao, type CacaoImportResult } from '../playbooks/cacao/cacao-import.ts';
+import type { PlaybookIssue } from '../playbooks/playbook-issue.ts';
 import type { CacaoIssue, CacaoProfile } from '../playbooks/cacao/cacao-issues.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
 import type { PlaybookService, SaveResult } from './playbook-service.ts';
@@ -52,11 +53,10 @@ export class CacaoPlaybooks {
 
   async import(request: CacaoImportRequest, actor: Actor): Promise<CacaoImportAnswer> {
     const mappings = await this.#mappings();
-    const cacaoId = cacaoIdOf(request.document);
-    const known = cacaoId === null ? undefined : mappings.get(cacaoId);
     const result = importCacao(request.document, {
       profile: request.profile,
-      ...((request.id ?? known) === undefined ? {} : { id: request.id ?? known }),
+      ...(request.id === undefined ? {} : { id: request.id }),
+      previousId: (cacaoId) => mappings.get(cacaoId),
       resolvePlaybook: (id) => mappings.get(id) ?? null,
       now: nowDate(),
     });
@@ -66,17 +66,23 @@ export class CacaoPlaybooks {
         `the CACAO playbook has ${result.errors.length} error(s): ${result.errors[0]?.path ?? ''} ${result.errors[0]?.message ?? ''}`.trim(),
         { extra: { errors: result.errors, warnings: result.warnings } },
       );
-    const compiled = this.#playbooks.validate(result.source, `${result.playbookId}.yaml`);
-    if (!compiled.ok) {
-      const errors = compiled.errors.map((e) => ({
+    const { source, warnings } = result;
+    const id = result.playbookId;
+    // The translation compiles once: here for a dry run, in `save` otherwise (its refusal said the same way).
+    const notCompiling = (errors: readonly PlaybookIssue[]) => {
+      const listed = errors.map((e) => ({
         path: '',
         message: `the translated playbook does not compile: line ${e.line}: ${e.message}`,
       }));
-      throw new RiposteError('invalid_playbook', errors[0]!.message, {
-        extra: { errors, warnings: result.warnings, source: result.source },
+      return new RiposteError('invalid_playbook', listed[0]!.message, {
+        extra: { errors: listed, warnings, source },
       });
+    };
+    if (request.dryRun === true) {
+      const compiled = this.#playbooks.validate(source, `${id}.yaml`);
+      if (!compiled.ok) throw notCompiling(compiled.errors);
     }
-    const id = result.playbookId;
+    const known = result.cacaoId === null ? undefined : mappings.get(result.cacaoId);
     if (request.id === undefined && known === undefined) {
       const head = await this.#playbooks.head(id);
       if (head !== null && !head.deleted)
@@ -86,14 +92,28 @@ export class CacaoPlaybooks {
           { path: '/id' },
         );
     }
-    const answer = {
-      playbookId: id,
-      cacaoId: result.cacaoId,
-      source: result.source,
-      warnings: result.warnings,
-    };
+    const answer = { playbookId: id, cacaoId: result.cacaoId, source, warnings };
     if (request.dryRun === true) return { ...answer, saved: null };
-    const saved = await this.#playbooks.save(result.source, actor, `${id}.yaml`, async (trx, now) => {
+    const saved = await this.#saveImported(
+      { ...result, source, playbookId: id },
+      actor,
+      request.profile,
+    ).catch((error: unknown) => {
+      if (error instanceof RiposteError && error.code === 'invalid_playbook')
+        throw notCompiling((error.extra?.['errors'] ?? []) as PlaybookIssue[]);
+      throw error;
+    });
+    return { ...answer, saved };
+  }
+
+  /** Stores the translation as the playbook's next version, with its CACAO id and the audit row. */
+  #saveImported(
+    result: CacaoImportResult & { source: string; playbookId: string },
+    actor: Actor,
+    profile: CacaoProfile,
+  ) {
+    const id = result.playbookId;
+    return this.#playbooks.save(result.source, actor, `${id}.yaml`, async (trx, now) => {
       if (result.cacaoId !== null) {
         await trx.deleteFrom('cacao_playbooks').where('cacao_id', '=', result.cacaoId).execute();
         await trx
@@ -112,7 +132,7 @@ export class CacaoPlaybooks {
             details: {
               cacaoId: result.cacaoId,
               modified: result.modified,
-              profile: request.profile,
+              profile,
               warnings: result.warnings.length,
             },
           },
@@ -120,7 +140,6 @@ export class CacaoPlaybooks {
         now,
       );
     });
-    return { ...answer, saved };
   }
 
   /** The playbook's current (or given) version as a CACAO v2.0 document. */
@@ -141,18 +160,4 @@ export class CacaoPlaybooks {
       cacaoIdOf: cacaoIdOfPlaybook,
     });
   }
-}
-
-function cacaoIdOf(document: unknown): string | null {
-  let value = document;
-  if (typeof document === 'string') {
-    try {
-      value = JSON.parse(document);
-    } catch {
-      return null;
-    }
-  }
-  const id =
-    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['id'] : undefined;
-  return typeof id === 'string' ? id : null;
 }

@@ -18,6 +18,8 @@ export interface CacaoImportOptions {
   profile: CacaoProfile;
   /** The Riposte id to store it as; default: the id it was imported as before, else a slug of its name. */
   id?: string;
+  /** The Riposte id a CACAO id was imported as before, if it was. */
+  previousId?: (cacaoId: string) => string | undefined;
   /** The Riposte id of a CACAO playbook imported before (for playbook-action steps), or null. */
   resolvePlaybook: (cacaoId: string) => string | null;
   /** What `valid_until` is compared with (the caller's clock: this module is pure). */
@@ -87,6 +89,7 @@ export function importCacao(input: string | unknown, options: CacaoImportOptions
   const extension = playbook.riposte ?? {};
   const id =
     options.id ??
+    (playbook.id === null ? undefined : options.previousId?.(playbook.id)) ??
     (typeof extension['id'] === 'string' ? extension['id'] : slugify(playbook.name, 'cacao_playbook'));
   const init = initStep(initId, playbook, names);
   const doc: Record<string, unknown> = {
