@@ -6,7 +6,7 @@
  */
 import type { CacaoIssues } from './cacao-issues.ts';
 import { pointer } from './cacao-issues.ts';
-import { literalText } from './cacao-segment.ts';
+import { literalText, slugify } from './cacao-segment.ts';
 
 export interface CacaoVariable {
   /** Without the surrounding double underscores. */
@@ -81,17 +81,6 @@ export function readVariables(
   return out;
 }
 
-/** A variable name as a Riposte slug: lowercase, `-` as `_`, starting with a letter, at most 48 characters. */
-export function variableSlug(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9_]+/g, '_')
-    .replace(/_+/g, '_')
-    .replace(/^_|_$/g, '')
-    .slice(0, 48);
-  return /^[a-z]/.test(slug) ? slug : `v_${slug}`.slice(0, 48);
-}
-
 /**
  * Names → slugs, unique among them (two CACAO names that differ only in case get different slugs).
  * An external variable that no step assigns is read as the run's input (`inputs.<slug>`); every other
@@ -121,7 +110,8 @@ export class VariableNames {
   declare(name: string): string {
     const known = this.#slugs.get(name);
     if (known !== undefined) return known;
-    const base = variableSlug(name);
+    // Lowercase, `-` as `_`, starting with a letter, at most 48 characters.
+    const base = slugify(name, 'v', 48);
     let slug = base;
     for (let n = 2; this.#taken.has(slug); n++) slug = `${base}_${n}`;
     this.#slugs.set(name, slug);
