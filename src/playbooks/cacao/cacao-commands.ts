@@ -60,18 +60,17 @@ function outSet(
 ): Segment | null {
   const values: Record<string, string> = {};
   step.outArgs.forEach((name, index) => {
-    const bare = name.replace(/^__|__$/g, '');
-    const slug = ctx.names.slugOf(bare);
+    const slug = ctx.names.slugOf(name);
     const path = pointer(step.path, 'out_args', index);
     if (slug === null) {
-      ctx.issues.deviation(path, `out_args names ${name}, which is not declared`);
+      ctx.issues.deviation(path, `out_args names __${name}__, which is not declared`);
       return;
     }
     const expression = read(slug, index);
     if (expression === null) {
       ctx.issues.warning(
         path,
-        `${name} is not assigned: a ${step.commands[0]?.type ?? ''} command returns one value`,
+        `__${name}__ is not assigned: a ${step.commands[0]?.type ?? ''} command returns one value`,
       );
       return;
     }
@@ -105,7 +104,7 @@ function taskSegment(
   lines.push(...who(step, ctx).map(literalText));
   const taskId = ctx.take(base);
   const outNames = step.outArgs
-    .map((name) => ctx.names.slugOf(name.replace(/^__|__$/g, '')))
+    .map((name) => ctx.names.slugOf(name))
     .filter((slug): slug is string => slug !== null);
   const task: RiposteStep = withTimeout(
     {

@@ -126,7 +126,7 @@ function declareVariables(playbook: CacaoPlaybook): VariableNames {
   const names = new VariableNames();
   const assigned = new Set<string>();
   for (const step of playbook.steps.values()) {
-    for (const name of step.outArgs) assigned.add(name.replace(/^__|__$/g, ''));
+    for (const name of step.outArgs) assigned.add(name);
     for (const variable of step.variables) assigned.add(variable.name);
   }
   for (const variable of allVariables(playbook)) {

@@ -3,6 +3,9 @@ import type { CacaoIssues } from './cacao-issues.ts';
 import { pointer } from './cacao-issues.ts';
 import { readVariables, type CacaoVariable } from './cacao-variables.ts';
 
+/** `__name__` → `name`: how in_args and out_args are kept. */
+const bareName = (name: string): string => name.replace(/^__|__$/g, '');
+
 /** Riposte's CACAO extension: what a step or playbook exported by Riposte needs to come back exactly. */
 export const RIPOSTE_EXTENSION_ID = 'extension-definition--6f1c1a52-3d1e-5b8e-9a51-7c0b5e2d4f31';
 
@@ -45,6 +48,7 @@ export interface CacaoStep {
   commands: CacaoCommand[];
   agent: string | null;
   targets: string[];
+  /** Variable names without their double underscores, as `CacaoVariable.name`. */
   inArgs: string[];
   outArgs: string[];
   playbookId: string | null;
@@ -228,8 +232,8 @@ export function readStep(
     commands: [],
     agent: typeof fields['agent'] === 'string' ? fields['agent'] : null,
     targets: stringList(issues, fields['targets'], pointer(path, 'targets')),
-    inArgs: stringList(issues, fields['in_args'], pointer(path, 'in_args')),
-    outArgs: stringList(issues, fields['out_args'], pointer(path, 'out_args')),
+    inArgs: stringList(issues, fields['in_args'], pointer(path, 'in_args')).map(bareName),
+    outArgs: stringList(issues, fields['out_args'], pointer(path, 'out_args')).map(bareName),
     playbookId: null,
     condition: null,
     onTrue: null,

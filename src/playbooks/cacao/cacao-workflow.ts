@@ -214,21 +214,20 @@ export class WorkflowTranslator {
         }
         const args: Record<string, string> = {};
         for (const name of step.inArgs) {
-          const bare = name.replace(/^__|__$/g, '');
-          const slug = ctx.names.slugOf(bare);
+          const slug = ctx.names.slugOf(name);
           if (slug === null)
             ctx.issues.deviation(
               pointer(step.path, 'in_args'),
-              `in_args names ${name}, which is not declared`,
+              `in_args names __${name}__, which is not declared`,
             );
-          else args[slug] = `\${{ ${ctx.names.refOf(bare)!} }}`;
+          else args[slug] = `\${{ ${ctx.names.refOf(name)!} }}`;
         }
         const id = idFor('run');
         const call: RiposteStep = { id, playbook, ...(Object.keys(args).length > 0 ? { with: args } : {}) };
         if (step.timeoutMs !== null && step.timeoutMs > 0) call['timeout'] = `${step.timeoutMs}ms`;
         const outs: Record<string, string> = {};
         for (const name of step.outArgs) {
-          const slug = ctx.names.slugOf(name.replace(/^__|__$/g, ''));
+          const slug = ctx.names.slugOf(name);
           if (slug !== null) outs[slug] = `\${{ steps.${id}.output.${slug} }}`;
         }
         return Object.keys(outs).length === 0
