@@ -204,6 +204,9 @@ describe(
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
       await page.getByLabel('Actor').fill('admin');
       await page.getByRole('button', { name: 'Apply filters' }).click();
+      // The unfiltered entries stay on screen until the filtered ones replace them.
+      await page.waitForURL(/actor=admin/);
+      await page.locator('section[aria-label="Entries"][aria-busy="false"]').waitFor();
       const table = page.getByRole('table');
       await table.getByText('response.kill_switch.lift').waitFor();
       const actions = await table.locator('tbody td:nth-child(3)').allTextContents();
@@ -230,6 +233,8 @@ describe(
 
       await page.getByLabel('Actor').fill('manager');
       await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.waitForURL(/actor=manager/);
+      await page.locator('section[aria-label="Entries"][aria-busy="false"]').waitFor();
       const approved = page.getByRole('row').filter({ hasText: 'approval.approved' });
       await approved.waitFor();
       assert.equal(await page.getByRole('row').filter({ hasText: 'response.kill_switch' }).count(), 0);

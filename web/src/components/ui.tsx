@@ -149,13 +149,16 @@ export function Panel({
   title,
   children,
   actions,
+  busy,
 }: {
   title?: string;
   children: ReactNode;
   actions?: ReactNode;
+  /** True while what the panel shows is being replaced (aria-busy). */
+  busy?: boolean;
 }) {
   return (
-    <section className="panel" aria-label={title}>
+    <section className="panel" aria-label={title} aria-busy={busy}>
       {(title || actions) && (
         <div className="row spread">
           {title && <h2>{title}</h2>}

@@ -44,7 +44,14 @@ export function AuditPage() {
     order: 'desc',
     limit: 50,
   };
-  const first = useAsync(() => api.get<Page<AuditRecord>>('/api/v1/audit', query), [key]);
+  // The page loaded says which filters it answers, so rows of the filters before are never
+  // taken for the answer to these (the table is aria-busy until they are replaced).
+  const loaded = useAsync(
+    async () => ({ key, page: await api.get<Page<AuditRecord>>('/api/v1/audit', query) }),
+    [key],
+  );
+  const first = { ...loaded, data: loaded.data?.page };
+  const busy = loaded.loading || loaded.data?.key !== key;
   const [more, setMore] = useState<Page<AuditRecord> | null>(null);
   useEffect(() => setMore(null), [first.data]);
   const loading = useAction();
@@ -60,7 +67,7 @@ export function AuditPage() {
       <h1>Audit log</h1>
       <FilterForm applied={applied} />
       {principal.role === 'admin' && <ChainCheck />}
-      <Panel title="Entries">
+      <Panel title="Entries" busy={busy}>
         <ErrorBox error={first.error ?? loading.error} />
         {!first.data && first.loading && <Loading what="the audit log" />}
         {first.data && rows.length === 0 && <p className="muted">No entries match these filters.</p>}
