@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SEVERITIES, type Severity } from './core/alert.ts';
 import { isRole, ROLES, type Role } from './core/role.ts';
 import { RiposteError } from './core/riposte-error.ts';
+import { tenantConfig, tenantDomainSetting, type TenantOf } from './tenants/tenant-config.ts';
 
 /**
  * The one place that reads process.env. Every setting is documented in docs/configuration.md.
@@ -95,6 +96,13 @@ export interface Config {
   sla: Readonly<SlaTargets>;
   /** OpenID Connect single sign-on (RIPOSTE_OIDC_*); unset: people log in with passwords only. */
   oidc: Readonly<OidcConfig> | undefined;
+  /**
+   * The domain tenants are served under: tenant `acme` at `acme.<domain>` (RIPOSTE_TENANT_DOMAIN;
+   * default the public URL's host name, or `localhost` when that is an address).
+   */
+  tenantDomain: string;
+  /** Set when this configuration is a tenant's (RIPOSTE_TENANT): which, and where the main installation is. */
+  tenant: Readonly<TenantOf> | undefined;
 }
 
 /** One entry of the OIDC role mapping: a value of the roles claim (a group) and the role it gives. */
@@ -635,6 +643,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       overrides.runCacheMb ?? intSetting(env, 'RIPOSTE_RUN_CACHE_MB', file.runCacheMb ?? 64, 1, 1 << 16),
     sla: slaTargets(env, file.sla, overrides.sla),
     oidc: undefined,
+    tenantDomain: '',
+    tenant: undefined,
   };
   config.publicUrl = (
     overrides.publicUrl ??
@@ -644,6 +654,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   ).replace(/\/+$/, '');
   config.oidc =
     'oidc' in overrides ? overrides.oidc : oidcSettings(env, file.oidc as unknown, config.publicUrl);
+  config.tenantDomain = tenantDomainSetting(
+    overrides.tenantDomain ?? env.RIPOSTE_TENANT_DOMAIN ?? file.tenantDomain,
+    config.publicUrl,
+  );
   if (!/^(sqlite|postgres|postgresql):\/\//.test(config.databaseUrl)) {
     throw new RiposteError(
       'validation_failed',
@@ -665,5 +679,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       { path: 'RIPOSTE_REDIS_PREFIX' },
     );
   }
-  return Object.freeze({ ...config, grouping: Object.freeze(config.grouping) as GroupingRule[] });
+  const main = Object.freeze({ ...config, grouping: Object.freeze(config.grouping) as GroupingRule[] });
+  const tenant = overrides.tenant?.slug ?? env.RIPOSTE_TENANT;
+  return tenant === undefined || tenant === '' ? main : tenantConfig(main, tenant);
 }

@@ -90,6 +90,8 @@ import { publishTasks } from './live/task-events.ts';
 import { AlertTriage } from './cases/alert-triage.ts';
 import { DashboardQuery } from './dashboard/dashboard-query.ts';
 import { SavedViews } from './views/saved-views.ts';
+import { checkTenantServed, TenantRegistry } from './tenants/tenant-registry.ts';
+import { TenantService } from './tenants/tenant-service.ts';
 import { CLOCK_SKEW_WARNING_MS, CLOCK_SYNC_EVERY_MS, DatabaseClock } from './store/database-clock.ts';
 
 /** Everything a process needs, wired once: the composition root shared by the server and the CLI. */
@@ -154,6 +156,8 @@ export interface Riposte {
   openapiSpecs: OpenApiSpecStore;
   /** Response guardrails: rules, the kill switch, the action ledger, rollback and expiry. */
   response: ResponseService;
+  /** The tenants of the main installation (docs/tenants.md); undefined in a tenant, which has none. */
+  tenants: TenantService | undefined;
   responseRules: ResponseStore;
   gate: ResponseGate;
   executor: ActionExecutor;
@@ -193,6 +197,11 @@ export interface OpenOptions {
   notifyMention?: (notification: MentionNotification) => Promise<void>;
   /** Replaces the hook told of a watched source going silent or sending again. */
   notifySource?: (notice: SourceSilenceNotice) => Promise<void>;
+  /**
+   * A tenant's configuration: the caller knows the main installation serves (or is provisioning) it,
+   * so it is not looked up in the main database first.
+   */
+  tenantChecked?: boolean;
 }
 
 type LogLine = (level: number, fields: Record<string, unknown>) => void;
@@ -201,7 +210,10 @@ type LogLine = (level: number, fields: Record<string, unknown>) => void;
  * JSON lines on stderr, as the server's logger writes them, for what the core says outside a request
  * (failures of background work, start-up warnings): those at or above the configured level.
  */
-function lineLogger(configured: string): { line: LogLine; error: (error: unknown, msg: string) => void } {
+export function lineLogger(configured: string): {
+  line: LogLine;
+  error: (error: unknown, msg: string) => void;
+} {
   const least = LOG_LEVELS[configured] ?? LOG_LEVELS.info!;
   const line: LogLine = (level, fields) => {
     if (level >= least) process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
@@ -308,6 +320,8 @@ function warnOfSkew(logLine: LogLine, offsetMs: number): void {
 }
 
 export async function openRiposte(config: Readonly<Config>, options: OpenOptions = {}): Promise<Riposte> {
+  if (config.tenant && !options.tenantChecked)
+    await checkTenantServed(config.tenant.mainDatabaseUrl, config.tenant.slug);
   const database = openDatabase(config.databaseUrl, {
     ...(config.sqliteCacheMb === undefined ? {} : { sqliteCacheMb: config.sqliteCacheMb }),
   });
@@ -654,6 +668,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       openapiSpecs,
       response,
       responseRules: responseStore,
+      tenants: config.tenant
+        ? undefined
+        : new TenantService(config, new TenantRegistry(db, audit), openRiposte),
       gate,
       executor,
       edl,

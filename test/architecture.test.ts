@@ -44,7 +44,10 @@ const ALLOWED: Record<string, string[]> = {
   pull: ['core', 'store', 'audit', 'ingest', 'sources', 'integrations', 'connections', 'pull'],
   auth: ['core', 'store', 'audit', 'security', 'auth', 'config'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
-  config: ['core'],
+  // The configuration of a tenant is derived from the main one (tenants/tenant-config.ts).
+  config: ['core', 'tenants'],
+  // Tenants: the list (in the main database), their configuration and provisioning.
+  tenants: ['core', 'store', 'audit', 'auth', 'config', 'tenants'],
   playbooks: ['core', 'playbooks'],
   engine: ['core', 'engine'],
   queue: ['core', 'queue'],
@@ -95,6 +98,7 @@ const ALLOWED: Record<string, string[]> = {
     'dashboard',
     'views',
     'reports',
+    'tenants',
   ],
   live: ['core', 'store', 'engine', 'live'],
   dashboard: ['core', 'store', 'dashboard'],

@@ -13,6 +13,13 @@ import { playbookBacktestCommand, playbookTestCommand } from './commands/playboo
 import { playbookExportCacaoCommand, playbookImportCacaoCommand } from './commands/cacao-commands.ts';
 import { migrateCommand } from './commands/migrate-command.ts';
 import {
+  tenantCreateCommand,
+  tenantDeleteCommand,
+  tenantDisableCommand,
+  tenantEnableCommand,
+  tenantListCommand,
+} from './commands/tenant-commands.ts';
+import {
   assetImportCommand,
   auditVerifyCommand,
   sourceCreateCommand,
@@ -81,6 +88,21 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   migrate: {
     run: migrateCommand,
     usage: 'migrate                                      bring the database to the current schema',
+  },
+  'tenant create': {
+    run: tenantCreateCommand,
+    usage:
+      'tenant create SLUG --name N [--admin U]     a tenant at SLUG.<tenant domain>; prints its admin password',
+  },
+  'tenant list': { run: tenantListCommand, usage: 'tenant list [--json]' },
+  'tenant disable': {
+    run: tenantDisableCommand,
+    usage: 'tenant disable SLUG                          stop serving it (its data is kept)',
+  },
+  'tenant enable': { run: tenantEnableCommand, usage: 'tenant enable SLUG' },
+  'tenant delete': {
+    run: tenantDeleteCommand,
+    usage: 'tenant delete SLUG --yes                     a disabled tenant, with its database',
   },
   'source create': {
     run: sourceCreateCommand,
@@ -171,7 +193,7 @@ function usage(): string {
     .map((c) => `  riposte ${c.usage}`)
     .join(
       '\n',
-    )}\n\nEnvironment: RIPOSTE_DATA_DIR, RIPOSTE_DATABASE_URL, RIPOSTE_PORT, RIPOSTE_MASTER_KEY, … (docs/configuration.md)\n`;
+    )}\n\nEnvironment: RIPOSTE_DATA_DIR, RIPOSTE_DATABASE_URL, RIPOSTE_PORT, RIPOSTE_MASTER_KEY, … (docs/configuration.md);\nRIPOSTE_TENANT=SLUG runs any command on that tenant (docs/tenants.md)\n`;
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

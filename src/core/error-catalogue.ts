@@ -44,6 +44,8 @@ export const ERROR_CATALOGUE = {
   sso_required: { status: 403, fault: 'user', title: 'People sign in through single sign-on only' },
   not_found: { status: 404, fault: 'user', title: 'No such resource' },
   route_not_found: { status: 404, fault: 'user', title: 'No such route' },
+  unknown_tenant: { status: 404, fault: 'user', title: 'No tenant is served at this host name' },
+  tenant_disabled: { status: 403, fault: 'user', title: 'The tenant is disabled' },
   method_not_allowed: { status: 405, fault: 'user', title: 'Method not allowed' },
   invalid_state: { status: 409, fault: 'user', title: 'The resource is not in a state that allows this' },
   conflict: { status: 409, fault: 'user', title: 'The resource already exists' },

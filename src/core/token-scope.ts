@@ -25,6 +25,7 @@ export const SCOPE_AREAS = [
   'sources',
   'system',
   'tasks',
+  'tenants',
   'tokens',
   'users',
   'views',

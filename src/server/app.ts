@@ -1,4 +1,6 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { RiposteError } from '../core/riposte-error.ts';
 import type { Riposte } from '../riposte.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -23,6 +25,7 @@ import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { oidcRoutes } from './routes/oidc-routes.ts';
 import { taskRoutes } from './routes/task-routes.ts';
+import { tenantRoutes } from './routes/tenant-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
@@ -31,6 +34,12 @@ import { viewRoutes } from './routes/view-routes.ts';
 export interface ServerOptions {
   /** pino logger options, or false for none (tests); `stream` captures the lines (tests that read the logs). */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /**
+   * Other apps this server's socket serves, by Host header (the tenants, src/tenants/tenant-host.ts):
+   * a request goes to the app `route` names, is answered with the problem it gives, or (undefined)
+   * stays with this app.
+   */
+  hosts?: { route(host: string | undefined): FastifyInstance | RiposteError | undefined };
 }
 
 export interface RiposteServer {
@@ -49,6 +58,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
     // One access-log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
+    ...(options.hosts ? { serverFactory: hostRouting(options.hosts) } : {}),
   });
   const metrics = new ServerMetrics();
   const openapi = new OpenApiCollector();
@@ -104,6 +114,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   responseRoutes(app, riposte);
   edlRoutes(app, riposte);
   intelRoutes(app, riposte);
+  tenantRoutes(app, riposte);
   await app.ready();
   return {
     app,
@@ -114,4 +125,18 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
       await riposte.writer.drain();
     },
   };
+}
+
+/** A server whose requests go to the app their Host header names (or are answered with a problem). */
+function hostRouting(hosts: NonNullable<ServerOptions['hosts']>) {
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+    createServer((req, res) => {
+      const to = hosts.route(req.headers.host);
+      if (to === undefined) return handler(req, res);
+      if (!(to instanceof RiposteError)) return to.routing(req, res);
+      // Drain what the client sends so that the answer reaches it rather than a reset connection.
+      req.resume();
+      res.writeHead(to.status, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify(to.toProblem(req.url)));
+    });
 }

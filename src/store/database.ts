@@ -213,6 +213,11 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 export interface DatabaseOptions {
   /** SQLite: the most its page cache may take, in MiB (`Config.sqliteCacheMb`). */
   sqliteCacheMb?: number;
+  /**
+   * A short look into a database that must already exist (a tenant check reading the main one): a
+   * missing SQLite file is an error rather than created, and no checkpoint thread is started.
+   */
+  existing?: boolean;
 }
 
 /**
@@ -224,8 +229,8 @@ export interface DatabaseOptions {
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith('sqlite://')) {
     const file = url.slice('sqlite://'.length);
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    const sqlite = new SQLite(file);
+    if (file !== ':memory:' && !options.existing) mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file, { fileMustExist: options.existing === true });
     // 8 KiB pages for a new file (an existing one keeps its own): a commit writes whole pages to the
     // WAL, one frame each, and an alert row of about 1.6 KB left a fifth of every 4 KiB page empty;
     // bulk ingest commits fewer, fuller frames (docs/benchmarks.md).
@@ -240,7 +245,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     sqlite.pragma('mmap_size = 268435456');
     sqlite.pragma('temp_store = memory');
     const checkpointer =
-      file === ':memory:'
+      file === ':memory:' || options.existing
         ? undefined
         : new WalCheckpointer(file, () => sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`));
     if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);

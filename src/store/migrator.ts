@@ -32,6 +32,7 @@ import * as caseContainment from './migrations/0028-case-containment.ts';
 import * as tokenScopes from './migrations/0029-token-scopes.ts';
 import * as oidcIdentities from './migrations/0030-oidc-identities.ts';
 import * as runMetricsIndexes from './migrations/0031-run-metrics-indexes.ts';
+import * as tenants from './migrations/0032-tenants.ts';
 
 interface Migration {
   name: string;
@@ -71,6 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0029-token-scopes', up: tokenScopes.up },
   { name: '0030-oidc-identities', up: oidcIdentities.up },
   { name: '0031-run-metrics-indexes', up: runMetricsIndexes.up },
+  { name: '0032-tenants', up: tenants.up },
 ];
 
 export interface MigrationResult {

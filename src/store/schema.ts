@@ -634,3 +634,17 @@ export interface DatabaseSchema {
   user_identities: UserIdentityTable;
   oidc_used_states: OidcUsedStateTable;
 }
+
+/** A tenant of the installation (migration 0032, src/tenants/); only the main database has rows. */
+export interface TenantTable {
+  slug: string;
+  name: string;
+  status: 'provisioning' | 'active' | 'disabled';
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface DatabaseSchema {
+  tenants: TenantTable;
+}

@@ -130,6 +130,10 @@ const MATRIX: Record<string, 'public' | 'source' | Role[]> = {
   'GET /api/v1/intel/feeds': ANALYST,
   'PUT /api/v1/intel/feeds/:name': ADMIN,
   'DELETE /api/v1/intel/feeds/:name': ADMIN,
+  'GET /api/v1/tenants': ADMIN,
+  'POST /api/v1/tenants': ADMIN,
+  'PATCH /api/v1/tenants/:slug': ADMIN,
+  'DELETE /api/v1/tenants/:slug': ADMIN,
 };
 
 describe('route × role matrix', () => {
@@ -166,7 +170,7 @@ describe('route × role matrix', () => {
     const url =
       template === '/api/v1/stream'
         ? '/api/v1/stream?max=0'
-        : template.replace(':id', 'does-not-exist').replace(':name', 'does-not-exist');
+        : template.replace(':id', 'does-not-exist').replace(/:name|:slug/, 'does-not-exist');
     it(`${route}: ${allowed.join(', ')} allowed, the rest 403, anonymous 401`, async () => {
       const anonymous = await h.app.inject({
         method: method as 'GET',

@@ -5,6 +5,7 @@ import { buildServer } from '../../server/app.ts';
 import { randomBytes } from 'node:crypto';
 import type { Riposte } from '../../riposte.ts';
 import type { LeaseHolder } from '../../runs/action-lease.ts';
+import { hostTenants } from '../../server/tenant-host.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
 export interface StopSignal {
@@ -81,7 +82,12 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
     onLeaseLost: stopOnLostLease(stop),
   });
   if (started) io.stderr(`riposte worker running (database: ${riposte.database.dialect})\n`);
+  // A worker stands by for the main installation's lease only; once it has it, it runs the tenants' too.
+  const tenants = started
+    ? await hostTenants(riposte, { worker: { onLeaseLost: stopOnLostLease(stop) } })
+    : undefined;
   await stop.received();
+  await tenants?.close();
   await riposte.close();
   return stop.exitCode;
 }
@@ -111,17 +117,24 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       throw error;
     }
   }
-  const server = await buildServer(riposte);
+  const tenants = await hostTenants(riposte, {
+    serve: (tenant) => buildServer(tenant),
+    ...(values.role === 'all' ? { worker: { onLeaseLost: stopOnLostLease(stop) } } : {}),
+  });
+  const server = await buildServer(riposte, tenants ? { hosts: tenants } : {});
   const address = await server.app.listen({ port: config.port, host: config.host });
   io.stderr(
     `riposte listening on ${address} (role: ${values.role}, database: ${riposte.database.dialect}, data: ${config.dataDir})\n`,
   );
   io.stderr(`console: ${consoleUrl(address)}\n`);
+  if (tenants?.running.length)
+    io.stderr(`tenants: ${tenants.running.map((slug) => riposte.tenants!.url(slug)).join(', ')}\n`);
   try {
     for (const listener of await riposte.startSyslog())
       io.stderr(`syslog: ${listener.address} → source ${listener.source}\n`);
   } catch (error) {
     await server.shutdown();
+    await tenants?.close();
     await riposte.close();
     throw error;
   }
@@ -134,6 +147,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     );
   await stop.received();
   await server.shutdown();
+  await tenants?.close();
   await riposte.close();
   return stop.exitCode;
 }

@@ -53,9 +53,17 @@ export function sessionRoutes(app: FastifyInstance, riposte: Riposte): void {
   );
   app.get(
     '/api/v1/session',
-    { config: { auth: 'authenticated' }, schema: { summary: 'Who am I', tags: ['session'] } },
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        summary:
+          'Who am I, and where: `tenant` is the slug of the tenant served at this host, null for the main installation',
+        tags: ['session'],
+      },
+    },
     async (request) => ({
       principal: request.principal,
+      tenant: riposte.config.tenant?.slug ?? null,
     }),
   );
   app.delete(

@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import { RiposteError } from '../core/riposte-error.ts';
+import { lineLogger, openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
+import type { RiposteServer } from './app.ts';
+import { tenantOfHost } from '../tenants/tenant-config.ts';
+import type { Tenant } from '../tenants/tenant-registry.ts';
+import type { TenantService } from '../tenants/tenant-service.ts';
+
+/** How often a process looks at the list of tenants for ones created, disabled or deleted elsewhere. */
+export const TENANT_REFRESH_MS = 10_000;
+
+export interface TenantHostOptions {
+  main: Riposte;
+  /** Opens a tenant's Riposte (the configuration is the tenant's; it is known to be served). */
+  open: (slug: string) => Promise<Riposte>;
+  /** Builds the tenant's HTTP app (not listening: the main server routes to it); unset: no HTTP (a worker). */
+  serve?: (riposte: Riposte) => Promise<RiposteServer>;
+  /** Starts the tenant's worker as the main installation's was started; unset: none (`serve --role api`). */
+  worker?: WorkerOptions;
+  log: (fields: Record<string, unknown>) => void;
+  onError: (error: unknown, msg: string) => void;
+}
+
+interface Running {
+  tenant: Tenant;
+  riposte: Riposte;
+  server: RiposteServer | undefined;
+}
+
+/**
+ * Runs the tenants of the main installation in this process: a Riposte for each (its own database,
+ * engine and worker) and, in a server, an HTTP app the main server hands each request to by its Host
+ * header (`acme.<tenant domain>`). Follows the list of tenants: one created, disabled, enabled or
+ * deleted here is opened or closed at once, one changed by another process within TENANT_REFRESH_MS.
+ */
+export class TenantHost {
+  readonly #options: TenantHostOptions;
+  readonly #tenants: TenantService;
+  readonly #running = new Map<string, Running>();
+  /** Tenants served but not (yet) open here: disabled ones and ones that failed to open. */
+  readonly #known = new Map<string, Tenant>();
+  #timer: NodeJS.Timeout | undefined;
+  #turn: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #unsubscribe: () => void;
+
+  constructor(options: TenantHostOptions) {
+    if (!options.main.tenants) throw new Error('a tenant has no tenants of its own');
+    this.#options = options;
+    this.#tenants = options.main.tenants;
+    this.#unsubscribe = this.#tenants.onChange(() => this.refresh());
+  }
+
+  /** Opens every active tenant and starts following the list. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.#timer = setInterval(() => void this.refresh(), TENANT_REFRESH_MS);
+    this.#timer.unref();
+  }
+
+  /** The tenants open in this process. */
+  get running(): string[] {
+    return [...this.#running.keys()].sort();
+  }
+
+  /** The Riposte of an open tenant (tests and the CLI reach into a tenant with it). */
+  riposte(slug: string): Riposte | undefined {
+    return this.#running.get(slug)?.riposte;
+  }
+
+  /**
+   * Where a request with this Host header goes: undefined for the main installation, a tenant's app,
+   * or the problem to answer with (no such tenant, disabled, not open here).
+   */
+  route(host: string | undefined): FastifyInstance | RiposteError | undefined {
+    const slug = tenantOfHost(host, this.#options.main.config.tenantDomain);
+    if (slug === undefined) return undefined;
+    const running = this.#running.get(slug);
+    if (running?.server) return running.server.app;
+    const known = this.#known.get(slug);
+    if (known?.status === 'disabled')
+      return new RiposteError('tenant_disabled', `the tenant "${slug}" is disabled`);
+    if (known)
+      return new RiposteError('unavailable', `the tenant "${slug}" is not open yet; try again shortly`);
+    return new RiposteError(
+      'unknown_tenant',
+      `no tenant is served at ${slug}.${this.#options.main.config.tenantDomain}`,
+    );
+  }
+
+  /** Brings the open tenants in line with the list; one refresh at a time. */
+  refresh(): Promise<void> {
+    this.#turn = this.#turn
+      .then(() => this.#refresh())
+      .catch((error: unknown) => this.#options.onError(error, 'reading the list of tenants failed'));
+    return this.#turn;
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#closed) return;
+    const tenants = await this.#tenants.registry.list();
+    const listed = new Map(tenants.map((t) => [t.slug, t]));
+    for (const [slug, running] of this.#running) {
+      const now = listed.get(slug);
+      if (now?.status === 'active') running.tenant = now;
+      else await this.#stop(slug, now ? `the tenant is ${now.status}` : 'the tenant was deleted');
+    }
+    this.#known.clear();
+    for (const tenant of tenants) {
+      if (tenant.status === 'provisioning') continue;
+      if (tenant.status === 'active' && !this.#running.has(tenant.slug)) await this.#begin(tenant);
+      if (!this.#running.has(tenant.slug)) this.#known.set(tenant.slug, tenant);
+    }
+  }
+
+  async #begin(tenant: Tenant): Promise<void> {
+    let riposte: Riposte | undefined;
+    try {
+      riposte = await this.#options.open(tenant.slug);
+      if (this.#options.worker) await riposte.startWorker(this.#options.worker);
+      const server = this.#options.serve ? await this.#options.serve(riposte) : undefined;
+      this.#running.set(tenant.slug, { tenant, riposte, server });
+      this.#options.log({ msg: 'tenant opened', tenant: tenant.slug });
+    } catch (error) {
+      await riposte?.close().catch(() => undefined);
+      this.#options.onError(
+        error,
+        `opening the tenant ${tenant.slug} failed; trying again at the next refresh`,
+      );
+    }
+  }
+
+  async #stop(slug: string, why: string): Promise<void> {
+    const running = this.#running.get(slug);
+    if (!running) return;
+    this.#running.delete(slug);
+    try {
+      await running.server?.shutdown();
+      await running.riposte.close();
+    } catch (error) {
+      this.#options.onError(error, `closing the tenant ${slug} failed`);
+    }
+    this.#options.log({ msg: 'tenant closed', tenant: slug, why });
+  }
+
+  /** Closes every tenant: their servers finish the requests in flight, their workers stop. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#unsubscribe();
+    await this.#turn;
+    for (const slug of [...this.#running.keys()]) await this.#stop(slug, 'shutting down');
+  }
+}
+
+/**
+ * The tenants of the main installation, opened in this process and followed (none when the process
+ * is itself a tenant's, RIPOSTE_TENANT): `serve` routes to their apps by host name, and a worker runs
+ * their playbooks.
+ */
+export async function hostTenants(
+  riposte: Riposte,
+  options: Pick<TenantHostOptions, 'serve' | 'worker'>,
+): Promise<TenantHost | undefined> {
+  const tenants = riposte.tenants;
+  if (!tenants) return undefined;
+  const { line, error } = lineLogger(riposte.config.logLevel);
+  const host = new TenantHost({
+    main: riposte,
+    open: (slug) => openRiposte(tenants.config(slug), { tenantChecked: true }),
+    ...options,
+    log: (fields) => line(30, fields),
+    onError: error,
+  });
+  await host.start();
+  return host;
+}
