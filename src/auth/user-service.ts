@@ -20,7 +20,7 @@ export interface User {
   createdAt: string;
 }
 
-const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,127}$/;
+export const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,127}$/;
 // A hash to compare against when the user does not exist, so timing does not reveal usernames;
 // computed on first use, not at import.
 let dummyHash: Promise<string> | undefined;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Actor } from '../audit/audit-log.ts';
-import type { UserService } from '../auth/user-service.ts';
+import { USERNAME, type UserService } from '../auth/user-service.ts';
 import type { Config } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { postgresDatabaseName, slugProblem, tenantConfig, tenantHost } from './tenant-config.ts';
@@ -81,6 +81,12 @@ export class TenantService {
     const nameIssue = tenantNameProblem(input.name);
     if (nameIssue) throw new RiposteError('validation_failed', nameIssue, { path: '/name' });
     const username = input.adminUsername ?? 'admin';
+    if (typeof username !== 'string' || !USERNAME.test(username))
+      throw new RiposteError(
+        'validation_failed',
+        'the first admin\'s username must be 1–128 letters, digits, ".", "_", "@" or "-"',
+        { path: '/admin' },
+      );
     const config = this.config(input.slug);
     await this.registry.claim(input.slug, input.name, actor);
     let made = false;

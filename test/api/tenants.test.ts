@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
 import { buildServer, type RiposteServer } from '../../src/server/app.ts';
 import { postgresDatabaseName } from '../../src/tenants/tenant-config.ts';
+import { TenantService } from '../../src/tenants/tenant-service.ts';
 import { hostTenants, type TenantHost } from '../../src/server/tenant-host.ts';
 import { queryAudit } from '../../src/audit/audit-query.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
@@ -130,7 +131,7 @@ for (const kind of databaseKinds()) {
         [{ slug: 'a--b', name: 'x' }, '/slug', 'validation_failed', 400],
         [{ slug: 'acme', name: 'Another Acme' }, '/slug', 'conflict', 409],
         [{ slug: 'initech', name: '  ' }, '/name', 'validation_failed', 400],
-        [{ slug: 'initech', name: 'Initech', admin: 'bad name!' }, '/username', 'validation_failed', 400],
+        [{ slug: 'initech', name: 'Initech', admin: 'bad name!' }, '/admin', 'validation_failed', 400],
       ];
       for (const [body, path, code, status] of cases) {
         const res = await call('127.0.0.1', 'POST', '/api/v1/tenants', { bearer: mainAdmin, body });
@@ -146,7 +147,14 @@ for (const kind of databaseKinds()) {
       assert.equal(bad.body.code, 'invalid_json');
       const slugs = (await main.tenants!.registry.list()).map((t) => t.slug);
       assert.deepEqual(slugs, ['acme', 'globex']);
-      // The failed provisioning of initech (its admin's username) left no database behind.
+      // A provisioning that fails once the database exists (here: opening it) removes it again.
+      const failing = new TenantService(main.config, main.tenants!.registry, async (config) => {
+        assert.ok(existsSync(config.dataDir));
+        if (kind === 'postgres') assert.equal(await databaseExists(config.databaseUrl), true);
+        throw new Error('the disk is full');
+      });
+      await assert.rejects(failing.create({ slug: 'initech', name: 'Initech' }, SYSTEM), /the disk is full/);
+      // None of the refused requests left a database behind.
       const config = main.tenants!.config('initech');
       assert.equal(existsSync(config.dataDir), false);
       if (kind === 'postgres') assert.equal(await databaseExists(config.databaseUrl), false);
