@@ -39,7 +39,11 @@ export interface ServerOptions {
    * a request goes to the app `route` names, is answered with the problem it gives, or (undefined)
    * stays with this app.
    */
-  hosts?: { route(host: string | undefined): FastifyInstance | RiposteError | undefined };
+  hosts?: {
+    route(host: string | undefined): FastifyInstance | RiposteError | undefined;
+    /** Tenants by state, for /metrics. */
+    states(): Record<string, number>;
+  };
 }
 
 export interface RiposteServer {
@@ -91,6 +95,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchSyslog(() => riposte.syslogStats());
   metrics.watchPulls(riposte.pulls);
   metrics.watchRateLimit(limiter);
+  if (options.hosts) metrics.watchTenants(options.hosts);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);
   sessionRoutes(app, riposte);

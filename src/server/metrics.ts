@@ -211,6 +211,20 @@ export class ServerMetrics {
    * became of them (stored, duplicate, rejected); and from the database, whichever process polled,
    * each source's failures in a row and the age of its last successful poll (read at most every 10 s).
    */
+  /** The tenants this process serves, by state (open, disabled, failing to open). */
+  watchTenants(hosts: { states(): Record<string, number> }): void {
+    new Gauge({
+      name: 'riposte_tenants',
+      help: 'Tenants in this process by state: open, disabled, failing (listed as active but failing to open)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(hosts.states())) this.set({ state }, n);
+      },
+    });
+  }
+
   watchPulls(pulls: PullPoller): void {
     const counter = (name: string, help: string, kind: 'polls' | 'records') =>
       new Counter({

@@ -63,6 +63,16 @@ export class TenantHost {
     return [...this.#running.keys()].sort();
   }
 
+  /** How many tenants are open here, disabled, and listed as active but failing to open (for /metrics). */
+  states(): Record<'open' | 'disabled' | 'failing', number> {
+    let disabled = 0;
+    let failing = 0;
+    for (const tenant of this.#known.values())
+      if (tenant.status === 'disabled') disabled++;
+      else failing++;
+    return { open: this.#running.size, disabled, failing };
+  }
+
   /** The Riposte of an open tenant (tests and the CLI reach into a tenant with it). */
   riposte(slug: string): Riposte | undefined {
     return this.#running.get(slug)?.riposte;

@@ -19,6 +19,7 @@ interface Answer {
   /** The JSON body (as `inject().json()` gives it). */
   body: ReturnType<typeof JSON.parse>;
   headers: Record<string, string | string[] | undefined>;
+  text: string;
 }
 
 const SYSTEM = { id: 'test-setup', type: 'system' as const };
@@ -60,6 +61,7 @@ for (const kind of databaseKinds()) {
               status: res.statusCode ?? 0,
               body: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : {},
               headers: res.headers,
+              text,
             }),
           );
         });
@@ -315,6 +317,12 @@ steps:
       assert.equal(off.status, 200, JSON.stringify(off.body));
       assert.equal(off.body.status, 'disabled');
       assert.deepEqual(host.running, ['globex']);
+      const metrics = (await call('127.0.0.1', 'GET', '/metrics')).text;
+      assert.match(metrics, /riposte_tenants\{state="open"\} 1/);
+      assert.match(metrics, /riposte_tenants\{state="disabled"\} 1/);
+      assert.match(metrics, /riposte_tenants\{state="failing"\} 0/);
+      // A tenant's /metrics is its own (no tenants gauge there).
+      assert.doesNotMatch((await call('globex.localhost', 'GET', '/metrics')).text, /riposte_tenants/);
       const refused = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
       assert.equal(refused.status, 403);
       assert.equal(refused.body.code, 'tenant_disabled');
