@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { RiposteError } from '../core/riposte-error.ts';
 import type { Riposte } from '../riposte.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -35,12 +34,11 @@ export interface ServerOptions {
   /** pino logger options, or false for none (tests); `stream` captures the lines (tests that read the logs). */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /**
-   * Other apps this server's socket serves, by Host header (the tenants, src/tenants/tenant-host.ts):
-   * a request goes to the app `route` names, is answered with the problem it gives, or (undefined)
-   * stays with this app.
+   * Other apps this server's socket serves, by Host header (the tenants, src/server/tenant-host.ts):
+   * `dispatch` takes the requests that are theirs (false: this app's).
    */
   hosts?: {
-    route(host: string | undefined): FastifyInstance | RiposteError | undefined;
+    dispatch(req: IncomingMessage, res: ServerResponse): boolean;
     /** Tenants by state, for /metrics. */
     states(): Record<string, number>;
   };
@@ -132,16 +130,10 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   };
 }
 
-/** A server whose requests go to the app their Host header names (or are answered with a problem). */
+/** A server whose requests go to the app their Host header names, the rest to this app. */
 function hostRouting(hosts: NonNullable<ServerOptions['hosts']>) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
     createServer((req, res) => {
-      const to = hosts.route(req.headers.host);
-      if (to === undefined) return handler(req, res);
-      if (!(to instanceof RiposteError)) return to.routing(req, res);
-      // Drain what the client sends so that the answer reaches it rather than a reset connection.
-      req.resume();
-      res.writeHead(to.status, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify(to.toProblem(req.url)));
+      if (!hosts.dispatch(req, res)) handler(req, res);
     });
 }

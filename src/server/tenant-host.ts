@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RiposteError } from '../core/riposte-error.ts';
 import { lineLogger, openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
 import type { RiposteServer } from './app.ts';
@@ -25,7 +25,14 @@ interface Running {
   tenant: Tenant;
   riposte: Riposte;
   server: RiposteServer | undefined;
+  /** Requests handed to the tenant's app and not answered yet. */
+  inflight: number;
+  /** Told when the last request in flight is answered (set while the tenant closes). */
+  idle?: () => void;
 }
+
+/** How long closing a tenant waits for its requests in flight before it closes anyway. */
+const DRAIN_MS = 30_000;
 
 /**
  * Runs the tenants of the main installation in this process: a Riposte for each (its own database,
@@ -39,6 +46,8 @@ export class TenantHost {
   readonly #running = new Map<string, Running>();
   /** Tenants served but not (yet) open here: disabled ones and ones that failed to open. */
   readonly #known = new Map<string, Tenant>();
+  /** Tenants closing here (answered as unavailable meanwhile). */
+  readonly #closing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #turn: Promise<void> = Promise.resolve();
   #closed = false;
@@ -79,23 +88,36 @@ export class TenantHost {
   }
 
   /**
-   * Where a request with this Host header goes: undefined for the main installation, a tenant's app,
-   * or the problem to answer with (no such tenant, disabled, not open here).
+   * Takes a request whose Host header names a tenant: hands it to the tenant's app, or answers it
+   * with the problem (no such tenant, disabled, not open here). False: the main installation's.
    */
-  route(host: string | undefined): FastifyInstance | RiposteError | undefined {
-    const slug = tenantOfHost(host, this.#options.main.config.tenantDomain);
-    if (slug === undefined) return undefined;
+  dispatch(req: IncomingMessage, res: ServerResponse): boolean {
+    const domain = this.#options.main.config.tenantDomain;
+    const slug = tenantOfHost(req.headers.host, domain);
+    if (slug === undefined) return false;
     const running = this.#running.get(slug);
-    if (running?.server) return running.server.app;
+    if (running?.server) {
+      // Counted until the response is done, so that closing the tenant waits for it.
+      running.inflight++;
+      res.once('close', () => {
+        running.inflight--;
+        if (running.inflight === 0) running.idle?.();
+      });
+      running.server.app.routing(req, res);
+      return true;
+    }
     const known = this.#known.get(slug);
-    if (known?.status === 'disabled')
-      return new RiposteError('tenant_disabled', `the tenant "${slug}" is disabled`);
-    if (known)
-      return new RiposteError('unavailable', `the tenant "${slug}" is not open yet; try again shortly`);
-    return new RiposteError(
-      'unknown_tenant',
-      `no tenant is served at ${slug}.${this.#options.main.config.tenantDomain}`,
-    );
+    const problem =
+      known?.status === 'disabled'
+        ? new RiposteError('tenant_disabled', `the tenant "${slug}" is disabled`)
+        : known || this.#closing.has(slug)
+          ? new RiposteError('unavailable', `the tenant "${slug}" is not open here yet; try again shortly`)
+          : new RiposteError('unknown_tenant', `no tenant is served at ${slug}.${domain}`);
+    // Read what the client sends, so that it gets the answer rather than a reset connection.
+    req.resume();
+    res.writeHead(problem.status, { 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify(problem.toProblem(req.url)));
+    return true;
   }
 
   /** Brings the open tenants in line with the list; one refresh at a time. */
@@ -129,7 +151,7 @@ export class TenantHost {
       riposte = await this.#options.open(tenant.slug);
       if (this.#options.worker) await riposte.startWorker(this.#options.worker);
       const server = this.#options.serve ? await this.#options.serve(riposte) : undefined;
-      this.#running.set(tenant.slug, { tenant, riposte, server });
+      this.#running.set(tenant.slug, { tenant, riposte, server, inflight: 0 });
       this.#options.log({ msg: 'tenant opened', tenant: tenant.slug });
     } catch (error) {
       await riposte?.close().catch(() => undefined);
@@ -143,12 +165,23 @@ export class TenantHost {
   async #stop(slug: string, why: string): Promise<void> {
     const running = this.#running.get(slug);
     if (!running) return;
+    // No new request reaches it from now on; those it has are answered before it closes.
     this.#running.delete(slug);
+    this.#closing.add(slug);
     try {
+      if (running.inflight > 0) {
+        const idle = Promise.withResolvers<void>();
+        running.idle = idle.resolve;
+        const timer = setTimeout(idle.resolve, DRAIN_MS);
+        await idle.promise;
+        clearTimeout(timer);
+      }
       await running.server?.shutdown();
       await running.riposte.close();
     } catch (error) {
       this.#options.onError(error, `closing the tenant ${slug} failed`);
+    } finally {
+      this.#closing.delete(slug);
     }
     this.#options.log({ msg: 'tenant closed', tenant: slug, why });
   }

@@ -309,6 +309,47 @@ steps:
       assert.equal(inTenant.status, 404);
     });
 
+    it('disabling a tenant waits for its requests in flight: an alert being posted is stored and acknowledged', async () => {
+      const body = JSON.stringify(eveAlert({ srcIp: '198.51.100.9', signature: 'ET POLICY in flight' }));
+      const answered = Promise.withResolvers<number>();
+      const slow = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/v1/sources/edr/alerts',
+          headers: {
+            host: `acme.localhost:${port}`,
+            authorization: `Bearer ${sourceTokens.acme!}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => answered.resolve(res.statusCode ?? 0));
+        },
+      );
+      slow.on('error', answered.reject);
+      slow.write(body.slice(0, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      const disabling = call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
+        bearer: mainAdmin,
+        body: { disabled: true },
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      // While it closes, new requests are turned away; the one in flight is not cut off.
+      const meanwhile = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
+      assert.equal(meanwhile.status, 503);
+      assert.equal(meanwhile.body.code, 'unavailable');
+      slow.end(body.slice(20));
+      assert.equal(await answered.promise, 202);
+      assert.equal((await disabling).body.status, 'disabled');
+      await main.tenants!.setDisabled('acme', false, SYSTEM);
+      const alerts = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
+      assert.ok(alerts.body.items.some((a: { title: string }) => a.title === 'ET POLICY in flight'));
+    });
+
     it('a disabled tenant is closed and refused; enabled again it has its data', async () => {
       const off = await call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
         bearer: mainAdmin,
@@ -341,7 +382,7 @@ steps:
       assert.equal(on.body.status, 'active');
       const alerts = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
       assert.equal(alerts.status, 200);
-      assert.equal(alerts.body.items.length, 1);
+      assert.equal(alerts.body.items.length, 2);
     });
 
     it('a deleted tenant is gone with its database', async () => {
