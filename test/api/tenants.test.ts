@@ -43,12 +43,20 @@ for (const kind of databaseKinds()) {
       hostName: string,
       method: string,
       path: string,
-      options: { bearer?: string; cookie?: string; body?: unknown; raw?: string; type?: string } = {},
+      options: {
+        bearer?: string;
+        cookie?: string;
+        body?: unknown;
+        raw?: string;
+        type?: string;
+        /** Send the Host header as given, without this server's port. */
+        rawHost?: boolean;
+      } = {},
     ): Promise<Answer> =>
       new Promise((resolve, reject) => {
         const payload =
           options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-        const headers: Record<string, string> = { host: `${hostName}:${port}` };
+        const headers: Record<string, string> = { host: options.rawHost ? hostName : `${hostName}:${port}` };
         if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
         if (options.cookie) headers.cookie = options.cookie;
         if (payload !== undefined) headers['content-type'] = options.type ?? 'application/json';
@@ -348,6 +356,44 @@ steps:
       await main.tenants!.setDisabled('acme', false, SYSTEM);
       const alerts = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
       assert.ok(alerts.body.items.some((a: { title: string }) => a.title === 'ET POLICY in flight'));
+    });
+
+    it('any Host header gets an answer below 500: the main installation, a tenant, or a refusal', async () => {
+      let seed = 7;
+      const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+      const pick = <T>(list: readonly T[]) => list[next() % list.length]!;
+      const labels = [
+        'acme',
+        'ACME',
+        'globex',
+        'initech',
+        'a.b',
+        '',
+        '-x',
+        'acme..',
+        'x'.repeat(70),
+        '%61cme',
+        '[::1]',
+      ];
+      const suffixes = [
+        '.localhost',
+        '.localhost.',
+        '.LocalHost',
+        `.localhost:${port}`,
+        ':8080',
+        '',
+        '.localhost:x',
+      ];
+      const junk = ['', '', ' ', ':', '@', '..', '-', '1'];
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < 400; i++) {
+        const hostName = pick(junk) + pick(labels) + pick(suffixes) + pick(junk);
+        const res = await call(hostName, 'GET', '/api/v1/session', { bearer: acmeToken, rawHost: true });
+        assert.ok(res.status < 500, `Host ${JSON.stringify(hostName)}: ${res.status} ${res.text}`);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+      // The mutations reach the tenant (200), the main installation or an unknown tenant (401, 404).
+      assert.ok(statuses.has(200) && statuses.has(401) && statuses.has(404), JSON.stringify([...statuses]));
     });
 
     it('a disabled tenant is closed and refused; enabled again it has its data', async () => {
