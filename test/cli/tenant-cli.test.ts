@@ -90,3 +90,29 @@ describe('riposte tenant …, and RIPOSTE_TENANT for every other command', () =>
     assert.equal(riposte(['tenant', 'list']).stdout, '');
   });
 });
+
+describe('riposte keys rotate with RIPOSTE_MASTER_KEY', () => {
+  const keyed = mkdtempSync(path.join(tmpdir(), 'riposte-tenant-keys-'));
+  after(() => rmSync(keyed, { recursive: true, force: true }));
+  const OLD = 'a'.repeat(64);
+  const NEW = 'b'.repeat(64);
+  const as = (key: string, tenant?: string) => ({
+    RIPOSTE_DATA_DIR: keyed,
+    RIPOSTE_MASTER_KEY: key,
+    ...(tenant ? { RIPOSTE_TENANT: tenant } : {}),
+  });
+
+  it("moves every tenant's database to the new key with the main one, since the one key seals them all", () => {
+    assert.equal(riposte(['tenant', 'create', 'acme', '--name', 'Acme'], as(OLD)).code, 0);
+    // Under another key the tenant's sealed records do not open.
+    const wrong = riposte(['audit', 'verify'], as(NEW, 'acme'));
+    assert.equal(wrong.code, 1);
+    const rotated = riposte(['keys', 'rotate', '--new-key', NEW], as(OLD));
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stderr, /tenant acme: rotated \S+ → \S+/);
+    for (const tenant of [undefined, 'acme']) {
+      const verified = riposte(['audit', 'verify'], as(NEW, tenant));
+      assert.equal(verified.code, 0, `${tenant ?? 'main'}: ${verified.stderr}`);
+    }
+  });
+});

@@ -9,6 +9,8 @@ import {
   parseMasterKey,
   writePendingKey,
 } from '../../security/master-key.ts';
+import { openRiposte } from '../../riposte.ts';
+import { tenantConfig } from '../../tenants/tenant-config.ts';
 import { CLI_ACTOR, withRiposte, type Io } from '../cli-context.ts';
 
 /**
@@ -25,13 +27,38 @@ export async function keysRotateCommand(args: string[], io: Io): Promise<number>
   const given = values['new-key'] ? parseMasterKey(values['new-key'], '--new-key') : undefined;
   const next = given ?? (listed.length > 1 ? listed[0]! : generateMasterKey());
   const generated = given === undefined && listed.length <= 1;
-  const result = await withRiposte(async (riposte) => {
+  const { result, tenants } = await withRiposte(async (riposte) => {
+    // RIPOSTE_MASTER_KEY seals the tenants' databases too; with key files each has a key of its own.
+    const tenants =
+      config.masterKey && riposte.tenants
+        ? (await riposte.tenants.registry.list())
+            .filter((t) => t.status !== 'provisioning')
+            .map((t) => t.slug)
+        : [];
     // The next key is on disk before the database depends on it, written under the keyring's lock so
     // that a process starting meanwhile waits instead of taking it for a dead rotation's.
-    return resealAll(riposte.database.db, riposte.box, next, riposte.audit, CLI_ACTOR, () => {
+    const result = await resealAll(riposte.database.db, riposte.box, next, riposte.audit, CLI_ACTOR, () => {
       if (!config.masterKey) writePendingKey(config.dataDir, next);
     });
+    return { result, tenants };
   });
+  // The tenants move to the new key with the main one (a tenant's own key file: RIPOSTE_TENANT=<slug>).
+  for (const slug of tenants) {
+    const tenant = await openRiposte(tenantConfig(config, slug), { tenantChecked: true });
+    try {
+      const moved = await resealAll(
+        tenant.database.db,
+        tenant.box,
+        next,
+        tenant.audit,
+        CLI_ACTOR,
+        () => undefined,
+      );
+      io.stderr(`tenant ${slug}: rotated ${moved.from} → ${moved.to}\n`);
+    } finally {
+      await tenant.close();
+    }
+  }
   if (!config.masterKey) {
     commitPendingKey(config.dataDir, next);
     io.stderr(`master key rotated ${result.from} → ${result.to}; ${config.dataDir}/master.key replaced\n`);
