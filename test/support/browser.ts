@@ -4,7 +4,9 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Config } from '../../src/config.ts';
 import type { Role } from '../../src/core/role.ts';
+import { buildServer, type RiposteServer } from '../../src/server/app.ts';
 import { CONSOLE_DIST } from '../../src/server/routes/console-routes.ts';
+import { hostTenants, type TenantHost } from '../../src/server/tenant-host.ts';
 import { startHarness, type Harness, type HarnessOptions } from './harness.ts';
 import { findExecutable } from './local-service.ts';
 
@@ -16,6 +18,8 @@ export interface ConsoleHarness {
   harness: Harness;
   baseUrl: string;
   browser: Browser;
+  /** The tenants served by host name (`startConsole({ tenants: true })`), else undefined. */
+  tenants: TenantHost | undefined;
   /** A new browser context logged in as `role` (username = the role's name), on the dashboard. */
   loginAs(role: Role): Promise<Page>;
   /** Saves docs/screenshots/<name>.png (the README shows them). */
@@ -51,16 +55,31 @@ export async function startConsole(
     config?: Partial<Config>;
     /** Listen on this port (a test that builds the public URL before the server starts); default: any free one. */
     port?: number;
+    /**
+     * Serve the main installation's tenants by host name (`acme.localhost`), as `riposte serve` does:
+     * each tenant with its own app and worker.
+     */
+    tenants?: boolean;
   } = {},
 ): Promise<ConsoleHarness> {
   ensureBuilt();
-  const { config = {}, port: wantedPort = 0, ...harnessOptions } = options;
+  const { config = {}, port: wantedPort = 0, tenants: withTenants = false, ...harnessOptions } = options;
   const harness = await startHarness('sqlite', config, { worker: true, ...harnessOptions });
   for (const role of ['admin', 'manager', 'analyst', 'viewer'] as const) {
     await harness.riposte.users.create({ username: role, role, password: PASSWORD }, ACTOR);
   }
-  await harness.app.listen({ host: '127.0.0.1', port: wantedPort });
-  const address = harness.app.server.address();
+  // The harness's app has no host routing; with tenants, a second app on the same Riposte listens instead.
+  let tenants: TenantHost | undefined;
+  let served: RiposteServer = harness.server;
+  if (withTenants) {
+    tenants = await hostTenants(harness.riposte, {
+      serve: (tenant) => buildServer(tenant, { logger: false }),
+      worker: {},
+    });
+    served = await buildServer(harness.riposte, { logger: false, ...(tenants ? { hosts: tenants } : {}) });
+  }
+  await served.app.listen({ host: '127.0.0.1', port: wantedPort });
+  const address = served.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
@@ -81,6 +100,7 @@ export async function startConsole(
     harness,
     baseUrl,
     browser,
+    tenants,
     async loginAs(role) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: baseUrl });
       const page = await context.newPage();
@@ -96,6 +116,8 @@ export async function startConsole(
     },
     async close() {
       await browser.close();
+      if (served !== harness.server) await served.shutdown();
+      await tenants?.close();
       await harness.close();
     },
   };

@@ -54,26 +54,33 @@ const NAV: { to: string; label: string; permission?: Permission }[] = [
   { to: '/settings', label: 'Settings' },
 ];
 
+/** Who is logged in, and the tenant this console is served for (null: the main installation). */
+interface Whoami {
+  principal: Principal;
+  tenant: string | null;
+}
+
 export function App() {
-  const [principal, setPrincipal] = useState<Principal | null | undefined>(undefined);
+  const [whoami, setWhoami] = useState<Whoami | null | undefined>(undefined);
   const [theme, setTheme] = useState<Theme>(storedTheme);
   useEffect(() => applyTheme(theme), [theme]);
   const refresh = useCallback(() => {
-    api.get<{ principal: Principal }>('/api/v1/session').then(
-      (answer) => setPrincipal(answer.principal),
-      () => setPrincipal(null),
+    api.get<Whoami>('/api/v1/session').then(
+      (answer) => setWhoami({ principal: answer.principal, tenant: answer.tenant ?? null }),
+      () => setWhoami(null),
     );
   }, []);
   useEffect(() => {
-    setUnauthenticatedHandler(() => setPrincipal(null));
+    setUnauthenticatedHandler(() => setWhoami(null));
     refresh();
   }, [refresh]);
   const session = useMemo<Session | null>(
     () =>
-      principal
+      whoami
         ? {
-            principal,
-            can: (permission) => canRole(principal.role, permission),
+            principal: whoami.principal,
+            tenant: whoami.tenant,
+            can: (permission) => canRole(whoami.principal.role, permission),
             logout: async () => {
               const ended = await api
                 .delete<{ endSessionUrl?: string } | undefined>('/api/v1/session')
@@ -81,13 +88,13 @@ export function App() {
               disconnectLive();
               // A single sign-on session may end at the identity provider too; it sends the browser back here.
               if (ended?.endSessionUrl) window.location.assign(ended.endSessionUrl);
-              else setPrincipal(null);
+              else setWhoami(null);
             },
           }
         : null,
-    [principal],
+    [whoami],
   );
-  if (principal === undefined) return <p className="muted">Loading…</p>;
+  if (whoami === undefined) return <p className="muted">Loading…</p>;
   if (!session) return <LoginPage onLogin={refresh} />;
   return (
     <SessionContext.Provider value={session}>
@@ -118,15 +125,26 @@ function Shell({
     break;
   }
   useEffect(() => {
-    document.title = `${title} · Riposte`;
-  }, [title]);
+    document.title = session.tenant ? `${title} · ${session.tenant} · Riposte` : `${title} · Riposte`;
+  }, [title, session.tenant]);
   return (
     <div className="shell">
       <a className="skip" href="#main">
         Skip to content
       </a>
       <nav className="nav" aria-label="Main">
-        <div className="brand">Riposte</div>
+        <div className="brand">
+          Riposte
+          {session.tenant !== null && (
+            <>
+              {' '}
+              {/* Every page says which tenant it is: the consoles of two tenants look alike. */}
+              <span className="badge state-info" data-testid="tenant" title="The tenant this console serves">
+                tenant {session.tenant}
+              </span>
+            </>
+          )}
+        </div>
         {NAV.filter((n) => !n.permission || session.can(n.permission)).map((n) => {
           const current = n.to === '/' ? path === '/' : path === n.to || path.startsWith(`${n.to}/`);
           return (

@@ -33,12 +33,15 @@ export const PERMISSIONS = {
   manageUsers: ADMIN,
   manageSources: ADMIN,
   approvalLinks: MANAGER,
+  manageTenants: ADMIN, // and only in the main installation: a tenant has no tenants
 } as const satisfies Record<string, Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export interface Session {
   principal: Principal;
+  /** The tenant this console is served for (its slug), null in the main installation. */
+  tenant: string | null;
   can(permission: Permission): boolean;
   logout(): Promise<void>;
 }

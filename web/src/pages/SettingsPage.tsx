@@ -6,12 +6,20 @@ import { KillSwitchTab } from './settings/KillSwitchTab.tsx';
 import { RulesTab } from './settings/RulesTab.tsx';
 import { SecretsTab } from './settings/SecretsTab.tsx';
 import { SourcesTab } from './settings/SourcesTab.tsx';
+import { TenantsTab } from './settings/TenantsTab.tsx';
 import { TokensTab } from './settings/TokensTab.tsx';
 import { UsersTab } from './settings/UsersTab.tsx';
 
-type TabId = 'kill-switch' | 'rules' | 'sources' | 'users' | 'tokens' | 'secrets';
+type TabId = 'kill-switch' | 'rules' | 'sources' | 'users' | 'tokens' | 'secrets' | 'tenants';
 
-const TABS: { id: TabId; label: string; permission?: Permission; render: () => ReactNode }[] = [
+const TABS: {
+  id: TabId;
+  label: string;
+  permission?: Permission;
+  /** Offered in the main installation only (a tenant's server has no such routes). */
+  mainOnly?: boolean;
+  render: () => ReactNode;
+}[] = [
   { id: 'kill-switch', label: 'Kill switch', render: () => <KillSwitchTab /> },
   { id: 'rules', label: 'Response rules', permission: 'viewPolicies', render: () => <RulesTab /> },
   { id: 'sources', label: 'Sources', permission: 'manageSources', render: () => <SourcesTab /> },
@@ -19,13 +27,20 @@ const TABS: { id: TabId; label: string; permission?: Permission; render: () => R
   { id: 'tokens', label: 'API tokens', permission: 'manageUsers', render: () => <TokensTab /> },
   // Secrets are admin-only on the server, like users and tokens.
   { id: 'secrets', label: 'Secrets', permission: 'manageUsers', render: () => <SecretsTab /> },
+  {
+    id: 'tenants',
+    label: 'Tenants',
+    permission: 'manageTenants',
+    mainOnly: true,
+    render: () => <TenantsTab />,
+  },
 ];
 
 /** Settings: one tab per area, offered only to the roles that may use it. */
 export function SettingsPage() {
-  const { can } = useSession();
+  const { can, tenant } = useSession();
   const { search } = useLocation();
-  const tabs = TABS.filter((t) => !t.permission || can(t.permission));
+  const tabs = TABS.filter((t) => (!t.permission || can(t.permission)) && (!t.mainOnly || tenant === null));
   const wanted = search.get('tab');
   const current = tabs.find((t) => t.id === wanted) ?? tabs[0]!;
   return (
