@@ -19,6 +19,8 @@ export interface TenantHostOptions {
   worker?: WorkerOptions;
   log: (fields: Record<string, unknown>) => void;
   onError: (error: unknown, msg: string) => void;
+  /** How long closing a tenant waits for its requests in flight (default 30 s). */
+  drainMs?: number;
 }
 
 interface Running {
@@ -33,6 +35,9 @@ interface Running {
 
 /** How long closing a tenant waits for its requests in flight before it closes anyway. */
 const DRAIN_MS = 30_000;
+
+/** The console's live updates (server-sent events), open for as long as the console is. */
+const LIVE_STREAM = '/api/v1/stream';
 
 /**
  * Runs the tenants of the main installation in this process: a Riposte for each (its own database,
@@ -97,6 +102,12 @@ export class TenantHost {
     if (slug === undefined) return false;
     const running = this.#running.get(slug);
     if (running?.server) {
+      // Live streams last as long as the console is open: closing the tenant ends them (its app's
+      // shutdown) rather than waiting for them.
+      if (req.method === 'GET' && req.url?.startsWith(LIVE_STREAM)) {
+        running.server.app.routing(req, res);
+        return true;
+      }
       // Counted until the response is done, so that closing the tenant waits for it.
       running.inflight++;
       res.once('close', () => {
@@ -172,7 +183,7 @@ export class TenantHost {
       if (running.inflight > 0) {
         const idle = Promise.withResolvers<void>();
         running.idle = idle.resolve;
-        const timer = setTimeout(idle.resolve, DRAIN_MS);
+        const timer = setTimeout(idle.resolve, this.#options.drainMs ?? DRAIN_MS);
         await idle.promise;
         clearTimeout(timer);
       }
@@ -203,7 +214,7 @@ export class TenantHost {
  */
 export async function hostTenants(
   riposte: Riposte,
-  options: Pick<TenantHostOptions, 'serve' | 'worker'>,
+  options: Pick<TenantHostOptions, 'serve' | 'worker' | 'drainMs'>,
 ): Promise<TenantHost | undefined> {
   const tenants = riposte.tenants;
   if (!tenants) return undefined;
