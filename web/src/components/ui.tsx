@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { errorText } from '../api.ts';
 
 /** Loads data for a component; `reload` fetches again (after a change or a live event). */
@@ -264,5 +264,34 @@ export function ConfirmDelete({
       </button>{' '}
       <button onClick={onKeep}>Keep</button>
     </>
+  );
+}
+
+/** A labelled control with its bounds under it, and the server's error about it there too. */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string | undefined;
+  error: string | undefined;
+  children: (aria: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const errorId = useId();
+  return (
+    <span className="field">
+      <label>
+        {label}
+        {children(error ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
+      </label>
+      {hint && <span className="muted small">{hint}</span>}
+      {error && (
+        <span id={errorId} className="bad-text small" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

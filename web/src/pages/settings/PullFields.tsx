@@ -1,6 +1,7 @@
-import { useId, type ReactNode } from 'react';
+import { useId } from 'react';
 import { ApiError } from '../../api.ts';
 import { Link } from '../../router.tsx';
+import { Field } from '../../components/ui.tsx';
 
 /** A whole-number setting's bounds and the value the server takes when it is left out. */
 interface PullRange {
@@ -286,34 +287,5 @@ function FilterField({
         </span>
       )}
     </div>
-  );
-}
-
-/** A labelled control with its bounds under it, and the server's error about it there too. */
-function Field({
-  label,
-  hint,
-  error,
-  children,
-}: {
-  label: string;
-  hint?: string | undefined;
-  error: string | undefined;
-  children: (aria: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
-}) {
-  const errorId = useId();
-  return (
-    <span className="field">
-      <label>
-        {label}
-        {children(error ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
-      </label>
-      {hint && <span className="muted small">{hint}</span>}
-      {error && (
-        <span id={errorId} className="bad-text small" role="alert">
-          {error}
-        </span>
-      )}
-    </span>
   );
 }

@@ -1,6 +1,15 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api.ts';
-import { ErrorBox, Loading, Panel, TableHead, Time, useAction, useAsync } from '../../components/ui.tsx';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  Panel,
+  TableHead,
+  Time,
+  useAction,
+  useAsync,
+} from '../../components/ui.tsx';
 
 interface Tenant {
   slug: string;
@@ -297,34 +306,5 @@ function FirstAdmin({ created, onDone }: { created: CreatedTenant; onDone: () =>
         <button onClick={onDone}>I have stored it</button>
       </div>
     </div>
-  );
-}
-
-/** A labelled control with a hint under it, and the server's refusal of it there too. */
-function Field({
-  label,
-  hint,
-  error,
-  children,
-}: {
-  label: string;
-  hint?: string;
-  error: string | undefined;
-  children: (aria: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
-}) {
-  const errorId = useId();
-  return (
-    <span className="field">
-      <label>
-        {label}
-        {children(error ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
-      </label>
-      {hint && <span className="muted small">{hint}</span>}
-      {error && (
-        <span id={errorId} className="bad-text small" role="alert">
-          {error}
-        </span>
-      )}
-    </span>
   );
 }
