@@ -38,44 +38,55 @@ for (const kind of databaseKinds()) {
     let port: number;
     let mainAdmin: string;
 
+    interface CallOptions {
+      bearer?: string;
+      cookie?: string;
+      body?: unknown;
+      raw?: string;
+      type?: string;
+      /** Send the Host header as given, without this server's port. */
+      rawHost?: boolean;
+      /** The body's length, announced before it is sent (written by the caller through `req`). */
+      length?: number;
+    }
+
+    /** A request over the socket with this Host header, its body left to the caller to send. */
+    const open = (hostName: string, method: string, path: string, options: CallOptions = {}) => {
+      const headers: Record<string, string> = { host: options.rawHost ? hostName : `${hostName}:${port}` };
+      if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+      if (options.cookie) headers.cookie = options.cookie;
+      if (options.type || options.body !== undefined || options.raw !== undefined)
+        headers['content-type'] = options.type ?? 'application/json';
+      if (options.length !== undefined) headers['content-length'] = String(options.length);
+      const answer = Promise.withResolvers<Answer>();
+      const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('close', () =>
+          answer.resolve({
+            status: res.statusCode ?? 0,
+            body: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : {},
+            headers: res.headers,
+            text,
+          }),
+        );
+      });
+      req.on('error', answer.reject);
+      return { req, answer: answer.promise };
+    };
+
     /** One request over the socket with this Host header. */
     const call = (
       hostName: string,
       method: string,
       path: string,
-      options: {
-        bearer?: string;
-        cookie?: string;
-        body?: unknown;
-        raw?: string;
-        type?: string;
-        /** Send the Host header as given, without this server's port. */
-        rawHost?: boolean;
-      } = {},
-    ): Promise<Answer> =>
-      new Promise((resolve, reject) => {
-        const payload =
-          options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-        const headers: Record<string, string> = { host: options.rawHost ? hostName : `${hostName}:${port}` };
-        if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-        if (options.cookie) headers.cookie = options.cookie;
-        if (payload !== undefined) headers['content-type'] = options.type ?? 'application/json';
-        const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : {},
-              headers: res.headers,
-              text,
-            }),
-          );
-        });
-        req.on('error', reject);
-        req.end(payload);
-      });
+      options: CallOptions = {},
+    ): Promise<Answer> => {
+      const { req, answer } = open(hostName, method, path, options);
+      req.end(options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)));
+      return answer;
+    };
 
     before(async () => {
       db = await createTestDatabase(kind);
@@ -323,58 +334,27 @@ steps:
       "disabling a tenant ends its consoles' live streams instead of waiting for them",
       { timeout: 20_000 },
       async () => {
-        const ended = Promise.withResolvers<string>();
-        const stream = request(
-          {
-            host: '127.0.0.1',
-            port,
-            method: 'GET',
-            path: '/api/v1/stream',
-            headers: { host: `acme.localhost:${port}`, cookie: acmeCookie },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (text += chunk));
-            res.on('close', () => ended.resolve(text));
-          },
-        );
-        stream.on('error', ended.reject);
-        stream.end();
+        const stream = open('acme.localhost', 'GET', '/api/v1/stream', { cookie: acmeCookie });
+        stream.req.end();
         await new Promise((r) => setTimeout(r, 200));
         const off = await call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
           bearer: mainAdmin,
           body: { disabled: true },
         });
         assert.equal(off.body.status, 'disabled');
-        await ended.promise;
+        assert.equal((await stream.answer).status, 200);
         await main.tenants!.setDisabled('acme', false, SYSTEM);
       },
     );
 
     it('disabling a tenant waits for its requests in flight: an alert being posted is stored and acknowledged', async () => {
       const body = JSON.stringify(eveAlert({ srcIp: '198.51.100.9', signature: 'ET POLICY in flight' }));
-      const answered = Promise.withResolvers<number>();
-      const slow = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/api/v1/sources/edr/alerts',
-          headers: {
-            host: `acme.localhost:${port}`,
-            authorization: `Bearer ${sourceTokens.acme!}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => answered.resolve(res.statusCode ?? 0));
-        },
-      );
-      slow.on('error', answered.reject);
-      slow.write(body.slice(0, 20));
+      const slow = open('acme.localhost', 'POST', '/api/v1/sources/edr/alerts', {
+        bearer: sourceTokens.acme!,
+        type: 'application/json',
+        length: Buffer.byteLength(body),
+      });
+      slow.req.write(body.slice(0, 20));
       await new Promise((r) => setTimeout(r, 100));
       const disabling = call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
         bearer: mainAdmin,
@@ -385,8 +365,8 @@ steps:
       const meanwhile = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
       assert.equal(meanwhile.status, 503);
       assert.equal(meanwhile.body.code, 'unavailable');
-      slow.end(body.slice(20));
-      assert.equal(await answered.promise, 202);
+      slow.req.end(body.slice(20));
+      assert.equal((await slow.answer).status, 202);
       assert.equal((await disabling).body.status, 'disabled');
       await main.tenants!.setDisabled('acme', false, SYSTEM);
       const alerts = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
