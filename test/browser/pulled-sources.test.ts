@@ -54,9 +54,12 @@ describe(
       await mde?.close();
     });
 
-    /** The server's error about a setting, shown at it: the control is marked invalid and described by it. */
+    /**
+     * The server's error about a setting, shown at it: the control is marked invalid and described by it.
+     * Waits for the mark, since the server answers after the click returns.
+     */
     const fieldError = async (control: Locator) => {
-      assert.equal(await control.getAttribute('aria-invalid'), 'true');
+      await control.and(control.page().locator('[aria-invalid="true"]')).waitFor();
       const id = await control.getAttribute('aria-describedby');
       assert.ok(id, 'the control names its error');
       return (await control.page().locator(`[id="${id}"]`).textContent()) ?? '';
