@@ -4,6 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
 import type { Riposte } from '../src/riposte.ts';
 import { buildServer } from '../src/server/app.ts';
+import { hostTenants, type TenantHost } from '../src/server/tenant-host.ts';
 import { createScratchDatabase } from '../src/store/scratch-database.ts';
 import { startBaselineServer } from './baseline-server.ts';
 import { cpuMicros, ratioCeiling } from './ratio-ceiling.ts';
@@ -205,9 +206,12 @@ async function measureRiposte(s: Settings, io: Io) {
   const target = await createScratchDatabase(s.databaseUrl, 'bench-ingest');
   let riposte: Riposte | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  let tenants: TenantHost | undefined;
   try {
     riposte = await openOnScratch(target, { builtinPlaybooks: s.builtinPlaybooks });
-    server = await buildServer(riposte, { logger: false });
+    // Built as `riposte serve` builds it: each request's Host header is looked at for a tenant first.
+    tenants = await hostTenants(riposte, { serve: (tenant) => buildServer(tenant, { logger: false }) });
+    server = await buildServer(riposte, { logger: false, ...(tenants ? { hosts: tenants } : {}) });
     const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
     const { token } = await riposte.sources.create(
       { name: 'bench', format: 'suricata' },
@@ -233,6 +237,7 @@ async function measureRiposte(s: Settings, io: Io) {
     };
   } finally {
     await server?.shutdown();
+    await tenants?.close();
     await riposte?.close();
     await target.drop();
   }
