@@ -1,4 +1,7 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
@@ -24,6 +27,8 @@ interface Settings {
   batch: number;
   rounds: number;
   builtinPlaybooks: boolean;
+  /** A directory: each Riposte phase's main thread is profiled into `<phase>-round<N>.cpuprofile` there. */
+  cpuProfile: string | undefined;
   /** PostgreSQL: a fresh database per round is created beside this one. Absent: SQLite in a temp directory. */
   databaseUrl: string | undefined;
 }
@@ -42,6 +47,7 @@ function readSettings(args: string[]): Settings {
       // ingest transaction; without (the default), the figures are the ingest pipeline's alone.
       'builtin-playbooks': { type: 'boolean', default: false },
       'database-url': { type: 'string' },
+      'cpu-profile': { type: 'string' },
     },
   });
   const numbers = {
@@ -66,6 +72,7 @@ function readSettings(args: string[]): Settings {
     batch: numbers.batch,
     rounds: numbers.rounds,
     builtinPlaybooks: values['builtin-playbooks'] === true,
+    cpuProfile: values['cpu-profile'],
     databaseUrl: benchDatabaseUrl(values['database-url']),
   };
 }
@@ -86,7 +93,7 @@ export async function runIngestBench(args: string[], io: Io): Promise<Record<str
   const rounds: Round[] = [];
   for (let n = 1; n <= s.rounds; n++) {
     if (s.rounds > 1) io.stderr(`round ${n} of ${s.rounds}\n`);
-    rounds.push(await measureRound(s, io));
+    rounds.push(await measureRound(s, io, n));
   }
   const failures = rounds.flatMap((r, i) =>
     s.rounds > 1 ? r.failures.map((f) => `round ${i + 1}: ${f}`) : r.failures,
@@ -147,9 +154,9 @@ interface Figures {
 type Round = Awaited<ReturnType<typeof measureRound>>;
 
 /** One round: the baseline phases, then Riposte's on a fresh database, and the checks that make it valid. */
-async function measureRound(s: Settings, io: Io) {
+async function measureRound(s: Settings, io: Io, roundNumber: number) {
   const { baseline, baselineBulk } = await measureBaseline(s, io);
-  const { single, bulk, storage, singleGrouping, bulkGrouping } = await measureRiposte(s, io);
+  const { single, bulk, storage, singleGrouping, bulkGrouping } = await measureRiposte(s, io, roundNumber);
   const phases = { baseline, baselineBulk, single, bulk };
   const failures = Object.entries(phases).flatMap(([name, p]) =>
     p.total.non202 + p.total.errors > 0
@@ -201,7 +208,7 @@ async function measureBaseline(s: Settings, io: Io) {
 }
 
 /** The real server on a fresh database (dropped afterwards): single, then bulk. */
-async function measureRiposte(s: Settings, io: Io) {
+async function measureRiposte(s: Settings, io: Io, roundNumber: number) {
   const seconds = timing(s);
   const target = await createScratchDatabase(s.databaseUrl, 'bench-ingest');
   let riposte: Riposte | undefined;
@@ -220,10 +227,13 @@ async function measureRiposte(s: Settings, io: Io) {
     const url = `${address}/api/v1/sources/bench/alerts`;
 
     io.stderr(`single: one alert per POST, ${s.connections} connections, ${seconds}\n`);
-    const single = await runLoadPhase(loadPhase(s, url, s.connections, 1, 0, token));
+    const profiled = (phase: string) => profileTo(s.cpuProfile, `${phase}-round${roundNumber}`, io);
+    const single = await profiled('single')(() => runLoadPhase(loadPhase(s, url, s.connections, 1, 0, token)));
     const singleGrouping = await drainGrouping(riposte);
     io.stderr(`bulk: ${s.batch} alerts per POST, ${s.bulkConnections} connections, ${seconds}\n`);
-    const bulk = await runLoadPhase(loadPhase(s, url, s.bulkConnections, s.batch, 1, token));
+    const bulk = await profiled('bulk')(() =>
+      runLoadPhase(loadPhase(s, url, s.bulkConnections, s.batch, 1, token)),
+    );
     const bulkGrouping = await drainGrouping(riposte);
     const closing = server;
     server = undefined;
@@ -241,6 +251,30 @@ async function measureRiposte(s: Settings, io: Io) {
     await riposte?.close();
     await target.drop();
   }
+}
+
+/**
+ * With `--cpu-profile DIR`: the main thread's CPU profile of a phase, written to DIR/NAME.cpuprofile
+ * (open it in Chrome's DevTools or any .cpuprofile viewer). The ingest threads are not in it.
+ */
+function profileTo(dir: string | undefined, name: string, io: Io) {
+  return async <T>(phase: () => Promise<T>): Promise<T> => {
+    if (dir === undefined) return phase();
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    try {
+      return await phase();
+    } finally {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      io.stderr(`profile: ${file}\n`);
+    }
+  };
 }
 
 function loadPhase(
