@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../support/cli-io.ts';
 import { databaseKinds, scratchDatabasesLeft } from '../support/test-databases.ts';
@@ -80,6 +83,29 @@ describe('riposte bench ingest', () => {
     assert.equal(result.medianRound, 1);
     assert.equal(result.singleAlertsPerSecond, result.rounds[0].singleAlertsPerSecond);
     assert.doesNotMatch(stderr, /round 1 of/);
+  });
+
+  it('writes a CPU profile of each Riposte phase with --cpu-profile', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'riposte-profile-'));
+    try {
+      const { code, stderr } = await runCli(['bench', 'ingest', ...TINY, '--cpu-profile', dir]);
+      assert.equal(code, 0, stderr);
+      assert.deepEqual((await readdir(dir)).sort(), ['bulk-round1.cpuprofile', 'single-round1.cpuprofile']);
+      for (const phase of ['single', 'bulk']) {
+        const profile = JSON.parse(await readFile(join(dir, `${phase}-round1.cpuprofile`), 'utf8'));
+        assert.ok(profile.nodes.length > 0 && profile.samples.length > 0, `${phase}: an empty profile`);
+        assert.ok(profile.endTime > profile.startTime);
+        // The main thread served the phase: its ingest route handler is among the sampled frames.
+        const urls = new Set(profile.nodes.map((n: { callFrame: { url: string } }) => n.callFrame.url));
+        assert.ok(
+          [...urls].some((u) => String(u).endsWith('ingest-routes.ts')),
+          `${phase}: the ingest route is not in the profile`,
+        );
+      }
+      assert.match(stderr, /profile: .*single-round1\.cpuprofile/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses options it cannot use, as usage errors (exit 2) that name the option', async () => {
