@@ -87,8 +87,9 @@ interface OpenCase {
 
 const CHUNK = 400;
 
-function withinWindow(eventTime: string, lastAlertAt: string, windowSeconds: number): boolean {
-  return Math.abs(Date.parse(eventTime) - Date.parse(lastAlertAt)) <= windowSeconds * 1000;
+/** `eventMs`: the alert's event time, parsed once for every rule it is checked against. */
+function withinWindow(eventMs: number, lastAlertAt: string, windowSeconds: number): boolean {
+  return Math.abs(eventMs - Date.parse(lastAlertAt)) <= windowSeconds * 1000;
 }
 
 /**
@@ -171,19 +172,20 @@ export async function groupAlerts(
   }
 
   const audit: AuditEntry[] = [];
+  const typesOf = rules.map((rule) => new Set(rule.types ?? []));
   for (const { alert, ruleKey: rk, host } of keyed) {
-    const eventTime = alert.row.event_time;
+    const eventMs = Date.parse(alert.row.event_time);
     let target: OpenCase | undefined;
-    for (const rule of rules) {
+    for (const [r, rule] of rules.entries()) {
       if (rule.match === 'rule_and_host') {
         const c = host ? byRuleHost.get(`${rk}\u0002${host}`) : undefined;
-        if (c && withinWindow(eventTime, c.lastAlertAt, rule.windowSeconds)) target = c;
+        if (c && withinWindow(eventMs, c.lastAlertAt, rule.windowSeconds)) target = c;
       } else {
-        const types = new Set(rule.types ?? []);
+        const types = typesOf[r]!;
         for (const o of alert.observables) {
           if (!types.has(o.type)) continue;
           const c = byObservable.get(observableKey(o));
-          if (c && withinWindow(eventTime, c.lastAlertAt, rule.windowSeconds)) {
+          if (c && withinWindow(eventMs, c.lastAlertAt, rule.windowSeconds)) {
             target = c;
             break;
           }

@@ -17,8 +17,17 @@ export function nowDate(): Date {
   return new Date(nowMs());
 }
 
+let isoMs = Number.NaN;
+let iso = '';
+
+/** Now as ISO 8601; the string is made once per millisecond (a busy ingest path asks for it per request). */
 export function nowIso(): string {
-  return new Date(nowMs()).toISOString();
+  const ms = nowMs();
+  if (ms !== isoMs) {
+    iso = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return iso;
 }
 
 /** Corrects this process's time by the database's offset (the database's clock minus this process's, ms). */

@@ -26,6 +26,8 @@ interface Thread {
   worker: Worker;
   /** Bodies sent and not answered yet, with their length (bytes or characters). */
   pending: Map<number, { resolve: (p: PreparedBody) => void; reject: (e: unknown) => void; size: number }>;
+  /** The sum of `pending`'s sizes, kept as they come and go (asked for per request). */
+  backlog: number;
   ready: boolean;
   /** Settles with the thread's ready message, or with its failure before that. */
   started: Promise<void>;
@@ -61,9 +63,7 @@ export class PreparePool {
     let least = Infinity;
     for (const t of this.#threads) {
       if (!t.ready) continue;
-      let backlog = 0;
-      for (const { size } of t.pending.values()) backlog += size;
-      if (backlog < least) least = backlog;
+      if (t.backlog < least) least = t.backlog;
     }
     return least;
   }
@@ -98,6 +98,7 @@ export class PreparePool {
     return new Promise((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject, size: body.length });
+      thread.backlog += body.length;
       const request: PrepareRequest = {
         id,
         source: { name: source.name, format: source.format, options: source.options },
@@ -129,7 +130,7 @@ export class PreparePool {
     const started = Promise.withResolvers<void>();
     // Nobody need be waiting for it: a failure reaches the bodies sent through `fail` below.
     started.promise.catch(() => undefined);
-    const thread: Thread = { worker, pending: new Map(), ready: false, started: started.promise };
+    const thread: Thread = { worker, pending: new Map(), backlog: 0, ready: false, started: started.promise };
     worker.on('message', (reply: PrepareReply) => {
       if ('ready' in reply) {
         thread.ready = true;
@@ -139,6 +140,7 @@ export class PreparePool {
       const waiting = thread.pending.get(reply.id);
       if (!waiting) return;
       thread.pending.delete(reply.id);
+      thread.backlog -= waiting.size;
       if (thread.pending.size === 0) worker.unref();
       if (reply.ok) waiting.resolve(reply.prepared);
       else if (reply.error.code)
@@ -156,6 +158,7 @@ export class PreparePool {
       started.reject(error);
       for (const waiting of thread.pending.values()) waiting.reject(error);
       thread.pending.clear();
+      thread.backlog = 0;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`an ingest thread exited (code ${code})`)));

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { neededScope, scopesAllow } from '../core/token-scope.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { RouteAuth } from './route-auth.ts';
 import type { Riposte } from '../riposte.ts';
 
 export const SESSION_COOKIE = 'riposte_session';
@@ -61,43 +62,57 @@ export function registerAuthHooks(app: FastifyInstance, riposte: Riposte, limite
     if (route.config?.auth === undefined)
       throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth`);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook: public and source routes (every ingest post) pass without a promise of their own.
+  app.addHook('onRequest', (request, reply, done) => {
     const auth = request.routeOptions.config.auth;
-    if (auth === undefined || auth === 'public' || auth === 'source') return;
-    const principal = await resolvePrincipal(riposte, request);
-    if (!principal)
-      throw new RiposteError(
-        'unauthenticated',
-        'log in, or send an API token as "Authorization: Bearer <token>"',
-      );
-    request.principal = principal;
-    if (limiter?.enabled) {
-      const rate = limiter.take(`${principal.kind}:${principal.id}`, Date.now());
-      reply.header('ratelimit-limit', String(rate.limit));
-      reply.header('ratelimit-remaining', String(rate.remaining));
-      reply.header('ratelimit-reset', String(rate.resetSeconds));
-      if (!rate.allowed)
-        throw new RiposteError(
-          'rate_limited',
-          `${principal.kind === 'user' ? principal.name : `token ${principal.name}`} made more than ${rate.limit} requests in a minute; try again in ${rate.retryAfterSeconds} s`,
-          { extra: { retryAfterSeconds: rate.retryAfterSeconds } },
-        );
+    if (auth === undefined || auth === 'public' || auth === 'source') {
+      done();
+      return;
     }
-    if (auth !== 'authenticated' && !auth.includes(principal.role)) {
+    authorize(riposte, request, reply, auth, limiter).then(() => done(), done);
+  });
+}
+
+async function authorize(
+  riposte: Riposte,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Exclude<RouteAuth, 'public' | 'source'>,
+  limiter: RateLimiter | undefined,
+): Promise<void> {
+  const principal = await resolvePrincipal(riposte, request);
+  if (!principal)
+    throw new RiposteError(
+      'unauthenticated',
+      'log in, or send an API token as "Authorization: Bearer <token>"',
+    );
+  request.principal = principal;
+  if (limiter?.enabled) {
+    const rate = limiter.take(`${principal.kind}:${principal.id}`, Date.now());
+    reply.header('ratelimit-limit', String(rate.limit));
+    reply.header('ratelimit-remaining', String(rate.remaining));
+    reply.header('ratelimit-reset', String(rate.resetSeconds));
+    if (!rate.allowed)
+      throw new RiposteError(
+        'rate_limited',
+        `${principal.kind === 'user' ? principal.name : `token ${principal.name}`} made more than ${rate.limit} requests in a minute; try again in ${rate.retryAfterSeconds} s`,
+        { extra: { retryAfterSeconds: rate.retryAfterSeconds } },
+      );
+  }
+  if (auth !== 'authenticated' && !auth.includes(principal.role)) {
+    throw new RiposteError(
+      'forbidden',
+      `this needs one of the roles ${auth.join(', ')}; you are ${principal.role}`,
+    );
+  }
+  if (principal.scopes !== undefined) {
+    // Every authenticated route has a tag (the route × scope test checks): its area.
+    const area = request.routeOptions.schema?.tags?.[0] ?? 'system';
+    const needed = neededScope(area, request.method);
+    if (!scopesAllow(principal.scopes, needed))
       throw new RiposteError(
         'forbidden',
-        `this needs one of the roles ${auth.join(', ')}; you are ${principal.role}`,
+        `this token's scopes (${principal.scopes.join(', ')}) do not include ${needed}`,
       );
-    }
-    if (principal.scopes !== undefined) {
-      // Every authenticated route has a tag (the route × scope test checks): its area.
-      const area = request.routeOptions.schema?.tags?.[0] ?? 'system';
-      const needed = neededScope(area, request.method);
-      if (!scopesAllow(principal.scopes, needed))
-        throw new RiposteError(
-          'forbidden',
-          `this token's scopes (${principal.scopes.join(', ')}) do not include ${needed}`,
-        );
-    }
-  });
+  }
 }

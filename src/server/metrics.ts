@@ -280,7 +280,7 @@ export class ServerMetrics {
   }
 
   attach(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       this.requests.observe(
         {
           route: request.routeOptions.url ?? 'unmatched',
@@ -289,6 +289,7 @@ export class ServerMetrics {
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 }

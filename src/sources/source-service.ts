@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { nowIso, nowMs } from '../core/clock.ts';
@@ -82,9 +82,10 @@ function checkExpectation(value: unknown): number | null {
 }
 
 interface SourceToken {
-  hash: string;
   /** The token itself (unsealed): the key of HMAC signatures. */
   token: string;
+  /** Its UTF-8 bytes: a bearer token is compared with them in constant time, with no hash per request. */
+  bytes: Buffer;
 }
 
 interface CachedSource {
@@ -558,8 +559,8 @@ export class SourceService {
         'send the source token as "Authorization: Bearer <token>" or sign the body',
       );
     }
-    const hash = hashToken(bearer);
-    if (!sameHash(hash, cached.current.hash) && !(previous !== null && sameHash(hash, previous.hash))) {
+    const given = Buffer.from(bearer);
+    if (!sameBytes(given, cached.current.bytes) && !(previous !== null && sameBytes(given, previous.bytes))) {
       throw new RiposteError('invalid_token', 'the source token or signature is not valid for this source');
     }
     return cached.source;
@@ -634,18 +635,26 @@ export class SourceService {
     const previous =
       row.previous_token_hash !== null && row.previous_token_enc !== null && row.previous_valid_until !== null
         ? {
-            hash: row.previous_token_hash,
-            token: this.#box.open(row.previous_token_enc),
+            ...sourceToken(this.#box.open(row.previous_token_enc)),
             validUntilMs: Date.parse(row.previous_valid_until),
           }
         : null;
     return {
       source: toSource(row),
-      current: { hash: row.token_hash, token: this.#box.open(row.token_enc) },
+      current: sourceToken(this.#box.open(row.token_enc)),
       previous,
       loadedAt: Date.now(),
     };
   }
+}
+
+function sourceToken(token: string): SourceToken {
+  return { token, bytes: Buffer.from(token) };
+}
+
+/** Constant time for equal lengths; tokens of another length are refused at once (all have one length). */
+function sameBytes(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Senders sign with this (re-exported for the tests and tools that sign ingest requests). */

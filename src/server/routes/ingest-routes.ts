@@ -27,11 +27,13 @@ export function ingestRoutes(app: FastifyInstance, riposte: Riposte, metrics: Se
     // The body's bytes are what the HMAC covers, and non-JSON formats split text themselves, so this
     // scope parses nothing itself. Kept as bytes: an ingest thread decodes a large body, not this one.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: riposte.config.bodyLimit },
-      (_request, body, done) => done(null, body),
-    );
+    const asBytes = { parseAs: 'buffer', bodyLimit: riposte.config.bodyLimit } as const;
+    const keep = (_request: unknown, body: Buffer | string, done: (e: null, b: Buffer | string) => void) =>
+      done(null, body);
+    // The accepted types by name, so Fastify finds their parser in its cache by the header alone; the
+    // catch-all (any other type) is looked for by parsing the header each time.
+    scope.addContentTypeParser(ACCEPTED, asBytes, keep);
+    scope.addContentTypeParser('*', asBytes, keep);
 
     scope.post<{ Params: { name: string }; Body: Buffer | undefined }>(
       '/api/v1/sources/:name/alerts',
