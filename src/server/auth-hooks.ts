@@ -73,6 +73,7 @@ export function registerAuthHooks(app: FastifyInstance, riposte: Riposte, limite
   });
 }
 
+/** Who sends the request, and whether they may: rate limit, role, token scopes; a refusal is thrown. */
 async function authorize(
   riposte: Riposte,
   request: FastifyRequest,
