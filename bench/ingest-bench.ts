@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
 import { type Io, UsageError } from '../src/cli/cli-context.ts';
@@ -227,11 +227,16 @@ async function measureRiposte(s: Settings, io: Io, roundNumber: number) {
     const url = `${address}/api/v1/sources/bench/alerts`;
 
     io.stderr(`single: one alert per POST, ${s.connections} connections, ${seconds}\n`);
-    const profiled = (phase: string) => profileTo(s.cpuProfile, `${phase}-round${roundNumber}`, io);
-    const single = await profiled('single')(() => runLoadPhase(loadPhase(s, url, s.connections, 1, 0, token)));
+    const profiled = <T>(phase: string, run: () => Promise<T>) =>
+      s.cpuProfile === undefined
+        ? run()
+        : profile(join(s.cpuProfile, `${phase}-round${roundNumber}`), io, run);
+    const single = await profiled('single', () =>
+      runLoadPhase(loadPhase(s, url, s.connections, 1, 0, token)),
+    );
     const singleGrouping = await drainGrouping(riposte);
     io.stderr(`bulk: ${s.batch} alerts per POST, ${s.bulkConnections} connections, ${seconds}\n`);
-    const bulk = await profiled('bulk')(() =>
+    const bulk = await profiled('bulk', () =>
       runLoadPhase(loadPhase(s, url, s.bulkConnections, s.batch, 1, token)),
     );
     const bulkGrouping = await drainGrouping(riposte);
@@ -254,27 +259,24 @@ async function measureRiposte(s: Settings, io: Io, roundNumber: number) {
 }
 
 /**
- * With `--cpu-profile DIR`: the main thread's CPU profile of a phase, written to DIR/NAME.cpuprofile
- * (open it in Chrome's DevTools or any .cpuprofile viewer). The ingest threads are not in it.
+ * `--cpu-profile DIR`: the main thread's CPU profile while `run` runs, written to `<path>.cpuprofile`
+ * (Chrome's DevTools or any .cpuprofile viewer reads it). The ingest threads are not in it.
  */
-function profileTo(dir: string | undefined, name: string, io: Io) {
-  return async <T>(phase: () => Promise<T>): Promise<T> => {
-    if (dir === undefined) return phase();
-    const session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-    try {
-      return await phase();
-    } finally {
-      const { profile } = await session.post('Profiler.stop');
-      session.disconnect();
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, `${name}.cpuprofile`);
-      await writeFile(file, JSON.stringify(profile));
-      io.stderr(`profile: ${file}\n`);
-    }
-  };
+async function profile<T>(path: string, io: Io, run: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile: recorded } = await session.post('Profiler.stop');
+    session.disconnect();
+    const file = `${path}.cpuprofile`;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(recorded));
+    io.stderr(`profile: ${file}\n`);
+  }
 }
 
 function loadPhase(

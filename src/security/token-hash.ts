@@ -9,7 +9,10 @@ export function hashToken(secret: string): string {
 }
 
 export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sameBytes(Buffer.from(a), Buffer.from(b));
+}
+
+/** Constant time for equal lengths; bytes of another length differ at once (secrets have one length). */
+export function sameBytes(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -65,9 +65,9 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   const metrics = new ServerMetrics();
   const openapi = new OpenApiCollector();
   const state = { closing: false };
+  // The hooks every request passes take a callback, not a promise: no promise and microtask per hook.
   // Responses finishing during shutdown close their connection, so keep-alive clients do not hold the
   // process open until their idle timeout.
-  // The hooks every request passes take a callback, not a promise: no promise and microtask per hook.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.closing) reply.header('connection', 'close');
     done(null, payload);

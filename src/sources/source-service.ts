@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { nowIso, nowMs } from '../core/clock.ts';
@@ -7,7 +7,7 @@ import { idFloor, newSecret } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { normalizerFor } from '../ingest/normalizers/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { hashToken, sameHash } from '../security/token-hash.ts';
+import { hashToken, sameBytes, sameHash } from '../security/token-hash.ts';
 import type { DatabaseSchema, SourceTable } from '../store/schema.ts';
 import { currentSealingKeyId } from '../store/sealing-key.ts';
 
@@ -650,11 +650,6 @@ export class SourceService {
 
 function sourceToken(token: string): SourceToken {
   return { token, bytes: Buffer.from(token) };
-}
-
-/** Constant time for equal lengths; tokens of another length are refused at once (all have one length). */
-function sameBytes(given: Buffer, expected: Buffer): boolean {
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Senders sign with this (re-exported for the tests and tools that sign ingest requests). */
