@@ -38,10 +38,11 @@ import { caseRollbackCommand, killSwitchCommand } from './commands/response-comm
 import { caseMergeCommand, caseReportCommand } from './commands/case-commands.ts';
 import { benchCommand } from './commands/bench-command.ts';
 import { demoCommand } from './commands/demo-command.ts';
+import { lookupTable } from '../core/lookup-table.ts';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
+const COMMANDS = lookupTable<{ run: Command; usage: string }>({
   serve: {
     run: serveCommand,
     usage: 'serve [--port N] [--host H] [--role all|api]   run the server (default port 8080)',
@@ -186,7 +187,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     usage:
       'bench ingest|ingest-growth|engine|scale|soak|big-case|console   benchmarks, JSON on stdout (docs/benchmarks.md)',
   },
-};
+});
 
 function usage(): string {
   return `Usage: riposte <command>\n\n${Object.values(COMMANDS)

@@ -26,6 +26,9 @@ test('refuses invalid syntax with the field named', () => {
   assert.throws(() => parseCron('* * 0 * *'), /day of month "0"/);
   assert.throws(() => parseCron('1-2-3 * * * *'), /one "-"/);
   assert.throws(() => parseCron('*/5/2 * * * *'), /more than one/);
+  // Shorthands are a table: a word every object inherits is not one of them.
+  assert.throws(() => parseCron('constructor'), /"constructor" has 1 field/);
+  assert.throws(() => parseCron('__proto__'), /"__proto__" has 1 field/);
 });
 
 test('next time: every five minutes, strictly after', () => {

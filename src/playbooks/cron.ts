@@ -4,6 +4,8 @@
  * shorthands. Day-of-month and day-of-week follow classic cron: when both are restricted, either matches.
  */
 
+import { lookupTable } from '../core/lookup-table.ts';
+
 export interface CronSchedule {
   minutes: ReadonlySet<number>;
   hours: ReadonlySet<number>;
@@ -35,7 +37,7 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
 
-const SHORTHANDS: Record<string, string> = {
+const SHORTHANDS = lookupTable<string>({
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
@@ -43,7 +45,7 @@ const SHORTHANDS: Record<string, string> = {
   '@daily': '0 0 * * *',
   '@midnight': '0 0 * * *',
   '@hourly': '0 * * * *',
-};
+});
 
 /** Parses a cron expression; throws a SyntaxError naming the field and what is wrong with it. */
 export function parseCron(expression: string): CronSchedule {

@@ -222,8 +222,10 @@ describe('the riposte CLI, without a server running', () => {
   });
 
   it('prints usage for an unknown command with exit 2', () => {
-    const res = riposte(['frobnicate']);
-    assert.equal(res.code, 2);
-    assert.match(res.stderr, /Usage: riposte/);
+    for (const name of ['frobnicate', 'constructor', 'toString', '__proto__']) {
+      const res = riposte([name]);
+      assert.equal(res.code, 2, `${name}: ${res.stderr}`);
+      assert.match(res.stderr, /Usage: riposte/);
+    }
   });
 });

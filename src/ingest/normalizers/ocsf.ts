@@ -9,7 +9,17 @@ import {
 import { RiposteError } from '../../core/riposte-error.ts';
 import type { Normalizer } from '../normalizer.ts';
 import { splitJson } from '../split-body.ts';
-import { asRecord, firstTime, list, num, severityFromWord, str, type Json } from './record-reader.ts';
+import {
+  asRecord,
+  firstTime,
+  list,
+  num,
+  severityFromWord,
+  str,
+  strings,
+  type Json,
+} from './record-reader.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 /** OCSF severity_id: 0 Unknown … 5 Critical, 6 Fatal, 99 Other (then the caption decides). */
 const SEVERITY_BY_ID: Record<number, Severity> = {
@@ -35,7 +45,7 @@ const OBSERVABLE_TYPE: Record<number, ObservableType | 'ip' | 'hash'> = {
   9: 'process',
   13: 'process',
 };
-const OBSERVABLE_NAME: Record<string, ObservableType | 'ip' | 'hash'> = {
+const OBSERVABLE_NAME = lookupTable<ObservableType | 'ip' | 'hash'>({
   hostname: 'host',
   'ip address': 'ip',
   'mac address': 'mac',
@@ -47,7 +57,7 @@ const OBSERVABLE_NAME: Record<string, ObservableType | 'ip' | 'hash'> = {
   'process name': 'process',
   'command line': 'process',
   cve: 'cve',
-};
+});
 
 function category(classUid: number | undefined, e: Json): string {
   switch (classUid) {
@@ -61,7 +71,7 @@ function category(classUid: number | undefined, e: Json): string {
     case 2001:
     case 2004:
     case 2005: {
-      const types = list(e, 'finding_info.types').join(' ').toLowerCase();
+      const types = strings(e, 'finding_info.types').join(' ').toLowerCase();
       if (/malware|trojan|backdoor/.test(types)) return 'malware';
       if (/credential|unauthorizedaccess|brute/.test(types)) return 'account-compromise';
       return 'detection';

@@ -82,11 +82,15 @@ export function needString(record: unknown, path: string, label: string): string
   const value = str(record, path);
   if (value === undefined) {
     const actual = get(record, path);
-    throw new RiposteError(
-      'invalid_record',
-      `${label} record has ${actual === undefined ? 'no' : `a non-text (${Array.isArray(actual) ? 'array' : typeof actual})`} ${path}: expected a string`,
-      { path: `/${path.replace(/\./g, '/')}` },
-    );
+    const has =
+      actual === undefined
+        ? 'no'
+        : typeof actual === 'string'
+          ? 'an empty'
+          : `a non-text (${actual === null ? 'null' : Array.isArray(actual) ? 'array' : typeof actual})`;
+    throw new RiposteError('invalid_record', `${label} record has ${has} ${path}: expected a string`, {
+      path: `/${path.replace(/\./g, '/')}`,
+    });
   }
   return value;
 }

@@ -19,15 +19,16 @@ import {
   strings,
   techniqueIds,
 } from './record-reader.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
-const DOMAINS: Record<string, string> = {
+const DOMAINS = lookupTable<string>({
   identity: 'account-compromise',
   access: 'authentication',
   network: 'network-intrusion',
   endpoint: 'suspicious-activity',
   threat: 'threat-intelligence',
   audit: 'policy-violation',
-};
+});
 
 /** A CIM field that may hold an IP or a host name; anonymized placeholders ("xxx.xxx.x.x") are skipped. */
 function addressOrHost(value: string | undefined, role: Observable['role']): Observable | null {

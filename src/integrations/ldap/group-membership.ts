@@ -7,6 +7,7 @@ import { type DirectorySession, withDirectory } from './directory-session.ts';
 import { fillFilter } from './ldap-filter.ts';
 import { findGroup } from './lookup-group-members.ts';
 import { usernameOf } from './lookup-user.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 export const GroupMembershipInput = Type.Composite(
   [
@@ -26,12 +27,12 @@ export const GroupMembershipOutput = Type.Object({
 });
 
 /** Where each kind of group names its members: a DN, or the member's login name (posixGroup). */
-const MEMBER_ATTRIBUTES: Record<string, { attribute: string; by: 'dn' | 'uid' }> = {
+const MEMBER_ATTRIBUTES = lookupTable<{ attribute: string; by: 'dn' | 'uid' }>({
   groupofnames: { attribute: 'member', by: 'dn' },
   groupofuniquenames: { attribute: 'uniqueMember', by: 'dn' },
   posixgroup: { attribute: 'memberUid', by: 'uid' },
   group: { attribute: 'member', by: 'dn' }, // Active Directory
-};
+});
 
 interface Membership {
   attribute: string;

@@ -4,6 +4,7 @@ import { ActionError } from '../../core/action.ts';
 import type { ObservableType } from '../../core/alert.ts';
 import { defineAction, type EnrichmentFinding } from '../sdk/integration.ts';
 import { mispHttp, mispPost } from './misp-answer.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 const Attribute = Type.Object({
   id: Type.String(),
@@ -130,7 +131,7 @@ export function mispFinding(output: Output): EnrichmentFinding {
     : { verdict: 'suspicious', score: 40, summary: `${where}, none flagged to_ids` };
 }
 
-const BY_MISP_TYPE: Record<string, ObservableType> = {
+const BY_MISP_TYPE = lookupTable<ObservableType>({
   domain: 'domain',
   hostname: 'domain',
   url: 'url',
@@ -142,7 +143,7 @@ const BY_MISP_TYPE: Record<string, ObservableType> = {
   'email-src': 'email',
   'email-dst': 'email',
   filename: 'filename',
-};
+});
 
 /** The observable a search names; null for a wildcard or a value no observable type fits. */
 export function observableOf(

@@ -97,4 +97,27 @@ describe('MISP events', () => {
       ],
     );
   });
+
+  it("a type or threat level named like an object built-in is not one of MISP's", () => {
+    const r = parseMispEvent(
+      JSON.stringify({
+        Event: {
+          ...event([attr('constructor', 'x'), attr('domain', 'evil.example.com')]),
+          threat_level_id: 'toString',
+        },
+      }),
+    );
+    assert.deepEqual(
+      r.indicators.map((i) => [i.type, i.value, i.confidence]),
+      [['domain', 'evil.example.com', null]],
+    );
+    assert.deepEqual(
+      r.errors.map((e) => `${e.record} ${e.field}`),
+      ['Event threat_level_id'],
+    );
+    assert.deepEqual(
+      r.warnings.map((w) => `${w.record} ${w.field}`),
+      ['Event.Attribute[0] type'],
+    );
+  });
 });

@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import type { IndicatorType, ParseResult } from '../indicator.ts';
 import { feedTime, isObject, ParseCollector, shown, jsonDocument } from './parse-issues.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 /** MISP attribute types and the observable type of each; `ip` is typed by its version. */
-const TYPES: Record<string, IndicatorType | 'ip'> = {
+const TYPES = lookupTable<IndicatorType | 'ip'>({
   'ip-src': 'ip',
   'ip-dst': 'ip',
   domain: 'domain',
@@ -17,11 +18,11 @@ const TYPES: Record<string, IndicatorType | 'ip'> = {
   'email-dst': 'email',
   email: 'email',
   filename: 'filename',
-};
+});
 /** Types whose values MISP takes loosely (a `uri` may be a bare path, a `hostname` a single label). */
 const LOOSE = new Set(['uri', 'hostname']);
 
-const THREAT_LEVEL_CONFIDENCE: Record<string, number | null> = { '1': 85, '2': 70, '3': 50, '4': null };
+const THREAT_LEVEL_CONFIDENCE = lookupTable<number | null>({ '1': 85, '2': 70, '3': 50, '4': null });
 
 interface EventContext {
   threat: string | null;

@@ -5,6 +5,7 @@
  * mapped to observable values. Everything else (AND, FOLLOWEDBY, MATCHES, qualifiers…) is reported.
  */
 import type { IndicatorType } from '../indicator.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 export type StixValue = string | number | boolean | StixValue[];
 
@@ -275,7 +276,7 @@ export function parsePattern(pattern: string): Expression {
 }
 
 /** Object paths that name one observable value Riposte knows. */
-const PATHS: Record<string, IndicatorType> = {
+const PATHS = lookupTable<IndicatorType>({
   'ipv4-addr:value': 'ipv4',
   'ipv6-addr:value': 'ipv6',
   'domain-name:value': 'domain',
@@ -292,7 +293,7 @@ const PATHS: Record<string, IndicatorType> = {
   "file:hashes.'sha1'": 'sha1',
   "file:hashes.'md5'": 'md5',
   'file:hashes.md5': 'md5',
-};
+});
 
 export interface MappedValue {
   type: IndicatorType;

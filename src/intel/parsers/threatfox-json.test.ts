@@ -75,4 +75,18 @@ describe('ThreatFox JSON', () => {
       /illegal_search_term/,
     );
   });
+
+  it('an IOC type named like an object built-in is unknown, not a type', () => {
+    const r = parseThreatfoxJson(
+      JSON.stringify({
+        query_status: 'ok',
+        data: [ioc({ ioc_type: 'constructor' }), ioc({ ioc_type: '__proto__' })],
+      }),
+    );
+    assert.deepEqual(r.indicators, []);
+    assert.deepEqual(
+      r.warnings.map((w) => `${w.record} ${w.field}`),
+      ['data[0] ioc_type', 'data[1] ioc_type'],
+    );
+  });
 });

@@ -8,15 +8,16 @@ import {
   stringList,
   jsonDocument,
 } from './parse-issues.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
-const TYPES: Record<string, IndicatorType | 'ip:port'> = {
+const TYPES = lookupTable<IndicatorType | 'ip:port'>({
   'ip:port': 'ip:port',
   domain: 'domain',
   url: 'url',
   md5_hash: 'md5',
   sha1_hash: 'sha1',
   sha256_hash: 'sha256',
-};
+});
 
 /** `1.2.3.4:443` or `[2001:db8::1]:443` → the address and its version. */
 function splitIpPort(raw: string): { ip: string; type: 'ipv4' | 'ipv6' } {

@@ -34,4 +34,18 @@ describe('URLhaus CSV', () => {
     );
     assert.match(parseUrlhausCsv('hello\n').errors[0]!.problem, /column row/);
   });
+
+  it('a status named like an object built-in is not a status', () => {
+    const r = parseUrlhausCsv(
+      [
+        '# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter',
+        '"1","2024-07-01 10:00:00","http://198.51.100.7/x","constructor","","malware_download","","https://urlhaus.abuse.ch/url/1/","r"',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.indicators, []);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.record} ${e.field}`),
+      ['line 2 url_status'],
+    );
+  });
 });

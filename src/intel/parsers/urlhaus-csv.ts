@@ -1,8 +1,9 @@
 import type { ParseResult } from '../indicator.ts';
 import { columnName, readCsv, splitCsvLine, type CsvFile } from './csv-lines.ts';
 import { feedTime, ParseCollector, shown, stringList } from './parse-issues.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
-const CONFIDENCE: Record<string, number> = { online: 80, offline: 60, unknown: 60 };
+const CONFIDENCE = lookupTable<number>({ online: 80, offline: 60, unknown: 60 });
 
 /**
  * The column row of a URLhaus CSV. It comes commented out in both variants abuse.ch publishes: the

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { Block, PlaybookPlan, PlaybookStep } from '../../core/playbook.ts';
 import { RIPOSTE_EXTENSION_ID } from './cacao-step.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 export interface CacaoExportOptions {
   /** playbook--<UUID> to export as (the id it was imported from); default: a v5 UUID of the Riposte id. */
@@ -45,14 +46,14 @@ function cacaoTime(iso: string): string {
   return new Date(iso).toISOString();
 }
 
-const VARIABLE_TYPES: Record<string, string> = {
+const VARIABLE_TYPES = lookupTable<string>({
   string: 'string',
   number: 'float',
   boolean: 'bool',
   object: 'dictionary',
   list: 'list',
   any: 'string',
-};
+});
 const ROUTING = new Set(['id', 'next', 'on_error', 'on_deny', 'then', 'else', 'cases', 'default']);
 
 /**

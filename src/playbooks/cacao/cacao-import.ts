@@ -11,6 +11,7 @@ import { isObject, readCacaoPlaybook, type CacaoPlaybook } from './cacao-documen
 import { literalText, slugify, StepIds, type RiposteStep } from './cacao-segment.ts';
 import { VariableNames, type CacaoVariable } from './cacao-variables.ts';
 import { WorkflowTranslator } from './cacao-workflow.ts';
+import { lookupTable } from '../../core/lookup-table.ts';
 
 export const MAX_CACAO_BYTES = 1024 * 1024;
 
@@ -36,13 +37,13 @@ export interface CacaoImportResult {
   warnings: CacaoIssue[];
 }
 
-const INPUT_TYPES: Record<string, string> = {
+const INPUT_TYPES = lookupTable<string>({
   bool: 'boolean',
   integer: 'number',
   long: 'number',
   float: 'number',
   dictionary: 'object',
-};
+});
 
 /** Reads JSON text (or an already parsed value) and translates it. */
 export function importCacao(input: string | unknown, options: CacaoImportOptions): CacaoImportResult {
