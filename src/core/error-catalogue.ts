@@ -58,6 +58,11 @@ export const ERROR_CATALOGUE = {
     title: 'This server cannot do this (a part it needs is not installed)',
   },
   unavailable: { status: 503, fault: 'internal', title: 'The service is shutting down or not ready' },
+  storage_unavailable: {
+    status: 503,
+    fault: 'internal',
+    title: 'The database cannot take this now (full, read-only, busy or out of reach)',
+  },
   internal: { status: 500, fault: 'internal', title: 'Internal error' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -12,6 +12,7 @@ import type { Dialect } from '../store/database.ts';
 import type { AlertTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import { storageTrouble } from '../store/storage-errors.ts';
 import { observablesOf } from './alert-query.ts';
 import { dedupIndexFor, type DedupIndex } from './dedup-index.ts';
 import type { PreparedAlert } from './prepare-body.ts';
@@ -112,6 +113,8 @@ export class IngestWriter {
         onStored?.(fresh.length);
         return results;
       } catch (error) {
+        // Without grouping the database would refuse the batch just the same.
+        if (storageTrouble(error)) throw error;
         onGroupingError?.(error);
       }
     }

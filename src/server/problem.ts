@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RiposteError } from '../core/riposte-error.ts';
+import { storageTrouble, storageUnavailable } from '../store/storage-errors.ts';
 
 /** Fastify's own errors, translated into the catalogue so clients see one error vocabulary. */
 function fromFastify(error: FastifyError): RiposteError | undefined {
@@ -79,6 +80,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (known) {
       if (known.fault === 'internal') request.log.error({ err: error }, known.message);
       return sendProblem(reply, request, known);
+    }
+    const trouble = storageTrouble(error);
+    if (trouble) {
+      request.log.error({ err: error }, `the database ${trouble.what}`);
+      return sendProblem(reply, request, storageUnavailable(trouble, error));
     }
     const raced = fromDatabase(error);
     if (raced) {

@@ -83,6 +83,10 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await super.rollbackTransaction(connection);
+    } catch (error) {
+      // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM …) SQLite has rolled the whole
+      // transaction back itself; a ROLLBACK then fails, and would hide the error that caused it.
+      if (!/no transaction is active/.test(String((error as Error).message))) throw error;
     } finally {
       await this.#restore(connection);
     }
@@ -255,13 +259,17 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     return { db, dialect: 'sqlite', ...(checkpointer ? { checkpointer } : {}), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection the server drops (restart, failover, DROP DATABASE … FORCE) emits 'error' on the
-  // pool; unhandled, that would crash the process. The pool replaces the client on the next query.
-  pool.on('error', (error) => {
+  // A connection the server drops (restart, failover, DROP DATABASE … FORCE) emits 'error': on the pool
+  // when it is idle there, on the client itself when it is checked out between two statements of a
+  // transaction. Unhandled, either would crash the process. The statement waiting on it fails (the
+  // request answers 503 storage_unavailable) and the pool replaces the client on the next query.
+  const lost = (error: Error) =>
     process.stderr.write(
-      `${JSON.stringify({ level: 40, time: Date.now(), msg: 'idle PostgreSQL connection lost', err: error.message })}\n`,
+      `${JSON.stringify({ level: 40, time: Date.now(), msg: 'PostgreSQL connection lost', err: error.message })}\n`,
     );
-  });
+  pool.on('connect', (client) => client.on('error', lost));
+  // The client's own listener has logged it; the pool's must exist, or the pool would throw.
+  pool.on('error', () => undefined);
   const db = new Kysely<DatabaseSchema>({
     dialect: new DeferringPostgresDialect({ pool: withPreparedStatements(pool) }),
   });

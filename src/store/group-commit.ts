@@ -1,3 +1,4 @@
+import { storageTrouble } from './storage-errors.ts';
 import { durabilityDeferred, withDeferredDurability, withFullDurability } from './commit-durability.ts';
 
 /**
@@ -67,8 +68,9 @@ export class GroupCommit<Job, Result> {
       );
       batch.forEach((b, i) => b.resolve(results[i] as Result));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      // A database that cannot take a write (full, read-only, out of reach) refuses each job alone too.
+      if (batch.length === 1 || storageTrouble(error)) {
+        for (const b of batch) b.reject(error);
         return;
       }
       // One job may have poisoned the batch: retry each alone so the others still commit.
