@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { storageTrouble } from '../../src/store/storage-errors.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { databaseKinds } from '../support/test-databases.ts';
@@ -151,6 +152,26 @@ for (const kind of databaseKinds().filter((k) => k === 'postgres')) {
       let again = await ingest(eveAlert({ sid: 2 }));
       if (again.statusCode === 503) again = await ingest(eveAlert({ sid: 2 }));
       assert.equal(again.statusCode, 202, again.body);
+    });
+
+    it('a connection dropped between two statements fails that transaction, not the process', async () => {
+      const { db } = h.riposte.database;
+      const failed = await db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+          // The connection's 'error' arrives while it is checked out and no statement runs on it.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await sql`SELECT 1`.execute(trx);
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(storageTrouble(failed), `a storage error, got ${String(failed)}`);
+      const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
+      assert.equal(rows[0]!.one, 1, 'the pool answers with a new connection');
     });
 
     it('/healthz says 503 while the database is out of reach', async () => {
