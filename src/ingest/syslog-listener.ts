@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Actor } from '../audit/audit-log.ts';
 import type { SyslogListenerConfig } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { storageTrouble } from '../store/storage-errors.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
@@ -18,6 +19,8 @@ const BATCH_MS = 50;
 const MAX_PENDING = 20_000;
 /** How long a TCP sender has to close its side at shutdown. */
 const CLOSE_GRACE_MS = 2_000;
+/** The longest wait before trying a database that could not take a batch again. */
+const MAX_HOLD_MS = 5_000;
 
 export interface SyslogStats {
   received: number;
@@ -25,6 +28,8 @@ export interface SyslogStats {
   duplicates: number;
   rejected: number;
   dropped: number;
+  /** Times a batch was held back because the database could not take it (and tried again later). */
+  held: number;
 }
 
 /**
@@ -34,7 +39,8 @@ export interface SyslogStats {
  * CEF and LEEF lines are passed whole (their normalizers read past the syslog header, which stays in
  * the raw event); other formats get the message after the header, one JSON document per message.
  * Syslog has no acknowledgement: what is lost before a commit (UDP dropped under load, a crash with a
- * batch in memory) is lost, and the counters say how much was dropped.
+ * batch in memory) is lost, and the counters say how much was dropped. A batch the database cannot
+ * take (full, read-only, out of reach) is held and tried again, with TCP senders paused meanwhile.
  */
 export class SyslogListener {
   readonly #config: SyslogListenerConfig;
@@ -49,7 +55,16 @@ export class SyslogListener {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
-  readonly stats: SyslogStats = { received: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0 };
+  /** Set while the database cannot take a batch: no flush before this time (ms). */
+  #holdUntil = 0;
+  readonly stats: SyslogStats = {
+    received: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    dropped: 0,
+    held: 0,
+  };
 
   constructor(
     config: SyslogListenerConfig,
@@ -114,6 +129,7 @@ export class SyslogListener {
 
   #connect(connection: Socket): void {
     this.#connections.add(connection);
+    if (this.#holdUntil > 0) connection.pause();
     const framer = new SyslogFramer();
     connection.on('data', (chunk: Buffer) => {
       const messages = framer.push(chunk);
@@ -144,6 +160,10 @@ export class SyslogListener {
 
   #flushSoon(delay: number): void {
     if (this.#timer && delay > 0) return;
+    if (this.#holdUntil > 0) {
+      if (this.#timer) return;
+      delay = Math.max(delay, this.#holdUntil - Date.now());
+    }
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -165,7 +185,25 @@ export class SyslogListener {
         this.stats.accepted += result.accepted;
         this.stats.duplicates += result.duplicates;
         this.stats.rejected += result.rejected.length;
+        this.#holdUntil = 0;
       } catch (error) {
+        const trouble = this.#closed ? undefined : storageTrouble(error);
+        if (trouble) {
+          // The database cannot take it now (full, out of reach): the batch goes back to the front,
+          // TCP senders wait (their own queues hold what they send meanwhile), and it is tried again.
+          this.#pending.unshift(...batch);
+          if (this.#holdUntil === 0)
+            this.#onError(
+              error,
+              `syslog for ${this.#config.source}: the database ${trouble.what}; holding the messages and trying again`,
+            );
+          this.stats.held++;
+          const wait = Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
+          this.#holdUntil = Date.now() + wait;
+          for (const c of this.#connections) c.pause();
+          this.#flushSoon(wait);
+          return;
+        }
         if (error instanceof RiposteError && error.code === 'no_valid_records')
           this.stats.rejected += batch.length;
         else

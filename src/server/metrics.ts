@@ -191,6 +191,16 @@ export class ServerMetrics {
             this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
       },
     });
+    new Counter({
+      name: 'riposte_syslog_batches_held_total',
+      help: 'Syslog batches held back because the database could not take them, and tried again later',
+      labelNames: ['source', 'protocol'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const l of stats()) this.inc({ source: l.source, protocol: l.protocol }, l.held);
+      },
+    });
   }
 
   /** API requests this process refused for going over a principal's rate limit. */

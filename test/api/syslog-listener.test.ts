@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -176,6 +177,61 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe('syslog while the database cannot take a write', () => {
+  it('holds the batch, pauses TCP senders, and commits it once the database has room', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await openRiposte(
+      loadConfig(
+        { RIPOSTE_SYSLOG: 'tcp://127.0.0.1:0/fw' },
+        { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
+      ),
+    );
+    const store = riposte.database.db;
+    try {
+      await riposte.sources.create({ name: 'fw', format: 'cef' }, ACTOR);
+      const source = await riposte.sources.create({ name: 'filler', format: 'suricata' }, ACTOR);
+      const [listener] = await riposte.startSyslog();
+      // The file may not grow: fill its free pages until the database refuses ("is full").
+      const pages = (await sql<{ n: number }>`SELECT page_count AS n FROM pragma_page_count`.execute(store))
+        .rows[0]!.n;
+      await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(store);
+      // Large bodies first, then smaller ones, until not even one alert fits.
+      let full = false;
+      let n = 0;
+      for (const size of [200, 20, 1]) {
+        full = false;
+        for (let round = 0; round < 200 && !full; round++) {
+          const body = Array.from({ length: size }, () => {
+            n++;
+            return eveAlert({ sid: n, srcIp: `10.70.${(n >> 8) & 255}.${n & 255}` });
+          });
+          await riposte.ingest
+            .ingest(source.source, JSON.stringify(body), 'application/json', ACTOR)
+            .catch(() => (full = true));
+        }
+      }
+      assert.ok(full, 'the database filled up');
+      const stats = () => riposte.syslogStats().find((l) => l.source === 'fw')!;
+      await sendTcp(listener!.port, [`${cefLine(9301, 'Held back')}\n`, `${cefLine(9302, 'Held too')}\n`]);
+      for (let i = 0; i < 100 && stats().held === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(stats().held >= 1, 'the batch was held');
+      assert.equal(stats().accepted, 0);
+      await sql.raw('PRAGMA max_page_count = 4294967294').execute(store);
+      // Tried again within the hold (at most 5 s): both messages committed, none dropped.
+      let titles: string[] = [];
+      for (let i = 0; i < 400 && titles.length < 2; i++) {
+        titles = (await riposte.alerts.list({ source: 'fw' })).items.map((a) => a.title).sort();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.deepEqual(titles, ['Held back', 'Held too']);
+      assert.equal(stats().dropped, 0);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+});
 
 describe('syslog configuration', () => {
   it('names the entry that is not udp:// or tcp://host:port/source', () => {
