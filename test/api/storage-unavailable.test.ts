@@ -22,6 +22,16 @@ async function counts(h: Harness): Promise<{ alerts: number; cases: number; audi
   return { alerts: await n('alerts'), cases: await n('cases'), audit: await n('audit_log') };
 }
 
+/** Alerts to the source "lab" with its token. */
+function post(h: Harness, token: string, body: unknown) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/api/v1/sources/lab/alerts',
+    payload: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+}
+
 function assertUnavailable(res: { statusCode: number; body: string; headers: Record<string, unknown> }) {
   assert.equal(res.statusCode, 503, res.body);
   assert.match(String(res.headers['content-type']), /application\/problem\+json/);
@@ -46,13 +56,7 @@ describe('storage unavailable (sqlite: the database is full)', () => {
   });
   after(() => h.close());
 
-  const ingest = (body: unknown) =>
-    h.app.inject({
-      method: 'POST',
-      url: '/api/v1/sources/lab/alerts',
-      payload: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    });
+  const ingest = (body: unknown) => post(h, token, body);
 
   it('answers 503 with Retry-After, stores nothing, and takes alerts again once there is room', async () => {
     assert.equal((await ingest(eveAlert({ sid: 1 }))).statusCode, 202);
@@ -113,13 +117,7 @@ for (const kind of databaseKinds().filter((k) => k === 'postgres')) {
       await h.close();
     });
 
-    const ingest = (body: unknown) =>
-      h.app.inject({
-        method: 'POST',
-        url: '/api/v1/sources/lab/alerts',
-        payload: JSON.stringify(body),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      });
+    const ingest = (body: unknown) => post(h, token, body);
     /** Ends the server's connections to the database, as a restart or a failover does. */
     const dropConnections = () =>
       admin.query(

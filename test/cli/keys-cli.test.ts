@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { signBody } from '../../src/core/request-signature.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startServe } from '../support/serve-process.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'riposte-keys-'));
@@ -89,7 +90,7 @@ describe('riposte keys rotate', () => {
 describe('riposte keys rotate beside a running server', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'riposte-keys-online-'));
   const here = { RIPOSTE_DATA_DIR: dir, RIPOSTE_LOG_LEVEL: 'warn' };
-  const server = { stderr: '', stop: () => undefined as void };
+  const server = { stop: () => undefined as void };
   after(() => {
     server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -108,23 +109,9 @@ describe('riposte keys rotate beside a running server', () => {
       undefined,
       here,
     ).stdout.trim();
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-      env: { ...env, ...here },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stop = () => void child.kill('SIGKILL');
-    const base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${server.stderr}`)), 20_000);
-      child.stderr.on('data', (chunk: Buffer) => {
-        server.stderr += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(server.stderr);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${server.stderr}`)));
-    });
+    const served = await startServe({ ...env, ...here }, 20_000);
+    server.stop = () => void served.child.kill('SIGKILL');
+    const { base } = served;
     const [oldId] = [...sealedKeyIds(dir)];
 
     const rotated = riposte(['keys', 'rotate'], undefined, here);

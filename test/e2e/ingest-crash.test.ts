@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/store/database.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startServe } from '../support/serve-process.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
@@ -61,31 +62,6 @@ for (const kind of databaseKinds()) {
     });
     after(() => db.drop());
 
-    /** `riposte serve` on a free port; resolves with its base URL once it listens. */
-    const serve = async (): Promise<{ child: ChildProcess; base: string; output: () => string }> => {
-      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      const base = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 30_000);
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(stderr);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`serve exited with ${code}: ${stderr}`));
-        });
-      });
-      return { child, base, output: () => stderr };
-    };
-
     const post = (base: string, body: Eve | Eve[]) =>
       fetch(`${base}/api/v1/sources/lab/alerts`, {
         method: 'POST',
@@ -103,7 +79,7 @@ for (const kind of databaseKinds()) {
       let midFlight = 0;
 
       for (let round = 0; round < KILLS; round++) {
-        const { child, base } = await serve();
+        const { child, base } = await startServe(env);
         const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
         let killed = false;
         let inFlight = 0;
@@ -146,7 +122,7 @@ for (const kind of databaseKinds()) {
       assert.ok(unanswered.size > 0, 'no request was cut off by a kill');
 
       // Every record again, acknowledged or not, to a server started after the last kill.
-      const { child, base, output } = await serve();
+      const { child, base, stderr } = await startServe(env);
       try {
         const numbers = [...acknowledged.keys(), ...unanswered].sort((a, b) => a - b);
         for (let i = 0; i < numbers.length; i += 500) {
@@ -164,7 +140,7 @@ for (const kind of databaseKinds()) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.on('exit', resolve));
       }
-      assert.doesNotMatch(output(), /"level":(50|60)/, 'no error was logged');
+      assert.doesNotMatch(stderr(), /"level":(50|60)/, 'no error was logged');
 
       const database = openDatabase(db.url);
       try {

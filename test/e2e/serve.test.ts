@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startServe } from '../support/serve-process.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 
@@ -16,7 +17,7 @@ describe('riposte serve', () => {
   delete env.RIPOSTE_MASTER_KEY;
   let server: ChildProcess;
   let base = '';
-  let stderr = '';
+  let stderr: () => string = () => '';
   let sourceToken = '';
 
   before(async () => {
@@ -25,22 +26,10 @@ describe('riposte serve', () => {
       [BIN, 'source', 'create', '--name', 'lab', '--format', 'suricata'],
       { env, encoding: 'utf8' },
     ).stdout.trim();
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 20_000);
-      server.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const served = await startServe(env, 20_000);
+    server = served.child;
+    base = served.base;
+    stderr = served.stderr;
   });
   after(() => {
     server.kill('SIGKILL');
@@ -64,9 +53,9 @@ describe('riposte serve', () => {
   });
 
   it('creates the first admin once, prints its password and the console address, and the console logs it in', async () => {
-    await waitFor(() => /password\n {2}(\S+)/.test(stderr));
-    const password = /password\n {2}(\S+)/.exec(stderr)![1]!;
-    assert.match(stderr, /console: http:\/\/127\.0\.0\.1:\d+\/ui\//);
+    await waitFor(() => /password\n {2}(\S+)/.test(stderr()));
+    const password = /password\n {2}(\S+)/.exec(stderr())![1]!;
+    assert.match(stderr(), /console: http:\/\/127\.0\.0\.1:\d+\/ui\//);
     const page = await fetch(`${base}/ui/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<div id="root">/);
@@ -180,7 +169,7 @@ describe('riposte serve', () => {
         assert.ok([202, 503].includes(answer.value.status), String(answer.value.status));
     }
     assert.equal(await exited, 0);
-    assert.match(stderr, /SIGTERM, finishing in-flight requests/);
+    assert.match(stderr(), /SIGTERM, finishing in-flight requests/);
     const accepted = answers.filter((a) => a.status === 'fulfilled' && a.value.status === 202).length;
     const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify'], { env, encoding: 'utf8' });
     assert.equal(verify.status, 0, verify.stderr);
