@@ -39,6 +39,7 @@ import { caseMergeCommand, caseReportCommand } from './commands/case-commands.ts
 import { benchCommand } from './commands/bench-command.ts';
 import { demoCommand } from './commands/demo-command.ts';
 import { lookupTable } from '../core/lookup-table.ts';
+import { storageTrouble } from '../store/storage-errors.ts';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
@@ -217,6 +218,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     if (error instanceof RiposteError) {
       io.stderr(`riposte: ${error.message}${error.path ? ` (at ${error.path})` : ''} [${error.code}]\n`);
+      return 1;
+    }
+    // A database that cannot be reached or written is the operator's to fix, not a bug: say what it
+    // said, without a stack.
+    const trouble = storageTrouble(error);
+    if (trouble) {
+      io.stderr(`riposte: the database ${trouble.what} [storage_unavailable]\n`);
       return 1;
     }
     throw error;

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { storageTrouble } from '../../store/storage-errors.ts';
 import { RiposteError } from '../../core/riposte-error.ts';
 import type { IngestResult, Rejection } from '../../ingest/ingest-service.ts';
 import type { PreparedBody } from '../../ingest/prepare-body.ts';
@@ -107,6 +108,16 @@ export async function ingestCommand(args: string[], io: Io): Promise<number> {
         totals.duplicates += result.duplicates;
         totals.rejected.push(...result.rejected.map((r) => ({ ...r, index: r.index + batch.firstIndex })));
       } catch (error) {
+        const trouble = storageTrouble(error);
+        if (trouble) {
+          // What committed before stays; the same command again stores the rest and counts the rest
+          // as duplicates (the same records, the same event times), unless dedup is turned off.
+          throw new RiposteError(
+            'storage_unavailable',
+            `the database ${trouble.what}; the file's records before index ${batch.firstIndex} went in (${totals.accepted} new, ${totals.duplicates} duplicates) — run the same command again once the database takes writes: what is stored already is counted as a duplicate, not stored twice (with RIPOSTE_DEDUP_WINDOW above 0, the default)`,
+            { cause: error },
+          );
+        }
         if (!(error instanceof RiposteError) || error.code !== 'no_valid_records') throw error;
         const rejected = (error.extra?.rejected as Rejection[] | undefined) ?? [];
         totals.rejected.push(...rejected.map((r) => ({ ...r, index: r.index + batch.firstIndex })));

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { startServe } from '../support/serve-process.ts';
+
+const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
+const RECORDS = 4000;
+
+/** A real full disk needs a small file system of its own: a tmpfs, which only root may mount. */
+function skipReason(): string | false {
+  if (process.getuid?.() === 0) return false;
+  const message = 'not running as root: the disk-full test mounts a small tmpfs as the data directory';
+  if (process.env.CI) throw new Error(message);
+  return message;
+}
+
+/**
+ * Riposte on a disk that fills up, for real: the data directory is a 4 MiB tmpfs. `riposte ingest`
+ * stops with what the database said and how far it got, no stack; the server answers 503
+ * `storage_unavailable`; once the disk has room (the tmpfs grown), the same command again stores
+ * the rest and counts what was stored as duplicates, the server takes alerts again without a
+ * restart, and the audit chain is whole.
+ */
+describe('a full disk (SQLite on a 4 MiB tmpfs)', { skip: skipReason() }, () => {
+  const mountPoint = mkdtempSync(path.join(tmpdir(), 'riposte-full-'));
+  const work = mkdtempSync(path.join(tmpdir(), 'riposte-full-files-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: mountPoint, RIPOSTE_LOG_LEVEL: 'warn' };
+  delete env.RIPOSTE_DATABASE_URL;
+  delete env.RIPOSTE_MASTER_KEY;
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const resize = (size: string) =>
+    execFileSync('mount', ['-o', `remount,size=${size}`, mountPoint], { stdio: 'pipe' });
+  let token = '';
+
+  before(() => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    const created = cli('source', 'create', '--name', 'lab', '--format', 'suricata');
+    assert.equal(created.status, 0, created.stderr);
+    token = created.stdout.trim();
+  });
+  after(() => {
+    try {
+      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+    } finally {
+      rmSync(mountPoint, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('riposte ingest stops saying how far it got, and the same command finishes once there is room', () => {
+    const file = path.join(work, 'alerts.ndjson');
+    const lines = Array.from({ length: RECORDS }, (_, i) =>
+      JSON.stringify(
+        eveAlert({
+          sid: 10_000 + i,
+          srcIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+          hostname: `h${i}.example.com`,
+        }),
+      ),
+    );
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const full = cli('ingest', file, '--source', 'lab');
+    assert.equal(full.status, 1, full.stdout + full.stderr);
+    assert.match(full.stderr, /riposte: the database (is full|cannot write to its disk) \(SQLITE_/);
+    const went = /records before index (\d+) went in \((\d+) new, (\d+) duplicates\)/.exec(full.stderr);
+    assert.ok(went, full.stderr);
+    assert.match(full.stderr, /run the same command again/);
+    assert.doesNotMatch(full.stderr, /\n\s+at /, 'no stack trace');
+    const storedBefore = Number(went[2]);
+
+    resize('256m');
+    const again = cli('ingest', file, '--source', 'lab');
+    assert.equal(again.status, 0, again.stderr);
+    const summary = JSON.parse(again.stdout) as { accepted: number; duplicates: number; rejected: number };
+    assert.equal(summary.accepted + summary.duplicates, RECORDS);
+    assert.ok(
+      summary.duplicates >= storedBefore,
+      `${summary.duplicates} duplicates, ${storedBefore} stored before`,
+    );
+    assert.equal(summary.rejected, 0);
+    const verified = cli('audit', 'verify');
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+  });
+
+  it('the server answers 503 storage_unavailable while the disk is full, and takes alerts again after', async () => {
+    const server = await startServe(env);
+    try {
+      const post = (from: number, count: number) =>
+        fetch(`${server.base}/api/v1/sources/lab/alerts`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(
+            Array.from({ length: count }, (_, i) =>
+              eveAlert({ sid: from + i, srcIp: `10.200.${((from + i) >> 8) & 255}.${(from + i) & 255}` }),
+            ),
+          ),
+        });
+      // Shrink the disk to what is used now: the next writes find no room.
+      const used = Number(execFileSync('df', ['--output=used', '-k', mountPoint]).toString().split('\n')[1]);
+      resize(`${used + 64}k`);
+      let refused: Response | undefined;
+      for (let round = 0; round < 100 && !refused; round++) {
+        const res = await post(100_000 + round * 500, 500);
+        if (res.status !== 202) refused = res;
+        else await res.arrayBuffer();
+      }
+      assert.ok(refused, 'the disk filled up');
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const problem = (await refused.json()) as { code: string; detail: string };
+      assert.equal(problem.code, 'storage_unavailable');
+      assert.match(problem.detail, /nothing of this request was stored/);
+
+      resize('256m');
+      const res = await post(900_000, 10);
+      assert.equal(res.status, 202, await res.text());
+    } finally {
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => server.child.once('exit', resolve));
+    }
+    const verified = cli('audit', 'verify');
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+  });
+});
