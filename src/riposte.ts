@@ -1,4 +1,5 @@
-import { LOG_LEVELS, type Config, type SyslogListenerConfig } from './config.ts';
+import { type Config, type SyslogListenerConfig } from './config.ts';
+import { lineLogger, type LogLine } from './line-logger.ts';
 import { nowDate } from './core/clock.ts';
 import { AlertQuery } from './ingest/alert-query.ts';
 import { AlertSearch } from './ingest/alert-search.ts';
@@ -202,26 +203,6 @@ export interface OpenOptions {
    * so it is not looked up in the main database first.
    */
   tenantChecked?: boolean;
-}
-
-type LogLine = (level: number, fields: Record<string, unknown>) => void;
-
-/**
- * JSON lines on stderr, as the server's logger writes them, for what the core says outside a request
- * (failures of background work, start-up warnings): those at or above the configured level.
- */
-export function lineLogger(configured: string): {
-  line: LogLine;
-  error: (error: unknown, msg: string) => void;
-} {
-  const least = LOG_LEVELS[configured] ?? LOG_LEVELS.info!;
-  const line: LogLine = (level, fields) => {
-    if (level >= least) process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields })}\n`);
-  };
-  return {
-    line,
-    error: (error, msg) => line(50, { msg, err: error instanceof Error ? error.message : String(error) }),
-  };
 }
 
 /**

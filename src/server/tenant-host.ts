@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RiposteError } from '../core/riposte-error.ts';
-import { lineLogger, openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
+import { lineLogger } from '../line-logger.ts';
+import { openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
 import type { RiposteServer } from './app.ts';
 import { tenantOfHost } from '../tenants/tenant-config.ts';
 import type { Tenant } from '../tenants/tenant-registry.ts';
