@@ -99,7 +99,10 @@ const ALLOWED: Record<string, string[]> = {
     'views',
     'reports',
     'tenants',
+    'line-logger',
   ],
+  // Background work's log lines, at the configured level.
+  'line-logger': ['config'],
   live: ['core', 'store', 'engine', 'live'],
   dashboard: ['core', 'store', 'dashboard'],
   views: ['core', 'store', 'audit', 'views'],
