@@ -23,6 +23,8 @@ export class DatabaseClock {
   readonly #local: () => number;
   readonly #correctsProcess: boolean;
   #offsetMs = 0;
+  /** How far off the reading that last set the process's correction could be (0: none set here). */
+  #correctionUncertainMs = 0;
 
   /**
    * `local` stands for this process's clock (tests skew it); `correctsProcess` makes each offset
@@ -51,11 +53,20 @@ export class DatabaseClock {
     if (!Number.isFinite(at)) throw new Error(`the database answered the time as ${String(rows[0]?.ms)}`);
     this.#offsetMs = Math.round(at - (sent + received) / 2);
     // The process's correction moves only when the offset differs from it by more than this reading
-    // can tell (half the round trip, and a millisecond of each clock's resolution): on one host the
-    // offset is noise, and correcting by noise would jitter every time recorded.
+    // and the one that set it can tell together (half of each round trip, and a millisecond of each
+    // clock's resolution): on one host the offset is noise, and correcting by noise would jitter
+    // every time recorded.
     const uncertainMs = (received - sent) / 2 + 2;
-    if (this.#correctsProcess && Math.abs(this.#offsetMs - clockCorrectionMs()) > uncertainMs)
-      correctClock(this.#offsetMs);
+    if (this.#correctsProcess) {
+      const apart = Math.abs(this.#offsetMs - clockCorrectionMs());
+      if (apart > uncertainMs + this.#correctionUncertainMs) {
+        correctClock(this.#offsetMs);
+        this.#correctionUncertainMs = uncertainMs;
+      } else if (this.#correctionUncertainMs > 0) {
+        // An agreeing reading bounds the correction too: it is within `apart` of this one.
+        this.#correctionUncertainMs = Math.min(this.#correctionUncertainMs, apart + uncertainMs);
+      }
+    }
     return this.#offsetMs;
   }
 
