@@ -85,7 +85,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
     );
     done();
   });
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, (trouble) => metrics.storageUnavailable.inc({ reason: trouble.reason }));
   const limiter = new RateLimiter(riposte.config.rateLimitPerMinute);
   registerAuthHooks(app, riposte, limiter);
   openapi.attach(app);

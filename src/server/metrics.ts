@@ -35,6 +35,12 @@ export class ServerMetrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  readonly storageUnavailable = new Counter({
+    name: 'riposte_storage_unavailable_total',
+    help: 'Requests answered 503 storage_unavailable, by what the database said (full, disk, read-only, busy, resources, unreachable)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly alertsRejected = new Counter({
     name: 'riposte_alerts_rejected_total',
     help: 'Records rejected at ingest, by source',

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RiposteError } from '../core/riposte-error.ts';
-import { storageTrouble, storageUnavailable } from '../store/storage-errors.ts';
+import { storageTrouble, storageUnavailable, type StorageTrouble } from '../store/storage-errors.ts';
 
 /** Fastify's own errors, translated into the catalogue so clients see one error vocabulary. */
 function fromFastify(error: FastifyError): RiposteError | undefined {
@@ -74,7 +74,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .send(error.toProblem(request.url.split('?')[0]));
 }
 
-export function registerProblemHandlers(app: FastifyInstance): void {
+/** `onStorageTrouble` is told each request answered 503 `storage_unavailable` (the metric counts them). */
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  onStorageTrouble: (trouble: StorageTrouble) => void = () => undefined,
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof RiposteError ? error : fromFastify(error);
     if (known) {
@@ -84,6 +88,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const trouble = storageTrouble(error);
     if (trouble) {
       request.log.error({ err: error }, `the database ${trouble.what}`);
+      onStorageTrouble(trouble);
       return sendProblem(reply, request, storageUnavailable(trouble, error));
     }
     const raced = fromDatabase(error);

@@ -8,6 +8,7 @@ import { RiposteError } from '../core/riposte-error.ts';
  * can succeed either (src/store/group-commit.ts, src/ingest/ingest-writer.ts).
  */
 export interface StorageTrouble {
+  reason: 'full' | 'disk' | 'read-only' | 'busy' | 'resources' | 'unreachable';
   /** What the database said, in a few words, with its code. */
   what: string;
   retryAfterSeconds: number;
@@ -40,26 +41,36 @@ function classify(error: unknown): StorageTrouble | undefined {
   const message = String((error as { message?: unknown }).message ?? '');
   if (code !== undefined) {
     // SQLite (better-sqlite3), with extended codes: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …
-    if (code === 'SQLITE_FULL') return { what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
+    if (code === 'SQLITE_FULL')
+      return { reason: 'full', what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
     if (code.startsWith('SQLITE_IOERR'))
-      return { what: `cannot write to its disk (${code}: ${message})`, retryAfterSeconds: 30 };
-    if (code.startsWith('SQLITE_READONLY')) return { what: `is read-only (${code})`, retryAfterSeconds: 30 };
+      return {
+        reason: 'disk',
+        what: `cannot write to its disk (${code}: ${message})`,
+        retryAfterSeconds: 30,
+      };
+    if (code.startsWith('SQLITE_READONLY'))
+      return { reason: 'read-only', what: `is read-only (${code})`, retryAfterSeconds: 30 };
     if (code.startsWith('SQLITE_BUSY'))
-      return { what: `is busy with another process's write (${code})`, retryAfterSeconds: 1 };
-    if (code === 'SQLITE_CANTOPEN') return { what: `cannot be opened (${code})`, retryAfterSeconds: 30 };
+      return { reason: 'busy', what: `is busy with another process's write (${code})`, retryAfterSeconds: 1 };
+    if (code === 'SQLITE_CANTOPEN')
+      return { reason: 'unreachable', what: `cannot be opened (${code})`, retryAfterSeconds: 30 };
     // PostgreSQL SQLSTATEs.
-    if (code === '53100') return { what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
+    if (code === '53100')
+      return { reason: 'full', what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
     if (code.startsWith('53'))
-      return { what: `is out of resources (${code}: ${message})`, retryAfterSeconds: 5 };
-    if (code === '25006') return { what: `is read-only (${code}: ${message})`, retryAfterSeconds: 30 };
+      return { reason: 'resources', what: `is out of resources (${code}: ${message})`, retryAfterSeconds: 5 };
+    if (code === '25006')
+      return { reason: 'read-only', what: `is read-only (${code}: ${message})`, retryAfterSeconds: 30 };
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000')
-      return { what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
+      return { reason: 'unreachable', what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
     if (code === '55000' && /not currently accepting connections/.test(message))
-      return { what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
-    if (UNREACHABLE_SOCKET.has(code)) return { what: `is out of reach (${code})`, retryAfterSeconds: 5 };
+      return { reason: 'unreachable', what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
+    if (UNREACHABLE_SOCKET.has(code))
+      return { reason: 'unreachable', what: `is out of reach (${code})`, retryAfterSeconds: 5 };
   }
   if (UNREACHABLE_MESSAGE.test(message))
-    return { what: `is out of reach (${message})`, retryAfterSeconds: 5 };
+    return { reason: 'unreachable', what: `is out of reach (${message})`, retryAfterSeconds: 5 };
   return undefined;
 }
 

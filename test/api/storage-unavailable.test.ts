@@ -92,6 +92,9 @@ describe('storage unavailable (sqlite: the database is full)', () => {
     } finally {
       await sql.raw('PRAGMA max_page_count = 4294967294').execute(db);
     }
+    const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
+    const counted = /riposte_storage_unavailable_total\{reason="full"\} (\d+)/.exec(metrics.body);
+    assert.ok(counted && Number(counted[1]) >= 1, 'the metric counts the 503s by reason');
     const again = await ingest(body());
     assert.equal(again.statusCode, 202, again.body);
     assert.equal(again.json().accepted, 200);
