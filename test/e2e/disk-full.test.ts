@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,9 +101,21 @@ describe('a full disk (SQLite on a 4 MiB tmpfs)', { skip: skipReason() }, () => 
             ),
           ),
         });
-      // Shrink the disk to what is used now: the next writes find no room.
-      const used = Number(execFileSync('df', ['--output=used', '-k', mountPoint]).toString().split('\n')[1]);
-      resize(`${used + 64}k`);
+      // Fill what is left of the disk with a file: the next writes find no room.
+      const filler = path.join(mountPoint, 'filler');
+      const fd = openSync(filler, 'w');
+      try {
+        for (const size of [1024 * 1024, 64 * 1024, 4096, 512]) {
+          const chunk = Buffer.alloc(size);
+          try {
+            for (;;) writeSync(fd, chunk);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
       let refused: Response | undefined;
       for (let round = 0; round < 100 && !refused; round++) {
         const res = await post(100_000 + round * 500, 500);
@@ -117,7 +129,7 @@ describe('a full disk (SQLite on a 4 MiB tmpfs)', { skip: skipReason() }, () => 
       assert.equal(problem.code, 'storage_unavailable');
       assert.match(problem.detail, /nothing of this request was stored/);
 
-      resize('256m');
+      rmSync(filler);
       const res = await post(900_000, 10);
       assert.equal(res.status, 202, await res.text());
     } finally {
