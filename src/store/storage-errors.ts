@@ -30,47 +30,49 @@ const UNREACHABLE_SOCKET = new Set([
 const UNREACHABLE_MESSAGE =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
-function codeOf(error: object): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
+/** Each kind of trouble: what it is called in the metric, how it reads, when to try again. */
+const KINDS = {
+  full: { reason: 'full', phrase: 'is full', retryAfterSeconds: 30 },
+  disk: { reason: 'disk', phrase: 'cannot write to its disk', retryAfterSeconds: 30 },
+  readOnly: { reason: 'read-only', phrase: 'is read-only', retryAfterSeconds: 30 },
+  busy: { reason: 'busy', phrase: "is busy with another process's write", retryAfterSeconds: 1 },
+  resources: { reason: 'resources', phrase: 'is out of resources', retryAfterSeconds: 5 },
+  unreachable: { reason: 'unreachable', phrase: 'is out of reach', retryAfterSeconds: 5 },
+  unopened: { reason: 'unreachable', phrase: 'cannot be opened', retryAfterSeconds: 30 },
+} as const satisfies Record<
+  string,
+  { reason: StorageTrouble['reason']; phrase: string; retryAfterSeconds: number }
+>;
+
+/** `said`: the database's own words, its code first. */
+function trouble(kind: keyof typeof KINDS, said: string): StorageTrouble {
+  const { reason, phrase, retryAfterSeconds } = KINDS[kind];
+  return { reason, what: `${phrase} (${said})`, retryAfterSeconds };
 }
 
 function classify(error: unknown): StorageTrouble | undefined {
   if (error === null || typeof error !== 'object') return undefined;
-  const code = codeOf(error);
+  const code = (error as { code?: unknown }).code;
   const message = String((error as { message?: unknown }).message ?? '');
-  if (code !== undefined) {
+  if (typeof code === 'string') {
+    const said = `${code}: ${message}`;
     // SQLite (better-sqlite3), with extended codes: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …
-    if (code === 'SQLITE_FULL')
-      return { reason: 'full', what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
-    if (code.startsWith('SQLITE_IOERR'))
-      return {
-        reason: 'disk',
-        what: `cannot write to its disk (${code}: ${message})`,
-        retryAfterSeconds: 30,
-      };
-    if (code.startsWith('SQLITE_READONLY'))
-      return { reason: 'read-only', what: `is read-only (${code})`, retryAfterSeconds: 30 };
-    if (code.startsWith('SQLITE_BUSY'))
-      return { reason: 'busy', what: `is busy with another process's write (${code})`, retryAfterSeconds: 1 };
-    if (code === 'SQLITE_CANTOPEN')
-      return { reason: 'unreachable', what: `cannot be opened (${code})`, retryAfterSeconds: 30 };
+    if (code === 'SQLITE_FULL') return trouble('full', said);
+    if (code.startsWith('SQLITE_IOERR')) return trouble('disk', said);
+    if (code.startsWith('SQLITE_READONLY')) return trouble('readOnly', code);
+    if (code.startsWith('SQLITE_BUSY')) return trouble('busy', code);
+    if (code === 'SQLITE_CANTOPEN') return trouble('unopened', code);
     // PostgreSQL SQLSTATEs.
-    if (code === '53100')
-      return { reason: 'full', what: `is full (${code}: ${message})`, retryAfterSeconds: 30 };
-    if (code.startsWith('53'))
-      return { reason: 'resources', what: `is out of resources (${code}: ${message})`, retryAfterSeconds: 5 };
-    if (code === '25006')
-      return { reason: 'read-only', what: `is read-only (${code}: ${message})`, retryAfterSeconds: 30 };
+    if (code === '53100') return trouble('full', said);
+    if (code.startsWith('53')) return trouble('resources', said);
+    if (code === '25006') return trouble('readOnly', said);
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000')
-      return { reason: 'unreachable', what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
+      return trouble('unreachable', said);
     if (code === '55000' && /not currently accepting connections/.test(message))
-      return { reason: 'unreachable', what: `is out of reach (${code}: ${message})`, retryAfterSeconds: 5 };
-    if (UNREACHABLE_SOCKET.has(code))
-      return { reason: 'unreachable', what: `is out of reach (${code})`, retryAfterSeconds: 5 };
+      return trouble('unreachable', said);
+    if (UNREACHABLE_SOCKET.has(code)) return trouble('unreachable', code);
   }
-  if (UNREACHABLE_MESSAGE.test(message))
-    return { reason: 'unreachable', what: `is out of reach (${message})`, retryAfterSeconds: 5 };
+  if (UNREACHABLE_MESSAGE.test(message)) return trouble('unreachable', message);
   return undefined;
 }
 
