@@ -159,16 +159,14 @@ export class SyslogListener {
   }
 
   #flushSoon(delay: number): void {
-    if (this.#timer && delay > 0) return;
-    if (this.#holdUntil > 0) {
-      if (this.#timer) return;
-      delay = Math.max(delay, this.#holdUntil - Date.now());
-    }
+    // While a batch is held, nothing is flushed before the database is tried again.
+    const wait = Math.max(delay, this.#holdUntil - Date.now());
+    if (this.#timer && wait > 0) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushing = this.#flushing.then(() => this.#flush());
-    }, delay);
+    }, wait);
   }
 
   async #flush(): Promise<void> {
@@ -198,10 +196,12 @@ export class SyslogListener {
               `syslog for ${this.#config.source}: the database ${trouble.what}; holding the messages and trying again`,
             );
           this.stats.held++;
-          const wait = Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
-          this.#holdUntil = Date.now() + wait;
+          this.#holdUntil = Date.now() + Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
           for (const c of this.#connections) c.pause();
-          this.#flushSoon(wait);
+          // A flush messages set going during this one would come before the hold is over.
+          clearTimeout(this.#timer);
+          this.#timer = undefined;
+          this.#flushSoon(0);
           return;
         }
         if (error instanceof RiposteError && error.code === 'no_valid_records')
