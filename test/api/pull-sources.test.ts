@@ -17,7 +17,7 @@ import type { Riposte } from '../../src/riposte.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte } from '../../src/riposte.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { databaseKinds } from '../support/test-databases.ts';
+import { databaseKinds, processEnv } from '../support/test-databases.ts';
 
 /**
  * Sources that pull their alerts from a vendor API (`options.pull`), end to end against the fake
@@ -518,13 +518,11 @@ for (const kind of databaseKinds()) {
 
     it('the CLI creates a pulled source with --options and lists how its polls go', async () => {
       const cli = (args: string[]) => {
-        const env: Record<string, string | undefined> = {
-          ...process.env,
-          RIPOSTE_DATA_DIR: h.db.dataDir,
-          RIPOSTE_DATABASE_URL: h.db.url,
-        };
-        delete env['RIPOSTE_MASTER_KEY'];
-        const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+        const r = spawnSync(process.execPath, [BIN, ...args], {
+          env: processEnv(h.db),
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         return { code: r.status, stdout: r.stdout, stderr: r.stderr };
       };
       const created = cli([

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-databases.ts';
+import { createTestDatabase, processEnv, type TestDatabase } from '../support/test-databases.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const ACTOR = { id: 't', type: 'system' as const };
@@ -16,13 +16,11 @@ describe('riposte case rollback, case merge and the kill switch (CLI)', () => {
   let riposte: Riposte;
   let caseId: string;
   const cli = (args: string[]) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      RIPOSTE_DATA_DIR: db.dataDir,
-      RIPOSTE_DATABASE_URL: db.url,
-    };
-    delete env['RIPOSTE_MASTER_KEY'];
-    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      env: processEnv(db),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+import {
+  createTestDatabase,
+  databaseKinds,
+  processEnv,
+  type TestDatabase,
+} from '../support/test-databases.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 
@@ -47,15 +52,8 @@ for (const kind of databaseKinds()) {
 
     before(async () => {
       db = await createTestDatabase(kind);
-      env = {
-        ...process.env,
-        RIPOSTE_DATA_DIR: db.dataDir,
-        RIPOSTE_DATABASE_URL: db.url,
-        RIPOSTE_LOG_LEVEL: 'warn',
-        RIPOSTE_BUILTIN_PLAYBOOKS: 'false',
-      };
+      env = processEnv(db, { RIPOSTE_LOG_LEVEL: 'warn', RIPOSTE_BUILTIN_PLAYBOOKS: 'false' });
       delete env.RIPOSTE_REDIS_URL;
-      delete env.RIPOSTE_MASTER_KEY;
     });
     after(async () => {
       for (const p of running) p.child.kill('SIGKILL');

@@ -5,7 +5,12 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../src/store/database.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startServe } from '../support/serve-process.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
+import {
+  createTestDatabase,
+  databaseKinds,
+  processEnv,
+  type TestDatabase,
+} from '../support/test-databases.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const KILLS = 4;
@@ -49,13 +54,7 @@ for (const kind of databaseKinds()) {
 
     before(async () => {
       db = await createTestDatabase(kind);
-      env = {
-        ...process.env,
-        RIPOSTE_DATA_DIR: db.dataDir,
-        RIPOSTE_DATABASE_URL: db.url,
-        RIPOSTE_LOG_LEVEL: 'warn',
-      };
-      delete env.RIPOSTE_MASTER_KEY;
+      env = processEnv(db, { RIPOSTE_LOG_LEVEL: 'warn' });
       const created = cli('source', 'create', '--name', 'lab', '--format', 'suricata');
       assert.equal(created.status, 0, created.stderr);
       token = created.stdout.trim();

@@ -36,6 +36,21 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
 }
 
 /**
+ * The environment of a `riposte` process (the CLI, `serve`, `worker`) on this database: the test's own,
+ * pointed at it, without a master key (the process uses the data directory's key file).
+ */
+export function processEnv(db: TestDatabase, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RIPOSTE_DATA_DIR: db.dataDir,
+    RIPOSTE_DATABASE_URL: db.url,
+    ...extra,
+  };
+  delete env.RIPOSTE_MASTER_KEY;
+  return env;
+}
+
+/**
  * A fresh database of the kind for the suite it is called in: created, opened and migrated before its
  * tests, closed and dropped after them. Read `database` inside tests and hooks, not at suite level.
  */
