@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { ActionError } from '../../core/action.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../sdk/http-client.ts';
 import type { AuthScheme } from '../sdk/integration.ts';
+import { pause } from '../sdk/pause.ts';
 import { SsrfGuard } from './ssrf-guard.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -116,7 +117,7 @@ export class OutboundHttp {
         // A request that may have reached the server is repeated only when repeating it is harmless.
         if (!failure.retryable || !idempotent || attempt >= this.#attempts || options.signal?.aborted)
           throw failure;
-        await sleep(backoff(attempt), options.signal);
+        await pause(backoff(attempt), options.signal, `a retry of ${method} ${shown}`);
         continue;
       }
       const bytes = await readCapped(response, this.#maxBytes, shown);
@@ -129,7 +130,7 @@ export class OutboundHttp {
       const repeatable = status === 429 || idempotent;
       if (!failure.retryable || !repeatable || attempt >= this.#attempts || wait > this.#maxInlineWaitMs)
         throw failure;
-      await sleep(wait, options.signal);
+      await pause(wait, options.signal, `a retry of ${method} ${shown}`);
     }
   }
 
@@ -144,7 +145,7 @@ export class OutboundHttp {
         );
     }
     const wait = options.bucket?.take() ?? 0;
-    if (wait > 0) await sleep(wait, options.signal);
+    if (wait > 0) await pause(wait, options.signal, `the rate limit of ${url.host}`);
   }
 }
 
@@ -333,20 +334,4 @@ function scrub(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('***');
   return out;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted)
-      return reject(new ActionError('cancelled', 'the request was cancelled', { retryable: false }));
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new ActionError('cancelled', 'the request was cancelled', { retryable: false }));
-      },
-      { once: true },
-    );
-  });
 }

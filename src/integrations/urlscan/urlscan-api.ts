@@ -93,25 +93,3 @@ export const strings = (value: unknown, max = 50): string[] =>
     : [];
 export const record = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-
-function cancelled(): ActionError {
-  return new ActionError('cancelled', 'the step was cancelled while waiting for urlscan.io', {
-    retryable: false,
-  });
-}
-
-/** Resolves after `ms`, or rejects as soon as the signal aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelled());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

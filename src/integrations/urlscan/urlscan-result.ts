@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { ActionError } from '../../core/action.ts';
 import type { HttpClient } from '../sdk/http-client.ts';
+import { pause } from '../sdk/pause.ts';
 import { VERDICTS, defineAction, type IntegrationContext } from '../sdk/integration.ts';
 import {
   GUI,
   UUID_PATTERN,
   invalidResponse,
   nullable,
-  pause,
   record,
   str,
   strings,
@@ -127,7 +127,7 @@ async function waitForResult(
     if (result !== 'pending') return result;
     const left = deadline - Date.now();
     if (left <= 0) break;
-    await pause(Math.min(pollSeconds * 1000, left), context.signal);
+    await pause(Math.min(pollSeconds * 1000, left), context.signal, 'urlscan.io');
   }
   // Reading again is harmless, so the engine may retry the step later (a durable wait, not a busy one).
   throw new ActionError(

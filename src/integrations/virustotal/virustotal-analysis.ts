@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ActionError } from '../../core/action.ts';
 import type { IntegrationContext } from '../sdk/integration.ts';
+import { pause } from '../sdk/pause.ts';
 import { dataOf, isoDate, str, type VtObject } from './virustotal-api.ts';
 
 /**
@@ -37,28 +38,6 @@ export interface CompletedAnalysis {
   polls: number;
 }
 
-function cancelled(): ActionError {
-  return new ActionError('cancelled', 'the step was cancelled while waiting for VirusTotal', {
-    retryable: false,
-  });
-}
-
-/** Resolves after `ms`, or rejects as soon as the signal aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelled());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export async function waitForAnalysis(
   context: IntegrationContext,
   id: string,
@@ -68,8 +47,7 @@ export async function waitForAnalysis(
   const deadline = Date.now() + (options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000;
   let status = 'queued';
   for (let polls = 1; ; polls++) {
-    await pause(Math.max(0, Math.min(intervalMs, deadline - Date.now())), context.signal);
-    if (context.signal.aborted) throw cancelled();
+    await pause(Math.min(intervalMs, deadline - Date.now()), context.signal, 'VirusTotal');
     const { body } = await context.http.getJson<unknown>(`/analyses/${encodeURIComponent(id)}`);
     const analysis = dataOf(body, `the analysis ${id}`);
     status = str(analysis.attributes['status']) ?? 'unknown';
