@@ -11,7 +11,7 @@ import {
 import type { Riposte } from '../../riposte.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN, ANALYST, MANAGER } from '../route-auth.ts';
-import { idParams } from './route-schemas.ts';
+import { idParams, nameParams } from './route-schemas.ts';
 
 /** Sources, users, API tokens, assets and the audit log. */
 export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
@@ -46,7 +46,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
         summary:
           'One ingest source: its settings, what it sent lately and, for a source that pulls from a vendor API, how its polls go',
         tags: ['sources'],
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
       },
     },
     async (request) => {
@@ -63,7 +63,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
         summary:
           'Poll a pulled source now, rather than at its next interval (a poll under way finishes first); a worker picks it up within seconds',
         tags: ['sources'],
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
       },
     },
     async (request, reply) => {
@@ -117,7 +117,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
         summary:
           "Change a source's format, options, signature requirement or silence expectation; its token stays",
         tags: ['sources'],
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
         body: {
           type: 'object',
           properties: {
@@ -142,7 +142,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       schema: {
         summary: 'Delete a source (its alerts stay)',
         tags: ['sources'],
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
       },
     },
     async (request, reply) => {
@@ -163,7 +163,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
         summary:
           "Replace a source's token; the answer holds the new one, shown only once. With graceSeconds the old one is still accepted that long",
         tags: ['sources'],
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
         body: {
           type: 'object',
           properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: MAX_TOKEN_GRACE_SECONDS } },

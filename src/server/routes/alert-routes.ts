@@ -5,23 +5,10 @@ import { ANALYST, ANY_ROLE } from '../route-auth.ts';
 import { idParams, pageQuery } from './route-schemas.ts';
 import { BULK_ACTIONS, type BulkRequest } from '../../cases/alert-triage.ts';
 import { SEVERITIES } from '../../core/alert.ts';
+import type { AlertFilter } from '../../ingest/alert-query.ts';
 
 export function alertRoutes(app: FastifyInstance, riposte: Riposte): void {
-  app.get<{
-    Querystring: {
-      source?: string;
-      severity?: string;
-      status?: string;
-      caseId?: string;
-      rule?: string;
-      hasCase?: string;
-      q?: string;
-      from?: string;
-      to?: string;
-      cursor?: string;
-      limit?: string;
-    };
-  }>(
+  app.get<{ Querystring: AlertFilter }>(
     '/api/v1/alerts',
     {
       config: { auth: ANY_ROLE },

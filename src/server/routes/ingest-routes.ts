@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { RiposteError } from '../../core/riposte-error.ts';
 import type { Riposte } from '../../riposte.ts';
 import type { ServerMetrics } from '../metrics.ts';
+import { nameParams } from './route-schemas.ts';
 
 /** Content types an ingest endpoint reads; the normalizer decides how to split the text. */
 const ACCEPTED = [
@@ -45,7 +46,7 @@ export function ingestRoutes(app: FastifyInstance, riposte: Riposte, metrics: Se
             'One vendor event, a JSON array of events, or NDJSON (text formats such as CEF, LEEF and Zeek TSV: one record per line). ' +
             'Valid records are stored even when others are rejected; each rejection names its index and the reason.',
           tags: ['ingest'],
-          params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          params: nameParams,
           consumes: ACCEPTED,
           responses: {
             202: {

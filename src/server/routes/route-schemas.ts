@@ -1,4 +1,11 @@
 /** JSON Schema fragments shared by route declarations. */
+/** A route keyed by a name (a source); the service checks the name's own rules. */
+export const nameParams = {
+  type: 'object',
+  properties: { name: { type: 'string' } },
+  required: ['name'],
+} as const;
+
 export const idParams = {
   type: 'object',
   properties: { id: { type: 'string', maxLength: 200 } },
