@@ -5,6 +5,7 @@ import { atLeast, isRole } from '../core/role.ts';
 import { TERMINAL_RUN_STATUSES } from '../engine/engine-types.ts';
 import { nextCronTime } from '../playbooks/cron.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
+import { storageTrouble } from '../store/storage-errors.ts';
 import type { ApprovalLinks } from './approval-links.ts';
 import type { PlaybookService } from './playbook-service.ts';
 import { queuedRunRow } from './run-commands.ts';
@@ -52,6 +53,8 @@ export class RunWorker {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #slowAt = 0;
+  /** Rounds wait until then after the database said it cannot take work now (full, out of reach, busy). */
+  #restUntil = 0;
   #stopped = false;
   #only: ReadonlySet<string> | undefined;
   readonly #clockAt = new Map<string, number>();
@@ -145,12 +148,20 @@ export class RunWorker {
   }
 
   async #round(everything: boolean): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || (!everything && Date.now() < this.#restUntil)) return;
+    // A database that cannot take work fails every clock alike, five times a second: the round stops
+    // at the first such failure and the next waits as long as a client is told to (Retry-After).
+    let resting = false;
     const guard = async (work: () => Promise<void>, what: string) => {
+      if (resting) return;
       try {
         await work();
       } catch (error) {
-        this.#options.onError(error, what);
+        const trouble = storageTrouble(error);
+        if (!trouble) return this.#options.onError(error, what);
+        resting = true;
+        this.#restUntil = Date.now() + trouble.retryAfterSeconds * 1000;
+        this.#options.onError(error, `${what}; the worker's clocks wait ${trouble.retryAfterSeconds} s`);
       }
     };
     await guard(() => this.#dueTimers(), 'run timers failed');
