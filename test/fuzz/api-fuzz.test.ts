@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { FORMATS } from '../../src/core/format.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { mutate } from '../support/mutate.ts';
 
 /**
  * Thousands of random and mutated bodies at ingest (every format) and at the case API: no 5xx, no
@@ -18,25 +19,6 @@ const CONTENT_TYPES = [
   'multipart/form-data; boundary=x',
   '',
 ];
-
-/** Replace, delete or retype one field somewhere in a valid record. */
-function mutate(record: unknown, path: number[], replacement: unknown, mode: number): unknown {
-  if (record === null || typeof record !== 'object') return replacement;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(record)
-    ? [...record]
-    : { ...(record as Record<string, unknown>) };
-  const keys = Object.keys(copy);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] ?? 0) % keys.length]!;
-  const target = copy as Record<string, unknown>;
-  if (path.length <= 1) {
-    if (mode === 0) delete target[key];
-    else target[key] = replacement;
-  } else {
-    target[key] = mutate(target[key], path.slice(1), replacement, mode);
-  }
-  return copy;
-}
 
 describe('fuzzing the API', () => {
   let h: Harness;

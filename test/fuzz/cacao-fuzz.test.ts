@@ -4,29 +4,13 @@ import fc from 'fast-check';
 import { importCacao } from '../../src/playbooks/cacao/cacao-import.ts';
 import { cacaoEverything } from '../fixtures/own/cacao-documents.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { mutate } from '../support/mutate.ts';
 
 /**
  * CACAO documents are input from outside: thousands of mutated and random ones go through the
  * importer and the import API. The importer never throws; it answers a playbook or errors, never
  * both, never neither; what it answers compiles or is reported; the API never answers 5xx.
  */
-
-/** Replace, delete or retype one value somewhere in the document. */
-function mutate(value: unknown, path: number[], replacement: unknown, mode: number): unknown {
-  if (value === null || typeof value !== 'object') return replacement;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
-    ? [...value]
-    : { ...(value as object) };
-  const keys = Object.keys(copy);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] ?? 0) % keys.length]!;
-  const target = copy as Record<string, unknown>;
-  if (path.length <= 1) {
-    if (mode === 0) delete target[key];
-    else target[key] = replacement;
-  } else target[key] = mutate(target[key], path.slice(1), replacement, mode);
-  return copy;
-}
 
 const replacement = fc.oneof(
   fc.constant(null),
