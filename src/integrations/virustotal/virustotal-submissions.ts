@@ -1,7 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ActionError } from '../../core/action.ts';
 import { observable } from '../../core/observable.ts';
-import { defineAction } from '../sdk/integration.ts';
+import type { HttpRequest } from '../sdk/http-client.ts';
+import { defineAction, type IntegrationContext } from '../sdk/integration.ts';
 import {
   PollInputs,
   SUBMIT_TIMEOUT_MS,
@@ -29,6 +30,36 @@ const analysisOutput = {
   polls: Type.Integer({ minimum: 1 }),
 };
 
+/**
+ * Sends a submission, waits for its analysis, and reads what both submissions answer alike; `info`
+ * is the analysis's `meta` entry about the item (`url_info`, `file_info`).
+ */
+async function submitAndWait(
+  context: IntegrationContext,
+  request: HttpRequest,
+  input: { poll_interval_seconds?: number; max_wait_seconds?: number; malicious_threshold?: number },
+  infoKey: 'url_info' | 'file_info',
+) {
+  const id = analysisIdOf((await context.http.request(request)).json());
+  const done = await waitForAnalysis(context, id, {
+    pollSeconds: input.poll_interval_seconds,
+    maxWaitSeconds: input.max_wait_seconds,
+  });
+  const stats = engineStats(done.analysis.attributes['stats']);
+  return {
+    shared: {
+      analysisId: id,
+      status: 'completed' as const,
+      stats,
+      ...verdictOf(stats, input.malicious_threshold),
+      date: analysisDate(done.analysis),
+      polls: done.polls,
+    },
+    info: (done.meta[infoKey] ?? {}) as Record<string, unknown>,
+    itemId: itemIdOf(done.analysis),
+  };
+}
+
 const badInput = (message: string) => new ActionError('invalid_input', message, { retryable: false });
 
 export const submitUrl = defineAction({
@@ -47,23 +78,16 @@ export const submitUrl = defineAction({
   async run(input, context) {
     const url = observable('url', input.url)?.value;
     if (!url) throw badInput(`"${input.url}" is not an absolute URL (scheme://host/…)`);
-    const submitted = await context.http.request({ method: 'POST', path: '/urls', form: { url } });
-    const id = analysisIdOf(submitted.json());
-    const done = await waitForAnalysis(context, id, {
-      pollSeconds: input.poll_interval_seconds,
-      maxWaitSeconds: input.max_wait_seconds,
-    });
-    const stats = engineStats(done.analysis.attributes['stats']);
-    const info = (done.meta['url_info'] ?? {}) as Record<string, unknown>;
-    const urlId = str(info['id']) ?? itemIdOf(done.analysis);
+    const { shared, info, itemId } = await submitAndWait(
+      context,
+      { method: 'POST', path: '/urls', form: { url } },
+      input,
+      'url_info',
+    );
+    const urlId = str(info['id']) ?? itemId;
     return {
-      analysisId: id,
-      status: 'completed' as const,
-      stats,
-      ...verdictOf(stats, input.malicious_threshold),
-      date: analysisDate(done.analysis),
+      ...shared,
       link: urlId ? `${GUI}/url/${urlId}` : `${GUI}/search/${encodeURIComponent(url)}`,
-      polls: done.polls,
       url: str(info['url']) ?? url,
       urlId,
     };
@@ -94,23 +118,16 @@ export const submitFile = defineAction({
     const bytes = decodeBase64(input.content_base64);
     const form = new FormData();
     form.append('file', new Blob([bytes]), input.filename);
-    const submitted = await context.http.request({ method: 'POST', path: '/files', multipart: form });
-    const id = analysisIdOf(submitted.json());
-    const done = await waitForAnalysis(context, id, {
-      pollSeconds: input.poll_interval_seconds,
-      maxWaitSeconds: input.max_wait_seconds,
-    });
-    const stats = engineStats(done.analysis.attributes['stats']);
-    const info = (done.meta['file_info'] ?? {}) as Record<string, unknown>;
-    const sha256 = str(info['sha256']) ?? itemIdOf(done.analysis);
+    const { shared, info, itemId } = await submitAndWait(
+      context,
+      { method: 'POST', path: '/files', multipart: form },
+      input,
+      'file_info',
+    );
+    const sha256 = str(info['sha256']) ?? itemId;
     return {
-      analysisId: id,
-      status: 'completed' as const,
-      stats,
-      ...verdictOf(stats, input.malicious_threshold),
-      date: analysisDate(done.analysis),
+      ...shared,
       link: sha256 ? `${GUI}/file/${sha256}` : `${GUI}/search/${encodeURIComponent(input.filename)}`,
-      polls: done.polls,
       sha256,
       sha1: str(info['sha1']),
       md5: str(info['md5']),
