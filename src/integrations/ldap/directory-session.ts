@@ -30,6 +30,12 @@ export interface DirectorySession {
   /** The entry at `dn`, or null when there is none. */
   read(dn: string, attributes: string[]): Promise<DirectoryEntry | null>;
   /**
+   * The one entry under the base DN that `filter` matches, or null for none. More than one fails
+   * `ambiguous`, naming them (`what` they are, and `hint` on what to pass instead): two people behind
+   * one name is not something to guess about in an incident.
+   */
+  findOne(filter: string, attributes: string[], what: string, hint?: string): Promise<DirectoryEntry | null>;
+  /**
    * Applies one change to the entry at `dn`. Resolves false when the server answers that the entry
    * is already in that state (the value to add is there, the one to delete is not), so a retried
    * modify neither fails nor applies twice.
@@ -78,6 +84,16 @@ function session(ldap: Client, settings: LdapSettings): DirectorySession {
         if (error instanceof ActionError && error.code === 'not_found') return null;
         throw error;
       }
+    },
+    findOne: async (filter, attributes, what, hint) => {
+      const entries = await search(settings.baseDn, { filter, attributes, sizeLimit: 5 });
+      if (entries.length > 1)
+        throw new ActionError(
+          'ambiguous',
+          `${entries.length} ${what} match ${filter}: ${entries.map((e) => e.dn).join('; ')}${hint ? `; ${hint}` : ''}`,
+          { retryable: false },
+        );
+      return entries[0] ?? null;
     },
     modify: async (dn, { operation, attribute, values }) => {
       try {

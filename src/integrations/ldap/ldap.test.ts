@@ -225,6 +225,29 @@ describe('ldap directory against a real OpenLDAP', { skip: slapdSkipReason() }, 
     );
   });
 
+  it('refuses to guess when a filter matches two people or two groups, naming every match', async () => {
+    const person = await rejection(
+      lookup({ email: 'alice@example.org' }, { email_filter: '(|(mail={email})(uid=bob))' }),
+    );
+    assert.equal(person.code, 'ambiguous');
+    assert.equal(person.retryable, false);
+    assert.match(person.message, /^2 directory entries match \(\|\(mail=alice@example\.org\)\(uid=bob\)\): /);
+    assert.match(
+      person.message,
+      new RegExp(`uid=alice,${PEOPLE}; uid=bob,${PEOPLE}|uid=bob,${PEOPLE}; uid=alice,${PEOPLE}`),
+    );
+    const group = await rejection(
+      runIntegrationAction(
+        ldapIntegration,
+        'lookup_group_members',
+        { group: 'finance' },
+        { baseUrl: slapd.url, fields: { ...fields, group_filter: '(|(cn={group})(cn=admins))' } },
+      ),
+    );
+    assert.equal(group.code, 'ambiguous');
+    assert.match(group.message, /^2 groups match .*; pass the group's DN$/);
+  });
+
   it('answers found: false for someone not in the directory', async () => {
     assert.deepEqual(await lookup({ username: 'nobody' }), { found: false });
     assert.deepEqual(await lookup({ email: 'nobody@example.org' }), { found: false });

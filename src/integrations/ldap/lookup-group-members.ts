@@ -1,5 +1,4 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ActionError } from '../../core/action.ts';
 import { defineAction } from '../sdk/integration.ts';
 import { type DirectoryEntry, rdnValue } from './directory-entry.ts';
 import { type DirectorySession, withDirectory } from './directory-session.ts';
@@ -62,19 +61,12 @@ export async function findGroup(
   const { settings } = directory;
   // A DN names itself; anything else is a name for the configured filter.
   if (/^[A-Za-z][\w-]*=.+/.test(group) && group.includes(',')) return directory.read(group, attributes);
-  const filter = fillFilter(settings.groupFilter, 'group', group);
-  const entries = await directory.search(settings.baseDn, {
-    filter,
+  return directory.findOne(
+    fillFilter(settings.groupFilter, 'group', group),
     attributes,
-    sizeLimit: 5,
-  });
-  if (entries.length > 1)
-    throw new ActionError(
-      'ambiguous',
-      `${entries.length} groups match ${filter}: ${entries.map((e) => e.dn).join('; ')}; pass the group's DN`,
-      { retryable: false },
-    );
-  return entries[0] ?? null;
+    'groups',
+    "pass the group's DN",
+  );
 }
 
 function member(entry: DirectoryEntry): Member {

@@ -1,5 +1,4 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { ActionError } from '../../core/action.ts';
 import { defineAction, type EnrichmentFinding } from '../sdk/integration.ts';
 import {
   ACCOUNT_STATUS_ATTRIBUTES,
@@ -86,19 +85,7 @@ export async function findUser(
     'username' in input
       ? fillFilter(settings.userFilter, 'username', input.username)
       : fillFilter(settings.emailFilter, 'email', input.email);
-  const entries = await directory.search(settings.baseDn, {
-    filter,
-    attributes,
-    sizeLimit: 5,
-  });
-  // Two people behind one name is not something to guess about in an incident.
-  if (entries.length > 1)
-    throw new ActionError(
-      'ambiguous',
-      `${entries.length} directory entries match ${filter}: ${entries.map((e) => e.dn).join('; ')}`,
-      { retryable: false },
-    );
-  return entries[0] ?? null;
+  return directory.findOne(filter, attributes, 'directory entries');
 }
 
 async function managerOf(directory: DirectorySession, entry: DirectoryEntry) {
