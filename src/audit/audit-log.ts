@@ -5,6 +5,7 @@ import type { Dialect } from '../store/database.ts';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.ts';
 import { insertRows } from '../store/bulk-insert.ts';
 import { ADVISORY_LOCKS, takeTurn } from '../store/advisory-locks.ts';
+import { storable } from '../core/storable-text.ts';
 
 export type ActorType = 'user' | 'token' | 'source' | 'system' | 'cli';
 
@@ -78,11 +79,12 @@ export class AuditLog {
       const row: Row = {
         seq: ++seq,
         at,
-        actor: entry.actor.id,
+        // What is hashed is what the database keeps (an unpaired surrogate would be stored as U+FFFD).
+        actor: storable(entry.actor.id),
         actor_type: entry.actor.type,
         action: entry.action,
         target_type: entry.targetType ?? null,
-        target_id: entry.targetId ?? null,
+        target_id: typeof entry.targetId === 'string' ? storable(entry.targetId) : null,
         ip: entry.actor.ip ?? null,
         details: JSON.stringify(entry.details ?? {}),
         prev_hash: prev,

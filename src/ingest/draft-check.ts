@@ -1,5 +1,6 @@
 import { OBSERVABLE_TYPES, SEVERITIES, type AlertDraft } from '../core/alert.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { storable, unstorable } from '../core/storable-text.ts';
 
 const TYPES = new Set<string>(OBSERVABLE_TYPES);
 const SEVERITY_SET = new Set<string>(SEVERITIES);
@@ -43,7 +44,8 @@ export function checkDraft(draft: AlertDraft): AlertDraft {
         typeof o.value === 'string' &&
         o.value !== '' &&
         o.value.length <= 4096,
-    );
+    )
+    .map((o) => (unstorable(o.value) === undefined ? o : { ...o, value: storable(o.value) }));
   const mitre = Array.isArray(draft.mitre)
     ? draft.mitre.filter(
         (m) =>
@@ -52,11 +54,22 @@ export function checkDraft(draft: AlertDraft): AlertDraft {
           (typeof m.technique === 'string' || typeof m.tactic === 'string'),
       )
     : [];
+  // Text goes into columns as it is (the raw event is JSON, escaped): a NUL character, which
+  // PostgreSQL refuses, or an unpaired surrogate, which the databases keep as U+FFFD, becomes U+FFFD
+  // here, so that the fingerprint and what is stored agree on both databases.
+  const rule = draft.rule && {
+    ...draft.rule,
+    ...(draft.rule.id === undefined ? {} : { id: storable(draft.rule.id) }),
+    ...(draft.rule.name === undefined ? {} : { name: storable(draft.rule.name) }),
+  };
   return {
     ...draft,
-    title: draft.title.length > MAX_TITLE ? `${draft.title.slice(0, MAX_TITLE - 1)}…` : draft.title,
-    ...(typeof draft.description === 'string' && draft.description.length > MAX_DESCRIPTION
-      ? { description: draft.description.slice(0, MAX_DESCRIPTION) }
+    title: storable(draft.title.length > MAX_TITLE ? `${draft.title.slice(0, MAX_TITLE - 1)}…` : draft.title),
+    category: storable(draft.category),
+    ...(draft.sourceRef === undefined ? {} : { sourceRef: storable(draft.sourceRef) }),
+    ...(rule === undefined ? {} : { rule }),
+    ...(typeof draft.description === 'string'
+      ? { description: storable(draft.description.slice(0, MAX_DESCRIPTION)) }
       : {}),
     ...(draft.description !== undefined && typeof draft.description !== 'string'
       ? { description: undefined }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Riposte } from '../riposte.ts';
+import { invalidField } from '../core/riposte-error.ts';
+import { findUnstorable } from '../core/storable-text.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -65,6 +67,24 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   const metrics = new ServerMetrics();
   const openapi = new OpenApiCollector();
   const state = { closing: false };
+  // Text the databases cannot keep as sent (a NUL, an unpaired surrogate) is refused before anything
+  // reads it: PostgreSQL would fail the statement, and a value hashed before it was stored (the audit
+  // chain) would no longer match it. Ingest bodies are bytes here; their records are made storable.
+  app.addHook('preValidation', (request, _reply, done) => {
+    for (const where of ['params', 'querystring', 'body'] as const) {
+      const found = findUnstorable(where === 'querystring' ? request.query : request[where]);
+      if (!found) continue;
+      const field = found.path || '/';
+      done(
+        invalidField(
+          where === 'body' ? field : `${where}${field}`,
+          `${where}${found.path} holds ${found.why}, which cannot be stored; send well-formed text without NUL`,
+        ),
+      );
+      return;
+    }
+    done();
+  });
   // The hooks every request passes take a callback, not a promise: no promise and microtask per hook.
   // Responses finishing during shutdown close their connection, so keep-alive clients do not hold the
   // process open until their idle timeout.

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { databaseKinds } from '../support/test-databases.ts';
 import { mutate } from '../support/mutate.ts';
 
 /**
@@ -31,7 +32,18 @@ const anyValue = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.string({ maxLength: 30 }),
-  fc.constantFrom('', ' ', '__proto__', 'constructor', '../../etc/passwd', '%00', '9'.repeat(40), 'ä🙂'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+    '../../etc/passwd',
+    '%00',
+    '9'.repeat(40),
+    'ä🙂',
+    'nul\u0000byte',
+    '\ud800',
+  ),
   fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
   fc.object({ maxDepth: 2, maxKeys: 3 }),
 );
@@ -116,7 +128,11 @@ function fromSchema(schema: Schema, strings: readonly string[], depth = 0): fc.A
               .map((d) => d.toISOString());
           if (schema['format'] === 'email') return fc.emailAddress();
           if (schema['format'] === 'uri') return fc.webUrl();
-          const text = fc.string({ minLength, maxLength });
+          const text = fc.string({
+            minLength,
+            maxLength,
+            unit: fc.constantFrom('a', '0', '\u0000', 'é', '🙂', '\ud800', ' ', '%', "'"),
+          });
           const fitting = strings.filter((v) => v.length >= minLength && v.length <= maxLength);
           return fitting.length > 0 ? fc.oneof(text, fc.constantFrom(...fitting)) : text;
         }
@@ -181,111 +197,115 @@ interface Operation {
 const propertiesOf = (schema: unknown): string[] =>
   Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
 
-describe('fuzzing every route', () => {
-  let h: Harness;
-  /** Ids that exist, so that random bodies reach past the not-found check. */
-  const known: string[] = [];
+for (const kind of databaseKinds())
+  describe(`fuzzing every route on ${kind}`, () => {
+    let h: Harness;
+    /** Ids that exist, so that random bodies reach past the not-found check. */
+    const known: string[] = [];
 
-  before(async () => {
-    h = await startHarness('sqlite', { rateLimitPerMinute: 0 });
-    const source = await h.riposte.sources.create(
-      { name: 'suricata', format: 'suricata' },
-      { id: 't', type: 'system' },
-    );
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/sources/suricata/alerts',
-      payload: JSON.stringify(eveAlert()),
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${source.token}` },
-    });
-    assert.equal(res.statusCode, 202, res.body);
-    await h.riposte.grouping.drain();
-    const alert = await h.riposte.alerts.get(res.json().alertIds[0]);
-    known.push(alert.id, alert.caseId!, 'suricata');
-  });
-  after(() => h.close());
-
-  it('takes each seed body as it is', async () => {
-    for (const [route, seed] of Object.entries(SEEDS)) {
-      const res = await h.as('admin', {
-        method: route.split(' ')[0] as 'POST',
-        url: seed.url,
-        payload: seed.body,
-      });
-      assert.equal(res.statusCode, seed.status, `${route}: ${res.body}`);
-    }
-  });
-
-  it('no route answers 5xx or anything but a problem document to random input', async () => {
-    const operations = (h.server.openapi.operations as readonly Operation[]).filter(
-      (op) => !SKIPPED.has(`${op.method.toUpperCase()} ${op.url}`),
-    );
-    assert.ok(operations.length > 100, `${operations.length} routes`);
-    for (const op of operations) {
-      const method = op.method.toUpperCase();
-      const route = `${method} ${op.url}`;
-      const params = (op.url.match(/:\w+/g) ?? []).map((p) => p.slice(1));
-      const queryNames = propertiesOf(op.schema['querystring']);
-      const takesBody = method !== 'GET' && method !== 'DELETE';
-      const seed = SEEDS[route];
-      const validBody = seed
-        ? fc.oneof(fromSchema(op.schema['body'] as Schema, known), fc.constant(seed.body))
-        : fromSchema(op.schema['body'] as Schema, known);
-      const validQuery = fromSchema(op.schema['querystring'] as Schema, known);
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 20 })), {
-            minLength: params.length,
-            maxLength: params.length,
-          }),
-          fc.oneof(
-            validQuery,
-            fc.dictionary(fc.constantFrom(...queryNames, 'x'), fc.string({ maxLength: 30 }), { maxKeys: 4 }),
-          ),
-          fc.oneof(
-            { weight: 3, arbitrary: validBody.map((v) => JSON.stringify(v)) },
-            { weight: 2, arbitrary: nearly(validBody).map((v) => JSON.stringify(v)) },
-            { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
-            { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
-          ),
-          async (values, query, body) => {
-            let url = op.url;
-            params.forEach((name, i) => {
-              url = url.replace(`:${name}`, encodeURIComponent(values[i]!) || 'x');
-            });
-            const fields = query !== null && typeof query === 'object' && !Array.isArray(query) ? query : {};
-            const search = new URLSearchParams(
-              Object.entries(fields).flatMap(([k, v]) =>
-                (Array.isArray(v) ? v : [v]).map((one): [string, string] => [
-                  k,
-                  typeof one === 'string' ? one : JSON.stringify(one),
-                ]),
-              ),
-            ).toString();
-            const what = `${route} → ${method} ${url}?${search} ${takesBody ? body.slice(0, 160) : ''}`;
-            const res = await answerWithin(
-              h.as('admin', {
-                method: method as 'GET',
-                url: search ? `${url}?${search}` : url,
-                ...(takesBody ? { payload: body, headers: { 'content-type': 'application/json' } } : {}),
-              }),
-              what,
-            );
-            // 501 `not_available` is the one designed 5xx: a part the server lacks (Chromium for PDF).
-            const designed = res.statusCode === 501 && res.json().code === 'not_available';
-            assert.ok(
-              res.statusCode < 500 || designed,
-              `${what} → ${res.statusCode} ${res.body.slice(0, 300)}`,
-            );
-            if (res.statusCode >= 400 && !PLAIN_REFUSALS.has(route)) {
-              assert.match(String(res.headers['content-type']), /application\/problem\+json/, what);
-              assert.equal(typeof res.json().code, 'string', what);
-            }
-          },
-        ),
-        { numRuns: Number(process.env.FUZZ_RUNS ?? 30), endOnFailure: true },
+    before(async () => {
+      h = await startHarness(kind, { rateLimitPerMinute: 0 });
+      const source = await h.riposte.sources.create(
+        { name: 'suricata', format: 'suricata' },
+        { id: 't', type: 'system' },
       );
-    }
-    assert.equal((await h.riposte.audit.verify(h.riposte.database.db)).ok, true);
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/suricata/alerts',
+        payload: JSON.stringify(eveAlert()),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${source.token}` },
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      await h.riposte.grouping.drain();
+      const alert = await h.riposte.alerts.get(res.json().alertIds[0]);
+      known.push(alert.id, alert.caseId!, 'suricata');
+    });
+    after(() => h.close());
+
+    it('takes each seed body as it is', async () => {
+      for (const [route, seed] of Object.entries(SEEDS)) {
+        const res = await h.as('admin', {
+          method: route.split(' ')[0] as 'POST',
+          url: seed.url,
+          payload: seed.body,
+        });
+        assert.equal(res.statusCode, seed.status, `${route}: ${res.body}`);
+      }
+    });
+
+    it('no route answers 5xx or anything but a problem document to random input', async () => {
+      const operations = (h.server.openapi.operations as readonly Operation[]).filter(
+        (op) => !SKIPPED.has(`${op.method.toUpperCase()} ${op.url}`),
+      );
+      assert.ok(operations.length > 100, `${operations.length} routes`);
+      for (const op of operations) {
+        const method = op.method.toUpperCase();
+        const route = `${method} ${op.url}`;
+        const params = (op.url.match(/:\w+/g) ?? []).map((p) => p.slice(1));
+        const queryNames = propertiesOf(op.schema['querystring']);
+        const takesBody = method !== 'GET' && method !== 'DELETE';
+        const seed = SEEDS[route];
+        const validBody = seed
+          ? fc.oneof(fromSchema(op.schema['body'] as Schema, known), fc.constant(seed.body))
+          : fromSchema(op.schema['body'] as Schema, known);
+        const validQuery = fromSchema(op.schema['querystring'] as Schema, known);
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 20 })), {
+              minLength: params.length,
+              maxLength: params.length,
+            }),
+            fc.oneof(
+              validQuery,
+              fc.dictionary(fc.constantFrom(...queryNames, 'x'), fc.string({ maxLength: 30 }), {
+                maxKeys: 4,
+              }),
+            ),
+            fc.oneof(
+              { weight: 3, arbitrary: validBody.map((v) => JSON.stringify(v)) },
+              { weight: 2, arbitrary: nearly(validBody).map((v) => JSON.stringify(v)) },
+              { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+              { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+            ),
+            async (values, query, body) => {
+              let url = op.url;
+              params.forEach((name, i) => {
+                url = url.replace(`:${name}`, encodeURIComponent(values[i]!) || 'x');
+              });
+              const fields =
+                query !== null && typeof query === 'object' && !Array.isArray(query) ? query : {};
+              const search = new URLSearchParams(
+                Object.entries(fields).flatMap(([k, v]) =>
+                  (Array.isArray(v) ? v : [v]).map((one): [string, string] => [
+                    k,
+                    typeof one === 'string' ? one : JSON.stringify(one),
+                  ]),
+                ),
+              ).toString();
+              const what = `${route} → ${method} ${url}?${search} ${takesBody ? body.slice(0, 160) : ''}`;
+              const res = await answerWithin(
+                h.as('admin', {
+                  method: method as 'GET',
+                  url: search ? `${url}?${search}` : url,
+                  ...(takesBody ? { payload: body, headers: { 'content-type': 'application/json' } } : {}),
+                }),
+                what,
+              );
+              // 501 `not_available` is the one designed 5xx: a part the server lacks (Chromium for PDF).
+              const designed = res.statusCode === 501 && res.json().code === 'not_available';
+              assert.ok(
+                res.statusCode < 500 || designed,
+                `${what} → ${res.statusCode} ${res.body.slice(0, 300)}`,
+              );
+              if (res.statusCode >= 400 && !PLAIN_REFUSALS.has(route)) {
+                assert.match(String(res.headers['content-type']), /application\/problem\+json/, what);
+                assert.equal(typeof res.json().code, 'string', what);
+              }
+            },
+          ),
+          { numRuns: Number(process.env.FUZZ_RUNS ?? 30), endOnFailure: true },
+        );
+      }
+      assert.equal((await h.riposte.audit.verify(h.riposte.database.db)).ok, true);
+    });
   });
-});
