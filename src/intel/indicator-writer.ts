@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { DatabaseSchema, IntelIndicatorTable } from '../store/schema.ts';
 import type { ParsedIndicator } from './indicator.ts';
+import { storable, unstorable } from '../core/storable-text.ts';
 
 const CHUNK = 300;
 /** Without a confidence of its own an indicator is as good as a coin toss, and says so. */
@@ -46,8 +47,12 @@ export async function writeIndicators(
   options: { now: string; defaultValidUntil: string },
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { created: 0, updated: 0 };
-  for (let i = 0; i < indicators.length; i += CHUNK) {
-    const part = indicators.slice(i, i + CHUNK);
+  // Feeds are outside text: a value with a NUL character would fail the whole import on PostgreSQL.
+  const all = indicators.some((p) => unstorable(p.value) !== undefined)
+    ? mergeDuplicates(indicators.map((p) => ({ ...p, value: storable(p.value) })))
+    : indicators;
+  for (let i = 0; i < all.length; i += CHUNK) {
+    const part = all.slice(i, i + CHUNK);
     const existing = await trx
       .selectFrom('intel_indicators')
       .select(['type', 'value'])
@@ -64,13 +69,13 @@ export async function writeIndicators(
         value: p.value,
         source,
         confidence: p.confidence ?? DEFAULT_CONFIDENCE,
-        threat: p.threat?.slice(0, 500) ?? null,
+        threat: p.threat === null ? null : storable(p.threat.slice(0, 500)),
         labels: JSON.stringify(p.labels.slice(0, 50)),
         tags: JSON.stringify(p.tags.slice(0, 50)),
         first_seen: p.firstSeen && p.firstSeen < options.now ? p.firstSeen : options.now,
         last_seen: options.now,
         valid_until: p.validUntil ?? options.defaultValidUntil,
-        reference: p.reference?.slice(0, 500) ?? null,
+        reference: p.reference === null ? null : storable(p.reference.slice(0, 500)),
       };
     });
     await trx

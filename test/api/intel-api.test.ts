@@ -24,6 +24,8 @@ for (const kind of databaseKinds()) {
           () => ({ text: feodoCsv([feodoRow('203.0.113.50'), feodoRow('203.0.113.51')]) }),
         ],
         ['GET', '/broken.csv', () => ({ text: feodoCsv([feodoRow('203.0.113.52')], { footer: false }) })],
+        // A feed is outside text: it may hold a NUL character (PostgreSQL refuses one in text).
+        ['GET', '/nul.csv', () => ({ text: feodoCsv([feodoRow('203.0.113.53', 'online', 'Qak\u0000Bot')]) })],
       ]);
       h = await startHarness(kind, { outboundAllow: ['127.0.0.1'] });
       sourceToken = (await h.riposte.sources.create({ name: 'ids', format: 'suricata' }, ACTOR)).token;
@@ -304,6 +306,24 @@ for (const kind of databaseKinds()) {
       });
       assert.equal(imported.json().items.length, 2);
       assert.ok(Date.parse(imported.json().items[0].validUntil) - now.getTime() <= 2 * 86_400_000);
+    });
+
+    it('keeps a feed whose text holds a NUL character, as U+FFFD', async () => {
+      await h.riposte.intel.feeds.put(
+        'feodo-nul',
+        { url: `${fake.url}/nul.csv`, format: 'feodo', every: '1h' },
+        ACTOR,
+      );
+      const done = await h.riposte.intel.feeds.refreshDue(new Date());
+      assert.deepEqual(
+        done.filter((d) => d.name === 'feodo-nul').map((d) => [d.status, d.count]),
+        [['ok', 1]],
+        JSON.stringify(done),
+      );
+      const items = (
+        await h.as('viewer', { method: 'GET', url: '/api/v1/intel/indicators?source=feodo-nul' })
+      ).json().items;
+      assert.equal(items[0].threat, 'Qak\ufffdBot');
     });
 
     it('a feed URL on a private address is refused by the SSRF guard', async () => {
