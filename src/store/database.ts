@@ -22,6 +22,7 @@ import {
 import pg from 'pg';
 import { durabilityDeferred } from './commit-durability.ts';
 import { ConnectionTurns } from './connection-turns.ts';
+import { withStorableText } from './postgres-text.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -271,7 +272,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   // The client's own listener has logged it; the pool's must exist, or the pool would throw.
   pool.on('error', () => undefined);
   const db = new Kysely<DatabaseSchema>({
-    dialect: new DeferringPostgresDialect({ pool: withPreparedStatements(pool) }),
+    dialect: new DeferringPostgresDialect({ pool: withStorableText(withPreparedStatements(pool)) }),
   });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -110,5 +110,28 @@ for (const kind of databaseKinds()) {
       assert.equal(again.json().duplicates, 1, 'the same record is a duplicate, not a second alert');
       await verified();
     });
+
+    it('stores a NUL that reaches the database another way (a playbook writing a vendor answer)', async () => {
+      const alertId = (
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/v1/sources/lab/alerts',
+          payload: JSON.stringify(eveAlert({ sid: 90_002 })),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        })
+      ).json().alertIds[0];
+      const caseId = (await h.riposte.alerts.get(alertId)).caseId!;
+      const comment = await h.riposte.cases.comment(caseId, 'vendor said: a\u0000b', {
+        id: 'playbook:x',
+        type: 'system',
+      });
+      const stored = (
+        await h.as('viewer', { method: 'GET', url: `/api/v1/cases/${caseId}/comments` })
+      ).json();
+      const body = stored.items.find((c: { id: string }) => c.id === comment.id).body;
+      // SQLite keeps the NUL; PostgreSQL cannot, and gets U+FFFD rather than failing the statement.
+      assert.equal(body, kind === 'postgres' ? 'vendor said: a\ufffdb' : 'vendor said: a\u0000b');
+      await verified();
+    });
   });
 }
