@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { storable } from '../core/storable-text.ts';
-
-type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+import { wrapClientQueries } from './pg-client-query.ts';
 
 /**
  * PostgreSQL refuses a NUL character in text (SQLSTATE 22021), so an outside string that reached a
@@ -12,18 +11,13 @@ type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
  * is the last guard, not the rule.
  */
 export function withStorableText(pool: pg.Pool): pg.Pool {
-  pool.on('connect', (client) => {
-    const target = client as unknown as { query: Query };
-    const query = target.query.bind(client) as Query;
-    target.query = (config, values, callback) => {
-      if (Array.isArray(values) && values.some((v) => typeof v === 'string' && v.includes('\u0000')))
-        return query(
-          config,
-          values.map((v: unknown) => (typeof v === 'string' ? storable(v) : v)),
-          callback,
-        );
-      return query(config, values, callback);
-    };
+  return wrapClientQueries(pool, (query) => (config, values, callback) => {
+    if (Array.isArray(values) && values.some((v) => typeof v === 'string' && v.includes('\u0000')))
+      return query(
+        config,
+        values.map((v: unknown) => (typeof v === 'string' ? storable(v) : v)),
+        callback,
+      );
+    return query(config, values, callback);
   });
-  return pool;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { wrapClientQueries } from './pg-client-query.ts';
 
 /** Statement texts that run often enough on PostgreSQL to be parsed once per connection, and their names. */
 const names = new Map<string, string>();
@@ -19,24 +20,17 @@ export function prepareOnPostgres(text: string): void {
   names.set(text, `riposte_${names.size + 1}`);
 }
 
-type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
-
 /**
  * Makes the pool's connections send the marked texts as named (prepared) statements. Kysely hands
  * `client.query(text, values)` to node-postgres; a marked text goes as `{ name, text, values }`,
  * which node-postgres parses once per connection and reuses.
  */
 export function withPreparedStatements(pool: pg.Pool): pg.Pool {
-  pool.on('connect', (client) => {
-    const target = client as unknown as { query: Query };
-    const query = target.query.bind(client) as Query;
-    target.query = (config, values, callback) => {
-      if (typeof config === 'string' && Array.isArray(values)) {
-        const name = names.get(config);
-        if (name !== undefined) return query({ name, text: config, values }, callback);
-      }
-      return query(config, values, callback);
-    };
+  return wrapClientQueries(pool, (query) => (config, values, callback) => {
+    if (typeof config === 'string' && Array.isArray(values)) {
+      const name = names.get(config);
+      if (name !== undefined) return query({ name, text: config, values }, callback);
+    }
+    return query(config, values, callback);
   });
-  return pool;
 }
