@@ -78,7 +78,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
       done(
         invalidField(
           where === 'body' ? field : `${where}${field}`,
-          `${where}${found.path} holds ${found.why}, which cannot be stored; send well-formed text without NUL`,
+          `${where}${found.path} holds ${found.why}, which the database cannot store as sent`,
         ),
       );
       return;
