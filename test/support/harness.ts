@@ -61,6 +61,11 @@ export async function startHarness(
       }),
     async close() {
       await server.shutdown();
+      // Tenants a test made have databases of their own (on PostgreSQL, beside the test's): drop them too.
+      for (const tenant of (await riposte.tenants?.registry.list()) ?? []) {
+        if (tenant.status === 'active') await riposte.tenants!.setDisabled(tenant.slug, true, ACTOR);
+        await riposte.tenants!.delete(tenant.slug, ACTOR);
+      }
       await riposte.close();
       await db.drop();
     },
