@@ -1,6 +1,6 @@
 import { OBSERVABLE_TYPES, SEVERITIES, type AlertDraft } from '../core/alert.ts';
 import { RiposteError } from '../core/riposte-error.ts';
-import { storable, unstorable } from '../core/storable-text.ts';
+import { storable } from '../core/storable-text.ts';
 
 const TYPES = new Set<string>(OBSERVABLE_TYPES);
 const SEVERITY_SET = new Set<string>(SEVERITIES);
@@ -45,7 +45,10 @@ export function checkDraft(draft: AlertDraft): AlertDraft {
         o.value !== '' &&
         o.value.length <= 4096,
     )
-    .map((o) => (unstorable(o.value) === undefined ? o : { ...o, value: storable(o.value) }));
+    .map((o) => {
+      const value = storable(o.value);
+      return value === o.value ? o : { ...o, value };
+    });
   const mitre = Array.isArray(draft.mitre)
     ? draft.mitre.filter(
         (m) =>

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { DatabaseSchema, IntelIndicatorTable } from '../store/schema.ts';
 import type { ParsedIndicator } from './indicator.ts';
-import { storable, unstorable } from '../core/storable-text.ts';
+import { storable } from '../core/storable-text.ts';
 
 const CHUNK = 300;
 /** Without a confidence of its own an indicator is as good as a coin toss, and says so. */
@@ -48,7 +48,7 @@ export async function writeIndicators(
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { created: 0, updated: 0 };
   // Feeds are outside text: a value with a NUL character would fail the whole import on PostgreSQL.
-  const all = indicators.some((p) => unstorable(p.value) !== undefined)
+  const all = indicators.some((p) => storable(p.value) !== p.value)
     ? mergeDuplicates(indicators.map((p) => ({ ...p, value: storable(p.value) })))
     : indicators;
   for (let i = 0; i < all.length; i += CHUNK) {
