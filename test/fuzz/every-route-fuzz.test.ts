@@ -13,10 +13,10 @@ import { mutate } from '../support/mutate.ts';
  * with a code. The ingest and case routes have their deeper fuzzing in api-fuzz.test.ts.
  */
 
-/** Routes left out, and why. */
-const SKIPPED = new Map([
-  // Stays open until the client leaves; its query is checked in test/api/live-stream.test.ts.
-  ['GET /api/v1/stream', 'an open event stream'],
+/** Routes left out. */
+const SKIPPED = new Set([
+  // An event stream: it stays open until the client leaves; its query is checked in test/api/live-stream.test.ts.
+  'GET /api/v1/stream',
 ]);
 
 /** Routes whose refusals are not problem documents, by design. */
@@ -188,12 +188,6 @@ async function answerWithin<T>(answer: Promise<T>, what: string): Promise<T> {
   }
 }
 
-interface Operation {
-  method: string;
-  url: string;
-  schema: Record<string, unknown>;
-}
-
 const propertiesOf = (schema: unknown): string[] =>
   Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
 
@@ -234,7 +228,7 @@ for (const kind of databaseKinds())
     });
 
     it('no route answers 5xx or anything but a problem document to random input', async () => {
-      const operations = (h.server.openapi.operations as readonly Operation[]).filter(
+      const operations = h.server.openapi.operations.filter(
         (op) => !SKIPPED.has(`${op.method.toUpperCase()} ${op.url}`),
       );
       assert.ok(operations.length > 100, `${operations.length} routes`);
