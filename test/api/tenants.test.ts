@@ -12,6 +12,7 @@ import { TenantService } from '../../src/tenants/tenant-service.ts';
 import { hostTenants, type TenantHost } from '../../src/server/tenant-host.ts';
 import { queryAudit } from '../../src/audit/audit-query.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { deleteTenants } from '../support/harness.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
 interface Answer {
@@ -110,10 +111,7 @@ for (const kind of databaseKinds()) {
     after(async () => {
       await server.shutdown();
       await host.close();
-      for (const tenant of await main.tenants!.registry.list()) {
-        if (tenant.status === 'active') await main.tenants!.setDisabled(tenant.slug, true, SYSTEM);
-        await main.tenants!.delete(tenant.slug, SYSTEM);
-      }
+      await deleteTenants(main);
       await main.close();
       await db.drop();
     });

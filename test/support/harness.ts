@@ -61,15 +61,24 @@ export async function startHarness(
       }),
     async close() {
       await server.shutdown();
-      // Tenants a test made have databases of their own (on PostgreSQL, beside the test's): drop them too.
-      for (const tenant of (await riposte.tenants?.registry.list()) ?? []) {
-        if (tenant.status === 'active') await riposte.tenants!.setDisabled(tenant.slug, true, ACTOR);
-        await riposte.tenants!.delete(tenant.slug, ACTOR);
-      }
+      await deleteTenants(riposte);
       await riposte.close();
       await db.drop();
     },
   };
+}
+
+/**
+ * Deletes every tenant `riposte` made, disabling it first: tenants have databases of their own (on
+ * PostgreSQL beside the test's), which would outlive the test's.
+ */
+export async function deleteTenants(riposte: Riposte): Promise<void> {
+  const tenants = riposte.tenants;
+  if (!tenants) return;
+  for (const tenant of await tenants.registry.list()) {
+    if (tenant.status === 'active') await tenants.setDisabled(tenant.slug, true, ACTOR);
+    await tenants.delete(tenant.slug, ACTOR);
+  }
 }
 
 /**
