@@ -48,6 +48,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Syslog listeners, each feeding a source (RIPOSTE_SYSLOG=udp://host:port/source,tcp://…); `serve` starts them. */
   syslogListeners: SyslogListenerConfig[];
+  /** The most each syslog listener's spool (its backlog on disk) may hold, bytes; 0: memory only (RIPOSTE_SYSLOG_SPOOL_MB, default 1024). */
+  syslogSpoolMaxBytes: number;
   /** Largest file that can be attached to a case, bytes (RIPOSTE_ATTACHMENT_MAX_MB, default 25). */
   attachmentMaxBytes: number;
   /** Fingerprint dedup window, seconds. */
@@ -582,6 +584,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ),
     syslogListeners:
       overrides.syslogListeners ?? parseSyslogListeners(env.RIPOSTE_SYSLOG) ?? file.syslogListeners ?? [],
+    syslogSpoolMaxBytes:
+      overrides.syslogSpoolMaxBytes ??
+      (env.RIPOSTE_SYSLOG_SPOOL_MB !== undefined
+        ? intSetting(env, 'RIPOSTE_SYSLOG_SPOOL_MB', 1024, 0, 1024 * 1024) * 1024 * 1024
+        : (file.syslogSpoolMaxBytes ?? 1024 * 1024 * 1024)),
     attachmentMaxBytes:
       overrides.attachmentMaxBytes ??
       (env.RIPOSTE_ATTACHMENT_MAX_MB !== undefined

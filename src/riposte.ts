@@ -61,7 +61,7 @@ import {
 } from './runs/task-notifier.ts';
 import { CaseReports } from './reports/case-reports.ts';
 import { CaseAttachments } from './cases/case-attachments.ts';
-import { SyslogListener, type SyslogStats } from './ingest/syslog-listener.ts';
+import { SyslogListener, syslogSpoolDir, type SyslogStats } from './ingest/syslog-listener.ts';
 import { PdfPrinter } from './reports/pdf-render.ts';
 import { ownSource, SourceWatch, type SourceSilenceNotice } from './sources/source-watch.ts';
 import type { MentionNotification } from './cases/case-mentions.ts';
@@ -659,7 +659,15 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startSyslog() {
         const started: (SyslogListenerConfig & { address: string })[] = [];
         for (const listener of config.syslogListeners) {
-          const syslog = new SyslogListener(listener, ingest, sources, logError);
+          const syslog = new SyslogListener(
+            listener,
+            ingest,
+            sources,
+            logError,
+            config.syslogSpoolMaxBytes > 0
+              ? { dir: syslogSpoolDir(config.dataDir, listener), maxBytes: config.syslogSpoolMaxBytes }
+              : undefined,
+          );
           const bound = await syslog.start();
           syslogListeners.push(syslog);
           started.push({

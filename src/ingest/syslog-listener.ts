@@ -1,5 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
 import type { SyslogListenerConfig } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
@@ -7,6 +8,7 @@ import { storageTrouble } from '../store/storage-errors.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
+import { isBefore, SyslogSpool, type SpoolPosition } from './syslog-spool.ts';
 
 /** Formats whose records are text lines that may keep their syslog header (their normalizers skip it). */
 const LINE_FORMATS: ReadonlySet<string> = new Set(['cef', 'leef']);
@@ -15,8 +17,13 @@ const NOT_OVER_SYSLOG: ReadonlySet<string> = new Set(['email']);
 /** A batch is committed when it holds this many messages, or this long after its first. */
 const BATCH_MESSAGES = 1000;
 const BATCH_MS = 50;
-/** Messages waiting beyond this: TCP senders are paused, UDP datagrams dropped (and counted). */
+/**
+ * Messages waiting in memory beyond this go to the spool only (read back as the backlog drains); with
+ * no room there either, TCP senders are paused and UDP datagrams dropped (and counted).
+ */
 const MAX_PENDING = 20_000;
+/** How often what the spool holds is flushed to the disk, ms. */
+const SPOOL_SYNC_MS = 1_000;
 /** How long a TCP sender has to close its side at shutdown. */
 const CLOSE_GRACE_MS = 2_000;
 /** The longest wait before trying a database that could not take a batch again. */
@@ -30,6 +37,28 @@ export interface SyslogStats {
   dropped: number;
   /** Times a batch was held back because the database could not take it (and tried again later). */
   held: number;
+  /** Messages an earlier process had read and not committed, read back from the spool. */
+  replayed: number;
+  /** Bytes the spool holds on disk (0 without one). */
+  spoolBytes: number;
+}
+
+/** Where a listener keeps its backlog on disk, and how much it may hold. */
+export interface SpoolSettings {
+  dir: string;
+  maxBytes: number;
+}
+
+/** A listener's spool: `<data dir>/syslog-spool/<protocol>-<host>-<port>-<source>`, unsafe characters as "_". */
+export function syslogSpoolDir(dataDir: string, listener: SyslogListenerConfig): string {
+  const name = `${listener.protocol}-${listener.host}-${listener.port}-${listener.source}`;
+  return path.join(dataDir, 'syslog-spool', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/** A message waiting to be ingested, with where it ends in the spool (none when it is in memory only). */
+interface Pending {
+  text: string;
+  end: SpoolPosition | undefined;
 }
 
 /**
@@ -38,9 +67,12 @@ export interface SyslogStats {
  * as the HTTP API (normalized, deduplicated, grouped, committed durably, audited as the source).
  * CEF and LEEF lines are passed whole (their normalizers read past the syslog header, which stays in
  * the raw event); other formats get the message after the header, one JSON document per message.
- * Syslog has no acknowledgement: what is lost before a commit (UDP dropped under load, a crash with a
- * batch in memory) is lost, and the counters say how much was dropped. A batch the database cannot
- * take (full, read-only, out of reach) is held and tried again, with TCP senders paused meanwhile.
+ * Syslog has no acknowledgement, so every message read is first appended to the listener's spool on
+ * disk (src/ingest/syslog-spool.ts): a crash, or a stop while the database cannot take a write, leaves
+ * the uncommitted ones there and the next start ingests them (one that had committed just before the
+ * crash comes again as a duplicate and is counted, not stored twice). A batch the database cannot take
+ * (full, read-only, out of reach) is held and tried again; meanwhile the backlog grows on disk, up to
+ * the spool's limit, and only past it are TCP senders paused and UDP datagrams dropped (and counted).
  */
 export class SyslogListener {
   readonly #config: SyslogListenerConfig;
@@ -51,7 +83,14 @@ export class SyslogListener {
   #udp: UdpSocket | undefined;
   #tcp: Server | undefined;
   readonly #connections = new Set<Socket>();
-  #pending: string[] = [];
+  #pending: Pending[] = [];
+  readonly #spoolSettings: SpoolSettings | undefined;
+  #spool: SyslogSpool | undefined;
+  /** Set while messages are on disk only: where the first of them starts. */
+  #spilledFrom: SpoolPosition | undefined;
+  #syncTimer: NodeJS.Timeout | undefined;
+  /** When the spool last failed a write (logged once a minute). */
+  #spoolFailedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
@@ -64,6 +103,8 @@ export class SyslogListener {
     rejected: 0,
     dropped: 0,
     held: 0,
+    replayed: 0,
+    spoolBytes: 0,
   };
 
   constructor(
@@ -71,7 +112,9 @@ export class SyslogListener {
     ingest: IngestService,
     sources: SourceService,
     onError: (error: unknown, what: string) => void,
+    spool?: SpoolSettings,
   ) {
+    this.#spoolSettings = spool;
     this.#config = config;
     this.#ingest = ingest;
     this.#sources = sources;
@@ -98,6 +141,7 @@ export class SyslogListener {
         `source "${source.name}" reads ${source.format}, which syslog does not carry`,
         { path: 'RIPOSTE_SYSLOG' },
       );
+    if (this.#spoolSettings) this.#openSpool(this.#spoolSettings);
     const { host, port } = this.#config;
     if (this.#config.protocol === 'udp') {
       const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -127,9 +171,77 @@ export class SyslogListener {
     return typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host, port };
   }
 
+  /** Opens the spool and takes up what an earlier process left in it. */
+  #openSpool({ dir, maxBytes }: SpoolSettings): void {
+    let spool: SyslogSpool;
+    try {
+      spool = SyslogSpool.open(dir, maxBytes);
+    } catch (error) {
+      throw new RiposteError(
+        'validation_failed',
+        `the syslog listener for "${this.#config.source}" cannot keep its spool in ${dir} (${(error as Error).message}): make the data directory writable, or set RIPOSTE_SYSLOG_SPOOL_MB=0 to keep the backlog in memory only`,
+        { path: 'RIPOSTE_SYSLOG_SPOOL_MB' },
+      );
+    }
+    this.#spool = spool;
+    this.stats.spoolBytes = spool.bytes;
+    if (isBefore(spool.committed, spool.startedAt)) {
+      this.#spilledFrom = spool.committed;
+      this.#refill();
+      if (this.#pending.length > 0) this.#flushSoon(0);
+    }
+    this.#syncTimer = setInterval(() => this.#syncSpool(), SPOOL_SYNC_MS).unref();
+  }
+
+  #syncSpool(): void {
+    try {
+      this.#spool?.sync();
+    } catch (error) {
+      this.#spoolFailed(error);
+    }
+  }
+
+  #spoolFailed(error: unknown): void {
+    if (Date.now() - this.#spoolFailedAt < 60_000) return;
+    this.#spoolFailedAt = Date.now();
+    this.#onError(
+      error,
+      `syslog for ${this.#config.source}: the spool in ${this.#spool?.dir} cannot be written; the backlog is kept in memory only`,
+    );
+  }
+
+  /** Moves messages from the spool into memory, up to the memory's limit, in the order they came. */
+  #refill(): void {
+    const spool = this.#spool;
+    if (!spool || !this.#spilledFrom) return;
+    const room = MAX_PENDING - this.#pending.length;
+    if (room <= 0) return;
+    const { messages, next, skipped } = spool.read(this.#spilledFrom, room);
+    this.stats.dropped += skipped;
+    for (const m of messages) {
+      if (isBefore(m.end, spool.startedAt)) this.stats.replayed++;
+      this.#pending.push({ text: m.text, end: m.end });
+    }
+    this.#spilledFrom = isBefore(next, spool.end) ? next : undefined;
+  }
+
+  /** Appends to the spool; the messages' end positions, or undefined when it has no room or failed. */
+  #spoolAppend(messages: string[]): SpoolPosition[] | undefined {
+    if (!this.#spool) return undefined;
+    try {
+      const ends = this.#spool.append(messages);
+      this.stats.spoolBytes = this.#spool.bytes;
+      return ends;
+    } catch (error) {
+      this.#spoolFailed(error);
+      return undefined;
+    }
+  }
+
   #connect(connection: Socket): void {
     this.#connections.add(connection);
-    if (this.#holdUntil > 0) connection.pause();
+    // Without a spool, a sender waits while a batch is held (with one, the backlog goes to disk).
+    if (this.#holdUntil > 0 && !this.#spool) connection.pause();
     const framer = new SyslogFramer();
     connection.on('data', (chunk: Buffer) => {
       const messages = framer.push(chunk);
@@ -143,18 +255,31 @@ export class SyslogListener {
   }
 
   #receive(messages: string[], from?: Socket): void {
+    const kept: string[] = [];
     for (const message of messages) {
       if (message.trim() === '') continue;
       this.stats.received++;
-      if (message.length > SYSLOG_MAX_MESSAGE || (this.#pending.length >= MAX_PENDING && !from)) {
-        this.stats.dropped++;
-        continue;
-      }
-      this.#pending.push(message);
+      if (message.length > SYSLOG_MAX_MESSAGE) this.stats.dropped++;
+      else kept.push(message);
     }
-    // A TCP sender waits while the backlog drains (UDP cannot be told to).
-    if (from && this.#pending.length >= MAX_PENDING) from.pause();
-    if (this.#pending.length >= BATCH_MESSAGES) this.#flushSoon(0);
+    if (kept.length === 0) return;
+    const start = this.#spool?.end;
+    const ends = this.#spoolAppend(kept);
+    if (ends && (this.#spilledFrom || this.#pending.length >= MAX_PENDING)) {
+      // On disk only, read back in order as the backlog drains.
+      this.#spilledFrom ??= start;
+    } else {
+      for (const [i, text] of kept.entries()) {
+        if (this.#pending.length >= MAX_PENDING && !from) {
+          this.stats.dropped++;
+          continue;
+        }
+        this.#pending.push({ text, end: ends?.[i] });
+      }
+      // With no room on disk, a TCP sender waits while the backlog drains (UDP cannot be told to).
+      if (from && !ends && this.#pending.length >= MAX_PENDING) from.pause();
+    }
+    if (this.#pending.length >= BATCH_MESSAGES || this.#spilledFrom) this.#flushSoon(0);
     else if (this.#pending.length > 0) this.#flushSoon(BATCH_MS);
   }
 
@@ -170,13 +295,18 @@ export class SyslogListener {
   }
 
   async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
+    for (;;) {
+      if (this.#pending.length < BATCH_MESSAGES) this.#refill();
+      if (this.#pending.length === 0) break;
       const batch = this.#pending.splice(0, BATCH_MESSAGES);
       try {
         const source = await this.#sources.get(this.#config.source);
         const result = await this.#ingest.ingest(
           source,
-          this.#body(source, batch),
+          this.#body(
+            source,
+            batch.map((p) => p.text),
+          ),
           'text/plain',
           this.#actor,
         );
@@ -185,10 +315,21 @@ export class SyslogListener {
         this.stats.rejected += result.rejected.length;
         this.#holdUntil = 0;
       } catch (error) {
-        const trouble = this.#closed ? undefined : storageTrouble(error);
-        if (trouble) {
-          // The database cannot take it now (full, out of reach): the batch goes back to the front,
-          // TCP senders wait (their own queues hold what they send meanwhile), and it is tried again.
+        const trouble = storageTrouble(error);
+        if (trouble && this.#closed && this.#spool) {
+          // Stopping: what is not committed stays in the spool, and the next start takes it up.
+          this.#onError(
+            error,
+            `syslog for ${this.#config.source}: the database ${trouble.what}; the messages not committed stay in the spool for the next start`,
+          );
+          this.#pending = [];
+          this.#spilledFrom = undefined;
+          return;
+        }
+        if (trouble && !this.#closed) {
+          // The database cannot take it now (full, out of reach): the batch goes back to the front and
+          // is tried again. New messages wait on disk; without a spool, TCP senders wait (their own
+          // queues hold what they send meanwhile).
           this.#pending.unshift(...batch);
           if (this.#holdUntil === 0)
             this.#onError(
@@ -197,7 +338,7 @@ export class SyslogListener {
             );
           this.stats.held++;
           this.#holdUntil = Date.now() + Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
-          for (const c of this.#connections) c.pause();
+          if (!this.#spool) for (const c of this.#connections) c.pause();
           // A flush messages set going during this one would come before the hold is over.
           clearTimeout(this.#timer);
           this.#timer = undefined;
@@ -209,7 +350,24 @@ export class SyslogListener {
         else
           this.#onError(error, `ingesting ${batch.length} syslog messages as ${this.#config.source} failed`);
       }
+      this.#committed(batch);
       if (this.#pending.length < MAX_PENDING / 2) for (const c of this.#connections) c.resume();
+    }
+  }
+
+  /** The batch is done with (committed, or refused for good): the spool may forget it. */
+  #committed(batch: Pending[]): void {
+    if (!this.#spool) return;
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const end = batch[i]!.end;
+      if (!end) continue;
+      try {
+        this.#spool.commit(end);
+      } catch (error) {
+        this.#spoolFailed(error);
+      }
+      this.stats.spoolBytes = this.#spool.bytes;
+      return;
     }
   }
 
@@ -247,5 +405,11 @@ export class SyslogListener {
     this.#timer = undefined;
     this.#flushing = this.#flushing.then(() => this.#flush());
     await this.#flushing;
+    clearInterval(this.#syncTimer);
+    try {
+      this.#spool?.close();
+    } catch (error) {
+      this.#spoolFailed(error);
+    }
   }
 }

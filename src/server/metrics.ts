@@ -175,13 +175,15 @@ export class ServerMetrics {
   }
 
   /**
-   * The syslog listeners' counts by source and outcome: received, accepted, duplicate, rejected, and
-   * dropped (too long, or UDP beyond the backlog) — syslog cannot tell its sender.
+   * The syslog listeners' counts by source and outcome: received, accepted, duplicate, rejected,
+   * dropped (too long, or UDP with no room left in the spool or memory) — syslog cannot tell its
+   * sender — and replayed (left in the spool by an earlier process, ingested by this one); and how
+   * much each spool holds.
    */
   watchSyslog(stats: () => (SyslogStats & { source: string; protocol: string })[]): void {
     new Counter({
       name: 'riposte_syslog_messages_total',
-      help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped)',
+      help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped, replayed)',
       labelNames: ['source', 'protocol', 'outcome'] as const,
       registers: [this.registry],
       collect() {
@@ -193,6 +195,7 @@ export class ServerMetrics {
             ['duplicate', l.duplicates],
             ['rejected', l.rejected],
             ['dropped', l.dropped],
+            ['replayed', l.replayed],
           ] as const)
             this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
       },
@@ -205,6 +208,16 @@ export class ServerMetrics {
       collect() {
         this.reset();
         for (const l of stats()) this.inc({ source: l.source, protocol: l.protocol }, l.held);
+      },
+    });
+    new Gauge({
+      name: 'riposte_syslog_spool_bytes',
+      help: "Bytes each syslog listener's spool (its backlog on disk) holds",
+      labelNames: ['source', 'protocol'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const l of stats()) this.set({ source: l.source, protocol: l.protocol }, l.spoolBytes);
       },
     });
   }

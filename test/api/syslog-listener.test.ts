@@ -178,46 +178,81 @@ for (const kind of databaseKinds()) {
   });
 }
 
+/** Fills the SQLite database until it refuses even one alert ("is full"); returns what makes room again. */
+async function fillDatabase(riposte: Riposte): Promise<() => Promise<void>> {
+  const store = riposte.database.db;
+  const source = await riposte.sources.create({ name: 'filler', format: 'suricata' }, ACTOR);
+  // The file may not grow: fill its free pages until the database refuses ("is full").
+  const pages = (await sql<{ n: number }>`SELECT page_count AS n FROM pragma_page_count`.execute(store))
+    .rows[0]!.n;
+  await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(store);
+  // Large bodies first, then smaller ones, until not even one alert fits.
+  let full = false;
+  let n = 0;
+  for (const size of [200, 20, 1]) {
+    full = false;
+    for (let round = 0; round < 200 && !full; round++) {
+      const body = Array.from({ length: size }, () => {
+        n++;
+        return eveAlert({ sid: n, srcIp: `10.70.${(n >> 8) & 255}.${n & 255}` });
+      });
+      await riposte.ingest
+        .ingest(source.source, JSON.stringify(body), 'application/json', ACTOR)
+        .catch(() => (full = true));
+    }
+  }
+  assert.ok(full, 'the database filled up');
+  return async () => {
+    await sql.raw('PRAGMA max_page_count = 4294967294').execute(store);
+  };
+}
+
+async function until(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const countAlerts = async (riposte: Riposte, source: string) =>
+  Number(
+    (
+      await riposte.database.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('source', '=', source)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
 describe('syslog while the database cannot take a write', () => {
-  it('holds the batch, pauses TCP senders, and commits it once the database has room', async () => {
-    const db = await createTestDatabase('sqlite');
-    const riposte = await openRiposte(
+  const open = (db: TestDatabase, env: Record<string, string> = {}) =>
+    openRiposte(
       loadConfig(
-        { RIPOSTE_SYSLOG: 'tcp://127.0.0.1:0/fw' },
+        { RIPOSTE_SYSLOG: 'tcp://127.0.0.1:0/fw', ...env },
         { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
       ),
     );
-    const store = riposte.database.db;
+
+  it('without a spool: holds the batch, pauses TCP senders, and commits it once the database has room', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await open(db, { RIPOSTE_SYSLOG_SPOOL_MB: '0' });
     try {
       await riposte.sources.create({ name: 'fw', format: 'cef' }, ACTOR);
-      const source = await riposte.sources.create({ name: 'filler', format: 'suricata' }, ACTOR);
       const [listener] = await riposte.startSyslog();
-      // The file may not grow: fill its free pages until the database refuses ("is full").
-      const pages = (await sql<{ n: number }>`SELECT page_count AS n FROM pragma_page_count`.execute(store))
-        .rows[0]!.n;
-      await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(store);
-      // Large bodies first, then smaller ones, until not even one alert fits.
-      let full = false;
-      let n = 0;
-      for (const size of [200, 20, 1]) {
-        full = false;
-        for (let round = 0; round < 200 && !full; round++) {
-          const body = Array.from({ length: size }, () => {
-            n++;
-            return eveAlert({ sid: n, srcIp: `10.70.${(n >> 8) & 255}.${n & 255}` });
-          });
-          await riposte.ingest
-            .ingest(source.source, JSON.stringify(body), 'application/json', ACTOR)
-            .catch(() => (full = true));
-        }
-      }
-      assert.ok(full, 'the database filled up');
+      const release = await fillDatabase(riposte);
       const stats = () => riposte.syslogStats().find((l) => l.source === 'fw')!;
       await sendTcp(listener!.port, [`${cefLine(9301, 'Held back')}\n`, `${cefLine(9302, 'Held too')}\n`]);
       for (let i = 0; i < 100 && stats().held === 0; i++) await new Promise((r) => setTimeout(r, 20));
       assert.ok(stats().held >= 1, 'the batch was held');
       assert.equal(stats().accepted, 0);
-      await sql.raw('PRAGMA max_page_count = 4294967294').execute(store);
+      assert.equal(stats().spoolBytes, 0, 'no spool');
+      await release();
       // Tried again within the hold (at most 5 s): both messages committed, none dropped.
       let titles: string[] = [];
       for (let i = 0; i < 400 && titles.length < 2; i++) {
@@ -228,6 +263,75 @@ describe('syslog while the database cannot take a write', () => {
       assert.equal(stats().dropped, 0);
     } finally {
       await riposte.close();
+      await db.drop();
+    }
+  });
+
+  it('with the spool: keeps reading past the memory backlog, and commits every message once there is room', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await open(db);
+    try {
+      await riposte.sources.create({ name: 'fw', format: 'cef' }, ACTOR);
+      const [listener] = await riposte.startSyslog();
+      const release = await fillDatabase(riposte);
+      const stats = () => riposte.syslogStats().find((l) => l.source === 'fw')!;
+      // More than the 20,000 messages memory holds: without the spool the sender would be paused.
+      const total = 21_000;
+      const lines = Array.from({ length: total }, (_, i) => `${cefLine(100_000 + i, `Spooled ${i}`)}\n`);
+      const chunks = Array.from({ length: 21 }, (_, c) => lines.slice(c * 1000, (c + 1) * 1000).join(''));
+      await sendTcp(listener!.port, chunks);
+      await until('every message was read', () => stats().received === total).catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(stats())}`);
+      });
+      assert.ok(stats().held >= 1, 'the batches were held');
+      assert.equal(stats().accepted, 0);
+      assert.ok(stats().spoolBytes > total * 100, `${stats().spoolBytes} bytes spooled`);
+      await release();
+      await until('every message was stored', async () => (await countAlerts(riposte, 'fw')) === total);
+      assert.equal(stats().accepted, total);
+      assert.equal(stats().dropped, 0);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+
+  it('with the spool: a stop while the database is full leaves the backlog for the next start', async () => {
+    const db = await createTestDatabase('sqlite');
+    const first = await open(db);
+    const total = 300;
+    try {
+      await first.sources.create({ name: 'fw', format: 'cef' }, ACTOR);
+      const [listener] = await first.startSyslog();
+      await fillDatabase(first);
+      const stats = () => first.syslogStats().find((l) => l.source === 'fw')!;
+      await sendTcp(listener!.port, [
+        Array.from({ length: total }, (_, i) => `${cefLine(200_000 + i, `Kept ${i}`)}\n`).join(''),
+      ]);
+      await until('every message was read and held', () => stats().received === total && stats().held > 0);
+    } finally {
+      await first.close();
+    }
+    // A new process: its connection has no page limit, and the listener takes up the spool.
+    const second = await open(db);
+    try {
+      await second.startSyslog();
+      await until('the backlog was stored', async () => (await countAlerts(second, 'fw')) === total);
+      const stats = second.syslogStats()[0]!;
+      assert.equal(stats.replayed, total);
+      assert.equal(stats.received, 0);
+      assert.equal(stats.accepted, total);
+    } finally {
+      await second.close();
+    }
+    // And a third start finds nothing left to take up.
+    const third = await open(db);
+    try {
+      await third.startSyslog();
+      assert.equal(third.syslogStats()[0]!.replayed, 0);
+      assert.equal(await countAlerts(third, 'fw'), total);
+    } finally {
+      await third.close();
       await db.drop();
     }
   });
