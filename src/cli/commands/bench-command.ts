@@ -1,6 +1,6 @@
 import { UsageError, type Io } from '../cli-context.ts';
 
-/** `riposte bench ingest` / `ingest-growth` / `engine` / `scale` / `soak` / `big-case` / `console` — see bench/ and docs/benchmarks.md. */
+/** `riposte bench ingest` / `ingest-growth` / `syslog` / `engine` / `scale` / `soak` / `big-case` / `console` — see bench/ and docs/benchmarks.md. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const [which, ...rest] = args;
   if (which === 'ingest') {
@@ -14,6 +14,12 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     const { runIngestGrowthBench } = await import('../../../bench/ingest-growth-bench.ts');
     io.stdout(`${JSON.stringify(await runIngestGrowthBench(rest, io), null, 2)}\n`);
     return 0;
+  }
+  if (which === 'syslog') {
+    const { runSyslogBench } = await import('../../../bench/syslog-bench.ts');
+    const result = await runSyslogBench(rest, io);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return result.valid ? 0 : 1;
   }
   if (which === 'engine') {
     const { runEngineBench } = await import('../../../bench/engine-bench.ts');
@@ -44,6 +50,6 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   throw new UsageError(
-    'bench needs a scenario: ingest, ingest-growth, engine, scale, soak, big-case or console',
+    'bench needs a scenario: ingest, ingest-growth, syslog, engine, scale, soak, big-case or console',
   );
 }
