@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
 import type { SyslogListenerConfig } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
-import { storageTrouble } from '../store/storage-errors.ts';
+import { storageTrouble, type StorageTrouble } from '../store/storage-errors.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
-import type { IngestService } from './ingest-service.ts';
+import type { IngestResult, IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
 import { isBefore, SyslogSpool, type SpoolPosition } from './syslog-spool.ts';
 
@@ -17,6 +17,8 @@ const NOT_OVER_SYSLOG: ReadonlySet<string> = new Set(['email']);
 /** A batch is committed when it holds this many messages, or this long after its first. */
 const BATCH_MESSAGES = 1000;
 const BATCH_MS = 50;
+/** Batches going at once: the next ones are prepared while one commits. */
+const IN_FLIGHT = 3;
 /**
  * Messages waiting in memory beyond this go to the spool only (read back as the backlog drains); with
  * no room there either, TCP senders are paused and UDP datagrams dropped (and counted).
@@ -59,6 +61,8 @@ export function syslogSpoolDir(dataDir: string, listener: SyslogListenerConfig):
 interface Pending {
   text: string;
   end: SpoolPosition | undefined;
+  /** Set once the database refused its batch: it is tried again, and the spool waits for it. */
+  refused?: true;
 }
 
 /**
@@ -86,6 +90,10 @@ export class SyslogListener {
   #pending: Pending[] = [];
   readonly #spoolSettings: SpoolSettings | undefined;
   #spool: SyslogSpool | undefined;
+  /** Spooled messages the database refused and that have not committed since. */
+  #refusedLeft = 0;
+  /** The furthest a batch done while some were refused reached in the spool. */
+  #doneAhead: SpoolPosition | undefined;
   /** Set while messages are on disk only: where the first of them starts. */
   #spilledFrom: SpoolPosition | undefined;
   #syncTimer: NodeJS.Timeout | undefined;
@@ -93,6 +101,8 @@ export class SyslogListener {
   #spoolFailedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** Resolves once the last batch submitted has been handed to the writer (batches keep their order). */
+  #writerTurn: Promise<void> = Promise.resolve();
   #closed = false;
   /** Set while the database cannot take a batch: no flush before this time (ms). */
   #holdUntil = 0;
@@ -294,56 +304,44 @@ export class SyslogListener {
     }, wait);
   }
 
+  /**
+   * Ingests what is waiting, batch by batch, with up to IN_FLIGHT batches going at once: the next ones
+   * are prepared (on an ingest thread) while one commits, and they reach the writer in order. Batches
+   * the database cannot take go back to the front of the backlog, in order, and are tried again after
+   * the hold; the spool's committed position only moves past batches that committed in order.
+   */
   async #flush(): Promise<void> {
+    const flight: { batch: Pending[]; done: Promise<IngestResult> }[] = [];
+    let putBack: Pending[] | undefined;
+    let refused: { error: unknown; trouble: StorageTrouble } | undefined;
     for (;;) {
-      if (this.#pending.length < BATCH_MESSAGES) this.#refill();
-      if (this.#pending.length === 0) break;
-      const batch = this.#pending.splice(0, BATCH_MESSAGES);
+      while (!putBack && flight.length < IN_FLIGHT) {
+        if (this.#pending.length < BATCH_MESSAGES) this.#refill();
+        if (this.#pending.length === 0) break;
+        const batch = this.#pending.splice(0, BATCH_MESSAGES);
+        flight.push({ batch, done: this.#submit(batch) });
+      }
+      const next = flight.shift();
+      if (!next) break;
+      const { batch, done } = next;
       try {
-        const source = await this.#sources.get(this.#config.source);
-        const result = await this.#ingest.ingest(
-          source,
-          this.#body(
-            source,
-            batch.map((p) => p.text),
-          ),
-          'text/plain',
-          this.#actor,
-        );
+        const result = await done;
         this.stats.accepted += result.accepted;
         this.stats.duplicates += result.duplicates;
         this.stats.rejected += result.rejected.length;
         this.#holdUntil = 0;
       } catch (error) {
         const trouble = storageTrouble(error);
-        if (trouble && this.#closed && this.#spool) {
-          // Stopping: what is not committed stays in the spool, and the next start takes it up.
-          this.#onError(
-            error,
-            `syslog for ${this.#config.source}: the database ${trouble.what}; the messages not committed stay in the spool for the next start`,
-          );
-          this.#pending = [];
-          this.#spilledFrom = undefined;
-          return;
-        }
-        if (trouble && !this.#closed) {
-          // The database cannot take it now (full, out of reach): the batch goes back to the front and
-          // is tried again. New messages wait on disk; without a spool, TCP senders wait (their own
-          // queues hold what they send meanwhile).
-          this.#pending.unshift(...batch);
-          if (this.#holdUntil === 0)
-            this.#onError(
-              error,
-              `syslog for ${this.#config.source}: the database ${trouble.what}; holding the messages and trying again`,
-            );
-          this.stats.held++;
-          this.#holdUntil = Date.now() + Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
-          if (!this.#spool) for (const c of this.#connections) c.pause();
-          // A flush messages set going during this one would come before the hold is over.
-          clearTimeout(this.#timer);
-          this.#timer = undefined;
-          this.#flushSoon(0);
-          return;
+        // Stopping without a spool, a batch the database refuses is lost like any other failure.
+        if (trouble && !(this.#closed && !this.#spool)) {
+          for (const p of batch)
+            if (!p.refused && p.end) {
+              p.refused = true;
+              this.#refusedLeft++;
+            }
+          (putBack ??= []).push(...batch);
+          refused ??= { error, trouble };
+          continue;
         }
         if (error instanceof RiposteError && error.code === 'no_valid_records')
           this.stats.rejected += batch.length;
@@ -353,22 +351,95 @@ export class SyslogListener {
       this.#committed(batch);
       if (this.#pending.length < MAX_PENDING / 2) for (const c of this.#connections) c.resume();
     }
+    if (putBack && refused) this.#hold(putBack, refused.error, refused.trouble);
   }
 
-  /** The batch is done with (committed, or refused for good): the spool may forget it. */
-  #committed(batch: Pending[]): void {
-    if (!this.#spool) return;
-    for (let i = batch.length - 1; i >= 0; i--) {
-      const end = batch[i]!.end;
-      if (!end) continue;
+  /** Prepares the batch and commits it after the batch before it was handed to the writer. */
+  #submit(batch: Pending[]): Promise<IngestResult> {
+    const turn = this.#writerTurn;
+    let handedOver = (): void => undefined;
+    this.#writerTurn = new Promise<void>((resolve) => (handedOver = resolve));
+    const done = (async () => {
       try {
-        this.#spool.commit(end);
-      } catch (error) {
-        this.#spoolFailed(error);
+        const source = await this.#sources.get(this.#config.source);
+        const prepared = await this.#ingest.prepare(
+          source,
+          this.#body(
+            source,
+            batch.map((p) => p.text),
+          ),
+          'text/plain',
+        );
+        await turn;
+        // `commit` hands the batch to the writer before its first await: the next batch may follow.
+        const committed = this.#ingest.commit(source, prepared, this.#actor);
+        handedOver();
+        return await committed;
+      } finally {
+        handedOver();
       }
-      this.stats.spoolBytes = this.#spool.bytes;
+    })();
+    // Awaited in order by #flush; marked handled so an earlier failure leaves no stray rejection.
+    done.catch(() => undefined);
+    return done;
+  }
+
+  /** The database could not take these batches: stopping, they stay in the spool; else they wait. */
+  #hold(batches: Pending[], error: unknown, trouble: StorageTrouble): void {
+    if (this.#closed) {
+      // Stopping: what is not committed stays in the spool, and the next start takes it up.
+      this.#onError(
+        error,
+        `syslog for ${this.#config.source}: the database ${trouble.what}; the messages not committed stay in the spool for the next start`,
+      );
+      this.#pending = [];
+      this.#spilledFrom = undefined;
       return;
     }
+    // The database cannot take them now (full, out of reach): back to the front, in order, to be tried
+    // again. New messages wait on disk; without a spool, TCP senders wait (their own queues hold what
+    // they send meanwhile).
+    this.#pending.unshift(...batches);
+    if (this.#holdUntil === 0)
+      this.#onError(
+        error,
+        `syslog for ${this.#config.source}: the database ${trouble.what}; holding the messages and trying again`,
+      );
+    this.stats.held++;
+    this.#holdUntil = Date.now() + Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
+    if (!this.#spool) for (const c of this.#connections) c.pause();
+    // A flush messages set going during this one would come before the hold is over.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#flushSoon(0);
+  }
+
+  /**
+   * The batch is done with (committed, or refused for good): the spool may forget it — unless a batch
+   * before it was refused by the database and has not committed since. Batches done meanwhile are
+   * remembered, and the spool forgets them with the last refused one.
+   */
+  #committed(batch: Pending[]): void {
+    if (!this.#spool) return;
+    let end: SpoolPosition | undefined;
+    for (const p of batch) {
+      if (!p.end) continue;
+      end = p.end;
+      if (p.refused) this.#refusedLeft--;
+    }
+    if (!end) return;
+    if (this.#doneAhead && isBefore(end, this.#doneAhead)) end = this.#doneAhead;
+    if (this.#refusedLeft > 0) {
+      this.#doneAhead = end;
+      return;
+    }
+    this.#doneAhead = undefined;
+    try {
+      this.#spool.commit(end);
+    } catch (error) {
+      this.#spoolFailed(error);
+    }
+    this.stats.spoolBytes = this.#spool.bytes;
   }
 
   /** The batch as one body the source's format splits: its lines, or one JSON document per line. */

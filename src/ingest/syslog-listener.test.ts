@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { SyslogListenerConfig } from '../config.ts';
+import type { Source, SourceService } from '../sources/source-service.ts';
+import type { IngestResult, IngestService } from './ingest-service.ts';
+import type { PreparedBody } from './prepare-body.ts';
+import { SyslogListener } from './syslog-listener.ts';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const CONFIG: SyslogListenerConfig = { protocol: 'tcp', host: '127.0.0.1', port: 0, source: 'fw' };
+const SOURCES = {
+  get: async () => ({ name: 'fw', format: 'cef', options: {} }) as unknown as Source,
+} as unknown as SourceService;
+
+/**
+ * The ingest pipeline's two halves as the listener calls them, without a database: `prepare` takes a
+ * while (the first batches longest, so later ones are ready first), `commit` records each batch's
+ * lines in the order the writer gets them, and refuses as many commits as `refuse` says with a busy
+ * database's error.
+ */
+class FakeIngest {
+  readonly written: string[][] = [];
+  refuse = 0;
+  #prepared = 0;
+
+  async prepare(_source: Source, body: string): Promise<PreparedBody> {
+    const n = this.#prepared++;
+    await new Promise((r) => setTimeout(r, Math.max(0, 60 - n * 20)));
+    const lines = body.split('\n');
+    return { records: lines.length, alerts: lines as never, rejected: [] };
+  }
+
+  async commit(_source: Source, prepared: PreparedBody): Promise<IngestResult> {
+    if (this.refuse > 0) {
+      this.refuse--;
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    }
+    const lines = prepared.alerts as unknown as string[];
+    this.written.push(lines);
+    return { accepted: lines.length, duplicates: 0, rejected: [], alertIds: [] };
+  }
+}
+
+async function started(
+  ingest: FakeIngest,
+  spoolDir: string,
+): Promise<{ listener: SyslogListener; port: number }> {
+  const listener = new SyslogListener(CONFIG, ingest as unknown as IngestService, SOURCES, () => undefined, {
+    dir: spoolDir,
+    maxBytes: 64 * 1024 * 1024,
+  });
+  const { port } = await listener.start();
+  return { listener, port };
+}
+
+async function send(port: number, lines: string[]): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  await new Promise<void>((resolve) => socket.end(lines.map((l) => `${l}\n`).join(''), () => resolve()));
+}
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 800 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(done(), `timed out waiting until ${what}`);
+}
+
+const lines = (n: number) => Array.from({ length: n }, (_, i) => `CEF:0|v|p|1|${i}|message ${i}|5|`);
+const scratch = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'riposte-syslog-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('syslog listener: batches in flight', () => {
+  it('prepares several batches at once and hands them to the writer in the order they came', async () => {
+    const ingest = new FakeIngest();
+    const { listener, port } = await started(ingest, scratch());
+    try {
+      const sent = lines(3500);
+      await send(port, sent);
+      await until('every message was written', () => listener.stats.accepted === 3500);
+      // The first batch was prepared last, and still written first.
+      assert.deepEqual(ingest.written.flat(), sent);
+      assert.ok(ingest.written.length >= 4, `${ingest.written.length} batches`);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('a batch the database refused goes back in front, and the spool keeps every batch after it until it commits', async () => {
+    const dir = scratch();
+    const ingest = new FakeIngest();
+    ingest.refuse = 1;
+    const { listener, port } = await started(ingest, dir);
+    try {
+      const sent = lines(3000);
+      await send(port, sent);
+      // The first batch is refused; the ones behind it, already on their way, commit.
+      await until('a batch behind the refused one was written', () => ingest.written.length >= 1);
+      assert.equal(listener.stats.held, 1);
+      assert.ok(listener.stats.accepted < 3000);
+      assert.notEqual(ingest.written[0]![0], sent[0], 'the first batch is not among those written');
+      // A process that started now (after a crash) would read every message again: the spool's position
+      // cannot pass the refused batch, so the ones that committed would come as duplicates.
+      const crashed = new FakeIngest();
+      crashed.refuse = Number.POSITIVE_INFINITY;
+      const other = new SyslogListener(
+        { ...CONFIG, source: 'fw' },
+        crashed as unknown as IngestService,
+        SOURCES,
+        () => undefined,
+        { dir, maxBytes: 64 * 1024 * 1024 },
+      );
+      await other.start();
+      assert.equal(other.stats.replayed, 3000);
+      await other.close();
+      // Tried again after the hold (1 s for a busy database): every message written once, the
+      // refused batch after the ones that were behind it.
+      await until('every message was written', () => listener.stats.accepted === 3000);
+      assert.deepEqual(ingest.written.flat().sort(), [...sent].sort());
+      assert.ok(
+        ingest.written.slice(1).some((batch) => batch[0] === sent[0]),
+        'the refused batch was written later',
+      );
+    } finally {
+      await listener.close();
+    }
+    // Once it committed, the spool's position is past every message.
+    const next = await started(new FakeIngest(), dir);
+    try {
+      assert.equal(next.listener.stats.replayed, 0);
+    } finally {
+      await next.listener.close();
+    }
+  });
+});
