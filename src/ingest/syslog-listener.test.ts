@@ -8,7 +8,8 @@ import type { SyslogListenerConfig } from '../config.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestResult, IngestService } from './ingest-service.ts';
 import type { PreparedBody } from './prepare-body.ts';
-import { SyslogListener } from './syslog-listener.ts';
+import { leftoverSyslogSpools, SyslogListener, syslogSpoolDir } from './syslog-listener.ts';
+import { SyslogSpool } from './syslog-spool.ts';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -138,5 +139,26 @@ describe('syslog listener: batches in flight', () => {
     } finally {
       await next.listener.close();
     }
+  });
+});
+
+describe('syslog spools no listener takes up', () => {
+  it('are the ones outside the configuration that still hold messages', () => {
+    const dataDir = scratch();
+    const old = { protocol: 'tcp' as const, host: '0.0.0.0', port: 5514, source: 'fw' };
+    const spool = SyslogSpool.open(syslogSpoolDir(dataDir, old), 1024 * 1024);
+    const ends = spool.append(['<14>one', '<14>two'])!;
+    spool.close();
+    const moved = { ...old, port: 6514 };
+    const [leftover] = leftoverSyslogSpools(dataDir, [moved]);
+    assert.equal(leftover?.dir, syslogSpoolDir(dataDir, old));
+    assert.ok(leftover.bytes > 10);
+    assert.deepEqual(leftoverSyslogSpools(dataDir, [old]), [], 'configured: its listener takes it up');
+    // Once what it holds has committed, there is nothing to say about it.
+    const reopened = SyslogSpool.open(syslogSpoolDir(dataDir, old), 1024 * 1024);
+    reopened.commit(ends[1]!);
+    reopened.close();
+    assert.deepEqual(leftoverSyslogSpools(dataDir, [moved]), []);
+    assert.deepEqual(leftoverSyslogSpools(scratch(), []), [], 'no spools at all');
   });
 });

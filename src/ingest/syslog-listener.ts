@@ -1,4 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
@@ -8,7 +9,7 @@ import { storageTrouble, type StorageTrouble } from '../store/storage-errors.ts'
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestResult, IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
-import { isBefore, SyslogSpool, type SpoolPosition } from './syslog-spool.ts';
+import { isBefore, spoolBacklogBytes, SyslogSpool, type SpoolPosition } from './syslog-spool.ts';
 
 /** Formats whose records are text lines that may keep their syslog header (their normalizers skip it). */
 const LINE_FORMATS: ReadonlySet<string> = new Set(['cef', 'leef']);
@@ -55,6 +56,25 @@ export interface SpoolSettings {
 export function syslogSpoolDir(dataDir: string, listener: SyslogListenerConfig): string {
   const name = `${listener.protocol}-${listener.host}-${listener.port}-${listener.source}`;
   return path.join(dataDir, 'syslog-spool', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/**
+ * Spools in the data directory that no configured listener uses and that still hold messages (a
+ * listener whose address or source changed, or was removed, after a crash or a stop while the
+ * database was away): `riposte serve` names them, since nothing else will ingest them.
+ */
+export function leftoverSyslogSpools(
+  dataDir: string,
+  listeners: readonly SyslogListenerConfig[],
+): { dir: string; bytes: number }[] {
+  const root = path.join(dataDir, 'syslog-spool');
+  if (!existsSync(root)) return [];
+  const used = new Set(listeners.map((l) => syslogSpoolDir(dataDir, l)));
+  return readdirSync(root)
+    .map((name) => path.join(root, name))
+    .filter((dir) => !used.has(dir))
+    .map((dir) => ({ dir, bytes: spoolBacklogBytes(dir) }))
+    .filter((spool) => spool.bytes > 0);
 }
 
 /** A message waiting to be ingested, with where it ends in the spool (none when it is in memory only). */

@@ -232,6 +232,23 @@ export class SyslogSpool {
   }
 }
 
+/**
+ * Bytes a spool directory holds past its committed position — what a listener opening it would ingest
+ * — read without opening it for writing. 0 for a directory that is not a spool.
+ */
+export function spoolBacklogBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  const committed = readCommitted(path.join(dir, COMMITTED_FILE));
+  let bytes = 0;
+  for (const name of readdirSync(dir)) {
+    const match = SEGMENT_FILE.exec(name);
+    if (!match || Number(match[1]) < committed.segment) continue;
+    const size = statSync(path.join(dir, name)).size;
+    bytes += Number(match[1]) === committed.segment ? Math.max(0, size - committed.offset) : size;
+  }
+  return bytes;
+}
+
 function readCommitted(file: string): SpoolPosition {
   if (!existsSync(file)) return { segment: 0, offset: 0 };
   try {

@@ -125,6 +125,15 @@ for (const kind of databaseKinds()) {
         );
       try {
         assert.equal(await stored(), 0, 'the killed server committed nothing');
+        // Started with the listener moved to another port, the server names the spool left behind.
+        const moved = await startServe({ ...env, RIPOSTE_SYSLOG: `tcp://127.0.0.1:${await freePort()}/fw` });
+        await until('the listener is up', async () => /syslog: tcp:\/\//.test(moved.stderr()));
+        await stop(moved, 'SIGTERM');
+        assert.match(
+          moved.stderr(),
+          /the spool \S+tcp-127\.0\.0\.1-\d+-fw holds \d+ bytes of messages no listener takes up/,
+        );
+        assert.equal(await stored(), 0);
         const second = await startServe(env);
         try {
           await until('every message was stored', async () => (await stored()) === MESSAGES);

@@ -5,6 +5,7 @@ import { buildServer } from '../../server/app.ts';
 import { randomBytes } from 'node:crypto';
 import type { Riposte } from '../../riposte.ts';
 import type { LeaseHolder } from '../../runs/action-lease.ts';
+import { leftoverSyslogSpools } from '../../ingest/syslog-listener.ts';
 import { hostTenants } from '../../server/tenant-host.ts';
 import { UsageError, type Io } from '../cli-context.ts';
 
@@ -132,6 +133,12 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   try {
     for (const listener of await riposte.startSyslog())
       io.stderr(`syslog: ${listener.address} → source ${listener.source}\n`);
+    // With the spool turned off, no listener takes up any spool.
+    const spooling = config.syslogSpoolMaxBytes > 0 ? config.syslogListeners : [];
+    for (const spool of leftoverSyslogSpools(config.dataDir, spooling))
+      io.stderr(
+        `syslog: the spool ${spool.dir} holds ${spool.bytes} bytes of messages no listener takes up (its listener's address or source changed, or it was removed): configure that listener again to ingest them, or delete the directory\n`,
+      );
   } catch (error) {
     await server.shutdown();
     await tenants?.close();
