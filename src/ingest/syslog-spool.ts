@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fdatasyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -64,6 +65,9 @@ export class SyslogSpool {
   readonly startedAt: SpoolPosition;
   #bytes = 0;
   #dirty = false;
+  /** Set after a failed write, which may have left part of a line: the next append starts a segment. */
+  #rollNext = false;
+  #closed = false;
 
   private constructor(dir: string, maxBytes: number, segmentBytes: number) {
     this.dir = dir;
@@ -87,7 +91,8 @@ export class SyslogSpool {
     }
     // Always a new segment: the last one may end in a line a crash cut short.
     this.#segment = last + 1;
-    this.#fd = this.#openSegment();
+    this.#fd = openSync(path.join(dir, segmentName(this.#segment)), 'a');
+    this.#sizes.set(this.#segment, 0);
     this.startedAt = { segment: this.#segment, offset: 0 };
   }
 
@@ -120,10 +125,17 @@ export class SyslogSpool {
     const sizes = lines.map((line) => Buffer.byteLength(line));
     const total = sizes.reduce((a, b) => a + b, 0);
     if (this.#bytes + total > this.#maxBytes) return undefined;
-    if (this.#sizes.get(this.#segment)! >= this.#segmentBytes) this.#roll();
+    if (this.#rollNext || this.#sizes.get(this.#segment)! >= this.#segmentBytes) this.#roll();
     const bytes = Buffer.from(lines.join(''));
-    for (let written = 0; written < bytes.length;)
-      written += writeSync(this.#fd, bytes, written, bytes.length - written);
+    try {
+      for (let written = 0; written < bytes.length;)
+        written += writeSync(this.#fd, bytes, written, bytes.length - written);
+    } catch (error) {
+      // Part of it may be on disk past the size kept here, which reads never pass: the segment is cut
+      // back to that size and closed, and later messages go to a segment of their own.
+      this.#rollNext = true;
+      throw error;
+    }
     let offset = this.#sizes.get(this.#segment)!;
     const ends = sizes.map((size) => ({ segment: this.#segment, offset: (offset += size) }));
     this.#sizes.set(this.#segment, offset);
@@ -207,22 +219,33 @@ export class SyslogSpool {
     fdatasyncSync(this.#fd);
   }
 
+  /** Flushes and closes the segment being written; once only. */
   close(): void {
-    this.sync();
-    closeSync(this.#fd);
-  }
-
-  #openSegment(): number {
-    const fd = openSync(path.join(this.dir, segmentName(this.#segment)), 'a');
-    this.#sizes.set(this.#segment, 0);
-    return fd;
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.sync();
+    } finally {
+      closeSync(this.#fd);
+    }
   }
 
   #roll(): void {
     this.sync();
-    closeSync(this.#fd);
+    const old = this.#fd;
+    // The new segment is opened first: if that fails, the spool stays as it was and tries again.
+    this.#fd = openSync(path.join(this.dir, segmentName(this.#segment + 1)), 'a');
     this.#segment++;
-    this.#fd = this.#openSegment();
+    this.#sizes.set(this.#segment, 0);
+    if (this.#rollNext) {
+      try {
+        ftruncateSync(old, this.#sizes.get(this.#segment - 1)!);
+      } catch {
+        // Left as it is, a later process reads what whole lines the failed write left, as duplicates.
+      }
+    }
+    this.#rollNext = false;
+    closeSync(old);
   }
 
   #nextSegment(after: number): number {

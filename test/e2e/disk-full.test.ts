@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
 import { startServe } from '../support/serve-process.ts';
+import { mountTmpfs, tmpfsSkipReason, type Tmpfs } from '../support/tmpfs.ts';
 
 const BIN = new URL('../../bin/riposte.js', import.meta.url).pathname;
 const RECORDS = 4000;
-
-/** A real full disk needs a small file system of its own: a tmpfs, which only root may mount. */
-function skipReason(): string | false {
-  if (process.getuid?.() === 0) return false;
-  const message = 'not running as root: the disk-full test mounts a small tmpfs as the data directory';
-  if (process.env.CI) throw new Error(message);
-  return message;
-}
 
 /**
  * Riposte on a disk that fills up, for real: the data directory is a 4 MiB tmpfs. `riposte ingest`
@@ -25,29 +18,30 @@ function skipReason(): string | false {
  * the rest and counts what was stored as duplicates, the server takes alerts again without a
  * restart, and the audit chain is whole.
  */
-describe('a full disk (SQLite on a 4 MiB tmpfs)', { skip: skipReason() }, () => {
-  const mountPoint = mkdtempSync(path.join(tmpdir(), 'riposte-full-'));
+describe('a full disk (SQLite on a 4 MiB tmpfs)', { skip: tmpfsSkipReason('the disk-full test') }, () => {
+  let disk: Tmpfs;
+  let mountPoint = '';
   const work = mkdtempSync(path.join(tmpdir(), 'riposte-full-files-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: mountPoint, RIPOSTE_LOG_LEVEL: 'warn' };
-  delete env.RIPOSTE_DATABASE_URL;
-  delete env.RIPOSTE_MASTER_KEY;
+  let env: NodeJS.ProcessEnv = {};
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
-  const resize = (size: string) =>
-    execFileSync('mount', ['-o', `remount,size=${size}`, mountPoint], { stdio: 'pipe' });
+  const resize = (size: string) => disk.resize(size);
   let token = '';
 
   before(() => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    disk = mountTmpfs('4m', 'riposte-full-');
+    mountPoint = disk.dir;
+    env = { ...process.env, RIPOSTE_DATA_DIR: mountPoint, RIPOSTE_LOG_LEVEL: 'warn' };
+    delete env.RIPOSTE_DATABASE_URL;
+    delete env.RIPOSTE_MASTER_KEY;
     const created = cli('source', 'create', '--name', 'lab', '--format', 'suricata');
     assert.equal(created.status, 0, created.stderr);
     token = created.stdout.trim();
   });
   after(() => {
     try {
-      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+      disk?.remove();
     } finally {
-      rmSync(mountPoint, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
     }
   });
