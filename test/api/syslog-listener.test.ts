@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { until } from '../support/until.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
 const ACTOR = { id: 't', type: 'system' as const };
@@ -205,18 +206,6 @@ async function fillDatabase(riposte: Riposte): Promise<() => Promise<void>> {
   return async () => {
     await sql.raw('PRAGMA max_page_count = 4294967294').execute(store);
   };
-}
-
-async function until(
-  what: string,
-  done: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const countAlerts = async (riposte: Riposte, source: string) =>

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { openDatabase } from '../../src/store/database.ts';
 import { freePort } from '../support/local-service.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
+import { until } from '../support/until.ts';
 import {
   createTestDatabase,
   databaseKinds,
@@ -19,14 +20,6 @@ const MESSAGES = 500;
 
 const cefLine = (id: number) =>
   `<134>Dec  3 10:00:00 fw01 CEF:0|Palo Alto Networks|PAN-OS|11.1|${id}|Crash ${id}|8|src=10.81.${(id >> 8) & 255}.${id & 255} dst=198.51.100.${id % 250} dpt=443`;
-
-async function until(what: string, done: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The count `/metrics` gives for the listener's messages with this outcome (0 before the first). */
 async function syslogCount(serve: ServeProcess, outcome: string): Promise<number> {
