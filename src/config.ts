@@ -48,6 +48,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Syslog listeners, each feeding a source (RIPOSTE_SYSLOG=udp://host:port/source,tcp://…); `serve` starts them. */
   syslogListeners: SyslogListenerConfig[];
+  /** The certificate `tls://` syslog listeners serve with (RIPOSTE_SYSLOG_TLS_CERT, _KEY, _CA). */
+  syslogTls: SyslogTlsFiles | undefined;
   /** The most each syslog listener's spool (its backlog on disk) may hold, bytes; 0: memory only (RIPOSTE_SYSLOG_SPOOL_MB, default 1024). */
   syslogSpoolMaxBytes: number;
   /** Largest file that can be attached to a case, bytes (RIPOSTE_ATTACHMENT_MAX_MB, default 25). */
@@ -318,14 +320,37 @@ function chromiumSetting(explicit: string | undefined, searchPath: string | unde
 }
 
 export interface SyslogListenerConfig {
-  protocol: 'udp' | 'tcp';
+  /** `tls`: TCP with TLS (RFC 5425), with the certificate of `syslogTls`. */
+  protocol: 'udp' | 'tcp' | 'tls';
   host: string;
   port: number;
   /** The source its messages are ingested as (its format reads them). */
   source: string;
 }
 
-/** `RIPOSTE_SYSLOG`: comma-separated `udp://host:port/source` or `tcp://host:port/source`. */
+/** RIPOSTE_SYSLOG_TLS_CERT and _KEY (both or neither), and _CA, or the file's `syslogTls`. */
+function syslogTlsFiles(env: Env, fromFile: SyslogTlsFiles | undefined): SyslogTlsFiles | undefined {
+  const certFile = env.RIPOSTE_SYSLOG_TLS_CERT || undefined;
+  const keyFile = env.RIPOSTE_SYSLOG_TLS_KEY || undefined;
+  if (!certFile && !keyFile) return fromFile;
+  if (!certFile || !keyFile)
+    throw new RiposteError(
+      'validation_failed',
+      'RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY go together: the certificate a tls:// syslog listener serves, and its private key (PEM files)',
+      { path: certFile ? 'RIPOSTE_SYSLOG_TLS_KEY' : 'RIPOSTE_SYSLOG_TLS_CERT' },
+    );
+  return { certFile, keyFile, caFile: env.RIPOSTE_SYSLOG_TLS_CA || undefined };
+}
+
+/** The PEM files a `tls://` syslog listener serves with, and the CA its senders' certificates must chain to. */
+export interface SyslogTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** Set: every sender must present a certificate this CA issued (mutual TLS). */
+  caFile: string | undefined;
+}
+
+/** `RIPOSTE_SYSLOG`: comma-separated `udp://host:port/source`, `tcp://…` or `tls://…`. */
 function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] | undefined {
   if (text === undefined) return undefined;
   if (text.trim() === '') return [];
@@ -337,7 +362,7 @@ function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] 
     const port = url ? Number(url.port) : NaN;
     if (
       !url ||
-      (protocol !== 'udp' && protocol !== 'tcp') ||
+      (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls') ||
       !url.hostname ||
       !Number.isInteger(port) ||
       url.port === '' ||
@@ -345,7 +370,7 @@ function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] 
     )
       throw new RiposteError(
         'validation_failed',
-        `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}") must be udp://host:port/source or tcp://host:port/source`,
+        `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}") must be udp://host:port/source, tcp://host:port/source or tls://host:port/source`,
         { path: 'RIPOSTE_SYSLOG' },
       );
     return { protocol, host: url.hostname.replace(/^\[|\]$/g, ''), port, source };
@@ -584,6 +609,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ),
     syslogListeners:
       overrides.syslogListeners ?? parseSyslogListeners(env.RIPOSTE_SYSLOG) ?? file.syslogListeners ?? [],
+    syslogTls: overrides.syslogTls ?? syslogTlsFiles(env, file.syslogTls),
     syslogSpoolMaxBytes:
       overrides.syslogSpoolMaxBytes ??
       (env.RIPOSTE_SYSLOG_SPOOL_MB !== undefined
@@ -684,6 +710,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       'validation_failed',
       'RIPOSTE_REDIS_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores',
       { path: 'RIPOSTE_REDIS_PREFIX' },
+    );
+  }
+  const tlsListener = config.syslogListeners.find((l) => l.protocol === 'tls');
+  if (tlsListener && !config.syslogTls) {
+    throw new RiposteError(
+      'validation_failed',
+      `RIPOSTE_SYSLOG has a tls:// listener (${tlsListener.host}:${tlsListener.port}/${tlsListener.source}), which needs RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY (the certificate it serves and its private key, PEM files)`,
+      { path: 'RIPOSTE_SYSLOG_TLS_CERT' },
     );
   }
   const main = Object.freeze({ ...config, grouping: Object.freeze(config.grouping) as GroupingRule[] });

@@ -659,15 +659,17 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startSyslog() {
         const started: (SyslogListenerConfig & { address: string })[] = [];
         for (const listener of config.syslogListeners) {
-          const syslog = new SyslogListener(
-            listener,
-            ingest,
-            sources,
-            logError,
-            config.syslogSpoolMaxBytes > 0
-              ? { dir: syslogSpoolDir(config.dataDir, listener), maxBytes: config.syslogSpoolMaxBytes }
-              : undefined,
-          );
+          const syslog = new SyslogListener(listener, ingest, sources, logError, {
+            ...(config.syslogSpoolMaxBytes > 0
+              ? {
+                  spool: {
+                    dir: syslogSpoolDir(config.dataDir, listener),
+                    maxBytes: config.syslogSpoolMaxBytes,
+                  },
+                }
+              : {}),
+            ...(config.syslogTls ? { tls: config.syslogTls } : {}),
+          });
           const bound = await syslog.start();
           syslogListeners.push(syslog);
           started.push({

@@ -53,8 +53,7 @@ async function started(
   spoolDir: string,
 ): Promise<{ listener: SyslogListener; port: number }> {
   const listener = new SyslogListener(CONFIG, ingest as unknown as IngestService, SOURCES, () => undefined, {
-    dir: spoolDir,
-    maxBytes: 64 * 1024 * 1024,
+    spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
   });
   const { port } = await listener.start();
   return { listener, port };
@@ -116,7 +115,7 @@ describe('syslog listener: batches in flight', () => {
         crashed as unknown as IngestService,
         SOURCES,
         () => undefined,
-        { dir, maxBytes: 64 * 1024 * 1024 },
+        { spool: { dir, maxBytes: 64 * 1024 * 1024 } },
       );
       await other.start();
       assert.equal(other.stats.replayed, 3000);

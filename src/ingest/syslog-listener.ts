@@ -1,9 +1,10 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
-import type { SyslogListenerConfig } from '../config.ts';
+import type { SyslogListenerConfig, SyslogTlsFiles } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { storageTrouble, type StorageTrouble } from '../store/storage-errors.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
@@ -44,12 +45,21 @@ export interface SyslogStats {
   replayed: number;
   /** Bytes the spool holds on disk (0 without one). */
   spoolBytes: number;
+  /** TLS connections refused at the handshake (no or an untrusted certificate, not TLS at all). */
+  tlsRefused: number;
 }
 
 /** Where a listener keeps its backlog on disk, and how much it may hold. */
 export interface SpoolSettings {
   dir: string;
   maxBytes: number;
+}
+
+export interface SyslogListenerOptions {
+  /** Unset: the backlog is kept in memory only. */
+  spool?: SpoolSettings;
+  /** The certificate a `tls://` listener serves (required for one). */
+  tls?: SyslogTlsFiles;
 }
 
 /** A listener's spool: `<data dir>/syslog-spool/<protocol>-<host>-<port>-<source>`, unsafe characters as "_". */
@@ -109,6 +119,7 @@ export class SyslogListener {
   readonly #connections = new Set<Socket>();
   #pending: Pending[] = [];
   readonly #spoolSettings: SpoolSettings | undefined;
+  readonly #tlsFiles: SyslogTlsFiles | undefined;
   #spool: SyslogSpool | undefined;
   /** Spooled messages the database refused and that have not committed since. */
   #refusedLeft = 0;
@@ -135,6 +146,7 @@ export class SyslogListener {
     held: 0,
     replayed: 0,
     spoolBytes: 0,
+    tlsRefused: 0,
   };
 
   constructor(
@@ -142,9 +154,10 @@ export class SyslogListener {
     ingest: IngestService,
     sources: SourceService,
     onError: (error: unknown, what: string) => void,
-    spool?: SpoolSettings,
+    options: SyslogListenerOptions = {},
   ) {
-    this.#spoolSettings = spool;
+    this.#spoolSettings = options.spool;
+    this.#tlsFiles = options.tls;
     this.#config = config;
     this.#ingest = ingest;
     this.#sources = sources;
@@ -171,6 +184,7 @@ export class SyslogListener {
         `source "${source.name}" reads ${source.format}, which syslog does not carry`,
         { path: 'RIPOSTE_SYSLOG' },
       );
+    const tls = this.#config.protocol === 'tls' ? this.#tlsOptions() : undefined;
     if (this.#spoolSettings) this.#openSpool(this.#spoolSettings);
     const { host, port } = this.#config;
     if (this.#config.protocol === 'udp') {
@@ -188,7 +202,15 @@ export class SyslogListener {
       const bound = socket.address();
       return { host: bound.address, port: bound.port };
     }
-    const server = createServer((connection) => this.#connect(connection));
+    const server = tls ? createTlsServer(tls) : createServer((connection) => this.#connect(connection));
+    if (tls) {
+      server.on('secureConnection', (connection: Socket) => this.#connect(connection));
+      // A sender whose handshake fails (no certificate, an untrusted one, plain TCP) is counted.
+      server.on('tlsClientError', (_error: Error, socket: Socket) => {
+        this.stats.tlsRefused++;
+        socket.destroy();
+      });
+    }
     this.#tcp = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -199,6 +221,48 @@ export class SyslogListener {
     });
     const bound = server.address();
     return typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host, port };
+  }
+
+  /** The TLS server's settings, from the PEM files; a file that cannot be read is named. */
+  #tlsOptions(): TlsOptions {
+    const files = this.#tlsFiles;
+    if (!files)
+      throw new RiposteError(
+        'validation_failed',
+        `the tls:// syslog listener for "${this.#config.source}" needs RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY`,
+        { path: 'RIPOSTE_SYSLOG_TLS_CERT' },
+      );
+    const read = (file: string, variable: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        throw new RiposteError(
+          'validation_failed',
+          `${variable} names ${file}, which cannot be read (${(error as Error).message})`,
+          { path: variable },
+        );
+      }
+    };
+    const options: TlsOptions = {
+      cert: read(files.certFile, 'RIPOSTE_SYSLOG_TLS_CERT'),
+      key: read(files.keyFile, 'RIPOSTE_SYSLOG_TLS_KEY'),
+      minVersion: 'TLSv1.2',
+      // RFC 5425 senders may present a certificate; with a CA set, they must, and it must chain to it.
+      ...(files.caFile
+        ? { ca: read(files.caFile, 'RIPOSTE_SYSLOG_TLS_CA'), requestCert: true, rejectUnauthorized: true }
+        : {}),
+    };
+    try {
+      // Parsed now, so a certificate and key that do not match stop the start, not the first sender.
+      createSecureContext(options);
+    } catch (error) {
+      throw new RiposteError(
+        'validation_failed',
+        `RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY (${files.certFile}, ${files.keyFile}) are not a usable certificate and key: ${(error as Error).message}`,
+        { path: 'RIPOSTE_SYSLOG_TLS_CERT' },
+      );
+    }
+    return options;
   }
 
   /** Opens the spool and takes up what an earlier process left in it. */

@@ -210,6 +210,17 @@ export class ServerMetrics {
         for (const l of stats()) this.inc({ source: l.source, protocol: l.protocol }, l.held);
       },
     });
+    new Counter({
+      name: 'riposte_syslog_tls_refused_total',
+      help: 'Connections a tls:// syslog listener refused at the handshake (no or an untrusted certificate, not TLS)',
+      labelNames: ['source', 'protocol'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const l of stats())
+          if (l.protocol === 'tls') this.inc({ source: l.source, protocol: l.protocol }, l.tlsRefused);
+      },
+    });
     new Gauge({
       name: 'riposte_syslog_spool_bytes',
       help: "Bytes each syslog listener's spool (its backlog on disk) holds",

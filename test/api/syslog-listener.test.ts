@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { eveAlert } from '../fixtures/own/suricata-eve.ts';
+import { makePki, type Pki } from '../support/pki.ts';
 import { until } from '../support/until.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
 
@@ -352,6 +355,134 @@ describe('syslog configuration', () => {
       await assert.rejects(riposte.startSyslog(), /names the source "missing", which does not exist/);
     } finally {
       await riposte.close();
+      await db.drop();
+    }
+  });
+});
+
+/** Sends octet-counted messages (RFC 5425) over TLS; resolves once the connection has closed. */
+async function sendTls(port: number, messages: string[], options: ConnectionOptions): Promise<void> {
+  const socket = tlsConnect({ port, host: '127.0.0.1', ...options });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('error', reject);
+  });
+  const framed = messages.map((m) => `${Buffer.byteLength(m)} ${m}`).join('');
+  await new Promise<void>((resolve) => {
+    // A server that refuses the client's certificate closes the connection after the handshake.
+    socket.once('error', () => resolve());
+    socket.once('close', () => resolve());
+    socket.end(framed);
+  });
+}
+
+describe('syslog over TLS (RFC 5425)', () => {
+  let pki: Pki;
+  before(() => {
+    pki = makePki();
+  });
+  after(() => rmSync(pki.dir, { recursive: true, force: true }));
+
+  const open = (db: TestDatabase, env: Record<string, string>) =>
+    openRiposte(
+      loadConfig(
+        { RIPOSTE_SYSLOG: 'tls://127.0.0.1:0/fw-tls', ...env },
+        { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
+      ),
+    );
+
+  it('takes messages from a sender that trusts its certificate, and refuses plain TCP on the port', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await open(db, {
+      RIPOSTE_SYSLOG_TLS_CERT: pki.serverCert,
+      RIPOSTE_SYSLOG_TLS_KEY: pki.serverKey,
+    });
+    try {
+      await riposte.sources.create({ name: 'fw-tls', format: 'cef' }, ACTOR);
+      const [listener] = await riposte.startSyslog();
+      assert.match(listener!.address, /^tls:\/\/127\.0\.0\.1:\d+$/);
+      await sendTls(
+        listener!.port,
+        [`<134>1 2026-12-03T10:00:00Z fw01 PAN - - - ${cefLine(9401, 'Over TLS')}`],
+        {
+          ca: readFileSync(pki.caCert),
+        },
+      );
+      const stats = () => riposte.syslogStats()[0]!;
+      await until('the message was stored', async () => (await countAlerts(riposte, 'fw-tls')) === 1);
+      // Plain text to the TLS port: the handshake fails, nothing is taken, and it is counted.
+      await sendTcp(listener!.port, [`${cefLine(9402, 'In the clear')}\n`]);
+      await until('the plain connection was refused', () => stats().tlsRefused === 1);
+      assert.equal(await countAlerts(riposte, 'fw-tls'), 1);
+      assert.equal(stats().received, 1);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+
+  it('with RIPOSTE_SYSLOG_TLS_CA, takes messages only from senders with a certificate that CA issued', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await open(db, {
+      RIPOSTE_SYSLOG_TLS_CERT: pki.serverCert,
+      RIPOSTE_SYSLOG_TLS_KEY: pki.serverKey,
+      RIPOSTE_SYSLOG_TLS_CA: pki.caCert,
+    });
+    try {
+      await riposte.sources.create({ name: 'fw-tls', format: 'cef' }, ACTOR);
+      const [listener] = await riposte.startSyslog();
+      const ca = readFileSync(pki.caCert);
+      const stats = () => riposte.syslogStats()[0]!;
+      // No client certificate: refused, whatever it sent.
+      await sendTls(listener!.port, [cefLine(9501, 'Anonymous')], { ca }).catch(() => undefined);
+      await until('the anonymous sender was refused', () => stats().tlsRefused === 1);
+      await sendTls(listener!.port, [cefLine(9502, 'Known sender')], {
+        ca,
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+      });
+      await until('the known sender was stored', async () => (await countAlerts(riposte, 'fw-tls')) === 1);
+      assert.deepEqual(
+        (await riposte.alerts.list({ source: 'fw-tls' })).items.map((a) => a.title),
+        ['Known sender'],
+      );
+      assert.equal(stats().received, 1);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+
+  it('refuses to start without a usable certificate and key, naming what is wrong', async () => {
+    assert.throws(
+      () => loadConfig({ RIPOSTE_SYSLOG: 'tls://127.0.0.1:6514/fw' }),
+      /tls:\/\/ listener \(127\.0\.0\.1:6514\/fw\), which needs RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY/,
+    );
+    assert.throws(
+      () => loadConfig({ RIPOSTE_SYSLOG_TLS_CERT: pki.serverCert }),
+      /RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY go together/,
+    );
+    const db = await createTestDatabase('sqlite');
+    try {
+      for (const [env, expected] of [
+        [
+          { RIPOSTE_SYSLOG_TLS_CERT: pki.serverCert, RIPOSTE_SYSLOG_TLS_KEY: pki.otherKey },
+          /are not a usable certificate and key/,
+        ],
+        [
+          { RIPOSTE_SYSLOG_TLS_CERT: `${pki.dir}/missing.pem`, RIPOSTE_SYSLOG_TLS_KEY: pki.serverKey },
+          /RIPOSTE_SYSLOG_TLS_CERT names \S+missing\.pem, which cannot be read/,
+        ],
+      ] as const) {
+        const riposte = await open(db, env);
+        try {
+          await riposte.sources.create({ name: 'fw-tls', format: 'cef' }, ACTOR).catch(() => undefined);
+          await assert.rejects(riposte.startSyslog(), expected);
+        } finally {
+          await riposte.close();
+        }
+      }
+    } finally {
       await db.drop();
     }
   });
