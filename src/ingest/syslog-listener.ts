@@ -96,9 +96,10 @@ interface Pending {
 }
 
 /**
- * One syslog listener (UDP or TCP) feeding one source. Messages are gathered into batches — up to
- * 1,000, or 50 ms after the first — and each batch is ingested as one body through the same pipeline
- * as the HTTP API (normalized, deduplicated, grouped, committed durably, audited as the source).
+ * One syslog listener (UDP, TCP, or TLS per RFC 5425) feeding one source. Messages are gathered into
+ * batches — up to 1,000, or 50 ms after the first — and each batch is ingested as one body through the
+ * same pipeline as the HTTP API (normalized, deduplicated, grouped, committed durably, audited as the
+ * source), up to three batches at once and in order.
  * CEF and LEEF lines are passed whole (their normalizers read past the syslog header, which stays in
  * the raw event); other formats get the message after the header, one JSON document per message.
  * Syslog has no acknowledgement, so every message read is first appended to the listener's spool on
