@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
 
 describe('syslog headers', () => {
@@ -62,5 +63,57 @@ describe('syslog over TCP', () => {
     ];
     assert.deepEqual(out, ['<14>after the frame', '<14>after the line']);
     assert.equal(framer.dropped, 2);
+  });
+});
+
+describe('syslog over TCP, property-based', () => {
+  /** A message as senders frame it: octet-counted (any text) or a line (a PRI first, no line break). */
+  const framed = fc.oneof(
+    fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 200 })
+      .filter((m) => m.trim() !== '' && !/\r?\n$/.test(m))
+      .map((m) => ({ m, wire: `${Buffer.byteLength(m)} ${m}` })),
+    fc
+      .string({ unit: 'grapheme', maxLength: 200 })
+      .map((t) => `<14>${t.replace(/[\r\n]/g, ' ')}`)
+      .map((m) => ({ m, wire: `${m}\n` })),
+  );
+
+  it('gives back every message, whatever the mix of framings and wherever the stream is cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(framed, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (frames, cuts) => {
+          const stream = Buffer.from(frames.map((f) => f.wire).join(''));
+          const at = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const framer = new SyslogFramer();
+          const out: string[] = [];
+          let from = 0;
+          for (const cut of [...at, stream.length]) {
+            out.push(...framer.push(stream.subarray(from, cut)));
+            from = cut;
+          }
+          out.push(...framer.end());
+          assert.deepEqual(
+            out,
+            frames.map((f) => f.m),
+          );
+          assert.equal(framer.dropped, 0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on arbitrary bytes, and every message it gives back has a header parseSyslog reads', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 10 }), (chunks) => {
+        const framer = new SyslogFramer();
+        const out = [...chunks.flatMap((c) => framer.push(Buffer.from(c))), ...framer.end()];
+        for (const line of out) assert.equal(typeof parseSyslog(line).message, 'string');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
