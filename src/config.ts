@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SEVERITIES, type Severity } from './core/alert.ts';
 import { isRole, ROLES, type Role } from './core/role.ts';
 import { RiposteError } from './core/riposte-error.ts';
-import { tenantConfig, tenantDomainSetting, type TenantOf } from './tenants/tenant-config.ts';
+import { slugProblem, tenantConfig, tenantDomainSetting, type TenantOf } from './tenants/tenant-config.ts';
 
 /**
  * The one place that reads process.env. Every setting is documented in docs/configuration.md.
@@ -326,6 +326,8 @@ export interface SyslogListenerConfig {
   port: number;
   /** The source its messages are ingested as (its format reads them). */
   source: string;
+  /** Set: the source is this tenant's, and the listener runs while the tenant is open (`tenant/source`). */
+  tenant?: string;
 }
 
 /** RIPOSTE_SYSLOG_TLS_CERT and _KEY (both or neither), and _CA, or the file's `syslogTls`. */
@@ -357,7 +359,9 @@ function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] 
   return text.split(',').map((entry, i) => {
     const spec = entry.trim();
     const url = URL.parse(spec);
-    const source = url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : '';
+    const named = url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : '';
+    // `tenant/source`: a tenant's source; `source`: the main installation's.
+    const [tenant, source] = named.includes('/') ? named.split('/', 2) : [undefined, named];
     const protocol = url?.protocol.replace(/:$/, '');
     const port = url ? Number(url.port) : NaN;
     if (
@@ -366,14 +370,26 @@ function parseSyslogListeners(text: string | undefined): SyslogListenerConfig[] 
       !url.hostname ||
       !Number.isInteger(port) ||
       url.port === '' ||
-      source === ''
+      !source ||
+      named.split('/').length > 2
     )
       throw new RiposteError(
         'validation_failed',
-        `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}") must be udp://host:port/source, tcp://host:port/source or tls://host:port/source`,
+        `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}") must be udp://host:port/source, tcp://host:port/source or tls://host:port/source (a tenant's source as tenant/source)`,
         { path: 'RIPOSTE_SYSLOG' },
       );
-    return { protocol, host: url.hostname.replace(/^\[|\]$/g, ''), port, source };
+    const problem = tenant === undefined ? undefined : slugProblem(tenant);
+    if (problem)
+      throw new RiposteError('validation_failed', `RIPOSTE_SYSLOG entry ${i + 1} ("${spec}"): ${problem}`, {
+        path: 'RIPOSTE_SYSLOG',
+      });
+    return {
+      protocol,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port,
+      source,
+      ...(tenant === undefined ? {} : { tenant }),
+    };
   });
 }
 

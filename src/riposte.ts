@@ -586,6 +586,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     const runWorker = worker;
     const runs = new RunService(db, audit, engine, playbooks);
     const syslogListeners: SyslogListener[] = [];
+    const startedSyslog = new Set<SyslogListenerConfig>();
     const attachments = new CaseAttachments(db, audit, config.attachmentMaxBytes, live);
     const reports = new CaseReports(
       db,
@@ -659,6 +660,9 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       async startSyslog() {
         const started: (SyslogListenerConfig & { address: string })[] = [];
         for (const listener of config.syslogListeners) {
+          // A tenant's listener runs in that tenant's Riposte (src/server/tenant-host.ts); one started
+          // already (a tenant tries again at each refresh) is not started twice.
+          if ((listener.tenant && !config.tenant) || startedSyslog.has(listener)) continue;
           const syslog = new SyslogListener(listener, ingest, sources, logError, {
             ...(config.syslogSpoolMaxBytes > 0
               ? {
@@ -672,6 +676,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           });
           const bound = await syslog.start();
           syslogListeners.push(syslog);
+          startedSyslog.add(listener);
           started.push({
             ...listener,
             port: bound.port,

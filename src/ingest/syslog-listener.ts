@@ -187,6 +187,18 @@ export class SyslogListener {
       );
     const tls = this.#config.protocol === 'tls' ? this.#tlsOptions() : undefined;
     if (this.#spoolSettings) this.#openSpool(this.#spoolSettings);
+    try {
+      return await this.#bind(tls);
+    } catch (error) {
+      // The port is taken (or cannot be had): nothing was received, so the spool is closed as it is.
+      clearInterval(this.#syncTimer);
+      clearTimeout(this.#timer);
+      this.#spool?.close();
+      throw error;
+    }
+  }
+
+  async #bind(tls: TlsOptions | undefined): Promise<{ host: string; port: number }> {
     const { host, port } = this.#config;
     if (this.#config.protocol === 'udp') {
       const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');

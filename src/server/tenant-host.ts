@@ -22,6 +22,8 @@ export interface TenantHostOptions {
   onError: (error: unknown, msg: string) => void;
   /** How long closing a tenant waits for its requests in flight (default 30 s). */
   drainMs?: number;
+  /** Starts each open tenant's syslog listeners (`tenant/source` in RIPOSTE_SYSLOG): `serve` does. */
+  syslog?: boolean;
 }
 
 interface Running {
@@ -32,6 +34,8 @@ interface Running {
   inflight: number;
   /** Told when the last request in flight is answered (set while the tenant closes). */
   idle?: () => void;
+  /** Its syslog listeners could not all start (a source not created yet): tried again at each refresh. */
+  syslogPending?: boolean;
 }
 
 /** How long closing a tenant waits for its requests in flight before it closes anyway. */
@@ -146,8 +150,12 @@ export class TenantHost {
     const listed = new Map(tenants.map((t) => [t.slug, t]));
     for (const [slug, running] of this.#running) {
       const now = listed.get(slug);
-      if (now?.status === 'active') running.tenant = now;
-      else await this.#stop(slug, now ? `the tenant is ${now.status}` : 'the tenant was deleted');
+      if (now?.status !== 'active') {
+        await this.#stop(slug, now ? `the tenant is ${now.status}` : 'the tenant was deleted');
+        continue;
+      }
+      running.tenant = now;
+      if (running.syslogPending) await this.#startSyslog(slug, running);
     }
     this.#known.clear();
     for (const tenant of tenants) {
@@ -163,13 +171,36 @@ export class TenantHost {
       riposte = await this.#options.open(tenant.slug);
       if (this.#options.worker) await riposte.startWorker(this.#options.worker);
       const server = this.#options.serve ? await this.#options.serve(riposte) : undefined;
-      this.#running.set(tenant.slug, { tenant, riposte, server, inflight: 0 });
+      const running: Running = { tenant, riposte, server, inflight: 0 };
+      this.#running.set(tenant.slug, running);
       this.#options.log({ msg: 'tenant opened', tenant: tenant.slug });
+      if (this.#options.syslog && riposte.config.syslogListeners.length > 0)
+        await this.#startSyslog(tenant.slug, running);
     } catch (error) {
       await riposte?.close().catch(() => undefined);
       this.#options.onError(
         error,
         `opening the tenant ${tenant.slug} failed; trying again at the next refresh`,
+      );
+    }
+  }
+
+  /** Starts the tenant's syslog listeners not started yet; a failure is logged and tried again later. */
+  async #startSyslog(slug: string, running: Running): Promise<void> {
+    try {
+      for (const listener of await running.riposte.startSyslog())
+        this.#options.log({
+          msg: 'tenant syslog listening',
+          tenant: slug,
+          address: listener.address,
+          source: listener.source,
+        });
+      running.syslogPending = false;
+    } catch (error) {
+      running.syslogPending = true;
+      this.#options.onError(
+        error,
+        `the syslog listeners of the tenant ${slug} could not all start; trying again at the next refresh`,
       );
     }
   }
@@ -215,7 +246,7 @@ export class TenantHost {
  */
 export async function hostTenants(
   riposte: Riposte,
-  options: Pick<TenantHostOptions, 'serve' | 'worker' | 'drainMs'>,
+  options: Pick<TenantHostOptions, 'serve' | 'worker' | 'drainMs' | 'syslog'>,
 ): Promise<TenantHost | undefined> {
   const tenants = riposte.tenants;
   if (!tenants) return undefined;

@@ -62,7 +62,8 @@ export interface TenantBase {
   redisPrefix: string;
   publicUrl: string;
   tenantDomain: string;
-  syslogListeners: readonly unknown[];
+  /** Those naming a tenant (`tenant/source`) become that tenant's own. */
+  syslogListeners: readonly { tenant?: string }[];
   oidc: unknown;
   tenant: Readonly<TenantOf> | undefined;
 }
@@ -136,7 +137,7 @@ export function tenantConfig<C extends TenantBase>(main: Readonly<C>, slug: stri
     databaseUrl,
     redisPrefix: `${main.redisPrefix}.t.${slug}`,
     publicUrl: publicUrl.toString().replace(/\/+$/, ''),
-    syslogListeners: [],
+    syslogListeners: main.syslogListeners.filter((l) => l.tenant === slug),
     oidc: undefined,
     tenant: Object.freeze({ slug, mainDatabaseUrl: main.databaseUrl, mainDataDir: main.dataDir }),
   });

@@ -120,6 +120,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   }
   const tenants = await hostTenants(riposte, {
     serve: (tenant) => buildServer(tenant),
+    syslog: true,
     ...(values.role === 'all' ? { worker: { onLeaseLost: stopOnLostLease(stop) } } : {}),
   });
   const server = await buildServer(riposte, tenants ? { hosts: tenants } : {});
@@ -133,6 +134,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   try {
     for (const listener of await riposte.startSyslog())
       io.stderr(`syslog: ${listener.address} → source ${listener.source}\n`);
+    for (const listener of config.syslogListeners.filter((l) => l.tenant))
+      io.stderr(
+        `syslog: ${listener.protocol}://${listener.host}:${listener.port} → tenant ${listener.tenant}, source ${listener.source} (while the tenant is open here)\n`,
+      );
     // With the spool turned off, no listener takes up any spool.
     const spooling = config.syslogSpoolMaxBytes > 0 ? config.syslogListeners : [];
     for (const spool of leftoverSyslogSpools(config.dataDir, spooling))
