@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RiposteError } from '../core/riposte-error.ts';
 import { lineLogger } from '../line-logger.ts';
+import { leftoverSyslogSpools } from '../ingest/syslog-listener.ts';
 import { openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
 import type { RiposteServer } from './app.ts';
 import { tenantOfHost } from '../tenants/tenant-config.ts';
@@ -174,8 +175,10 @@ export class TenantHost {
       const running: Running = { tenant, riposte, server, inflight: 0 };
       this.#running.set(tenant.slug, running);
       this.#options.log({ msg: 'tenant opened', tenant: tenant.slug });
-      if (this.#options.syslog && riposte.config.syslogListeners.length > 0)
-        await this.#startSyslog(tenant.slug, running);
+      if (this.#options.syslog) {
+        if (riposte.config.syslogListeners.length > 0) await this.#startSyslog(tenant.slug, running);
+        this.#reportLeftoverSpools(tenant.slug, riposte);
+      }
     } catch (error) {
       await riposte?.close().catch(() => undefined);
       this.#options.onError(
@@ -203,6 +206,18 @@ export class TenantHost {
         `the syslog listeners of the tenant ${slug} could not all start; trying again at the next refresh`,
       );
     }
+  }
+
+  /** A spool in the tenant's folder that still holds messages no listener of its takes up is named. */
+  #reportLeftoverSpools(slug: string, riposte: Riposte): void {
+    const { dataDir, syslogListeners, syslogSpoolMaxBytes } = riposte.config;
+    for (const spool of leftoverSyslogSpools(dataDir, syslogSpoolMaxBytes > 0 ? syslogListeners : []))
+      this.#options.log({
+        msg: 'a syslog spool of the tenant holds messages no listener takes up (its listener moved, was renamed or removed): configure that listener again to ingest them, or delete the directory',
+        tenant: slug,
+        dir: spool.dir,
+        bytes: spool.bytes,
+      });
   }
 
   async #stop(slug: string, why: string): Promise<void> {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
+import { syslogSpoolDir } from '../../src/ingest/syslog-listener.ts';
+import { SyslogSpool } from '../../src/ingest/syslog-spool.ts';
 import { openRiposte, type Riposte } from '../../src/riposte.ts';
-import { hostTenants, type TenantHost } from '../../src/server/tenant-host.ts';
+import { TenantHost } from '../../src/server/tenant-host.ts';
 import { deleteTenants } from '../support/harness.ts';
 import { freePort } from '../support/local-service.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-databases.ts';
@@ -34,6 +36,7 @@ for (const kind of databaseKinds()) {
     let main: Riposte;
     let host: TenantHost;
     let port = 0;
+    const logged: Record<string, unknown>[] = [];
 
     before(async () => {
       db = await createTestDatabase(kind);
@@ -46,7 +49,15 @@ for (const kind of databaseKinds()) {
       );
       // The main installation has no listener of its own to start: the one configured is acme's.
       assert.deepEqual(await main.startSyslog(), []);
-      host = (await hostTenants(main, { syslog: true, drainMs: 1_000 }))!;
+      host = new TenantHost({
+        main,
+        open: (slug) => openRiposte(main.tenants!.config(slug), { tenantChecked: true }),
+        syslog: true,
+        drainMs: 1_000,
+        log: (fields) => logged.push(fields),
+        onError: () => undefined,
+      });
+      await host.start();
     });
     after(async () => {
       await host.close();
@@ -80,6 +91,21 @@ for (const kind of databaseKinds()) {
       await host.refresh();
       assert.equal(host.riposte('acme'), undefined);
       await until('the port is closed', async () => !(await sendTcp(port, cefLine(4, 'After'))));
+    });
+
+    it('names a spool of the tenant that holds messages no listener of its takes up', async () => {
+      // What a listener that has since moved to another port left behind.
+      const moved = { protocol: 'tcp' as const, host: '127.0.0.1', port: 1, source: 'fw', tenant: 'acme' };
+      const dir = syslogSpoolDir(main.tenants!.config('acme').dataDir, moved);
+      const spool = SyslogSpool.open(dir, 1024 * 1024);
+      spool.append([cefLine(5, 'Left behind')]);
+      spool.close();
+      await main.tenants!.setDisabled('acme', false, SYSTEM);
+      await host.refresh();
+      assert.ok(host.riposte('acme'), 'open again');
+      const named = logged.find((l) => l.tenant === 'acme' && l.dir === dir);
+      assert.match(String(named?.msg), /holds messages no listener takes up/);
+      assert.ok(Number(named?.bytes) > 0);
     });
   });
 }
