@@ -686,7 +686,7 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         return started;
       },
       syslogStats() {
-        return syslogListeners.map((l) => ({ ...l.config, ...l.stats }));
+        return syslogListeners.map((l) => ({ ...l.config, ...l.readStats() }));
       },
       async startWorker(workerOptions = {}) {
         if (workerKind) return true;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,3 +163,64 @@ describe('syslog spools no listener takes up', () => {
     assert.deepEqual(leftoverSyslogSpools(scratch(), []), [], 'no spools at all');
   });
 });
+
+/** A sender in another process: N datagrams of about 1 KB to the port, then its count on stdout and a flag file. */
+const UDP_SENDER = `
+const dgram = require('node:dgram');
+const fs = require('node:fs');
+const [port, total, flag] = process.argv.slice(1);
+const socket = dgram.createSocket('udp4');
+const line = (i) => 'CEF:0|v|p|1|' + i + '|burst ' + i + '|5|msg=' + 'x'.repeat(1000);
+(async () => {
+  let sent = 0;
+  for (let i = 0; i < Number(total); i += 500) {
+    const chunk = [];
+    for (let j = i; j < Math.min(i + 500, Number(total)); j++)
+      chunk.push(new Promise((resolve) => socket.send(line(j), Number(port), '127.0.0.1', (e) => resolve(!e))));
+    sent += (await Promise.all(chunk)).filter(Boolean).length;
+  }
+  socket.close();
+  fs.writeFileSync(flag, String(sent));
+  process.stdout.write(String(sent));
+})();
+`;
+
+describe(
+  'syslog listener: UDP bursts',
+  { skip: process.platform !== 'linux' && 'reads /proc/net/udp' },
+  () => {
+    it('counts the datagrams the kernel dropped while the listener could not read them', async () => {
+      const ingest = new FakeIngest();
+      const listener = new SyslogListener(
+        { ...CONFIG, protocol: 'udp' },
+        ingest as unknown as IngestService,
+        SOURCES,
+        () => undefined,
+      );
+      const { port } = await listener.start();
+      try {
+        const flag = path.join(scratch(), 'sent');
+        const child = spawn(process.execPath, ['-e', UDP_SENDER, String(port), '60000', flag], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        // This thread is busy while the burst arrives: the socket's receive buffer overflows.
+        const deadline = Date.now() + 30_000;
+        while (!existsSync(flag) && Date.now() < deadline);
+        await once(child, 'exit');
+        const sent = Number(out);
+        assert.ok(sent > 0, `the sender sent ${out}`);
+        await until(
+          'every datagram is read or counted as dropped',
+          () => listener.readStats().received + listener.readStats().kernelDropped === sent,
+        );
+        const stats = listener.readStats();
+        assert.ok(stats.kernelDropped > 0, `${stats.received} read, ${stats.kernelDropped} dropped`);
+        assert.ok(stats.received > 0);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
+);

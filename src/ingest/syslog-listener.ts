@@ -11,6 +11,7 @@ import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestResult, IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
 import { isBefore, spoolBacklogBytes, SyslogSpool, type SpoolPosition } from './syslog-spool.ts';
+import { udpKernelDrops } from './udp-drops.ts';
 
 /** Formats whose records are text lines that may keep their syslog header (their normalizers skip it). */
 const LINE_FORMATS: ReadonlySet<string> = new Set(['cef', 'leef']);
@@ -28,6 +29,8 @@ const IN_FLIGHT = 3;
 const MAX_PENDING = 20_000;
 /** How often what the spool holds is flushed to the disk, ms. */
 const SPOOL_SYNC_MS = 1_000;
+/** The UDP receive buffer asked for, bytes. */
+const UDP_RECEIVE_BUFFER = 8 * 1024 * 1024;
 /** How long a TCP sender has to close its side at shutdown. */
 const CLOSE_GRACE_MS = 2_000;
 /** The longest wait before trying a database that could not take a batch again. */
@@ -47,6 +50,8 @@ export interface SyslogStats {
   spoolBytes: number;
   /** TLS connections refused at the handshake (no or an untrusted certificate, not TLS at all). */
   tlsRefused: number;
+  /** UDP datagrams the kernel dropped before the listener could read them (Linux; its buffer was full). */
+  kernelDropped: number;
 }
 
 /** Where a listener keeps its backlog on disk, and how much it may hold. */
@@ -116,6 +121,7 @@ export class SyslogListener {
   readonly #onError: (error: unknown, what: string) => void;
   readonly #actor: Actor;
   #udp: UdpSocket | undefined;
+  #udpBound: { port: number; ipv6: boolean } | undefined;
   #tcp: Server | undefined;
   readonly #connections = new Set<Socket>();
   #pending: Pending[] = [];
@@ -148,6 +154,7 @@ export class SyslogListener {
     replayed: 0,
     spoolBytes: 0,
     tlsRefused: 0,
+    kernelDropped: 0,
   };
 
   constructor(
@@ -168,6 +175,14 @@ export class SyslogListener {
 
   get config(): SyslogListenerConfig {
     return this.#config;
+  }
+
+  /** The counts so far, with the kernel's drops for a UDP listener read now. */
+  readStats(): SyslogStats {
+    if (this.#udpBound)
+      this.stats.kernelDropped =
+        udpKernelDrops(this.#udpBound.port, this.#udpBound.ipv6) ?? this.stats.kernelDropped;
+    return { ...this.stats };
   }
 
   /** Binds the port; fails if the source is missing or cannot come over syslog. Returns the address. */
@@ -201,7 +216,12 @@ export class SyslogListener {
   async #bind(tls: TlsOptions | undefined): Promise<{ host: string; port: number }> {
     const { host, port } = this.#config;
     if (this.#config.protocol === 'udp') {
-      const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      // A large receive buffer rides out a burst while the main thread is busy (the kernel grants
+      // at most net.core.rmem_max); what overflows it anyway is counted from /proc (kernelDropped).
+      const socket = createSocket({
+        type: host.includes(':') ? 'udp6' : 'udp4',
+        recvBufferSize: UDP_RECEIVE_BUFFER,
+      });
       this.#udp = socket;
       socket.on('message', (datagram) => this.#receive([datagram.toString('utf8').replace(/\r?\n$/, '')]));
       socket.on('error', (error) => this.#onError(error, `syslog listener udp://${host}:${port}`));
@@ -213,6 +233,7 @@ export class SyslogListener {
         });
       });
       const bound = socket.address();
+      this.#udpBound = { port: bound.port, ipv6: bound.family === 'IPv6' };
       return { host: bound.address, port: bound.port };
     }
     const server = tls ? createTlsServer(tls) : createServer((connection) => this.#connect(connection));

@@ -183,7 +183,7 @@ export class ServerMetrics {
   watchSyslog(stats: () => (SyslogStats & { source: string; protocol: string })[]): void {
     new Counter({
       name: 'riposte_syslog_messages_total',
-      help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped, replayed)',
+      help: 'Syslog messages by listener source, protocol and outcome (received, accepted, duplicate, rejected, dropped, replayed, kernel_dropped)',
       labelNames: ['source', 'protocol', 'outcome'] as const,
       registers: [this.registry],
       collect() {
@@ -196,6 +196,7 @@ export class ServerMetrics {
             ['rejected', l.rejected],
             ['dropped', l.dropped],
             ['replayed', l.replayed],
+            ['kernel_dropped', l.kernelDropped],
           ] as const)
             this.inc({ source: l.source, protocol: l.protocol, outcome }, n);
       },
