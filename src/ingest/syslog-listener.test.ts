@@ -143,6 +143,8 @@ describe('syslog listener: batches in flight', () => {
   });
 });
 
+const MB = 1024 * 1024;
+
 describe('syslog spools no listener takes up', () => {
   it('are the ones outside the configuration that still hold messages', () => {
     const dataDir = scratch();
@@ -151,16 +153,27 @@ describe('syslog spools no listener takes up', () => {
     const ends = spool.append(['<14>one', '<14>two'])!;
     spool.close();
     const moved = { ...old, port: 6514 };
-    const [leftover] = leftoverSyslogSpools(dataDir, [moved]);
+    const [leftover] = leftoverSyslogSpools({ dataDir, syslogListeners: [moved], syslogSpoolMaxBytes: MB });
     assert.equal(leftover?.dir, syslogSpoolDir(dataDir, old));
     assert.ok(leftover.bytes > 10);
-    assert.deepEqual(leftoverSyslogSpools(dataDir, [old]), [], 'configured: its listener takes it up');
+    assert.deepEqual(
+      leftoverSyslogSpools({ dataDir, syslogListeners: [old], syslogSpoolMaxBytes: MB }),
+      [],
+      'configured: its listener takes it up',
+    );
     // Once what it holds has committed, there is nothing to say about it.
     const reopened = SyslogSpool.open(syslogSpoolDir(dataDir, old), 1024 * 1024);
     reopened.commit(ends[1]!);
     reopened.close();
-    assert.deepEqual(leftoverSyslogSpools(dataDir, [moved]), []);
-    assert.deepEqual(leftoverSyslogSpools(scratch(), []), [], 'no spools at all');
+    assert.deepEqual(
+      leftoverSyslogSpools({ dataDir, syslogListeners: [moved], syslogSpoolMaxBytes: MB }),
+      [],
+    );
+    assert.deepEqual(
+      leftoverSyslogSpools({ dataDir: scratch(), syslogListeners: [], syslogSpoolMaxBytes: MB }),
+      [],
+      'no spools at all',
+    );
   });
 });
 

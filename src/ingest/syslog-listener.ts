@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
-import type { SyslogListenerConfig, SyslogTlsFiles } from '../config.ts';
+import type { Config, SyslogListenerConfig, SyslogTlsFiles } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { storageTrouble, type StorageTrouble } from '../store/storage-errors.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
@@ -78,12 +78,15 @@ export function syslogSpoolDir(dataDir: string, listener: SyslogListenerConfig):
  * listener whose address or source changed, or was removed, after a crash or a stop while the
  * database was away): `riposte serve` names them, since nothing else will ingest them.
  */
-export function leftoverSyslogSpools(
-  dataDir: string,
-  listeners: readonly SyslogListenerConfig[],
-): { dir: string; bytes: number }[] {
+export function leftoverSyslogSpools({
+  dataDir,
+  syslogListeners,
+  syslogSpoolMaxBytes,
+}: Pick<Config, 'dataDir' | 'syslogListeners' | 'syslogSpoolMaxBytes'>): { dir: string; bytes: number }[] {
   const root = path.join(dataDir, 'syslog-spool');
   if (!existsSync(root)) return [];
+  // With the spool turned off, no listener takes up any spool.
+  const listeners = syslogSpoolMaxBytes > 0 ? syslogListeners : [];
   const used = new Set(listeners.map((l) => syslogSpoolDir(dataDir, l)));
   return readdirSync(root)
     .map((name) => path.join(root, name))
@@ -313,11 +316,10 @@ export class SyslogListener {
     }
     this.#spool = spool;
     this.stats.spoolBytes = spool.bytes;
-    if (isBefore(spool.committed, spool.startedAt)) {
-      this.#spilledFrom = spool.committed;
-      this.#refill();
-      if (this.#pending.length > 0) this.#flushSoon(0);
-    }
+    // Whatever lies between the committed position and this process's own segment is taken up.
+    this.#spilledFrom = spool.committed;
+    this.#refill();
+    if (this.#pending.length > 0) this.#flushSoon(0);
     this.#syncTimer = setInterval(() => this.#syncSpool(), SPOOL_SYNC_MS).unref();
   }
 

@@ -210,8 +210,7 @@ export class TenantHost {
 
   /** A spool in the tenant's folder that still holds messages no listener of its takes up is named. */
   #reportLeftoverSpools(slug: string, riposte: Riposte): void {
-    const { dataDir, syslogListeners, syslogSpoolMaxBytes } = riposte.config;
-    for (const spool of leftoverSyslogSpools(dataDir, syslogSpoolMaxBytes > 0 ? syslogListeners : []))
+    for (const spool of leftoverSyslogSpools(riposte.config))
       this.#options.log({
         msg: 'a syslog spool of the tenant holds messages no listener takes up (its listener moved, was renamed or removed): configure that listener again to ingest them, or delete the directory',
         tenant: slug,

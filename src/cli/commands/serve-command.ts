@@ -138,9 +138,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       io.stderr(
         `syslog: ${listener.protocol}://${listener.host}:${listener.port} → tenant ${listener.tenant}, source ${listener.source} (while the tenant is open here)\n`,
       );
-    // With the spool turned off, no listener takes up any spool.
-    const spooling = config.syslogSpoolMaxBytes > 0 ? config.syslogListeners : [];
-    for (const spool of leftoverSyslogSpools(config.dataDir, spooling))
+    for (const spool of leftoverSyslogSpools(config))
       io.stderr(
         `syslog: the spool ${spool.dir} holds ${spool.bytes} bytes of messages no listener takes up (its listener's address or source changed, or it was removed): configure that listener again to ingest them, or delete the directory\n`,
       );
