@@ -10,6 +10,7 @@ import type { SyslogListenerConfig } from '../config.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestResult, IngestService } from './ingest-service.ts';
 import type { PreparedBody } from './prepare-body.ts';
+import { until } from '../../test/support/until.ts';
 import { leftoverSyslogSpools, SyslogListener, syslogSpoolDir } from './syslog-listener.ts';
 import { SyslogSpool } from './syslog-spool.ts';
 
@@ -65,11 +66,6 @@ async function send(port: number, lines: string[]): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   await new Promise<void>((resolve) => socket.end(lines.map((l) => `${l}\n`).join(''), () => resolve()));
-}
-
-async function until(what: string, done: () => boolean): Promise<void> {
-  for (let i = 0; i < 800 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(done(), `timed out waiting until ${what}`);
 }
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `CEF:0|v|p|1|${i}|message ${i}|5|`);
