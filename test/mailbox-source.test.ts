@@ -135,7 +135,14 @@ describe('e-mail sources reading a mailbox (real Dovecot)', { skip: dovecotSkipR
     await deliver(lure('p2', 'Invoice overdue'));
     await deliver('X-Note: no headers a reader would know\r\n\r\njust text\r\n');
     const [poll] = await h.riposte.mailboxes.pollDue();
-    assert.deepEqual(poll, { source: 'phish-reports', stored: 2, duplicates: 0, rejected: 1, tooLarge: 0 });
+    assert.deepEqual(poll, {
+      source: 'phish-reports',
+      stored: 2,
+      duplicates: 0,
+      rejected: 1,
+      tooLarge: 0,
+      limitedForSeconds: null,
+    });
     assert.deepEqual(await alertsOf(), ['Invoice overdue', 'Your parcel is waiting']);
     const reported = (await h.riposte.alerts.list({ source: 'phish-reports', limit: 100 })).items.find(
       (a) => a.title === 'Your parcel is waiting',
@@ -204,6 +211,23 @@ describe('e-mail sources reading a mailbox (real Dovecot)', { skip: dovecotSkipR
       (e: unknown) =>
         e instanceof ActionError && e.code === 'not_found' && /no folder Reports/.test(e.message),
     );
+  });
+
+  it("past the source's alert limit a message stays unmarked, and is read once the limit allows", async () => {
+    await h.riposte.sources.update('phish-reports', { alertLimitPerMinute: 1 }, ADMIN);
+    await deliver(lure('p5', 'Limited one'));
+    await deliver(lure('p6', 'Limited two'));
+    const at = Date.now() + 600_000;
+    const [limited] = await h.riposte.mailboxes.pollDue(at);
+    // One alert a minute: the first message is stored, the second waits the minute out.
+    assert.deepEqual([limited?.stored, limited?.limitedForSeconds], [1, 60]);
+    const waiting = (await flags()).find((m) => m.subject === 'Limited two');
+    assert.ok(waiting && !waiting.flags.includes(TAKEN_KEYWORD), JSON.stringify(waiting));
+    assert.deepEqual(await h.riposte.mailboxes.pollDue(at + 59_000), [], 'not due before the minute');
+    await h.riposte.sources.update('phish-reports', { alertLimitPerMinute: null }, ADMIN);
+    const [rest] = await h.riposte.mailboxes.pollDue(at + 61_000);
+    assert.deepEqual([rest?.stored, rest?.limitedForSeconds], [1, null]);
+    assert.ok((await alertsOf()).includes('Limited two'));
   });
 
   it('a message that failed to store is not marked, and is read again next time', async () => {

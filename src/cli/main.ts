@@ -109,7 +109,7 @@ const COMMANDS = lookupTable<{ run: Command; usage: string }>({
   'source create': {
     run: sourceCreateCommand,
     usage:
-      'source create --name N --format F [--options JSON] [--require-signature] [--expect-within 1h]   prints the ingest token',
+      'source create --name N --format F [--options JSON] [--require-signature] [--expect-within 1h] [--alert-limit 600]   prints the ingest token',
   },
   'source list': {
     run: sourceListCommand,
@@ -122,7 +122,7 @@ const COMMANDS = lookupTable<{ run: Command; usage: string }>({
   'source update': {
     run: sourceUpdateCommand,
     usage:
-      'source update --name N [--format F] [--options JSON] [--[no-]require-signature] [--expect-within 1h|off]   the token stays',
+      'source update --name N [--format F] [--options JSON] [--[no-]require-signature] [--expect-within 1h|off] [--alert-limit 600|off]   the token stays',
   },
   'source rotate-token': {
     run: sourceRotateTokenCommand,

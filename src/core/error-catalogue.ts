@@ -52,6 +52,11 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, fault: 'user', title: 'The body is larger than allowed' },
   unsupported_media_type: { status: 415, fault: 'user', title: 'The content type is not supported' },
   rate_limited: { status: 429, fault: 'user', title: 'Too many requests' },
+  source_rate_limited: {
+    status: 429,
+    fault: 'user',
+    title: 'The source sent more alerts than its limit allows; nothing of this request was stored',
+  },
   not_available: {
     status: 501,
     fault: 'user',

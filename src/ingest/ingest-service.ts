@@ -1,10 +1,11 @@
 import type { Actor } from '../audit/audit-log.ts';
-import { nowIso } from '../core/clock.ts';
+import { nowIso, nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
 import { prepareBody, type IngestBody, type PreparedBody, type Rejection } from './prepare-body.ts';
 import type { PreparePool } from './prepare-pool.ts';
+import { SourceAlertLimiter } from './source-alert-limit.ts';
 
 export type { Rejection } from './prepare-body.ts';
 
@@ -34,6 +35,8 @@ export class IngestService {
   readonly #writer: IngestWriter;
   readonly #pool: PreparePool | undefined;
   readonly #onReceived: ((source: string) => void) | undefined;
+  /** Sources' alert limits in this process (what a source sends, not a file `riposte ingest` reads). */
+  readonly limits = new SourceAlertLimiter();
 
   /** `onReceived` is told the source's name after each commit (what watching for silence needs). */
   constructor(writer: IngestWriter, pool?: PreparePool, onReceived?: (source: string) => void) {
@@ -57,7 +60,8 @@ export class IngestService {
   /**
    * The second half: hands the prepared body to the writer — at once, before this returns, so
    * bodies committed one after another are written in that order — and answers after the durable
-   * commit. Throws `no_valid_records` when nothing in the body could be ingested.
+   * commit. Throws `no_valid_records` when nothing in the body could be ingested, and
+   * `source_rate_limited` (nothing stored) when the source sent more than its alert limit allows.
    */
   async commit(source: Source, prepared: PreparedBody, actor: Actor): Promise<IngestResult> {
     const { records, alerts, rejected } = prepared;
@@ -74,6 +78,8 @@ export class IngestService {
         },
       );
     }
+    if (actor.type === 'source' && source.alertLimitPerMinute !== null)
+      this.limits.take(source.name, source.alertLimitPerMinute, alerts.length, nowMs());
     // Reached before the first await, so the job is submitted while `commit` is being called.
     const result = await this.#writer.write({
       source: source.name,

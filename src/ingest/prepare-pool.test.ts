@@ -98,6 +98,7 @@ describe('ingest service with ingest threads', () => {
     expectWithinSeconds: null,
     lastReceivedAt: null,
     silentSince: null,
+    alertLimitPerMinute: null,
   };
   const actor = { id: 'ids', type: 'source' as const };
   const recording = () => {

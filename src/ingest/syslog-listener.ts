@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Actor } from '../audit/audit-log.ts';
 import type { Config, SyslogListenerConfig, SyslogTlsFiles } from '../config.ts';
 import { RiposteError } from '../core/riposte-error.ts';
-import { storageTrouble, type StorageTrouble } from '../store/storage-errors.ts';
+import { storageTrouble } from '../store/storage-errors.ts';
+import { limitWait } from './source-alert-limit.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { IngestResult, IngestService } from './ingest-service.ts';
 import { parseSyslog, SyslogFramer, SYSLOG_MAX_MESSAGE } from './syslog-frame.ts';
@@ -35,6 +36,8 @@ const UDP_RECEIVE_BUFFER = 8 * 1024 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 /** The longest wait before trying a database that could not take a batch again. */
 const MAX_HOLD_MS = 5_000;
+/** The longest a batch over its source's alert limit waits before it is tried again. */
+const MAX_LIMIT_HOLD_MS = 60_000;
 
 export interface SyslogStats {
   received: number;
@@ -42,7 +45,10 @@ export interface SyslogStats {
   duplicates: number;
   rejected: number;
   dropped: number;
-  /** Times a batch was held back because the database could not take it (and tried again later). */
+  /**
+   * Times a batch was held back because the database could not take it, or the source was over its
+   * alert limit (and tried again later).
+   */
   held: number;
   /** Messages an earlier process had read and not committed, read back from the spool. */
   replayed: number;
@@ -114,8 +120,9 @@ interface Pending {
  * disk (src/ingest/syslog-spool.ts): a crash, or a stop while the database cannot take a write, leaves
  * the uncommitted ones there and the next start ingests them (one that had committed just before the
  * crash comes again as a duplicate and is counted, not stored twice). A batch the database cannot take
- * (full, read-only, out of reach) is held and tried again; meanwhile the backlog grows on disk, up to
- * the spool's limit, and only past it are TCP senders paused and UDP datagrams dropped (and counted).
+ * (full, read-only, out of reach), or one past the source's alert limit, is held and tried again;
+ * meanwhile the backlog grows on disk, up to the spool's limit, and only past it are TCP senders paused
+ * and UDP datagrams dropped (and counted).
  */
 export class SyslogListener {
   readonly #config: SyslogListenerConfig;
@@ -433,7 +440,7 @@ export class SyslogListener {
   async #flush(): Promise<void> {
     const flight: { batch: Pending[]; done: Promise<IngestResult> }[] = [];
     let putBack: Pending[] | undefined;
-    let refused: { error: unknown; trouble: StorageTrouble } | undefined;
+    let refused: { error: unknown; hold: Hold } | undefined;
     for (;;) {
       while (!putBack && flight.length < IN_FLIGHT) {
         if (this.#pending.length < BATCH_MESSAGES) this.#refill();
@@ -451,16 +458,16 @@ export class SyslogListener {
         this.stats.rejected += result.rejected.length;
         this.#holdUntil = 0;
       } catch (error) {
-        const trouble = storageTrouble(error);
+        const hold = holdFor(error);
         // Stopping without a spool, a batch the database refuses is lost like any other failure.
-        if (trouble && !(this.#closed && !this.#spool)) {
+        if (hold && !(this.#closed && !this.#spool)) {
           for (const p of batch)
             if (!p.refused && p.end) {
               p.refused = true;
               this.#refusedLeft++;
             }
           (putBack ??= []).push(...batch);
-          refused ??= { error, trouble };
+          refused ??= { error, hold };
           continue;
         }
         if (error instanceof RiposteError && error.code === 'no_valid_records')
@@ -471,7 +478,7 @@ export class SyslogListener {
       this.#committed(batch);
       if (this.#pending.length < MAX_PENDING / 2) for (const c of this.#connections) c.resume();
     }
-    if (putBack && refused) this.#hold(putBack, refused.error, refused.trouble);
+    if (putBack && refused) this.#hold(putBack, refused.error, refused.hold);
   }
 
   /** Prepares the batch and commits it after the batch before it was handed to the writer. */
@@ -504,13 +511,16 @@ export class SyslogListener {
     return done;
   }
 
-  /** The database could not take these batches: stopping, they stay in the spool; else they wait. */
-  #hold(batches: Pending[], error: unknown, trouble: StorageTrouble): void {
+  /**
+   * The database could not take these batches, or the source was over its limit: stopping, they stay
+   * in the spool; else they wait.
+   */
+  #hold(batches: Pending[], error: unknown, hold: Hold): void {
     if (this.#closed) {
       // Stopping: what is not committed stays in the spool, and the next start takes it up.
       this.#onError(
         error,
-        `syslog for ${this.#config.source}: the database ${trouble.what}; the messages not committed stay in the spool for the next start`,
+        `syslog for ${this.#config.source}: ${hold.why}; the messages not committed stay in the spool for the next start`,
       );
       this.#pending = [];
       this.#spilledFrom = undefined;
@@ -523,10 +533,10 @@ export class SyslogListener {
     if (this.#holdUntil === 0)
       this.#onError(
         error,
-        `syslog for ${this.#config.source}: the database ${trouble.what}; holding the messages and trying again`,
+        `syslog for ${this.#config.source}: ${hold.why}; holding the messages and trying again`,
       );
     this.stats.held++;
-    this.#holdUntil = Date.now() + Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS);
+    this.#holdUntil = Date.now() + hold.waitMs;
     if (!this.#spool) for (const c of this.#connections) c.pause();
     // A flush messages set going during this one would come before the hold is over.
     clearTimeout(this.#timer);
@@ -603,4 +613,28 @@ export class SyslogListener {
       this.#spoolFailed(error);
     }
   }
+}
+
+/** Why a batch waits, and how long before it is tried again. */
+interface Hold {
+  why: string;
+  waitMs: number;
+}
+
+/**
+ * A batch that failed for a reason time can take away: the database could not take it (full,
+ * read-only, out of reach), or the source had sent its alert limit. Any other failure is for good.
+ */
+function holdFor(error: unknown): Hold | undefined {
+  const trouble = storageTrouble(error);
+  if (trouble)
+    return {
+      why: `the database ${trouble.what}`,
+      waitMs: Math.min(trouble.retryAfterSeconds * 1000, MAX_HOLD_MS),
+    };
+  // The limit's wait is exact; past a minute it is asked again, in case the limit was raised.
+  const wait = limitWait(error);
+  return wait === undefined
+    ? undefined
+    : { why: 'the source is over its alert limit', waitMs: Math.min(wait * 1000, MAX_LIMIT_HOLD_MS) };
 }

@@ -7,6 +7,7 @@ import { RiposteError } from '../core/riposte-error.ts';
 import { integrationContext } from '../connections/integration-actions.ts';
 import { withoutCredentials, type InstanceStore } from '../connections/instance-store.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
+import { limitWait } from '../ingest/source-alert-limit.ts';
 import type { OutboundHttp } from '../integrations/http/outbound-http.ts';
 import type { Source, SourceService } from '../sources/source-service.ts';
 import type { DatabaseSchema } from '../store/schema.ts';
@@ -35,6 +36,11 @@ export interface PullPoll {
   more: boolean;
   /** Why the poll failed (the position stays after the last committed page); null when it did not. */
   error: string | null;
+  /**
+   * The source had sent its alert limit: the page read last was not stored, the position stays after
+   * the last committed page, and the next poll comes after this many seconds; null when it had not.
+   */
+  limitedForSeconds: number | null;
 }
 
 export interface PullPollerOptions {
@@ -229,6 +235,7 @@ export class PullPoller {
       rejected: 0,
       more: false,
       error: null,
+      limitedForSeconds: null,
     };
     const abort = new AbortController();
     this.#aborts.add(abort);
@@ -236,7 +243,12 @@ export class PullPoller {
       poll.more = await this.#pages(source, pulled, row, claim, poll, abort.signal);
       if (this.#closed) await this.#store.release(source.name, claim);
       else {
-        const next = poll.more ? nowMs() : nowMs() + pulled.everySeconds * 1000;
+        const next =
+          poll.limitedForSeconds !== null
+            ? nowMs() + poll.limitedForSeconds * 1000
+            : poll.more
+              ? nowMs()
+              : nowMs() + pulled.everySeconds * 1000;
         await this.#store.finish(source.name, claim, { ok: true, nextPollAt: iso(next) });
         this.counts.poll(source.name, 'ok');
       }
@@ -278,7 +290,16 @@ export class PullPoller {
     for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
       if (this.#closed) return true;
       const read = await feed.fetchPage(context, { ...request, cursor });
-      const counts = await ingestPage(this.#options.ingest, source, read.records, this.#options.onError);
+      let counts;
+      try {
+        counts = await ingestPage(this.#options.ingest, source, read.records, this.#options.onError);
+      } catch (error) {
+        // Over the source's alert limit: not a failure; the page is read again once it may be stored.
+        const wait = limitWait(error);
+        if (wait === undefined) throw error;
+        poll.limitedForSeconds = wait;
+        return false;
+      }
       this.counts.record(source.name, counts);
       // The position moves only now, after the page's alerts are committed.
       if (!(await this.#store.savePage(source.name, claim, read.cursor, counts, lease()))) return false;

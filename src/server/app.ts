@@ -116,6 +116,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchSyslog(() => riposte.syslogStats());
   metrics.watchPulls(riposte.pulls);
   metrics.watchRateLimit(limiter);
+  metrics.watchSourceLimits(riposte.ingest.limits);
   if (options.hosts) metrics.watchTenants(options.hosts);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);

@@ -6,6 +6,7 @@ import type { DatabaseClock } from '../store/database-clock.ts';
 import { nowMs } from '../core/clock.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { SyslogStats } from '../ingest/syslog-listener.ts';
+import type { SourceAlertLimiter } from '../ingest/source-alert-limit.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { PullPoller } from '../pull/pull-poller.ts';
@@ -203,7 +204,7 @@ export class ServerMetrics {
     });
     new Counter({
       name: 'riposte_syslog_batches_held_total',
-      help: 'Syslog batches held back because the database could not take them, and tried again later',
+      help: 'Syslog batches held back because the database could not take them or the source was over its alert limit, and tried again later',
       labelNames: ['source', 'protocol'] as const,
       registers: [this.registry],
       collect() {
@@ -247,11 +248,30 @@ export class ServerMetrics {
     });
   }
 
-  /**
-   * Pulled sources: this process's polls by outcome (ok, failed) and the records they read by what
-   * became of them (stored, duplicate, rejected); and from the database, whichever process polled,
-   * each source's failures in a row and the age of its last successful poll (read at most every 10 s).
-   */
+  /** What sources over their alert limit were refused in this process: requests and batches, and alerts. */
+  watchSourceLimits(limits: SourceAlertLimiter): void {
+    new Counter({
+      name: 'riposte_source_limited_total',
+      help: 'Requests, syslog batches and pulled pages refused (nothing stored; to be sent again) because their source was over its alert limit (this process)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [source, refused] of limits.refusals()) this.inc({ source }, refused.requests);
+      },
+    });
+    new Counter({
+      name: 'riposte_source_limited_alerts_total',
+      help: 'Alerts in those refused requests, batches and pages (this process)',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [source, refused] of limits.refusals()) this.inc({ source }, refused.alerts);
+      },
+    });
+  }
+
   /** The tenants this process serves, by state (open, disabled, failing to open). */
   watchTenants(hosts: { states(): Record<string, number> }): void {
     new Gauge({
@@ -266,6 +286,11 @@ export class ServerMetrics {
     });
   }
 
+  /**
+   * Pulled sources: this process's polls by outcome (ok, failed) and the records they read by what
+   * became of them (stored, duplicate, rejected); and from the database, whichever process polled,
+   * each source's failures in a row and the age of its last successful poll (read at most every 10 s).
+   */
   watchPulls(pulls: PullPoller): void {
     const counter = (name: string, help: string, kind: 'polls' | 'records') =>
       new Counter({

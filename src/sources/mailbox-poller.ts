@@ -2,6 +2,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
+import { limitWait } from '../ingest/source-alert-limit.ts';
 import { mailboxOptions, type MailboxOptions } from './mailbox-options.ts';
 import type { Source, SourceService } from './source-service.ts';
 
@@ -20,6 +21,11 @@ export interface MailboxPoll {
   /** Messages that are not e-mails Riposte can read; marked taken all the same. */
   rejected: number;
   tooLarge: number;
+  /**
+   * The source had sent its alert limit: the message that would go over stays unmarked in the
+   * mailbox, and the next poll comes after this many seconds; null when it had not.
+   */
+  limitedForSeconds: number | null;
 }
 
 export interface MailboxPollerOptions {
@@ -54,7 +60,14 @@ export class MailboxPoller {
       try {
         const { poll, more } = await this.#poll(source, mailbox);
         polls.push(poll);
-        this.#due.set(source.name, more ? now : now + mailbox.everySeconds * 1000);
+        this.#due.set(
+          source.name,
+          poll.limitedForSeconds !== null
+            ? now + poll.limitedForSeconds * 1000
+            : more
+              ? now
+              : now + mailbox.everySeconds * 1000,
+        );
       } catch (error) {
         this.#due.set(source.name, now + mailbox.everySeconds * 1000);
         this.#options.onError(error, `reading the mailbox of source ${source.name} failed; retrying later`);
@@ -67,19 +80,34 @@ export class MailboxPoller {
 
   async #poll(source: Source, mailbox: MailboxOptions): Promise<{ poll: MailboxPoll; more: boolean }> {
     const actor: Actor = { id: `mailbox:${source.name}`, type: 'source' };
-    const poll: MailboxPoll = { source: source.name, stored: 0, duplicates: 0, rejected: 0, tooLarge: 0 };
-    const read = await this.#options.read(mailbox, async (raw) => {
-      try {
-        const result = await this.#options.ingest.ingest(source, raw, 'message/rfc822', actor);
-        poll.stored += result.accepted;
-        poll.duplicates += result.duplicates;
-      } catch (error) {
-        // A message that is not an e-mail stays unreadable: it is taken (not read again) and reported.
-        if (!(error instanceof RiposteError) || error.code !== 'no_valid_records') throw error;
-        poll.rejected++;
-        this.#options.onError(error, `a message in the mailbox of source ${source.name} is not an e-mail`);
-      }
-    });
+    const poll: MailboxPoll = {
+      source: source.name,
+      stored: 0,
+      duplicates: 0,
+      rejected: 0,
+      tooLarge: 0,
+      limitedForSeconds: null,
+    };
+    const read = await this.#options
+      .read(mailbox, async (raw) => {
+        try {
+          const result = await this.#options.ingest.ingest(source, raw, 'message/rfc822', actor);
+          poll.stored += result.accepted;
+          poll.duplicates += result.duplicates;
+        } catch (error) {
+          // A message that is not an e-mail stays unreadable: it is taken (not read again) and reported.
+          if (!(error instanceof RiposteError) || error.code !== 'no_valid_records') throw error;
+          poll.rejected++;
+          this.#options.onError(error, `a message in the mailbox of source ${source.name} is not an e-mail`);
+        }
+      })
+      .catch((error: unknown) => {
+        // Over the source's alert limit: the message stays unmarked; read again once it may be stored.
+        const wait = limitWait(error);
+        if (wait === undefined) throw error;
+        poll.limitedForSeconds = wait;
+        return { taken: 0, tooLarge: 0, more: false };
+      });
     poll.tooLarge = read.tooLarge;
     return { poll, more: read.more };
   }

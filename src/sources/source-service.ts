@@ -28,6 +28,8 @@ export interface Source {
   lastReceivedAt: string | null;
   /** Since when it has been reported silent (null: it is not). */
   silentSince: string | null;
+  /** Alerts a minute it may send (per process); past it what it sends waits (null: no limit). */
+  alertLimitPerMinute: number | null;
 }
 
 /** What a source has sent lately: for telling a sensor that went quiet from one that is busy. */
@@ -46,6 +48,7 @@ export interface NewSource {
   options?: Record<string, unknown>;
   requireSignature?: boolean;
   expectWithinSeconds?: number | null;
+  alertLimitPerMinute?: number | null;
 }
 
 /** What `update` may change; the token stays (rotate it with `rotateToken`). */
@@ -55,9 +58,17 @@ export interface SourcePatch {
   requireSignature?: boolean;
   /** null stops watching the source for silence. */
   expectWithinSeconds?: number | null;
+  /** null lifts the limit. */
+  alertLimitPerMinute?: number | null;
 }
 
-const PATCHABLE = ['format', 'options', 'requireSignature', 'expectWithinSeconds'] as const;
+const PATCHABLE = [
+  'format',
+  'options',
+  'requireSignature',
+  'expectWithinSeconds',
+  'alertLimitPerMinute',
+] as const;
 /** The shortest and longest silence a source may be expected to keep: a minute, thirty days. */
 export const MIN_EXPECT_SECONDS = 60;
 export const MAX_EXPECT_SECONDS = 30 * 86_400;
@@ -77,6 +88,26 @@ function checkExpectation(value: unknown): number | null {
       'validation_failed',
       `expectWithinSeconds must be a whole number of seconds from ${MIN_EXPECT_SECONDS} to ${MAX_EXPECT_SECONDS} (30 days), or null; got ${JSON.stringify(value)}`,
       { path: '/expectWithinSeconds' },
+    );
+  return value;
+}
+
+/** The highest alert limit a source may be given: far above what one process can store. */
+export const MAX_ALERT_LIMIT_PER_MINUTE = 100_000_000;
+
+/** `alertLimitPerMinute` as given: a whole number of alerts from 1, or null (no limit). */
+function checkAlertLimit(value: unknown): number | null {
+  if (value === null) return null;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_ALERT_LIMIT_PER_MINUTE
+  )
+    throw new RiposteError(
+      'validation_failed',
+      `alertLimitPerMinute must be a whole number of alerts from 1 to ${MAX_ALERT_LIMIT_PER_MINUTE}, or null (no limit); got ${JSON.stringify(value)}`,
+      { path: '/alertLimitPerMinute' },
     );
   return value;
 }
@@ -126,6 +157,7 @@ function toSource(row: SourceTable): Source {
     expectWithinSeconds: row.expect_within_seconds === null ? null : Number(row.expect_within_seconds),
     lastReceivedAt: row.last_received_at,
     silentSince: row.silent_since,
+    alertLimitPerMinute: row.alert_limit_per_minute === null ? null : Number(row.alert_limit_per_minute),
   };
 }
 
@@ -246,6 +278,7 @@ export class SourceService {
     checkFormatAndOptions(input.format, options);
     await this.#checkOptions?.(input.format, options);
     const expectWithinSeconds = checkExpectation(input.expectWithinSeconds ?? null);
+    const alertLimitPerMinute = checkAlertLimit(input.alertLimitPerMinute ?? null);
     const token = `rps_${newSecret()}`;
     const createdAt = nowIso();
     const row: SourceTable = {
@@ -265,6 +298,7 @@ export class SourceService {
       watched_since: expectWithinSeconds === null ? null : createdAt,
       last_received_at: null,
       silent_since: null,
+      alert_limit_per_minute: alertLimitPerMinute,
     };
     await this.#db.transaction().execute(async (trx) => {
       const existing = await trx
@@ -289,6 +323,7 @@ export class SourceService {
             format: row.format,
             requireSignature: input.requireSignature === true,
             expectWithinSeconds,
+            alertLimitPerMinute,
           },
         },
       ]);
@@ -368,6 +403,8 @@ export class SourceService {
       });
     const expectation =
       patch.expectWithinSeconds === undefined ? undefined : checkExpectation(patch.expectWithinSeconds);
+    const limit =
+      patch.alertLimitPerMinute === undefined ? undefined : checkAlertLimit(patch.alertLimitPerMinute);
     if (this.#checkOptions && (patch.format !== undefined || patch.options !== undefined)) {
       // What needs the database (an integration instance named by options.pull) is checked first.
       const current = await this.#db
@@ -392,14 +429,21 @@ export class SourceService {
             ? null
             : Number(current.expect_within_seconds)
           : expectation;
+      const alertLimitPerMinute =
+        limit === undefined
+          ? current.alert_limit_per_minute === null
+            ? null
+            : Number(current.alert_limit_per_minute)
+          : limit;
       return {
         changes: {
           format,
           options: JSON.stringify(options),
           require_signature: requireSignature ? 1 : 0,
           ...(expectation === undefined ? {} : watching(current, expectation)),
+          alert_limit_per_minute: alertLimitPerMinute,
         },
-        details: { changed, format, requireSignature, expectWithinSeconds },
+        details: { changed, format, requireSignature, expectWithinSeconds, alertLimitPerMinute },
       };
     });
     return toSource(row);

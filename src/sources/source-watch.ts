@@ -37,6 +37,7 @@ export const ownSource: Source = {
   expectWithinSeconds: null,
   lastReceivedAt: null,
   silentSince: null,
+  alertLimitPerMinute: null,
 };
 /** The rule of the alert raised for a silent source: what a playbook's trigger can match. */
 export const SILENCE_RULE = 'riposte.source_silent';

@@ -33,6 +33,7 @@ import * as tokenScopes from './migrations/0029-token-scopes.ts';
 import * as oidcIdentities from './migrations/0030-oidc-identities.ts';
 import * as runMetricsIndexes from './migrations/0031-run-metrics-indexes.ts';
 import * as tenants from './migrations/0032-tenants.ts';
+import * as sourceAlertLimit from './migrations/0033-source-alert-limit.ts';
 
 interface Migration {
   name: string;
@@ -73,6 +74,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0030-oidc-identities', up: oidcIdentities.up },
   { name: '0031-run-metrics-indexes', up: runMetricsIndexes.up },
   { name: '0032-tenants', up: tenants.up },
+  { name: '0033-source-alert-limit', up: sourceAlertLimit.up },
 ];
 
 export interface MigrationResult {

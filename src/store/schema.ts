@@ -21,6 +21,8 @@ export interface SourceTable {
   last_received_at: string | null;
   /** Since when it has been reported silent (null: it is not). */
   silent_since: string | null;
+  /** Alerts a minute it may send; past it what it sends waits (null: no limit). Migration 0033. */
+  alert_limit_per_minute: number | null;
 }
 
 export interface AlertTable {

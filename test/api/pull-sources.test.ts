@@ -558,6 +558,42 @@ for (const kind of databaseKinds()) {
       const line = listed.stdout.split('\n').find((l) => l.startsWith('edr-cli\t'));
       assert.match(line ?? '', /pulled from crowdstrike\/falcon every 120 s\tlast pulled 20/);
     });
+
+    it('a source over its alert limit waits: not a failure, the position stays, the page is read again', async () => {
+      const created = await api('POST', '/api/v1/sources', {
+        name: 'mde-limited',
+        format: 'defender',
+        alertLimitPerMinute: 3,
+        options: { pull: { instance: 'mde', page_size: 2, every_seconds: 300 } },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      // The first page takes two of three; the second needs two and waits for one: 20 s.
+      const [limited] = (await h.riposte.pulls.pollDue()).filter((p) => p.source === 'mde-limited');
+      assert.deepEqual(
+        [limited?.pages, limited?.records, limited?.error, limited?.limitedForSeconds],
+        [1, 2, null, 20],
+      );
+      const pull = await pullOf('mde-limited');
+      assert.equal(pull.failures, 0);
+      assert.equal(pull.lastError, null);
+      assert.deepEqual(pull.records, {
+        pulled: 2,
+        stored: pull.records.stored,
+        duplicates: pull.records.duplicates,
+        rejected: 0,
+      });
+      const wait = Date.parse(pull.nextPollAt) - Date.now();
+      assert.ok(wait > 15_000 && wait <= 20_000, `next poll in ${wait} ms`);
+      assert.equal(
+        (await api('PATCH', '/api/v1/sources/mde-limited', { alertLimitPerMinute: null })).statusCode,
+        200,
+      );
+      const [rest] = await pollOne(h.riposte, 'mde-limited');
+      // The rest, and the overlap read again (which dedup counts, not stores).
+      assert.deepEqual([rest?.error, rest?.limitedForSeconds], [null, null]);
+      assert.ok(rest!.records >= 4, `${rest?.records} records`);
+      assert.deepEqual(await titles('mde-limited'), mde.alertList.alerts.map((a) => a.title).sort());
+    });
   });
 }
 

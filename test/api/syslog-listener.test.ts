@@ -329,6 +329,44 @@ describe('syslog while the database cannot take a write', () => {
   });
 });
 
+describe('syslog from a source over its alert limit', () => {
+  it('holds the batches past the limit and commits every message once the limit allows', async () => {
+    const db = await createTestDatabase('sqlite');
+    const riposte = await openRiposte(
+      loadConfig(
+        { RIPOSTE_SYSLOG: 'tcp://127.0.0.1:0/fw' },
+        { dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', builtinPlaybooks: false },
+      ),
+    );
+    try {
+      // Ten alerts a second: of two bursts of 325 messages, the second waits about five seconds.
+      await riposte.sources.create({ name: 'fw', format: 'cef', alertLimitPerMinute: 600 }, ACTOR);
+      const [listener] = await riposte.startSyslog();
+      const stats = () => riposte.syslogStats().find((l) => l.source === 'fw')!;
+      const burst = (from: number) =>
+        Array.from({ length: 325 }, (_, i) => `${cefLine(from + i, `Limited ${from + i}`)}\n`).join('');
+      await sendTcp(listener!.port, [burst(20_000)]);
+      await until('the first burst committed', () => stats().accepted === 325);
+      await sendTcp(listener!.port, [burst(30_000)]);
+      await until('a batch held', () => stats().held >= 1);
+      assert.equal(stats().accepted, 325);
+      await until('every message committed', () => stats().accepted === 650, 30_000);
+      assert.equal(stats().dropped, 0);
+      const refused = riposte.ingest.limits.refusals().get('fw');
+      assert.ok(refused && refused.requests >= 1, 'the limit refused a batch');
+      const stored = await riposte.database.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('source', '=', 'fw')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(stored.n), 650);
+    } finally {
+      await riposte.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('syslog configuration', () => {
   it('names the entry that is not udp:// or tcp://host:port/source', () => {
     for (const bad of ['udp://127.0.0.1/fw', 'http://127.0.0.1:514/fw', 'tcp://127.0.0.1:514', 'nonsense']) {

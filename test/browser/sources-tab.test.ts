@@ -126,4 +126,38 @@ describe('the Sources tab, in Chromium', { skip: 'skip' in chrome ? chrome.skip 
     assert.equal(source.silentSince, null);
     await page.context().close();
   });
+  it("limits a source's alerts: set in the form, shown in the list, lifted again", async () => {
+    const page = await c.loginAs('admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    const form = page.getByRole('form', { name: 'New source' });
+    await form.getByLabel('Source name').fill('pa-fw');
+    await form.getByLabel('Format').selectOption('cef');
+    await form.getByLabel('Alert limit a minute').fill('600');
+    await form.getByRole('button', { name: 'Create source' }).click();
+    const row = page.getByRole('row', { name: /pa-fw/ });
+    await row.getByText('at most 600 alerts a minute').waitFor();
+    const { riposte } = c.harness;
+    assert.equal((await riposte.sources.get('pa-fw')).alertLimitPerMinute, 600);
+
+    await page.getByRole('button', { name: 'Edit source pa-fw' }).click();
+    const edit = page.getByRole('form', { name: 'Edit source' });
+    assert.equal(await edit.getByLabel('Alert limit a minute').inputValue(), '600');
+    // Below 1 the form does not go: the field says why, and the stored limit stays.
+    await edit.getByLabel('Alert limit a minute').fill('0');
+    await edit.getByRole('button', { name: 'Save source' }).click();
+    assert.equal(
+      await edit
+        .getByLabel('Alert limit a minute')
+        .evaluate((input) => (input as unknown as { validity: { valid: boolean } }).validity.valid),
+      false,
+    );
+    assert.equal((await riposte.sources.get('pa-fw')).alertLimitPerMinute, 600);
+    await edit.getByLabel('Alert limit a minute').fill('');
+    await edit.getByRole('button', { name: 'Save source' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await row.getByTestId('source-limit').waitFor({ state: 'detached' });
+    assert.equal((await riposte.sources.get('pa-fw')).alertLimitPerMinute, null);
+    await page.context().close();
+  });
 });

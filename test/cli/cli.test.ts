@@ -106,12 +106,38 @@ describe('the riposte CLI, without a server running', () => {
     assert.match(tooShort.stderr, /expectWithinSeconds must be a whole number of seconds from 60/);
     const off = riposte(['source', 'update', '--name', 'lab', '--expect-within', 'off']);
     assert.equal(JSON.parse(off.stdout).expectWithinSeconds, null);
+    const limited = riposte(['source', 'update', '--name', 'lab', '--alert-limit', '600']);
+    assert.equal(limited.code, 0, limited.stderr);
+    assert.equal(JSON.parse(limited.stdout).alertLimitPerMinute, 600);
+    assert.match(riposte(['source', 'list']).stdout, /^lab\t.*\tat most 600 alerts a minute\n/m);
+    const zero = riposte(['source', 'update', '--name', 'lab', '--alert-limit', '0']);
+    assert.equal(zero.code, 1);
+    assert.match(zero.stderr, /alertLimitPerMinute must be a whole number of alerts from 1/);
+    const unlimited = riposte(['source', 'update', '--name', 'lab', '--alert-limit', 'off']);
+    assert.equal(JSON.parse(unlimited.stdout).alertLimitPerMinute, null);
+    const created = riposte([
+      'source',
+      'create',
+      '--name',
+      'storm',
+      '--format',
+      'cef',
+      '--alert-limit',
+      '50',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(riposte(['source', 'list']).stdout, /^storm\t.*\tat most 50 alerts a minute\n/m);
+    assert.equal(riposte(['source', 'delete', '--name', 'storm']).code, 0);
     for (const [args, message] of [
       [
         ['--name', 'lab'],
-        /source update needs --format, --options, --\[no-\]require-signature or --expect-within/,
+        /source update needs --format, --options, --\[no-\]require-signature, --expect-within or --alert-limit/,
       ],
       [['--name', 'lab', '--expect-within', '90'], /--expect-within needs a unit/],
+      [
+        ['--name', 'lab', '--alert-limit', '10/s'],
+        /--alert-limit needs a whole number of alerts a minute, or off/,
+      ],
       [['--name', 'lab', '--options', '{bad'], /--options is not valid JSON/],
     ] as const) {
       const res = riposte(['source', 'update', ...args]);

@@ -6,7 +6,7 @@ import { CLI_ACTOR, UsageError, withRiposte, type Io } from '../cli-context.ts';
 
 /**
  * `riposte source create --name N --format F [--options JSON|@file] [--require-signature]
- * [--expect-within 1h]`; prints the token.
+ * [--expect-within 1h] [--alert-limit 600]`; prints the token.
  */
 export async function sourceCreateCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -17,6 +17,7 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
       options: { type: 'string' },
       'require-signature': { type: 'boolean' },
       'expect-within': { type: 'string' },
+      'alert-limit': { type: 'string' },
     },
   });
   if (!values.name || !values.format) throw new UsageError('source create needs --name and --format');
@@ -30,6 +31,7 @@ export async function sourceCreateCommand(args: string[], io: Io): Promise<numbe
         options,
         requireSignature: values['require-signature'] === true,
         expectWithinSeconds: expectation,
+        alertLimitPerMinute: values['alert-limit'] === undefined ? null : alertLimitOf(values['alert-limit']),
       },
       CLI_ACTOR,
     ),
@@ -68,6 +70,7 @@ export async function sourceListCommand(args: string[], io: Io): Promise<number>
         ...(s.previousTokenValidUntil ? [`old token until ${s.previousTokenValidUntil}`] : []),
         ...(s.expectWithinSeconds === null ? [] : [`expected within ${s.expectWithinSeconds} s`]),
         ...(s.silentSince ? [`SILENT since ${s.silentSince}`] : []),
+        ...(s.alertLimitPerMinute === null ? [] : [`at most ${s.alertLimitPerMinute} alerts a minute`]),
         ...(s.pull === null
           ? []
           : [
@@ -96,7 +99,8 @@ export async function sourceDeleteCommand(args: string[], io: Io): Promise<numbe
 
 /**
  * `riposte source update --name N [--format F] [--options JSON|@file] [--require-signature |
- * --no-require-signature] [--expect-within 1h|off]`: the source keeps its name and token.
+ * --no-require-signature] [--expect-within 1h|off] [--alert-limit 600|off]`: the source keeps its
+ * name and token.
  */
 export async function sourceUpdateCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -108,6 +112,7 @@ export async function sourceUpdateCommand(args: string[], io: Io): Promise<numbe
       options: { type: 'string' },
       'require-signature': { type: 'boolean' },
       'expect-within': { type: 'string' },
+      'alert-limit': { type: 'string' },
     },
   });
   if (!values.name) throw new UsageError('source update needs --name');
@@ -118,10 +123,13 @@ export async function sourceUpdateCommand(args: string[], io: Io): Promise<numbe
     ...(values['expect-within'] === undefined
       ? {}
       : { expectWithinSeconds: expectationOf(values['expect-within']) }),
+    ...(values['alert-limit'] === undefined
+      ? {}
+      : { alertLimitPerMinute: alertLimitOf(values['alert-limit']) }),
   };
   if (Object.keys(patch).length === 0)
     throw new UsageError(
-      'source update needs --format, --options, --[no-]require-signature or --expect-within',
+      'source update needs --format, --options, --[no-]require-signature, --expect-within or --alert-limit',
     );
   const source = await withRiposte((r) => r.sources.update(values.name!, patch, CLI_ACTOR));
   io.stdout(`${JSON.stringify(source, null, 2)}\n`);
@@ -182,6 +190,15 @@ function graceOf(text: string): number {
 /** `--expect-within`: a duration, or `off` to stop watching the source for silence. */
 function expectationOf(text: string): number | null {
   return text.trim() === 'off' ? null : secondsOf('expect-within', text);
+}
+
+/** `--alert-limit`: alerts a minute, or `off` for no limit (the source service checks the range). */
+function alertLimitOf(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === 'off') return null;
+  if (!/^\d+$/.test(trimmed))
+    throw new UsageError(`--alert-limit needs a whole number of alerts a minute, or off; got "${text}"`);
+  return Number(trimmed);
 }
 
 /** `riposte token create --name N --role R [--expires ISO] [--scopes cases:read,alerts:read]`; prints the token. */

@@ -3,6 +3,7 @@ import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
 import {
+  MAX_ALERT_LIMIT_PER_MINUTE,
   MAX_EXPECT_SECONDS,
   MAX_TOKEN_GRACE_SECONDS,
   MIN_EXPECT_SECONDS,
@@ -80,6 +81,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       options?: Record<string, unknown>;
       requireSignature?: boolean;
       expectWithinSeconds?: number | null;
+      alertLimitPerMinute?: number | null;
     };
   }>(
     '/api/v1/sources',
@@ -99,6 +101,10 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
               type: ['integer', 'null'],
               description: `report the source silent when nothing is accepted from it for this many seconds (${MIN_EXPECT_SECONDS}–${MAX_EXPECT_SECONDS}); null: not watched`,
             },
+            alertLimitPerMinute: {
+              type: ['integer', 'null'],
+              description: `the alerts a minute it may send (1–${MAX_ALERT_LIMIT_PER_MINUTE}, per server process); past it a post is answered 429 with Retry-After and nothing of it stored, and syslog and pulled batches wait; null: no limit`,
+            },
           },
           required: ['name', 'format'],
         },
@@ -115,7 +121,7 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
       config: { auth: ADMIN },
       schema: {
         summary:
-          "Change a source's format, options, signature requirement or silence expectation; its token stays",
+          "Change a source's format, options, signature requirement, silence expectation or alert limit; its token stays",
         tags: ['sources'],
         params: nameParams,
         body: {
@@ -127,6 +133,10 @@ export function adminRoutes(app: FastifyInstance, riposte: Riposte): void {
             expectWithinSeconds: {
               type: ['integer', 'null'],
               description: `report the source silent when nothing is accepted from it for this many seconds (${MIN_EXPECT_SECONDS}–${MAX_EXPECT_SECONDS}); null: not watched`,
+            },
+            alertLimitPerMinute: {
+              type: ['integer', 'null'],
+              description: `the alerts a minute it may send (1–${MAX_ALERT_LIMIT_PER_MINUTE}, per server process); past it a post is answered 429 with Retry-After and nothing of it stored, and syslog and pulled batches wait; null: no limit`,
             },
           },
           minProperties: 1,

@@ -34,6 +34,8 @@ interface Source {
   previousTokenValidUntil: string | null;
   expectWithinSeconds: number | null;
   silentSince: string | null;
+  /** Alerts a minute it may send (null: no limit). */
+  alertLimitPerMinute: number | null;
   /** How its polls go, when it pulls from a vendor API (`options.pull`); the list carries it. */
   pull?: SourcePull | null;
 }
@@ -213,6 +215,11 @@ export function SourcesTab() {
                     {s.expectWithinSeconds !== null && (
                       <div className="muted small">expected within {within(s.expectWithinSeconds)}</div>
                     )}
+                    {s.alertLimitPerMinute !== null && (
+                      <div className="muted small" data-testid="source-limit">
+                        at most {s.alertLimitPerMinute.toLocaleString()} alerts a minute
+                      </div>
+                    )}
                     {s.pull && <PullStatus name={s.name} pull={s.pull} onPulled={sources.reload} />}
                   </td>
                   <td>
@@ -353,6 +360,7 @@ function EditSource({
   const [pull, setPull] = useState<PullDraft>(pulledAs ? draftOf(storedPull) : NO_PULL);
   const [requireSignature, setRequireSignature] = useState(source.requireSignature);
   const [expectWithin, setExpectWithin] = useState(source.expectWithinSeconds);
+  const [alertLimit, setAlertLimit] = useState(source.alertLimitPerMinute);
   const target = choices.formats.find((f) => f.format === format);
   const saving = useSourceSave();
   const submit = async (event: FormEvent) => {
@@ -363,6 +371,7 @@ function EditSource({
         options: optionsOf(parseOptions(options), target, pull),
         requireSignature,
         expectWithinSeconds: expectWithin,
+        alertLimitPerMinute: alertLimit,
       });
       onSaved();
     });
@@ -385,6 +394,8 @@ function EditSource({
         onRequireSignature={setRequireSignature}
         expectWithin={expectWithin}
         onExpectWithin={setExpectWithin}
+        alertLimit={alertLimit}
+        onAlertLimit={setAlertLimit}
       />
       {target && (
         <PullFields
@@ -422,6 +433,8 @@ function SourceFields(props: {
   onRequireSignature: (required: boolean) => void;
   expectWithin: number | null;
   onExpectWithin: (seconds: number | null) => void;
+  alertLimit: number | null;
+  onAlertLimit: (perMinute: number | null) => void;
 }) {
   const choices = EXPECTATIONS.some((e) => e.seconds === props.expectWithin)
     ? EXPECTATIONS
@@ -472,6 +485,17 @@ function SourceFields(props: {
             </option>
           ))}
         </select>
+      </label>
+      <label title="Past it, what the source sends waits (HTTP senders get 429 and Retry-After); empty: no limit">
+        Alert limit a minute
+        <input
+          type="number"
+          min={1}
+          step={1}
+          placeholder="no limit"
+          value={props.alertLimit ?? ''}
+          onChange={(e) => props.onAlertLimit(e.target.value === '' ? null : Number(e.target.value))}
+        />
       </label>
     </>
   );
@@ -553,6 +577,7 @@ function NewSource({ onCreated, choices }: { onCreated: () => void; choices: Pul
   const [pull, setPull] = useState<PullDraft>(NO_PULL);
   const [requireSignature, setRequireSignature] = useState(false);
   const [expectWithin, setExpectWithin] = useState<number | null>(null);
+  const [alertLimit, setAlertLimit] = useState<number | null>(null);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const target = choices.formats.find((f) => f.format === format);
   const saving = useSourceSave();
@@ -567,6 +592,7 @@ function NewSource({ onCreated, choices }: { onCreated: () => void; choices: Pul
         ...(Object.keys(given).length > 0 || WITH_OPTIONS.has(format) ? { options: given } : {}),
         requireSignature,
         ...(expectWithin === null ? {} : { expectWithinSeconds: expectWithin }),
+        ...(alertLimit === null ? {} : { alertLimitPerMinute: alertLimit }),
       });
       setCreated({ name: answer.name, token: answer.token });
       setName('');
@@ -595,6 +621,8 @@ function NewSource({ onCreated, choices }: { onCreated: () => void; choices: Pul
           onRequireSignature={setRequireSignature}
           expectWithin={expectWithin}
           onExpectWithin={setExpectWithin}
+          alertLimit={alertLimit}
+          onAlertLimit={setAlertLimit}
         />
         {target && (
           <PullFields

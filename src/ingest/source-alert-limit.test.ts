@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RiposteError } from '../core/riposte-error.ts';
+import { SourceAlertLimiter } from './source-alert-limit.ts';
+
+const t0 = 1_000_000;
+
+/** The seconds `take` asks to wait, or null when it lets the alerts through. */
+function waitOf(limiter: SourceAlertLimiter, source: string, perMinute: number, count: number, at: number) {
+  try {
+    limiter.take(source, perMinute, count, at);
+    return null;
+  } catch (error) {
+    assert.ok(error instanceof RiposteError && error.code === 'source_rate_limited', String(error));
+    return error.extra?.retryAfterSeconds as number;
+  }
+}
+
+test("a source sends up to a minute's allowance at once, then at its limit", () => {
+  const limiter = new SourceAlertLimiter();
+  assert.equal(waitOf(limiter, 'ids', 60, 40, t0), null);
+  assert.equal(waitOf(limiter, 'ids', 60, 20, t0), null);
+  // Empty: one alert a second comes back.
+  assert.equal(waitOf(limiter, 'ids', 60, 1, t0), 1);
+  assert.equal(waitOf(limiter, 'ids', 60, 5, t0), 5);
+  assert.equal(waitOf(limiter, 'ids', 60, 5, t0 + 4_000), 1);
+  assert.equal(waitOf(limiter, 'ids', 60, 5, t0 + 5_000), null);
+  // Another source has its own bucket.
+  assert.equal(waitOf(limiter, 'edr', 60, 60, t0 + 5_000), null);
+  assert.deepEqual(Object.fromEntries(limiter.refusals()), { ids: { requests: 3, alerts: 11 } });
+});
+
+test('a refused request takes nothing from the bucket', () => {
+  const limiter = new SourceAlertLimiter();
+  assert.equal(waitOf(limiter, 'ids', 600, 590, t0), null);
+  assert.equal(waitOf(limiter, 'ids', 600, 100, t0), 9);
+  assert.equal(waitOf(limiter, 'ids', 600, 10, t0), null);
+  assert.equal(waitOf(limiter, 'ids', 600, 1, t0), 1);
+});
+
+test('a batch larger than the allowance goes when the bucket is full, and what follows pays for it', () => {
+  const limiter = new SourceAlertLimiter();
+  // 1,000 alerts against 100 a minute: through at once (the bucket was full), 900 in debt.
+  assert.equal(waitOf(limiter, 'ids', 100, 1_000, t0), null);
+  // The next one waits for the debt and its own alert: 901 alerts at 100 a minute.
+  assert.equal(waitOf(limiter, 'ids', 100, 1, t0), 541);
+  // The next large batch waits for a full bucket again: 1,000 alerts' worth.
+  assert.equal(waitOf(limiter, 'ids', 100, 1_000, t0 + 540_000), 60);
+  assert.equal(waitOf(limiter, 'ids', 100, 1_000, t0 + 600_000), null);
+});
+
+test('the message names the source, its limit and when to try again', () => {
+  const limiter = new SourceAlertLimiter();
+  limiter.take('fw', 10, 10, t0);
+  assert.throws(
+    () => limiter.take('fw', 10, 3, t0),
+    (error: RiposteError) =>
+      error.code === 'source_rate_limited' &&
+      error.message ===
+        'source fw may send 10 alerts a minute and has sent them; nothing of these 3 was stored — try again in 18 s',
+  );
+});
+
+test('a debt is paid off however long the source waits, and full buckets are forgotten', () => {
+  const limiter = new SourceAlertLimiter();
+  limiter.take('ids', 100, 1_000, t0);
+  // 900 in debt plus 100 for the next batch: ten minutes at 100 a minute, not less.
+  assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 540_000), 60);
+  for (let i = 0; i < 1_000; i++) limiter.take(`s${i}`, 10, 1, t0);
+  assert.equal(limiter.buckets, 1_001);
+  // Past 1,000 buckets, those full again are dropped: after six seconds every s<i> is, ids is not.
+  limiter.take('late', 10, 1, t0 + 6_000);
+  assert.equal(limiter.buckets, 2);
+  assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 540_000), 60);
+  assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 600_000), null);
+});
+
+test("a changed limit starts with a whole minute's allowance of it", () => {
+  const limiter = new SourceAlertLimiter();
+  limiter.take('ids', 10, 10, t0);
+  assert.equal(waitOf(limiter, 'ids', 10, 1, t0), 6);
+  assert.equal(waitOf(limiter, 'ids', 50, 50, t0), null);
+  assert.equal(waitOf(limiter, 'ids', 50, 1, t0), 2);
+});
