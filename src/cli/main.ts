@@ -18,6 +18,7 @@ import {
   tenantDisableCommand,
   tenantEnableCommand,
   tenantListCommand,
+  tenantUpdateCommand,
 } from './commands/tenant-commands.ts';
 import {
   assetImportCommand,
@@ -97,6 +98,11 @@ const COMMANDS = lookupTable<{ run: Command; usage: string }>({
       'tenant create SLUG --name N [--admin U]     a tenant at SLUG.<tenant domain>; prints its admin password',
   },
   'tenant list': { run: tenantListCommand, usage: 'tenant list [--json]' },
+  'tenant update': {
+    run: tenantUpdateCommand,
+    usage:
+      'tenant update SLUG --alert-limit N|off       the alerts a minute all its sources together may send',
+  },
   'tenant disable': {
     run: tenantDisableCommand,
     usage: 'tenant disable SLUG                          stop serving it (its data is kept)',

@@ -5,7 +5,7 @@ import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
 import { prepareBody, type IngestBody, type PreparedBody, type Rejection } from './prepare-body.ts';
 import type { PreparePool } from './prepare-pool.ts';
-import { SourceAlertLimiter } from './source-alert-limit.ts';
+import { SourceAlertLimiter, sourceLimit, tenantLimit, type AlertLimit } from './source-alert-limit.ts';
 
 export type { Rejection } from './prepare-body.ts';
 
@@ -37,6 +37,8 @@ export class IngestService {
   readonly #onReceived: ((source: string) => void) | undefined;
   /** Sources' alert limits in this process (what a source sends, not a file `riposte ingest` reads). */
   readonly limits = new SourceAlertLimiter();
+  /** The tenant's limit for all its sources together, when this is a tenant's Riposte and it has one. */
+  #tenantLimit: AlertLimit | undefined;
 
   /** `onReceived` is told the source's name after each commit (what watching for silence needs). */
   constructor(writer: IngestWriter, pool?: PreparePool, onReceived?: (source: string) => void) {
@@ -78,8 +80,13 @@ export class IngestService {
         },
       );
     }
-    if (actor.type === 'source' && source.alertLimitPerMinute !== null)
-      this.limits.take(source.name, source.alertLimitPerMinute, alerts.length, nowMs());
+    if (actor.type === 'source' && (source.alertLimitPerMinute !== null || this.#tenantLimit)) {
+      const limits: AlertLimit[] = [];
+      if (source.alertLimitPerMinute !== null)
+        limits.push(sourceLimit(source.name, source.alertLimitPerMinute));
+      if (this.#tenantLimit) limits.push(this.#tenantLimit);
+      this.limits.take(source.name, limits, alerts.length, nowMs());
+    }
     // Reached before the first await, so the job is submitted while `commit` is being called.
     const result = await this.#writer.write({
       source: source.name,
@@ -95,6 +102,16 @@ export class IngestService {
       rejected,
       alertIds: result.alertIds,
     };
+  }
+
+  /**
+   * Holds all the sources of a tenant's Riposte together to `perMinute` alerts a minute (null: no
+   * limit); the tenant host sets it from the list of tenants when it opens the tenant and at each
+   * refresh.
+   */
+  setTenantLimit(slug: string, perMinute: number | null): void {
+    if (perMinute === null) this.#tenantLimit = undefined;
+    else if (this.#tenantLimit?.perMinute !== perMinute) this.#tenantLimit = tenantLimit(slug, perMinute);
   }
 
   async #prepare(

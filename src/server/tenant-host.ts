@@ -156,6 +156,7 @@ export class TenantHost {
         continue;
       }
       running.tenant = now;
+      running.riposte.ingest.setTenantLimit(slug, now.alertLimitPerMinute);
       if (running.syslogPending) await this.#startSyslog(slug, running);
     }
     this.#known.clear();
@@ -170,6 +171,7 @@ export class TenantHost {
     let riposte: Riposte | undefined;
     try {
       riposte = await this.#options.open(tenant.slug);
+      riposte.ingest.setTenantLimit(tenant.slug, tenant.alertLimitPerMinute);
       if (this.#options.worker) await riposte.startWorker(this.#options.worker);
       const server = this.#options.serve ? await this.#options.serve(riposte) : undefined;
       const running: Running = { tenant, riposte, server, inflight: 0 };

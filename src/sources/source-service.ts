@@ -6,6 +6,7 @@ import { isFormat, FORMATS, type Format } from '../core/format.ts';
 import { idFloor, newSecret } from '../core/ids.ts';
 import { RiposteError } from '../core/riposte-error.ts';
 import { normalizerFor } from '../ingest/normalizers/registry.ts';
+import { checkAlertLimit } from '../core/alert-limit.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { hashToken, sameBytes, sameHash } from '../security/token-hash.ts';
 import type { DatabaseSchema, SourceTable } from '../store/schema.ts';
@@ -88,26 +89,6 @@ function checkExpectation(value: unknown): number | null {
       'validation_failed',
       `expectWithinSeconds must be a whole number of seconds from ${MIN_EXPECT_SECONDS} to ${MAX_EXPECT_SECONDS} (30 days), or null; got ${JSON.stringify(value)}`,
       { path: '/expectWithinSeconds' },
-    );
-  return value;
-}
-
-/** The highest alert limit a source may be given: far above what one process can store. */
-export const MAX_ALERT_LIMIT_PER_MINUTE = 100_000_000;
-
-/** `alertLimitPerMinute` as given: a whole number of alerts from 1, or null (no limit). */
-function checkAlertLimit(value: unknown): number | null {
-  if (value === null) return null;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_ALERT_LIMIT_PER_MINUTE
-  )
-    throw new RiposteError(
-      'validation_failed',
-      `alertLimitPerMinute must be a whole number of alerts from 1 to ${MAX_ALERT_LIMIT_PER_MINUTE}, or null (no limit); got ${JSON.stringify(value)}`,
-      { path: '/alertLimitPerMinute' },
     );
   return value;
 }

@@ -34,6 +34,7 @@ import * as oidcIdentities from './migrations/0030-oidc-identities.ts';
 import * as runMetricsIndexes from './migrations/0031-run-metrics-indexes.ts';
 import * as tenants from './migrations/0032-tenants.ts';
 import * as sourceAlertLimit from './migrations/0033-source-alert-limit.ts';
+import * as tenantAlertLimit from './migrations/0034-tenant-alert-limit.ts';
 
 interface Migration {
   name: string;
@@ -75,6 +76,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0031-run-metrics-indexes', up: runMetricsIndexes.up },
   { name: '0032-tenants', up: tenants.up },
   { name: '0033-source-alert-limit', up: sourceAlertLimit.up },
+  { name: '0034-tenant-alert-limit', up: tenantAlertLimit.up },
 ];
 
 export interface MigrationResult {

@@ -645,6 +645,8 @@ export interface TenantTable {
   created_at: string;
   created_by: string;
   updated_at: string;
+  /** Alerts a minute all its sources together may send (null: no limit). Migration 0034. */
+  alert_limit_per_minute: number | null;
 }
 
 export interface DatabaseSchema {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Actor, AuditLog } from '../audit/audit-log.ts';
 import { nowIso } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { checkAlertLimit } from '../core/alert-limit.ts';
 import { openDatabase } from '../store/database.ts';
 import type { DatabaseSchema, TenantTable } from '../store/schema.ts';
 
@@ -14,6 +15,8 @@ export interface Tenant {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Alerts a minute all its sources together may send, per process (null: no limit). */
+  alertLimitPerMinute: number | null;
 }
 
 function toTenant(row: TenantTable): Tenant {
@@ -24,6 +27,7 @@ function toTenant(row: TenantTable): Tenant {
     createdAt: row.created_at,
     createdBy: row.created_by,
     updatedAt: row.updated_at,
+    alertLimitPerMinute: row.alert_limit_per_minute === null ? null : Number(row.alert_limit_per_minute),
   };
 }
 
@@ -76,6 +80,7 @@ export class TenantRegistry {
       created_at: at,
       created_by: actor.id,
       updated_at: at,
+      alert_limit_per_minute: null,
     };
     const inserted = await this.#db
       .insertInto('tenants')
@@ -144,6 +149,31 @@ export class TenantRegistry {
         },
       ]);
       return toTenant({ ...row, status, updated_at: at });
+    });
+  }
+
+  /** Sets the alerts a minute all the tenant's sources together may send (null: no limit). */
+  async setAlertLimit(slug: string, limit: unknown, actor: Actor): Promise<Tenant> {
+    const perMinute = checkAlertLimit(limit);
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst();
+      if (!row) throw new RiposteError('not_found', `no tenant "${slug}"`, { path: '/slug' });
+      const at = nowIso();
+      await trx
+        .updateTable('tenants')
+        .set({ alert_limit_per_minute: perMinute, updated_at: at })
+        .where('slug', '=', slug)
+        .execute();
+      await this.#audit.append(trx, [
+        {
+          actor,
+          action: 'tenant.update',
+          targetType: 'tenant',
+          targetId: slug,
+          details: { alertLimitPerMinute: perMinute },
+        },
+      ]);
+      return toTenant({ ...row, alert_limit_per_minute: perMinute, updated_at: at });
     });
   }
 

@@ -119,6 +119,16 @@ export class TenantService {
   }
 
   /**
+   * Limits the alerts all the tenant's sources together may send a minute (null: no limit); servers
+   * in this process apply it before this answers, others at their next refresh (10 s).
+   */
+  async setAlertLimit(slug: string, limit: unknown, actor: Actor): Promise<Tenant> {
+    const tenant = await this.registry.setAlertLimit(slug, limit, actor);
+    await this.#changed();
+    return tenant;
+  }
+
+  /**
    * Deletes a disabled tenant and all its data: its database is dropped and its data folder removed.
    * Refused while the tenant is served: disable it first, so that no request or run is writing to it.
    */

@@ -316,6 +316,58 @@ steps:
       assert.equal((await main.audit.verify(main.database.db)).ok, true);
     });
 
+    it("a tenant's alert limit holds all its sources together; another tenant is not held by it", async () => {
+      const setLimit = (slug: string, alertLimitPerMinute: unknown) =>
+        call('127.0.0.1', 'PATCH', `/api/v1/tenants/${slug}`, {
+          bearer: mainAdmin,
+          body: { alertLimitPerMinute },
+        });
+      for (const bad of [0, 2.5, 'many']) {
+        const refused = await setLimit('acme', bad);
+        assert.equal(refused.status, 400, JSON.stringify(refused.body));
+        assert.match(JSON.stringify(refused.body), /alertLimitPerMinute/);
+      }
+      const set = await setLimit('acme', 3);
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.equal(set.body.alertLimitPerMinute, 3);
+      // Applied before the answer in this process: acme's own Riposte holds its sources to it.
+      const acme = host.riposte('acme')!;
+      const second = (await acme.sources.create({ name: 'fw', format: 'suricata' }, SYSTEM)).token;
+      const post = (hostName: string, source: string, token: string, count: number, from: number) =>
+        call(hostName, 'POST', `/api/v1/sources/${source}/alerts`, {
+          bearer: token,
+          raw: JSON.stringify(
+            Array.from({ length: count }, (_, i) =>
+              eveAlert({ sid: from + i, signature: `limit ${from + i}` }),
+            ),
+          ),
+        });
+      assert.equal((await post('acme.localhost', 'edr', sourceTokens.acme!, 2, 7_100_000)).status, 202);
+      const over = await post('acme.localhost', 'fw', second, 2, 7_200_000);
+      assert.equal(over.status, 429, JSON.stringify(over.body));
+      assert.equal(over.body.code, 'source_rate_limited');
+      assert.match(over.body.detail, /^the sources of tenant acme may send 3 alerts a minute together/);
+      assert.equal(over.headers['retry-after'], '20');
+      assert.equal((await post('acme.localhost', 'fw', second, 1, 7_300_000)).status, 202);
+      // Globex's source of the same name is not held by acme's limit.
+      assert.equal((await post('globex.localhost', 'edr', sourceTokens.globex!, 4, 7_400_000)).status, 202);
+      const lifted = await setLimit('acme', null);
+      assert.equal(lifted.body.alertLimitPerMinute, null);
+      assert.equal((await post('acme.localhost', 'fw', second, 2, 7_500_000)).status, 202);
+      const audit = (await queryAudit(main.database.db, { limit: '50', order: 'desc' })).items.filter(
+        (r) => r.action === 'tenant.update',
+      );
+      assert.deepEqual(
+        audit.map((r) => [r.targetId, (r.details as { alertLimitPerMinute: unknown }).alertLimitPerMinute]),
+        [
+          ['acme', null],
+          ['acme', 3],
+        ],
+      );
+      const listed = await call('127.0.0.1', 'GET', '/api/v1/tenants', { bearer: mainAdmin });
+      assert.equal(listed.body.items[0].alertLimitPerMinute, null);
+    });
+
     it('a host under the tenant domain that names no tenant is refused, never served the main installation', async () => {
       const res = await call('initech.localhost', 'GET', '/api/v1/session', { cookie: acmeCookie });
       assert.equal(res.status, 404);
@@ -410,6 +462,9 @@ steps:
     });
 
     it('a disabled tenant is closed and refused; enabled again it has its data', async () => {
+      const stored = (await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken })).body.items
+        .length;
+      assert.ok(stored >= 2, `${stored} alerts`);
       const off = await call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
         bearer: mainAdmin,
         body: { disabled: true },
@@ -441,7 +496,7 @@ steps:
       assert.equal(on.body.status, 'active');
       const alerts = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
       assert.equal(alerts.status, 200);
-      assert.equal(alerts.body.items.length, 2);
+      assert.equal(alerts.body.items.length, stored);
     });
 
     it('a deleted tenant is gone with its database', async () => {

@@ -167,6 +167,25 @@ describe('tenants in Chromium', { skip: 'skip' in chrome ? chrome.skip : false }
     assert.equal(served.body.tenant, 'acme');
   });
 
+  it("sets a tenant's alert limit in place, and lifts it again", async () => {
+    const page = await asAdmin();
+    await tenantsTab(page);
+    const limit = page.getByTestId('tenant-limit-acme');
+    assert.equal(await limit.textContent(), 'none');
+    await page.getByRole('button', { name: 'Change the alert limit of acme' }).click();
+    const form = page.getByRole('form', { name: 'Alert limit of acme' });
+    await form.getByLabel('Alerts a minute, all its sources').fill('12000');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await limit.getByText('12,000 a minute').waitFor();
+    assert.equal((await c.harness.riposte.tenants!.registry.get('acme'))!.alertLimitPerMinute, 12000);
+    await page.getByRole('button', { name: 'Change the alert limit of acme' }).click();
+    assert.equal(await form.getByLabel('Alerts a minute, all its sources').inputValue(), '12000');
+    await form.getByLabel('Alerts a minute, all its sources').fill('');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await limit.getByText('none').waitFor();
+    assert.equal((await c.harness.riposte.tenants!.registry.get('acme'))!.alertLimitPerMinute, null);
+  });
+
   it('deletes a disabled tenant only once its slug is typed', async () => {
     const page = await asAdmin();
     await tenantsTab(page);

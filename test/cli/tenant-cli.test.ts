@@ -38,6 +38,26 @@ describe('riposte tenant …, and RIPOSTE_TENANT for every other command', () =>
     assert.match(again.stderr, /the tenant "acme" exists/);
   });
 
+  it("sets and lifts a tenant's alert limit, refusing one out of range", () => {
+    const set = riposte(['tenant', 'update', 'acme', '--alert-limit', '5000']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /the sources of tenant "acme" may send 5000 alerts a minute together/);
+    assert.equal(
+      riposte(['tenant', 'list']).stdout,
+      'acme\tactive\thttp://acme.localhost:8080\tAcme Corp\tat most 5000 alerts a minute\n',
+    );
+    const zero = riposte(['tenant', 'update', 'acme', '--alert-limit', '0']);
+    assert.equal(zero.code, 1);
+    assert.match(zero.stderr, /alertLimitPerMinute must be a whole number of alerts from 1/);
+    const missing = riposte(['tenant', 'update', 'acme']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /tenant update needs --alert-limit N\|off/);
+    const off = riposte(['tenant', 'update', 'acme', '--alert-limit', 'off']);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stderr, /tenant "acme" has no alert limit/);
+    assert.equal(riposte(['tenant', 'list']).stdout, 'acme\tactive\thttp://acme.localhost:8080\tAcme Corp\n');
+  });
+
   it("RIPOSTE_TENANT runs a command on the tenant's own database", () => {
     const user = riposte(
       ['user', 'create', '--username', 'mona', '--role', 'analyst'],

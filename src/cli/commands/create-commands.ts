@@ -192,8 +192,8 @@ function expectationOf(text: string): number | null {
   return text.trim() === 'off' ? null : secondsOf('expect-within', text);
 }
 
-/** `--alert-limit`: alerts a minute, or `off` for no limit (the source service checks the range). */
-function alertLimitOf(text: string): number | null {
+/** `--alert-limit`: alerts a minute, or `off` for no limit (checked for its range where it is set). */
+export function alertLimitOf(text: string): number | null {
   const trimmed = text.trim();
   if (trimmed === 'off') return null;
   if (!/^\d+$/.test(trimmed))

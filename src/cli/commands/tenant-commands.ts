@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Riposte } from '../../riposte.ts';
 import type { TenantService } from '../../tenants/tenant-service.ts';
 import { CLI_ACTOR, UsageError, withRiposte, type Io } from '../cli-context.ts';
+import { alertLimitOf } from './create-commands.ts';
 
 /** Tenant commands act on the main installation, which keeps the list. */
 function tenantsOf(riposte: Riposte): TenantService {
@@ -46,7 +47,17 @@ export async function tenantListCommand(args: string[], io: Io): Promise<number>
     return (await tenants.registry.list()).map((t) => ({ ...t, url: tenants.url(t.slug) }));
   });
   if (values.json) io.stdout(`${JSON.stringify(listed, null, 2)}\n`);
-  else for (const t of listed) io.stdout(`${t.slug}\t${t.status}\t${t.url}\t${t.name}\n`);
+  else
+    for (const t of listed)
+      io.stdout(
+        [
+          t.slug,
+          t.status,
+          t.url,
+          t.name,
+          ...(t.alertLimitPerMinute === null ? [] : [`at most ${t.alertLimitPerMinute} alerts a minute`]),
+        ].join('\t') + '\n',
+      );
   return 0;
 }
 
@@ -61,6 +72,28 @@ function disableCommand(disabled: boolean) {
     );
     return 0;
   };
+}
+
+/**
+ * `riposte tenant update SLUG --alert-limit N|off`: the alerts a minute all the tenant's sources
+ * together may send; running servers apply it within 10 s.
+ */
+export async function tenantUpdateCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'alert-limit': { type: 'string' } },
+  });
+  const slug = oneSlug(positionals, 'update');
+  if (values['alert-limit'] === undefined) throw new UsageError('tenant update needs --alert-limit N|off');
+  const limit = alertLimitOf(values['alert-limit']);
+  const tenant = await withRiposte((r) => tenantsOf(r).setAlertLimit(slug, limit, CLI_ACTOR));
+  io.stderr(
+    tenant.alertLimitPerMinute === null
+      ? `tenant "${slug}" has no alert limit (running servers follow within 10 s)\n`
+      : `the sources of tenant "${slug}" may send ${tenant.alertLimitPerMinute} alerts a minute together (running servers follow within 10 s)\n`,
+  );
+  return 0;
 }
 
 /** `riposte tenant disable SLUG`: no longer served; nothing is deleted. */

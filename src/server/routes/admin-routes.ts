@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { queryAudit, type AuditQuery } from '../../audit/audit-query.ts';
 import { FORMATS } from '../../core/format.ts';
 import { ROLES } from '../../core/role.ts';
+import { MAX_ALERT_LIMIT_PER_MINUTE } from '../../core/alert-limit.ts';
 import {
-  MAX_ALERT_LIMIT_PER_MINUTE,
   MAX_EXPECT_SECONDS,
   MAX_TOKEN_GRACE_SECONDS,
   MIN_EXPECT_SECONDS,

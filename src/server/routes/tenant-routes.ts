@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Riposte } from '../../riposte.ts';
+import { MAX_ALERT_LIMIT_PER_MINUTE } from '../../core/alert-limit.ts';
 import type { TenantService } from '../../tenants/tenant-service.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN } from '../route-auth.ts';
@@ -65,26 +66,44 @@ export function tenantRoutes(app: FastifyInstance, riposte: Riposte): void {
       return reply.code(201).send({ tenant: view(made.tenant), admin: made.admin });
     },
   );
-  app.patch<{ Params: { slug: string }; Body: { disabled: boolean } }>(
+  app.patch<{
+    Params: { slug: string };
+    Body: { disabled?: boolean; alertLimitPerMinute?: number | null };
+  }>(
     '/api/v1/tenants/:slug',
     {
       config: { auth: ADMIN },
       schema: {
-        summary: 'Disable a tenant (no longer served, its data kept) or enable it again',
+        summary:
+          "Disable a tenant (no longer served, its data kept) or enable it again; set its sources' alert limit",
         description:
-          'Answered once this process has closed (or opened) the tenant; other processes follow within 10 s. Audited as `tenant.disable` / `tenant.enable`.',
+          'Answered once this process has closed (or opened) the tenant, or applied the limit; other processes follow within 10 s. ' +
+          'Audited as `tenant.disable` / `tenant.enable`, and `tenant.update` for the limit.',
         tags: ['tenants'],
         params: slugParams,
         body: {
           type: 'object',
-          properties: { disabled: { type: 'boolean' } },
-          required: ['disabled'],
+          properties: {
+            disabled: { type: 'boolean' },
+            alertLimitPerMinute: {
+              type: ['integer', 'null'],
+              description: `the alerts a minute all the tenant's sources together may send (1–${MAX_ALERT_LIMIT_PER_MINUTE}, per server process); past it a post is answered 429 with Retry-After and nothing of it stored, and syslog and pulled batches wait; null: no limit`,
+            },
+          },
+          minProperties: 1,
           additionalProperties: false,
         },
       },
     },
-    async (request) =>
-      view(await tenants.setDisabled(request.params.slug, request.body.disabled, actorOf(request))),
+    async (request) => {
+      const { slug } = request.params;
+      const { disabled, alertLimitPerMinute } = request.body;
+      let tenant = await tenants.registry.require(slug);
+      if (alertLimitPerMinute !== undefined)
+        tenant = await tenants.setAlertLimit(slug, alertLimitPerMinute, actorOf(request));
+      if (disabled !== undefined) tenant = await tenants.setDisabled(slug, disabled, actorOf(request));
+      return view(tenant);
+    },
   );
   app.delete<{ Params: { slug: string } }>(
     '/api/v1/tenants/:slug',

@@ -18,6 +18,8 @@ interface Tenant {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Alerts a minute all its sources together may send (null: no limit). */
+  alertLimitPerMinute: number | null;
   /** Where the tenant is served, without a path: its console is under `/ui/`. */
   url: string;
 }
@@ -75,7 +77,7 @@ export function TenantsTab() {
         )}
         {tenants.data && tenants.data.items.length > 0 && (
           <table>
-            <TableHead columns={['Tenant', 'Name', 'State', 'Console', 'Created']} />
+            <TableHead columns={['Tenant', 'Name', 'State', 'Console', 'Alert limit', 'Created']} />
             <tbody>
               {tenants.data.items.map((t) => (
                 <tr key={t.slug}>
@@ -98,6 +100,9 @@ export function TenantsTab() {
                     ) : (
                       <span className="muted mono">{consoleOf(t)}</span>
                     )}
+                  </td>
+                  <td>
+                    <TenantLimit tenant={t} onSaved={tenants.reload} />
                   </td>
                   <td>
                     <Time value={t.createdAt} /> <span className="muted small">by {t.createdBy}</span>
@@ -145,6 +150,69 @@ export function TenantsTab() {
       </Panel>
       <NewTenant domain={tenants.data?.domain} onCreated={tenants.reload} />
     </>
+  );
+}
+
+/**
+ * The alerts a minute all a tenant's sources together may send: shown, and changed in place (empty
+ * lifts it). Past it, what the tenant's sources send waits (429 and Retry-After over HTTP).
+ */
+function TenantLimit({ tenant, onSaved }: { tenant: Tenant; onSaved: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState('');
+  const action = useAction();
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    await action.run(async () => {
+      await api.patch(`/api/v1/tenants/${encodeURIComponent(tenant.slug)}`, {
+        alertLimitPerMinute: value === '' ? null : Number(value),
+      });
+      setEditing(false);
+      onSaved();
+    });
+  };
+  if (!editing)
+    return (
+      <span className="row">
+        <span data-testid={`tenant-limit-${tenant.slug}`}>
+          {tenant.alertLimitPerMinute === null ? (
+            <span className="muted">none</span>
+          ) : (
+            `${tenant.alertLimitPerMinute.toLocaleString()} a minute`
+          )}
+        </span>
+        <button
+          onClick={() => {
+            setValue(tenant.alertLimitPerMinute === null ? '' : String(tenant.alertLimitPerMinute));
+            setEditing(true);
+          }}
+          aria-label={`Change the alert limit of ${tenant.slug}`}
+        >
+          Change
+        </button>
+      </span>
+    );
+  return (
+    <form className="row" onSubmit={save} aria-label={`Alert limit of ${tenant.slug}`}>
+      <label>
+        Alerts a minute, all its sources
+        <input
+          type="number"
+          min={1}
+          step={1}
+          placeholder="no limit"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+      </label>
+      <button className="primary" type="submit" disabled={action.busy}>
+        Save
+      </button>
+      <button type="button" onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+      <ErrorBox error={action.error} />
+    </form>
   );
 }
 
