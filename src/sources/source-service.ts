@@ -122,6 +122,11 @@ const RECHECK_AFTER_MS = 1000;
 /** The refusals a source changed elsewhere could explain (a new token, a signature no longer required). */
 const RECHECKED: ReadonlySet<string> = new Set(['invalid_token', 'invalid_signature', 'unauthenticated']);
 
+/** An integer column as a number (PostgreSQL's driver may give a string), or null. */
+function numberOrNull(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
 function toSource(row: SourceTable): Source {
   return {
     name: row.name,
@@ -135,10 +140,10 @@ function toSource(row: SourceTable): Source {
       row.previous_valid_until !== null && row.previous_valid_until > nowIso()
         ? row.previous_valid_until
         : null,
-    expectWithinSeconds: row.expect_within_seconds === null ? null : Number(row.expect_within_seconds),
+    expectWithinSeconds: numberOrNull(row.expect_within_seconds),
     lastReceivedAt: row.last_received_at,
     silentSince: row.silent_since,
-    alertLimitPerMinute: row.alert_limit_per_minute === null ? null : Number(row.alert_limit_per_minute),
+    alertLimitPerMinute: numberOrNull(row.alert_limit_per_minute),
   };
 }
 
@@ -405,17 +410,8 @@ export class SourceService {
       checkFormatAndOptions(format, options);
       const requireSignature = patch.requireSignature ?? current.require_signature === 1;
       const expectWithinSeconds =
-        expectation === undefined
-          ? current.expect_within_seconds === null
-            ? null
-            : Number(current.expect_within_seconds)
-          : expectation;
-      const alertLimitPerMinute =
-        limit === undefined
-          ? current.alert_limit_per_minute === null
-            ? null
-            : Number(current.alert_limit_per_minute)
-          : limit;
+        expectation === undefined ? numberOrNull(current.expect_within_seconds) : expectation;
+      const alertLimitPerMinute = limit === undefined ? numberOrNull(current.alert_limit_per_minute) : limit;
       return {
         changes: {
           format,
