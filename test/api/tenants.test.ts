@@ -327,6 +327,13 @@ steps:
         assert.equal(refused.status, 400, JSON.stringify(refused.body));
         assert.match(JSON.stringify(refused.body), /alertLimitPerMinute/);
       }
+      // A bad limit beside a valid change refuses both: acme stays served.
+      const both = await call('127.0.0.1', 'PATCH', '/api/v1/tenants/acme', {
+        bearer: mainAdmin,
+        body: { disabled: true, alertLimitPerMinute: 0 },
+      });
+      assert.equal(both.status, 400, JSON.stringify(both.body));
+      assert.deepEqual(host.running, ['acme', 'globex']);
       const set = await setLimit('acme', 3);
       assert.equal(set.status, 200, JSON.stringify(set.body));
       assert.equal(set.body.alertLimitPerMinute, 3);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Riposte } from '../../riposte.ts';
-import { MAX_ALERT_LIMIT_PER_MINUTE } from '../../core/alert-limit.ts';
+import { checkAlertLimit, MAX_ALERT_LIMIT_PER_MINUTE } from '../../core/alert-limit.ts';
 import type { TenantService } from '../../tenants/tenant-service.ts';
 import { actorOf } from '../auth-hooks.ts';
 import { ADMIN } from '../route-auth.ts';
@@ -98,10 +98,12 @@ export function tenantRoutes(app: FastifyInstance, riposte: Riposte): void {
     async (request) => {
       const { slug } = request.params;
       const { disabled, alertLimitPerMinute } = request.body;
+      // Both checked before either is changed: a refused request changes nothing.
+      if (alertLimitPerMinute !== undefined) checkAlertLimit(alertLimitPerMinute);
       let tenant = await tenants.registry.require(slug);
+      if (disabled !== undefined) tenant = await tenants.setDisabled(slug, disabled, actorOf(request));
       if (alertLimitPerMinute !== undefined)
         tenant = await tenants.setAlertLimit(slug, alertLimitPerMinute, actorOf(request));
-      if (disabled !== undefined) tenant = await tenants.setDisabled(slug, disabled, actorOf(request));
       return view(tenant);
     },
   );
