@@ -6,7 +6,7 @@ import type { DatabaseClock } from '../store/database-clock.ts';
 import { nowMs } from '../core/clock.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { SyslogStats } from '../ingest/syslog-listener.ts';
-import type { SourceAlertLimiter } from '../ingest/source-alert-limit.ts';
+import type { LimitRefusals, SourceAlertLimiter } from '../ingest/source-alert-limit.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { PullPoller } from '../pull/pull-poller.ts';
@@ -248,28 +248,32 @@ export class ServerMetrics {
     });
   }
 
-  /** What sources over their alert limit were refused in this process: requests and batches, and alerts. */
+  /**
+   * What sources over an alert limit (their own or their tenant's) were refused in this process:
+   * requests, syslog batches and pulled pages, and the alerts in them.
+   */
   watchSourceLimits(limits: SourceAlertLimiter): void {
-    new Counter({
-      name: 'riposte_source_limited_total',
-      help: 'Requests, syslog batches and pulled pages refused (nothing stored; to be sent again) because their source was over its alert limit (this process)',
-      labelNames: ['source'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [source, refused] of limits.refusals()) this.inc({ source }, refused.requests);
-      },
-    });
-    new Counter({
-      name: 'riposte_source_limited_alerts_total',
-      help: 'Alerts in those refused requests, batches and pages (this process)',
-      labelNames: ['source'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [source, refused] of limits.refusals()) this.inc({ source }, refused.alerts);
-      },
-    });
+    const counter = (name: string, help: string, kind: keyof LimitRefusals) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['source'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [source, refused] of limits.refusals()) this.inc({ source }, refused[kind]);
+        },
+      });
+    counter(
+      'riposte_source_limited_total',
+      'Requests, syslog batches and pulled pages refused (nothing stored; to be sent again) because their source was over its alert limit or its tenant’s (this process)',
+      'requests',
+    );
+    counter(
+      'riposte_source_limited_alerts_total',
+      'Alerts in those refused requests, batches and pages (this process)',
+      'alerts',
+    );
   }
 
   /** The tenants this process serves, by state (open, disabled, failing to open). */
