@@ -15,7 +15,7 @@ export interface AlertLimit {
   bucket: string;
   perMinute: number;
   /** Who is limited, as the refusal says it: "source ids may send 5 alerts a minute and has sent them". */
-  says: (perMinute: number) => string;
+  says: string;
 }
 
 /** The bucket of a tenant's limit, shared by all its sources (no source name has a NUL). */
@@ -26,7 +26,7 @@ export function sourceLimit(source: string, perMinute: number): AlertLimit {
   return {
     bucket: source,
     perMinute,
-    says: (n) => `source ${source} may send ${n} alerts a minute and has sent them`,
+    says: `source ${source} may send ${perMinute} alerts a minute and has sent them`,
   };
 }
 
@@ -35,7 +35,7 @@ export function tenantLimit(slug: string, perMinute: number): AlertLimit {
   return {
     bucket: TENANT_BUCKET,
     perMinute,
-    says: (n) => `the sources of tenant ${slug} may send ${n} alerts a minute together and have sent them`,
+    says: `the sources of tenant ${slug} may send ${perMinute} alerts a minute together and have sent them`,
   };
 }
 
@@ -82,7 +82,7 @@ export class SourceAlertLimiter {
       this.#refused.set(source, refused);
       throw new RiposteError(
         'source_rate_limited',
-        `${refusal.limit.says(refusal.limit.perMinute)}; nothing of these ${count} was stored — try again in ${refusal.seconds} s`,
+        `${refusal.limit.says}; nothing of these ${count} was stored — try again in ${refusal.seconds} s`,
         { extra: { retryAfterSeconds: refusal.seconds } },
       );
     }
