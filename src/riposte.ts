@@ -38,6 +38,7 @@ import { builtinActions } from './actions/builtin-actions.ts';
 import { locateOffline } from './integrations/geoip/locate-offline.ts';
 import { UserAlertHistory } from './ingest/user-alert-history.ts';
 import { InProcessQueue } from './queue/in-process-queue.ts';
+import { RedisLimits } from './limits/redis-limits.ts';
 import { RedisWorkQueue } from './queue/redis-queue.ts';
 import { ScopedQueue } from './queue/scoped-queue.ts';
 import type { WorkQueue } from './queue/work-queue.ts';
@@ -108,6 +109,11 @@ export interface Riposte {
   sourceWatch: SourceWatch;
   ingest: IngestService;
   writer: IngestWriter;
+  /**
+   * With Redis: the API's rate limits, sources' and tenants' alert limits and the login throttle,
+   * kept for the whole deployment; undefined: each process keeps its own.
+   */
+  sharedLimits: RedisLimits | undefined;
   grouping: GroupingStage;
   alerts: AlertQuery;
   /** Bulk changes from the alert queue: into a case, a new case, a severity. */
@@ -307,6 +313,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
     ...(config.sqliteCacheMb === undefined ? {} : { sqliteCacheMb: config.sqliteCacheMb }),
   });
   let resyncClock: NodeJS.Timeout | undefined;
+  // With Redis, the rate limits, alert limits and login throttle hold for the whole deployment.
+  let sharedLimits: RedisLimits | undefined;
   const { line: logLine, error: logError } = lineLogger(config.logLevel);
   try {
     if (options.migrate !== false) await migrate(database);
@@ -342,6 +350,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
           leaseMs: config.queueLeaseMs,
         })
       : undefined;
+    if (config.redisUrl)
+      sharedLimits = new RedisLimits({ url: config.redisUrl, prefix: config.redisPrefix, onError: logError });
     // A full worker starts the runs triggers create, and so does an API process when the queue is shared
     // (its first actions go to whichever worker is free); otherwise they wait, queued, for a worker. A
     // scoped worker (the CLI) starts only the run it was asked for.
@@ -497,7 +507,12 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       (format, options): Promise<void> => pulls.checkOptions(format, options),
     );
     const preparePool = config.ingestThreads > 0 ? new PreparePool(config.ingestThreads) : undefined;
-    const ingest = new IngestService(writer, preparePool, (name) => sources.received(name));
+    const ingest = new IngestService(
+      writer,
+      preparePool,
+      (name) => sources.received(name),
+      sharedLimits?.buckets,
+    );
     const sourceWatch = new SourceWatch({
       db,
       audit,
@@ -624,7 +639,8 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
       dashboard: new DashboardQuery(db, dialect, undefined, undefined, config.sla),
       views: new SavedViews(db, audit),
       cases,
-      users: new UserService(db, audit, config.sessionTtlSeconds),
+      users: new UserService(db, audit, config.sessionTtlSeconds, sharedLimits?.attempts),
+      sharedLimits,
       oidc: sso?.login,
       tokens: new TokenService(db, audit),
       assets,
@@ -738,11 +754,13 @@ export async function openRiposte(config: Readonly<Config>, options: OpenOptions
         await poller.close();
         await outbound.close();
         await sso?.outbound.close();
+        await sharedLimits?.close();
         await database.close();
       },
     };
   } catch (error) {
     clearInterval(resyncClock);
+    await sharedLimits?.close();
     await database.close();
     throw error;
   }

@@ -36,13 +36,13 @@ const ALLOWED: Record<string, string[]> = {
   security: ['core', 'security'],
   store: ['core', 'store'],
   audit: ['core', 'store', 'audit'],
-  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config', 'live'],
+  ingest: ['core', 'store', 'audit', 'cases', 'sources', 'ingest', 'config', 'live', 'limits'],
   cases: ['core', 'store', 'audit', 'ingest', 'cases', 'config', 'intel', 'live'],
   intel: ['core', 'store', 'audit', 'integrations', 'intel'],
   sources: ['core', 'store', 'audit', 'security', 'ingest', 'sources'],
   // Pulled sources: the schedule and positions, calling integrations' feeds through their instances.
   pull: ['core', 'store', 'audit', 'ingest', 'sources', 'integrations', 'connections', 'pull'],
-  auth: ['core', 'store', 'audit', 'security', 'auth', 'config'],
+  auth: ['core', 'store', 'audit', 'security', 'auth', 'config', 'limits'],
   assets: ['core', 'store', 'audit', 'cases', 'assets'],
   // The configuration of a tenant is derived from the main one (tenants/tenant-config.ts).
   config: ['core', 'tenants'],
@@ -51,6 +51,8 @@ const ALLOWED: Record<string, string[]> = {
   playbooks: ['core', 'playbooks'],
   engine: ['core', 'engine'],
   queue: ['core', 'queue'],
+  // Token buckets and attempt windows, in memory or shared in Redis.
+  limits: ['core', 'limits'],
   integrations: ['core', 'integrations'],
   connections: ['core', 'store', 'audit', 'security', 'integrations', 'connections', 'actions'],
   response: ['core', 'store', 'audit', 'cases', 'engine', 'response', 'live'],
@@ -100,6 +102,7 @@ const ALLOWED: Record<string, string[]> = {
     'reports',
     'tenants',
     'line-logger',
+    'limits',
   ],
   // Background work's log lines, at the configured level.
   'line-logger': ['config'],

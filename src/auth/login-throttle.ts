@@ -1,15 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { nowMs } from '../core/clock.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { MemoryAttemptWindows, type AttemptWindows } from '../limits/attempt-windows.ts';
 
 /** A login attempt the throttle let through: counted as a failure unless it succeeds. */
 export interface LoginAttempt {
   /** The password was right: the username's failures are cleared, and this attempt no longer counts. */
-  succeeded(): void;
+  succeeded(): Promise<void>;
+}
+
+export interface LoginThrottleOptions {
+  /** Failed logins one username may have within the window. */
+  userLimit?: number;
+  windowSeconds?: number;
+  /** Failed logins one address may have within the window (higher: many people may share a proxy). */
+  ipLimit?: number;
+  /** Where attempts are counted: this process's memory, or Redis shared by the deployment. */
+  windows?: AttemptWindows;
 }
 
 /**
  * Slows password guessing: after `userLimit` failed logins for one username, or `ipLimit` from one
- * address (higher: many people may share a proxy), within the window, further attempts are refused
- * (429 with Retry-After) until the oldest failure ages out. Kept in memory per process.
+ * address, within the window, further attempts are refused (429 with Retry-After) until the oldest
+ * failure ages out. Counted in memory per process, or — with Redis — once for the whole deployment,
+ * so a guesser spreading attempts over API processes gets no more of them.
  *
  * An attempt counts from the moment it is let through, before its password is checked: checking a
  * password takes tens of milliseconds (scrypt), and guesses sent in parallel would otherwise all be
@@ -20,40 +34,32 @@ export class LoginThrottle {
   readonly #userLimit: number;
   readonly #ipLimit: number;
   readonly #windowMs: number;
-  readonly #attempts = new Map<string, number[]>();
+  readonly #windows: AttemptWindows;
 
-  constructor(userLimit = 10, windowSeconds = 15 * 60, ipLimit = userLimit * 5) {
-    this.#userLimit = userLimit;
-    this.#ipLimit = ipLimit;
-    this.#windowMs = windowSeconds * 1000;
+  constructor(options: LoginThrottleOptions = {}) {
+    this.#userLimit = options.userLimit ?? 10;
+    this.#ipLimit = options.ipLimit ?? this.#userLimit * 5;
+    this.#windowMs = (options.windowSeconds ?? 15 * 60) * 1000;
+    this.#windows = options.windows ?? new MemoryAttemptWindows();
   }
 
   /** Lets an attempt through and counts it, or throws `rate_limited` when the username or the address has used up its attempts. */
-  begin(username: string, ip: string | null, now = Date.now()): LoginAttempt {
-    const keys = ip ? [`user:${username}`, `ip:${ip}`] : [`user:${username}`];
-    const recents = keys.map((key) => this.#recent(key, now));
-    for (const [i, recent] of recents.entries()) {
-      if (recent.length >= (i === 0 ? this.#userLimit : this.#ipLimit)) {
-        const retryAfter = Math.ceil((recent[0]! + this.#windowMs - now) / 1000);
-        throw new RiposteError('rate_limited', `too many failed logins; try again in ${retryAfter} seconds`, {
-          extra: { retryAfterSeconds: retryAfter },
-        });
-      }
+  async begin(username: string, ip: string | null, now = nowMs()): Promise<LoginAttempt> {
+    const windows = [{ key: `login:user:${username}`, limit: this.#userLimit }];
+    if (ip) windows.push({ key: `login:ip:${ip}`, limit: this.#ipLimit });
+    const id = randomUUID();
+    const refusal = await this.#windows.add(windows, this.#windowMs, now, id);
+    if (refusal) {
+      const retryAfter = Math.max(1, Math.ceil((refusal.freeAt - now) / 1000));
+      throw new RiposteError('rate_limited', `too many failed logins; try again in ${retryAfter} seconds`, {
+        extra: { retryAfterSeconds: retryAfter },
+      });
     }
-    if (this.#attempts.size > 100_000) this.#attempts.clear();
-    keys.forEach((key, i) => this.#attempts.set(key, [...recents[i]!, now]));
     return {
-      succeeded: () => {
-        this.#attempts.delete(keys[0]!);
-        if (keys[1] === undefined) return;
-        const list = this.#attempts.get(keys[1]);
-        const at = list?.indexOf(now) ?? -1;
-        if (list && at >= 0) list.splice(at, 1);
+      succeeded: async () => {
+        await this.#windows.remove(windows[0]!.key);
+        if (windows[1]) await this.#windows.remove(windows[1].key, id);
       },
     };
-  }
-
-  #recent(key: string, now: number): number[] {
-    return (this.#attempts.get(key) ?? []).filter((t) => now - t < this.#windowMs);
   }
 }

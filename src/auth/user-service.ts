@@ -8,6 +8,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../security/passw
 import { hashToken } from '../security/token-hash.ts';
 import type { DatabaseSchema, UserTable } from '../store/schema.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import type { AttemptWindows } from '../limits/attempt-windows.ts';
 import type { Principal } from './principal.ts';
 import { openSession } from './session-opening.ts';
 import { identitiesByUser, unlinkIdentities, type UserIdentity } from './user-identities.ts';
@@ -40,13 +41,20 @@ function toUser(row: UserTable): User {
 export class UserService {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #audit: AuditLog;
-  readonly #throttle = new LoginThrottle();
+  readonly #throttle: LoginThrottle;
   readonly #sessionTtlSeconds: number;
 
-  constructor(db: Kysely<DatabaseSchema>, audit: AuditLog, sessionTtlSeconds: number) {
+  /** `loginAttempts`: where the login throttle counts failures (Redis, shared by the deployment, or this process). */
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    audit: AuditLog,
+    sessionTtlSeconds: number,
+    loginAttempts?: AttemptWindows,
+  ) {
     this.#db = db;
     this.#audit = audit;
     this.#sessionTtlSeconds = sessionTtlSeconds;
+    this.#throttle = new LoginThrottle(loginAttempts ? { windows: loginAttempts } : {});
   }
 
   async create(input: { username: string; role: string; password: string }, actor: Actor): Promise<User> {
@@ -170,7 +178,7 @@ export class UserService {
     password: string,
     ip: string | null,
   ): Promise<{ session: string; user: User; expiresAt: string }> {
-    const attempt = this.#throttle.begin(username, ip);
+    const attempt = await this.#throttle.begin(username, ip);
     const row = await this.#db
       .selectFrom('users')
       .selectAll()
@@ -195,7 +203,7 @@ export class UserService {
         'the username or password is wrong, or the account is disabled',
       );
     }
-    attempt.succeeded();
+    await attempt.succeeded();
     const { session, expiresAt } = await this.#db.transaction().execute(async (trx) => {
       // The password was checked outside this transaction (scrypt is slow): a reset or a disable that
       // committed since must win, and one that commits while this runs must end this session too, so

@@ -5,6 +5,7 @@ import type { Source } from '../sources/source-service.ts';
 import type { IngestWriter } from './ingest-writer.ts';
 import { prepareBody, type IngestBody, type PreparedBody, type Rejection } from './prepare-body.ts';
 import type { PreparePool } from './prepare-pool.ts';
+import type { TokenBuckets } from '../limits/token-buckets.ts';
 import { SourceAlertLimiter, sourceLimit, tenantLimit, type AlertLimit } from './source-alert-limit.ts';
 
 export type { Rejection } from './prepare-body.ts';
@@ -35,16 +36,27 @@ export class IngestService {
   readonly #writer: IngestWriter;
   readonly #pool: PreparePool | undefined;
   readonly #onReceived: ((source: string) => void) | undefined;
-  /** Sources' alert limits in this process (what a source sends, not a file `riposte ingest` reads). */
-  readonly limits = new SourceAlertLimiter();
+  /** Sources' alert limits (what a source sends, not a file `riposte ingest` reads). */
+  readonly limits: SourceAlertLimiter;
   /** The tenant's limit for all its sources together, when this is a tenant's Riposte and it has one. */
   #tenantLimit: AlertLimit | undefined;
+  /** With shared buckets: the last limited commit's check, which the next one's waits for (order). */
+  #limitTurn: Promise<unknown> = Promise.resolve();
 
-  /** `onReceived` is told the source's name after each commit (what watching for silence needs). */
-  constructor(writer: IngestWriter, pool?: PreparePool, onReceived?: (source: string) => void) {
+  /**
+   * `onReceived` is told the source's name after each commit (what watching for silence needs);
+   * `buckets` keep the alert limits (this process's own when left out, or Redis's).
+   */
+  constructor(
+    writer: IngestWriter,
+    pool?: PreparePool,
+    onReceived?: (source: string) => void,
+    buckets?: TokenBuckets,
+  ) {
     this.#writer = writer;
     this.#pool = pool;
     this.#onReceived = onReceived;
+    this.limits = new SourceAlertLimiter(buckets);
   }
 
   async ingest(source: Source, body: IngestBody, contentType: string, actor: Actor): Promise<IngestResult> {
@@ -60,8 +72,9 @@ export class IngestService {
   }
 
   /**
-   * The second half: hands the prepared body to the writer — at once, before this returns, so
-   * bodies committed one after another are written in that order — and answers after the durable
+   * The second half: hands the prepared body to the writer — at once, before this returns (with
+   * alert limits in Redis, once the check of the body committed before it has answered), so bodies
+   * committed one after another are written in that order — and answers after the durable
    * commit. Throws `no_valid_records` when nothing in the body could be ingested, and
    * `source_rate_limited` (nothing stored) when the source sent more than its alert limit allows.
    */
@@ -85,8 +98,21 @@ export class IngestService {
       if (source.alertLimitPerMinute !== null)
         limits.push(sourceLimit(source.name, source.alertLimitPerMinute));
       if (this.#tenantLimit) limits.push(this.#tenantLimit);
+      // Shared buckets answer later: bodies committed one after another still reach the writer in
+      // that order, each once the check before it has answered.
+      if (this.limits.shared) {
+        const turn = this.#limitTurn.then(() =>
+          this.limits.take(source.name, limits, alerts.length, nowMs()),
+        );
+        this.#limitTurn = turn.catch(() => undefined);
+        return turn.then(() => this.#write(source, prepared, actor));
+      }
       this.limits.take(source.name, limits, alerts.length, nowMs());
     }
+    return this.#write(source, prepared, actor);
+  }
+
+  async #write(source: Source, { alerts, rejected }: PreparedBody, actor: Actor): Promise<IngestResult> {
     // Reached before the first await, so the job is submitted while `commit` is being called.
     const result = await this.#writer.write({
       source: source.name,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RiposteError } from '../core/riposte-error.ts';
+import { MemoryTokenBuckets } from '../limits/token-buckets.ts';
 import { SourceAlertLimiter, sourceLimit, tenantLimit, type AlertLimit } from './source-alert-limit.ts';
 
 const t0 = 1_000_000;
@@ -73,15 +74,16 @@ test('the message names the source, its limit and when to try again', () => {
 });
 
 test('a debt is paid off however long the source waits, and full buckets are forgotten', () => {
-  const limiter = new SourceAlertLimiter();
+  const buckets = new MemoryTokenBuckets(1_000);
+  const limiter = new SourceAlertLimiter(buckets);
   limiter.take('ids', [sourceLimit('ids', 100)], 1_000, t0);
   // 900 in debt plus 100 for the next batch: ten minutes at 100 a minute, not less.
   assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 540_000), 60);
   for (let i = 0; i < 1_000; i++) limiter.take(`s${i}`, [sourceLimit(`s${i}`, 10)], 1, t0);
-  assert.equal(limiter.buckets, 1_001);
+  assert.equal(buckets.size, 1_001);
   // Past 1,000 buckets, those full again are dropped: after six seconds every s<i> is, ids is not.
   limiter.take('late', [sourceLimit('late', 10)], 1, t0 + 6_000);
-  assert.equal(limiter.buckets, 2);
+  assert.equal(buckets.size, 2);
   assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 540_000), 60);
   assert.equal(waitOf(limiter, 'ids', 100, 100, t0 + 600_000), null);
 });

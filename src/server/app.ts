@@ -106,7 +106,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
     done();
   });
   registerProblemHandlers(app, (trouble) => metrics.storageUnavailable.inc({ reason: trouble.reason }));
-  const limiter = new RateLimiter(riposte.config.rateLimitPerMinute);
+  const limiter = new RateLimiter(riposte.config.rateLimitPerMinute, riposte.sharedLimits?.buckets);
   registerAuthHooks(app, riposte, limiter);
   openapi.attach(app);
   metrics.attach(app);
@@ -117,6 +117,7 @@ export async function buildServer(riposte: Riposte, options: ServerOptions = {})
   metrics.watchPulls(riposte.pulls);
   metrics.watchRateLimit(limiter);
   metrics.watchSourceLimits(riposte.ingest.limits);
+  if (riposte.sharedLimits) metrics.watchSharedLimits(riposte.sharedLimits);
   if (options.hosts) metrics.watchTenants(options.hosts);
   if (riposte.database.checkpointer) metrics.watchCheckpoints(riposte.database.checkpointer);
   systemRoutes(app, riposte, metrics, openapi, state);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { RiposteError } from '../core/riposte-error.ts';
+import { nowMs } from '../core/clock.ts';
 import { neededScope, scopesAllow } from '../core/token-scope.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RouteAuth } from './route-auth.ts';
@@ -89,7 +90,7 @@ async function authorize(
     );
   request.principal = principal;
   if (limiter?.enabled) {
-    const rate = limiter.take(`${principal.kind}:${principal.id}`, Date.now());
+    const rate = await limiter.take(`${principal.kind}:${principal.id}`, nowMs());
     reply.header('ratelimit-limit', String(rate.limit));
     reply.header('ratelimit-remaining', String(rate.remaining));
     reply.header('ratelimit-reset', String(rate.resetSeconds));

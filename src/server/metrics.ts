@@ -9,6 +9,7 @@ import type { SyslogStats } from '../ingest/syslog-listener.ts';
 import type { LimitRefusals, SourceAlertLimiter } from '../ingest/source-alert-limit.ts';
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { RedisLimits } from '../limits/redis-limits.ts';
 import type { PullPoller } from '../pull/pull-poller.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -244,6 +245,27 @@ export class ServerMetrics {
       collect() {
         this.reset();
         this.inc(limiter.refused);
+      },
+    });
+  }
+
+  /** With Redis: whether the shared limits reach it, and the decisions this process took alone. */
+  watchSharedLimits(limits: RedisLimits): void {
+    new Gauge({
+      name: 'riposte_shared_limits_connected',
+      help: 'Whether this process reaches the Redis that keeps the rate limits, alert limits and login throttle of the deployment (1) or holds them on its own meanwhile (0)',
+      registers: [this.registry],
+      collect() {
+        this.set(limits.connected ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'riposte_shared_limits_fallbacks_total',
+      help: 'Rate-limit, alert-limit and login-throttle decisions this process took on its own because Redis was out of reach',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(limits.fallbacks);
       },
     });
   }

@@ -1,12 +1,10 @@
+import { MemoryTokenBuckets, type TokenBuckets } from '../limits/token-buckets.ts';
+
 /**
- * The API's rate limit: a token bucket per principal (a person or an API token), per process. A
- * bucket holds a minute's allowance and refills continuously, so a client may burst up to the limit
- * and then goes at limit/60 requests a second. A process keeps at most MAX_BUCKETS buckets; the ones
- * untouched longest go first (a forgotten bucket is a full one, which is what it would be by then).
+ * The API's rate limit: a token bucket per principal (a person or an API token) — per process, or
+ * with Redis one for the whole deployment. A bucket holds a minute's allowance and refills
+ * continuously, so a client may burst up to the limit and then goes at limit/60 requests a second.
  */
-
-const MAX_BUCKETS = 100_000;
-
 export interface RateDecision {
   allowed: boolean;
   limit: number;
@@ -20,35 +18,29 @@ export interface RateDecision {
 
 export class RateLimiter {
   readonly #perMinute: number;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #buckets: TokenBuckets;
   refused = 0;
 
-  constructor(perMinute: number) {
+  constructor(perMinute: number, buckets: TokenBuckets = new MemoryTokenBuckets()) {
     this.#perMinute = perMinute;
+    this.#buckets = buckets;
   }
 
   get enabled(): boolean {
     return this.#perMinute > 0;
   }
 
-  take(key: string, now: number): RateDecision {
+  async take(key: string, now: number): Promise<RateDecision> {
     const limit = this.#perMinute;
-    const perMs = limit / 60_000;
-    const bucket = this.#buckets.get(key);
-    const tokens = bucket === undefined ? limit : Math.min(limit, bucket.tokens + (now - bucket.at) * perMs);
-    // Re-inserted on every take: the Map's order is then least recently used first.
-    this.#buckets.delete(key);
-    if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.delete(this.#buckets.keys().next().value!);
-    const allowed = tokens >= 1;
-    const left = allowed ? tokens - 1 : tokens;
-    this.#buckets.set(key, { tokens: left, at: now });
-    if (!allowed) this.refused++;
+    const taken = await this.#buckets.take([{ key: `api:${key}`, perMinute: limit }], 1, now);
+    const left = taken.left[0]!;
+    if (!taken.taken) this.refused++;
     return {
-      allowed,
+      allowed: taken.taken,
       limit,
-      remaining: Math.floor(left),
-      resetSeconds: Math.ceil((limit - left) / perMs / 1000),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / perMs / 1000)),
+      remaining: Math.max(0, Math.floor(left)),
+      resetSeconds: Math.ceil(((limit - left) * 60) / limit),
+      retryAfterSeconds: taken.taken ? 0 : taken.seconds,
     };
   }
 }

@@ -11,11 +11,15 @@ export interface ServeProcess {
 }
 
 /**
- * `riposte serve --port 0` as a user runs it, in a child process with `env`; resolves once it listens.
+ * `riposte serve --port 0 [args]` as a user runs it, in a child process with `env`; resolves once it listens.
  * Both its outputs are read, so a chatty server never blocks on a full pipe.
  */
-export async function startServe(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+export async function startServe(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+  args: readonly string[] = [],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
