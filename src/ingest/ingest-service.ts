@@ -10,6 +10,16 @@ import { SourceAlertLimiter, sourceLimit, tenantLimit, type AlertLimit } from '.
 
 export type { Rejection } from './prepare-body.ts';
 
+/** What this process's ingest took in since it started, by every path (API, syslog, pulls, files). */
+export interface IngestCounts {
+  /** Alerts stored. */
+  accepted: number;
+  /** Alerts counted as duplicates of a stored one. */
+  duplicates: number;
+  /** Records the normalizers rejected. */
+  rejected: number;
+}
+
 export interface IngestResult {
   accepted: number;
   duplicates: number;
@@ -36,6 +46,8 @@ export class IngestService {
   readonly #writer: IngestWriter;
   readonly #pool: PreparePool | undefined;
   readonly #onReceived: ((source: string) => void) | undefined;
+  /** What was taken in since the process started (the main installation's /metrics shows a tenant's). */
+  readonly counts: IngestCounts = { accepted: 0, duplicates: 0, rejected: 0 };
   /** Sources' alert limits (what a source sends, not a file `riposte ingest` reads). */
   readonly limits: SourceAlertLimiter;
   /** The tenant's limit for all its sources together, when this is a tenant's Riposte and it has one. */
@@ -81,6 +93,7 @@ export class IngestService {
   async commit(source: Source, prepared: PreparedBody, actor: Actor): Promise<IngestResult> {
     const { records, alerts, rejected } = prepared;
     if (alerts.length === 0) {
+      this.counts.rejected += rejected.length;
       const first = rejected[0];
       throw new RiposteError(
         'no_valid_records',
@@ -122,6 +135,9 @@ export class IngestService {
       rejected: rejected.length,
     });
     this.#onReceived?.(source.name);
+    this.counts.accepted += alerts.length - result.duplicates;
+    this.counts.duplicates += result.duplicates;
+    this.counts.rejected += rejected.length;
     return {
       accepted: alerts.length - result.duplicates,
       duplicates: result.duplicates,

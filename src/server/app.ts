@@ -5,7 +5,7 @@ import { invalidField } from '../core/riposte-error.ts';
 import { findUnstorable } from '../core/storable-text.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { ServerMetrics } from './metrics.ts';
+import { ServerMetrics, type TenantCounts } from './metrics.ts';
 import { OpenApiCollector } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -39,10 +39,8 @@ export interface ServerOptions {
    * Other apps this server's socket serves, by Host header (the tenants, src/server/tenant-host.ts):
    * `dispatch` takes the requests that are theirs (false: this app's).
    */
-  hosts?: {
+  hosts?: TenantCounts & {
     dispatch(req: IncomingMessage, res: ServerResponse): boolean;
-    /** Tenants by state, for /metrics. */
-    states(): Record<string, number>;
   };
 }
 

@@ -10,6 +10,21 @@ import type { LimitRefusals, SourceAlertLimiter } from '../ingest/source-alert-l
 import type { WalCheckpointer } from '../store/wal-checkpointer.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RedisLimits } from '../limits/redis-limits.ts';
+import type { IngestCounts } from '../ingest/ingest-service.ts';
+
+/** What a tenant's ingest took in and was refused in this process (for the main installation's /metrics). */
+export interface TenantIngestCounts extends IngestCounts {
+  /** Requests, syslog batches and pulled pages refused by an alert limit (the source's or the tenant's). */
+  limited: number;
+  /** The alerts in them. */
+  limitedAlerts: number;
+}
+
+/** What the main installation's /metrics reads of the tenants open in this process. */
+export interface TenantCounts {
+  states(): Record<string, number>;
+  ingestCounts(): ReadonlyMap<string, TenantIngestCounts>;
+}
 import type { PullPoller } from '../pull/pull-poller.ts';
 
 /** The Prometheus metrics one server process exposes at /metrics. */
@@ -299,7 +314,7 @@ export class ServerMetrics {
   }
 
   /** The tenants this process serves, by state (open, disabled, failing to open). */
-  watchTenants(hosts: { states(): Record<string, number> }): void {
+  watchTenants(hosts: TenantCounts): void {
     new Gauge({
       name: 'riposte_tenants',
       help: 'Tenants in this process by state: open, disabled, failing (listed as active but failing to open)',
@@ -308,6 +323,31 @@ export class ServerMetrics {
       collect() {
         this.reset();
         for (const [state, n] of Object.entries(hosts.states())) this.set({ state }, n);
+      },
+    });
+    new Counter({
+      name: 'riposte_tenant_alerts_total',
+      help: "Each tenant's ingest in this process, by outcome: alerts stored (accepted), duplicates, records rejected, and alerts an alert limit refused (limited; sent again later)",
+      labelNames: ['tenant', 'outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [tenant, counts] of hosts.ingestCounts()) {
+          this.inc({ tenant, outcome: 'accepted' }, counts.accepted);
+          this.inc({ tenant, outcome: 'duplicate' }, counts.duplicates);
+          this.inc({ tenant, outcome: 'rejected' }, counts.rejected);
+          this.inc({ tenant, outcome: 'limited' }, counts.limitedAlerts);
+        }
+      },
+    });
+    new Counter({
+      name: 'riposte_tenant_limited_total',
+      help: "Requests, syslog batches and pulled pages of each tenant an alert limit (its source's or the tenant's) refused in this process",
+      labelNames: ['tenant'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [tenant, counts] of hosts.ingestCounts()) this.inc({ tenant }, counts.limited);
       },
     });
   }

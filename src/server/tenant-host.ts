@@ -4,6 +4,7 @@ import { lineLogger } from '../line-logger.ts';
 import { leftoverSyslogSpools } from '../ingest/syslog-listener.ts';
 import { openRiposte, type Riposte, type WorkerOptions } from '../riposte.ts';
 import type { RiposteServer } from './app.ts';
+import type { TenantIngestCounts } from './metrics.ts';
 import { tenantOfHost } from '../tenants/tenant-config.ts';
 import type { Tenant } from '../tenants/tenant-registry.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
@@ -57,6 +58,8 @@ export class TenantHost {
   readonly #running = new Map<string, Running>();
   /** Tenants served but not (yet) open here: disabled ones and ones that failed to open. */
   readonly #known = new Map<string, Tenant>();
+  /** What tenants closed here had counted, so their counters go on when they open again. */
+  readonly #closedCounts = new Map<string, TenantIngestCounts>();
   /** Tenants closing here (answered as unavailable meanwhile). */
   readonly #closing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -91,6 +94,17 @@ export class TenantHost {
       if (tenant.status === 'disabled') disabled++;
       else failing++;
     return { open: this.#running.size, disabled, failing };
+  }
+
+  /**
+   * Each tenant's ingest in this process since it started, open or closed since: alerts stored,
+   * duplicates, rejected records, and what its alert limits refused.
+   */
+  ingestCounts(): Map<string, TenantIngestCounts> {
+    const counts = new Map<string, TenantIngestCounts>();
+    for (const [slug, carried] of this.#closedCounts) counts.set(slug, { ...carried });
+    for (const [slug, { riposte }] of this.#running) counts.set(slug, addCounts(counts.get(slug), riposte));
+    return counts;
   }
 
   /** The Riposte of an open tenant (tests and the CLI reach into a tenant with it). */
@@ -237,6 +251,7 @@ export class TenantHost {
       }
       await running.server?.shutdown();
       await running.riposte.close();
+      this.#closedCounts.set(slug, addCounts(this.#closedCounts.get(slug), running.riposte));
     } catch (error) {
       this.#options.onError(error, `closing the tenant ${slug} failed`);
     } finally {
@@ -276,4 +291,22 @@ export async function hostTenants(
   });
   await host.start();
   return host;
+}
+
+/** `carried` (what the tenant counted before) plus what `riposte` counted. */
+function addCounts(carried: TenantIngestCounts | undefined, riposte: Riposte): TenantIngestCounts {
+  const { counts, limits } = riposte.ingest;
+  let limited = 0;
+  let limitedAlerts = 0;
+  for (const refused of limits.refusals().values()) {
+    limited += refused.requests;
+    limitedAlerts += refused.alerts;
+  }
+  return {
+    accepted: (carried?.accepted ?? 0) + counts.accepted,
+    duplicates: (carried?.duplicates ?? 0) + counts.duplicates,
+    rejected: (carried?.rejected ?? 0) + counts.rejected,
+    limited: (carried?.limited ?? 0) + limited,
+    limitedAlerts: (carried?.limitedAlerts ?? 0) + limitedAlerts,
+  };
 }

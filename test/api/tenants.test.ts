@@ -349,6 +349,13 @@ steps:
             ),
           ),
         });
+      /** A per-tenant figure of the main installation's /metrics (its tenants' own do not have them). */
+      const figure = async (name: string, labels: string) => {
+        const text = (await call('127.0.0.1', 'GET', '/metrics')).text;
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+        return line === undefined ? undefined : Number(line.split(' ')[1]);
+      };
+      const acceptedBefore = await figure('riposte_tenant_alerts_total', 'tenant="acme",outcome="accepted"');
       assert.equal((await post('acme.localhost', 'edr', sourceTokens.acme!, 2, 7_100_000)).status, 202);
       const over = await post('acme.localhost', 'fw', second, 2, 7_200_000);
       assert.equal(over.status, 429, JSON.stringify(over.body));
@@ -358,6 +365,18 @@ steps:
       assert.equal((await post('acme.localhost', 'fw', second, 1, 7_300_000)).status, 202);
       // Globex's source of the same name is not held by acme's limit.
       assert.equal((await post('globex.localhost', 'edr', sourceTokens.globex!, 4, 7_400_000)).status, 202);
+      // The main installation sees each tenant's ingest and refusals in its own /metrics.
+      assert.equal(
+        await figure('riposte_tenant_alerts_total', 'tenant="acme",outcome="accepted"'),
+        acceptedBefore! + 3,
+      );
+      assert.equal(await figure('riposte_tenant_alerts_total', 'tenant="acme",outcome="limited"'), 2);
+      assert.equal(await figure('riposte_tenant_limited_total', 'tenant="acme"'), 1);
+      assert.equal(await figure('riposte_tenant_limited_total', 'tenant="globex"'), 0);
+      assert.doesNotMatch(
+        (await call('acme.localhost', 'GET', '/metrics')).text,
+        /riposte_tenant_alerts_total/,
+      );
       const lifted = await setLimit('acme', null);
       assert.equal(lifted.body.alertLimitPerMinute, null);
       assert.equal((await post('acme.localhost', 'fw', second, 2, 7_500_000)).status, 202);
@@ -483,6 +502,8 @@ steps:
       assert.match(metrics, /riposte_tenants\{state="open"\} 1/);
       assert.match(metrics, /riposte_tenants\{state="disabled"\} 1/);
       assert.match(metrics, /riposte_tenants\{state="failing"\} 0/);
+      // Closed here, acme's counters are kept: they go on from there when it opens again.
+      assert.match(metrics, /^riposte_tenant_limited_total\{tenant="acme"\} 1$/m);
       // A tenant's /metrics is its own (no tenants gauge there).
       assert.doesNotMatch((await call('globex.localhost', 'GET', '/metrics')).text, /riposte_tenants/);
       const refused = await call('acme.localhost', 'GET', '/api/v1/alerts', { bearer: acmeToken });
